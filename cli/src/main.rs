@@ -1,0 +1,2 @@
+//! The `scanpay` command-line tool.
+fn main() {}

@@ -1,0 +1,21 @@
+//! # scanpay-core
+//!
+//! All of ScanPay's wallet logic, as plain Rust with no FFI in it. The UniFFI
+//! surface lives in the `scanpay-ffi` crate (`bindings/`), which wraps these types.
+//!
+//! One module per concern, in the order a payment passes through them:
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`scan`] | camera luma frames → QR codes (bytes, text, corners) |
+//! | [`payload`] | scanned text → what it is (EMVCo MPM/CPM, URL, text) |
+//! | [`trust`] | signed merchant codes, the merchant key registry, the verdict |
+//! | [`money`] | integer minor units and ISO 4217 currencies |
+//!
+//! Contracts that hold in every module: no panic on any input (every failure is
+//! a typed error), every input is size-capped before it is parsed, money is
+//! never a float, and secrets never reach `Debug` output or logs.
+#![forbid(unsafe_code)]
+
+pub mod money;
+pub mod payload;

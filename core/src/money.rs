@@ -1,0 +1,1 @@
+//! Money: integer minor units and ISO 4217 currencies.

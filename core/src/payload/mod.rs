@@ -1,0 +1,2 @@
+//! What a scanned text means.
+pub mod tlv;
