@@ -266,10 +266,7 @@ mod tests {
                 available: 1
             })
         );
-        assert_eq!(
-            parse("0002010002"),
-            Err(TlvError::TruncatedHeader { at: 6 })
-        );
+        assert_eq!(parse("000201000"), Err(TlvError::TruncatedHeader { at: 6 }));
         assert_eq!(
             parse("000201000202"),
             Err(TlvError::DuplicateId { id: 0, at: 6 })
