@@ -1,2 +1,56 @@
-//! The `scanpay` command-line tool.
-fn main() {}
+//! `scanpay` — the ScanPay command-line tool for developers and QA.
+//!
+//! Subcommands:
+//! - `scanpay decode [--json] IMAGE...` — decode every QR code in each image.
+//! - `scanpay inspect [--json] [--roots FILE --registry FILE [--now T]] PAYLOAD` — classify
+//!   a scanned text, parse it, and (with trust data) give the merchant verdict.
+//! - `scanpay demo [--out DIR]` — the main job: a signed merchant QR image, scanned,
+//!   parsed and verified end to end through the core.
+//!
+//! The `--json` output formats are a contract that other tools read; see
+//! `docs/cli.md`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod decode;
+mod demo;
+mod image_io;
+mod inspect;
+mod json;
+mod trust_files;
+
+/// ScanPay developer and QA tool.
+#[derive(Debug, Parser)]
+#[command(name = "scanpay", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode every QR code in each image (PNG, JPEG, WebP).
+    Decode(decode::Args),
+    /// Classify and parse a scanned text; give the merchant verdict when trust data is given.
+    Inspect(inspect::Args),
+    /// Run the main job: make a signed merchant QR, scan it, parse and verify it.
+    Demo(demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Decode(args) => decode::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Demo(args) => demo::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("scanpay: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

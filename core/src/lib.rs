@@ -19,3 +19,5 @@
 
 pub mod money;
 pub mod payload;
+pub mod scan;
+pub mod trust;

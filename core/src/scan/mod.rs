@@ -1,0 +1,669 @@
+//! # scan — camera luma frames to QR codes
+//!
+//! The input is what phone cameras hand over: the luma (Y) plane of a frame,
+//! with its row stride and the clockwise rotation the app applies to show it
+//! upright, optionally a region of interest (the viewfinder box). The output
+//! is every code found, with its raw bytes, its text when it is text, and its
+//! corners in the upright coordinate system the UI draws in.
+//!
+//! ## Pipeline, and why
+//!
+//! 1. **Caps.** Width, height, pixel count, stride and buffer length are
+//!    checked before any work ([`ScanError`]), so a bad or hostile frame costs
+//!    nothing and never indexes out of bounds.
+//! 2. **ROI crop.** Only the region is copied into a tightly packed working
+//!    image: less work, and codes outside the viewfinder are not reported.
+//! 3. **rqrr passes.** [`rqrr`] finds finder patterns, fits the grid and
+//!    samples its modules. Each pass runs inside `catch_unwind`, because rqrr
+//!    has assertion panics on real photos; release builds keep `panic =
+//!    "unwind"` for exactly this. Cheap passes beyond plain rqrr, in order,
+//!    stopping at the first that finds a code (unless
+//!    [`ScanOptions::exhaustive`]):
+//!    a 2× downscaled pass for large images (fast, and rqrr's row-average
+//!    threshold copes better with blur at that scale), the full-resolution
+//!    pass, a second binarisation (local block mean, for uneven light), and an
+//!    inverted pass (rqrr reads only dark-on-light codes).
+//! 4. **Our own bitstream decode.** rqrr's `decode_to` drops ECI designators,
+//!    so a Latin-1 or Shift_JIS payload would come back as wrong text. We take
+//!    rqrr's sampled modules and raw codewords and do the Reed–Solomon
+//!    correction and segment parsing ourselves (`bitstream`), keeping the raw
+//!    bytes and every ECI; text is decoded strictly per ECI (`text`).
+//! 5. **Dedupe.** The same code seen by two passes (same bytes, overlapping
+//!    position) is reported once; two identical stickers side by side stay two.
+//! 6. **Rotate points.** Corners are mapped from the pass image back to frame
+//!    (sensor) coordinates and then rotated into the upright system; rotating
+//!    four points is far cheaper than rotating the pixels.
+
+mod bitstream;
+mod image;
+mod rs;
+mod tables;
+mod text;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use rqrr::{BitGrid, PreparedImage};
+
+/// Largest accepted frame side, in pixels.
+pub const MAX_SIDE: u32 = 4096;
+/// Largest accepted frame area, in pixels (16 Mpx).
+pub const MAX_PIXELS: u64 = 16 * 1024 * 1024;
+/// Smallest accepted frame (and region) side: a version 1 code is 21 modules.
+pub const MIN_SIDE: u32 = 21;
+/// Images whose longer side is at least this get a 2× downscaled pass first.
+pub const DOWNSCALE_FROM: u32 = 1000;
+/// Default for [`ScanOptions::upscale_below`]: images whose longer side is
+/// below this get 2× upscaled passes last. Stills and crops that small gain a
+/// lot from it (small modules); a 640×480 camera frame does not get them, as
+/// they would triple the cost of every empty frame.
+pub const UPSCALE_BELOW: u32 = 640;
+/// [`ScanOptions::for_still_image`]'s upscale limit: a still is scanned once,
+/// so it can afford the upscaled passes up to this size.
+pub const STILL_UPSCALE_BELOW: u32 = 1280;
+
+/// One camera frame's luma plane, borrowed from the platform buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct LumaFrame<'a> {
+    /// Luma bytes, row after row, `row_stride` bytes apart (0 = black).
+    pub data: &'a [u8],
+    /// Width in pixels, as the sensor delivers it.
+    pub width: u32,
+    /// Height in pixels, as the sensor delivers it.
+    pub height: u32,
+    /// Bytes from one row to the next; at least `width` (often padded).
+    pub row_stride: u32,
+    /// Clockwise rotation that makes the frame upright (Android's
+    /// `rotationDegrees`); reported corners are in the rotated system.
+    pub rotation: Rotation,
+}
+
+/// Clockwise rotation that turns a sensor frame upright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rotation {
+    /// Already upright.
+    #[default]
+    R0,
+    /// Rotate 90° clockwise to be upright.
+    R90,
+    /// Rotate 180°.
+    R180,
+    /// Rotate 270° clockwise (90° counter-clockwise).
+    R270,
+}
+
+impl Rotation {
+    /// The rotation in degrees (0, 90, 180 or 270).
+    pub fn degrees(self) -> u32 {
+        match self {
+            Rotation::R0 => 0,
+            Rotation::R90 => 90,
+            Rotation::R180 => 180,
+            Rotation::R270 => 270,
+        }
+    }
+}
+
+impl TryFrom<u32> for Rotation {
+    type Error = ScanError;
+
+    /// Accepts 0, 90, 180 and 270 (and their equivalents modulo 360, which
+    /// some camera APIs report).
+    fn try_from(degrees: u32) -> Result<Self, ScanError> {
+        match degrees % 360 {
+            0 => Ok(Rotation::R0),
+            90 => Ok(Rotation::R90),
+            180 => Ok(Rotation::R180),
+            270 => Ok(Rotation::R270),
+            _ => Err(ScanError::InvalidRotation { degrees }),
+        }
+    }
+}
+
+/// A rectangle in frame (sensor, unrotated) pixel coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// What the scanner tries. The default suits a live camera preview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// Scan only this part of the frame (the viewfinder box); codes outside
+    /// it are not reported.
+    pub region: Option<Region>,
+    /// Also look for light-on-dark codes (an inverted pass).
+    pub try_inverted: bool,
+    /// For large images, try a 2× downscaled pass first.
+    pub try_downscaled: bool,
+    /// Also try a second binarisation (local mean threshold) that copes with
+    /// uneven lighting.
+    pub try_local_threshold: bool,
+    /// For small images (longer side below `upscale_below`), try 2×
+    /// upscaled (bilinear) passes last: rqrr samples each module at one pixel,
+    /// and interpolation makes small, rotated codes sample cleanly.
+    pub try_upscaled: bool,
+    /// Longer-side limit (exclusive, in region pixels) for the upscaled passes.
+    pub upscale_below: u32,
+    /// Run every pass even after one found a code: slower, but finds codes
+    /// that only a later pass reads (e.g. a dark and a light code side by side).
+    pub exhaustive: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            region: None,
+            try_inverted: true,
+            try_downscaled: true,
+            try_local_threshold: true,
+            try_upscaled: true,
+            upscale_below: UPSCALE_BELOW,
+            exhaustive: false,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// Options for a photo or screenshot scanned once (the CLI, gallery
+    /// import): upscaled passes up to [`STILL_UPSCALE_BELOW`] and every pass
+    /// run, since a few tens of milliseconds more do not matter there.
+    pub fn for_still_image() -> Self {
+        ScanOptions {
+            upscale_below: STILL_UPSCALE_BELOW,
+            exhaustive: true,
+            ..ScanOptions::default()
+        }
+    }
+}
+
+/// A point in upright (rotated) frame coordinates, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Point {
+    /// Horizontal, growing to the right.
+    pub x: f32,
+    /// Vertical, growing downwards.
+    pub y: f32,
+}
+
+/// Error-correction level of a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EcLevel {
+    /// About 7 % of codewords recoverable.
+    L,
+    /// About 15 %.
+    M,
+    /// About 25 %.
+    Q,
+    /// About 30 %.
+    H,
+}
+
+/// Structured append: this symbol is part `index` of `total` of one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StructuredAppend {
+    /// Position of this symbol, from 0.
+    pub index: u8,
+    /// Number of symbols in the message (1..=16).
+    pub total: u8,
+    /// Parity byte shared by all the symbols of one message.
+    pub parity: u8,
+}
+
+/// One code found in a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannedCode {
+    /// The payload bytes exactly as encoded (numeric and alphanumeric
+    /// segments as ASCII, Kanji segments as Shift_JIS). Always present.
+    pub bytes: Vec<u8>,
+    /// The payload as text, decoded per ECI (UTF-8 / Shift_JIS / ISO-8859-1
+    /// guessed when untagged); `None` if it is not valid text in its charset.
+    pub text: Option<String>,
+    /// The first ECI designator in the code, if any.
+    pub eci: Option<u32>,
+    /// Corners in upright coordinates: the code's own top-left (finder),
+    /// top-right, bottom-right and bottom-left, including the finder edges.
+    pub corners: [Point; 4],
+    /// QR version, 1..=40.
+    pub version: u8,
+    /// Error-correction level.
+    pub ec_level: EcLevel,
+    /// The code was printed light-on-dark.
+    pub inverted: bool,
+    /// The code was read mirrored (transposed).
+    pub mirrored: bool,
+    /// The code is a GS1 code (FNC1 in first position).
+    pub gs1: bool,
+    /// Structured-append header, if this is one part of a longer message.
+    pub structured_append: Option<StructuredAppend>,
+}
+
+/// Why a frame could not be scanned. Each names what the caller must fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScanError {
+    /// Width or height below [`MIN_SIDE`] (this includes zero).
+    #[error("frame {width}x{height} is too small (min {MIN_SIDE} px a side)")]
+    FrameTooSmall {
+        /// Frame width.
+        width: u32,
+        /// Frame height.
+        height: u32,
+    },
+    /// Width or height above [`MAX_SIDE`], or area above [`MAX_PIXELS`].
+    #[error("frame {width}x{height} is too large (max {MAX_SIDE} px a side, {MAX_PIXELS} px)")]
+    FrameTooLarge {
+        /// Frame width.
+        width: u32,
+        /// Frame height.
+        height: u32,
+    },
+    /// The row stride is smaller than the width.
+    #[error("row stride {row_stride} is less than width {width}")]
+    StrideTooSmall {
+        /// Given stride.
+        row_stride: u32,
+        /// Frame width.
+        width: u32,
+    },
+    /// The buffer is shorter than `row_stride * (height - 1) + width`.
+    #[error("luma buffer has {len} bytes, frame needs {needed}")]
+    DataTooShort {
+        /// Buffer length.
+        len: usize,
+        /// Bytes the frame geometry needs.
+        needed: u64,
+    },
+    /// The region of interest is smaller than [`MIN_SIDE`] or reaches outside
+    /// the frame.
+    #[error("region {region:?} is empty, too small or outside the {width}x{height} frame")]
+    BadRegion {
+        /// The region given.
+        region: Region,
+        /// Frame width.
+        width: u32,
+        /// Frame height.
+        height: u32,
+    },
+    /// A rotation other than 0, 90, 180 or 270 degrees.
+    #[error("rotation {degrees} is not a multiple of 90 degrees")]
+    InvalidRotation {
+        /// The degrees given.
+        degrees: u32,
+    },
+    /// The underlying decoder (rqrr) failed internally on this frame and no
+    /// code was found; the next frame may well work.
+    #[error("the QR decoder failed internally on this frame")]
+    DecoderFault,
+}
+
+/// A reusable scanner: keeps its working buffers between frames, so a camera
+/// loop does not reallocate for every frame.
+#[derive(Debug, Default)]
+pub struct Scanner {
+    work: Vec<u8>,
+    scratch: Vec<u8>,
+    binary: Vec<u8>,
+    integral: Vec<u32>,
+}
+
+/// The resolution a pass works at, relative to the (cropped) frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scale {
+    Half,
+    Full,
+    Double,
+}
+
+/// One attempt: a resolution, a binarisation (rqrr's row mean, or our local
+/// mean) and a polarity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pass {
+    scale: Scale,
+    local: bool,
+    inverted: bool,
+}
+
+/// A grid decoded by one pass, in working-image coordinates.
+struct Found {
+    symbol: bitstream::Symbol,
+    bounds: [(f32, f32); 4],
+    inverted: bool,
+}
+
+impl Scanner {
+    /// A scanner with empty buffers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Scans one frame and returns every code found (possibly none).
+    ///
+    /// # Errors
+    /// A [`ScanError`] for a frame or region that fails the caps, or
+    /// [`ScanError::DecoderFault`] if rqrr failed internally and nothing
+    /// was found.
+    pub fn scan(
+        &mut self,
+        frame: &LumaFrame<'_>,
+        opts: &ScanOptions,
+    ) -> Result<Vec<ScannedCode>, ScanError> {
+        validate(frame)?;
+        let region = match opts.region {
+            Some(r) => validate_region(frame, r)?,
+            None => Region {
+                x: 0,
+                y: 0,
+                width: frame.width,
+                height: frame.height,
+            },
+        };
+        image::crop(frame, region, &mut self.work);
+        let (w, h) = (region.width as usize, region.height as usize);
+
+        let mut found: Vec<Found> = Vec::new();
+        let mut faulted = false;
+        for pass in plan(opts, region.width.max(region.height)) {
+            match self.run_pass(pass, w, h) {
+                Ok(list) => {
+                    let any = !list.is_empty();
+                    found.extend(list);
+                    if any && !opts.exhaustive {
+                        break;
+                    }
+                }
+                Err(()) => faulted = true,
+            }
+        }
+        if found.is_empty() && faulted {
+            return Err(ScanError::DecoderFault);
+        }
+
+        let mut out: Vec<ScannedCode> = Vec::new();
+        for f in found {
+            let corners = f.bounds.map(|(x, y)| {
+                let fx = x + region.x as f32;
+                let fy = y + region.y as f32;
+                rotate(
+                    fx,
+                    fy,
+                    frame.width as f32,
+                    frame.height as f32,
+                    frame.rotation,
+                )
+            });
+            let code = to_code(f.symbol, corners, f.inverted);
+            if !out.iter().any(|o| same_code(o, &code)) {
+                out.push(code);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs one pass over the working image (`w`×`h`). Returns the decoded
+    /// grids with bounds in working-image coordinates; `Err` means rqrr
+    /// panicked and nothing decoded in this pass.
+    fn run_pass(&mut self, pass: Pass, w: usize, h: usize) -> Result<Vec<Found>, ()> {
+        let (src, sw, sh, to_work): (&[u8], usize, usize, f32) = match pass.scale {
+            Scale::Full => (&self.work, w, h, 1.0),
+            Scale::Half => {
+                let (dw, dh) = image::downscale2(&self.work, w, h, &mut self.scratch);
+                (&self.scratch, dw, dh, 2.0)
+            }
+            Scale::Double => {
+                let (uw, uh) = image::upscale2(&self.work, w, h, &mut self.scratch);
+                (&self.scratch, uw, uh, 0.5)
+            }
+        };
+        // No virtual quiet zone around the image: padding with white was
+        // measured to lose a fifth of the dataset's reads (rqrr's row-mean
+        // window grows with the width).
+        let (pw, ph) = (sw, sh);
+        let inside =
+            move |x: usize, y: usize| -> Option<usize> { (x < sw && y < sh).then_some(y * sw + x) };
+        let inverted = pass.inverted;
+        let prepared = if pass.local {
+            image::local_threshold(src, sw, sh, inverted, &mut self.integral, &mut self.binary);
+            let bin: &[u8] = &self.binary;
+            catch_unwind(AssertUnwindSafe(|| {
+                PreparedImage::prepare_from_bitmap(pw, ph, |x, y| {
+                    inside(x, y)
+                        .and_then(|i| bin.get(i))
+                        .is_some_and(|&v| v != 0)
+                })
+            }))
+        } else {
+            catch_unwind(AssertUnwindSafe(|| {
+                PreparedImage::prepare_from_greyscale(pw, ph, |x, y| {
+                    match inside(x, y).and_then(|i| src.get(i)) {
+                        Some(&v) if inverted => 255 - v,
+                        Some(&v) => v,
+                        None => 255,
+                    }
+                })
+            }))
+        };
+        let Ok(mut prepared) = prepared else {
+            return Err(());
+        };
+        let unpad = |p: rqrr::Point| (p.x as f32 * to_work, p.y as f32 * to_work);
+        let detected = catch_unwind(AssertUnwindSafe(|| {
+            prepared
+                .detect_grids()
+                .into_iter()
+                .map(|g| (Cells::sample(&g.grid), g.bounds.map(unpad)))
+                .collect::<Vec<_>>()
+        }));
+        let Ok(detected) = detected else {
+            return Err(());
+        };
+        let mut list = Vec::new();
+        let mut faulted = false;
+        for (cells, bounds) in detected {
+            match catch_unwind(AssertUnwindSafe(|| bitstream::decode_grid(&cells))) {
+                Ok(Ok(symbol)) => {
+                    // A transposed read swaps the code's top-right and
+                    // bottom-left corners relative to rqrr's bounds.
+                    let bounds = if symbol.mirrored {
+                        [bounds[0], bounds[3], bounds[2], bounds[1]]
+                    } else {
+                        bounds
+                    };
+                    list.push(Found {
+                        symbol,
+                        bounds,
+                        inverted,
+                    });
+                }
+                Ok(Err(_)) => {}
+                Err(_) => faulted = true,
+            }
+        }
+        if list.is_empty() && faulted {
+            return Err(());
+        }
+        Ok(list)
+    }
+}
+
+/// Scans a tightly packed, upright still image (PNG/JPEG/WebP turned into
+/// luma) with [`ScanOptions::for_still_image`].
+///
+/// # Errors
+/// As [`Scanner::scan`].
+pub fn scan_luma(data: &[u8], width: u32, height: u32) -> Result<Vec<ScannedCode>, ScanError> {
+    Scanner::new().scan(
+        &LumaFrame {
+            data,
+            width,
+            height,
+            row_stride: width,
+            rotation: Rotation::R0,
+        },
+        &ScanOptions::for_still_image(),
+    )
+}
+
+/// A grid's modules copied out of rqrr's image, so decoding (and the mirrored
+/// retry) reads a plain bitmap instead of re-running the perspective map.
+struct Cells {
+    size: usize,
+    bits: Vec<bool>,
+}
+
+impl Cells {
+    fn sample(grid: &dyn BitGrid) -> Self {
+        let size = grid.size();
+        let mut bits = Vec::with_capacity(size * size);
+        for y in 0..size {
+            for x in 0..size {
+                bits.push(grid.bit(y, x));
+            }
+        }
+        Cells { size, bits }
+    }
+}
+
+impl BitGrid for Cells {
+    fn size(&self) -> usize {
+        self.size
+    }
+    fn bit(&self, y: usize, x: usize) -> bool {
+        self.bits.get(y * self.size + x).copied().unwrap_or(false)
+    }
+}
+
+/// The passes to try, cheapest and most productive first.
+fn plan(opts: &ScanOptions, long_side: u32) -> Vec<Pass> {
+    let pass = |scale, local, inverted| Pass {
+        scale,
+        local,
+        inverted,
+    };
+    let mut passes = Vec::with_capacity(6);
+    if opts.try_downscaled && long_side >= DOWNSCALE_FROM {
+        passes.push(pass(Scale::Half, false, false));
+    }
+    passes.push(pass(Scale::Full, false, false));
+    if opts.try_local_threshold {
+        passes.push(pass(Scale::Full, true, false));
+    }
+    if opts.try_inverted {
+        passes.push(pass(Scale::Full, false, true));
+    }
+    if opts.try_upscaled && long_side < opts.upscale_below {
+        passes.push(pass(Scale::Double, false, false));
+        if opts.try_local_threshold {
+            passes.push(pass(Scale::Double, true, false));
+        }
+    }
+    passes
+}
+
+fn validate(frame: &LumaFrame<'_>) -> Result<(), ScanError> {
+    let (width, height) = (frame.width, frame.height);
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(ScanError::FrameTooSmall { width, height });
+    }
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(ScanError::FrameTooLarge { width, height });
+    }
+    if frame.row_stride < width {
+        return Err(ScanError::StrideTooSmall {
+            row_stride: frame.row_stride,
+            width,
+        });
+    }
+    let needed = u64::from(frame.row_stride) * u64::from(height - 1) + u64::from(width);
+    if (frame.data.len() as u64) < needed {
+        return Err(ScanError::DataTooShort {
+            len: frame.data.len(),
+            needed,
+        });
+    }
+    Ok(())
+}
+
+fn validate_region(frame: &LumaFrame<'_>, r: Region) -> Result<Region, ScanError> {
+    let fits = r.width >= MIN_SIDE
+        && r.height >= MIN_SIDE
+        && u64::from(r.x) + u64::from(r.width) <= u64::from(frame.width)
+        && u64::from(r.y) + u64::from(r.height) <= u64::from(frame.height);
+    if fits {
+        Ok(r)
+    } else {
+        Err(ScanError::BadRegion {
+            region: r,
+            width: frame.width,
+            height: frame.height,
+        })
+    }
+}
+
+/// Maps a point of the sensor frame (`w`×`h`) into the upright frame after a
+/// clockwise rotation. Coordinates are continuous (pixel edges), so a corner
+/// at the frame's edge stays on the edge.
+fn rotate(x: f32, y: f32, w: f32, h: f32, rotation: Rotation) -> Point {
+    match rotation {
+        Rotation::R0 => Point { x, y },
+        Rotation::R90 => Point { x: h - y, y: x },
+        Rotation::R180 => Point { x: w - x, y: h - y },
+        Rotation::R270 => Point { x: y, y: w - x },
+    }
+}
+
+fn to_code(symbol: bitstream::Symbol, corners: [Point; 4], inverted: bool) -> ScannedCode {
+    let bytes = symbol.bytes();
+    let text = text::runs_to_text(&symbol.runs);
+    ScannedCode {
+        bytes,
+        text,
+        eci: symbol.first_eci(),
+        corners,
+        version: symbol.version,
+        ec_level: match symbol.level {
+            0 => EcLevel::L,
+            1 => EcLevel::M,
+            2 => EcLevel::Q,
+            _ => EcLevel::H,
+        },
+        inverted,
+        mirrored: symbol.mirrored,
+        gs1: symbol.gs1,
+        structured_append: symbol.append.map(|a| StructuredAppend {
+            index: a.index,
+            total: a.total,
+            parity: a.parity,
+        }),
+    }
+}
+
+fn centre(c: &[Point; 4]) -> Point {
+    let (sx, sy) = c
+        .iter()
+        .fold((0.0, 0.0), |(sx, sy), p| (sx + p.x, sy + p.y));
+    Point {
+        x: sx / 4.0,
+        y: sy / 4.0,
+    }
+}
+
+/// Same payload, and centres closer than half the code's diagonal: one code.
+fn same_code(a: &ScannedCode, b: &ScannedCode) -> bool {
+    if a.bytes != b.bytes {
+        return false;
+    }
+    let (ca, cb) = (centre(&a.corners), centre(&b.corners));
+    let diag = {
+        let dx = a.corners[0].x - a.corners[2].x;
+        let dy = a.corners[0].y - a.corners[2].y;
+        (dx * dx + dy * dy).sqrt()
+    };
+    let (dx, dy) = (ca.x - cb.x, ca.y - cb.y);
+    (dx * dx + dy * dy).sqrt() < diag / 2.0
+}
