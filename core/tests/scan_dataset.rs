@@ -6,7 +6,7 @@
 //! printed so a change that loses one is easy to spot.
 //!
 //! With `SCAN_DATASET_ABLATION=1` it also prints what each cheap pass adds
-//! (plain rqrr, then each pass switched on in turn); run with
+//! (plain rqrr, then the passes switched on one by one in scan order); run with
 //! `cargo test --release -p scanpay-core --test scan_dataset -- --nocapture`.
 
 use std::collections::BTreeMap;
@@ -215,42 +215,37 @@ fn dataset_read_floor_and_no_false_positives() {
             try_upscaled: false,
             ..ScanOptions::default()
         };
+        let downscaled = ScanOptions {
+            try_downscaled: true,
+            ..none
+        };
+        let local = ScanOptions {
+            try_local_threshold: true,
+            ..downscaled
+        };
+        let inverted = ScanOptions {
+            try_inverted: true,
+            ..local
+        };
         let configs = [
             ("plain rqrr pass only", none),
-            (
-                "+ downscaled",
-                ScanOptions {
-                    try_downscaled: true,
-                    ..none
-                },
-            ),
-            (
-                "+ local threshold",
-                ScanOptions {
-                    try_local_threshold: true,
-                    ..none
-                },
-            ),
-            (
-                "+ inverted",
-                ScanOptions {
-                    try_inverted: true,
-                    ..none
-                },
-            ),
-            (
-                "+ upscaled",
-                ScanOptions {
-                    try_upscaled: true,
-                    ..none
-                },
-            ),
-            ("default (all)", ScanOptions::default()),
+            ("+ downscaled (large images)", downscaled),
+            ("+ local threshold", local),
+            ("+ inverted", inverted),
+            ("+ upscaled (= default)", ScanOptions::default()),
             (
                 "default, exhaustive",
                 ScanOptions {
                     exhaustive: true,
                     ..ScanOptions::default()
+                },
+            ),
+            ("for_still_image", ScanOptions::for_still_image()),
+            (
+                "upscaled alone",
+                ScanOptions {
+                    try_upscaled: true,
+                    ..none
                 },
             ),
         ];
