@@ -72,10 +72,17 @@ proptest! {
             now += 1;
             let (k, n) = (format!("k{key}"), format!("n{nonce}"));
             let was_seen = g.seen(&k, &n);
+            // Remembered and still live: this call must be a replay.
+            let live = g
+                .snapshot()
+                .entries
+                .iter()
+                .any(|e| e.key_id == k && e.nonce == n && e.expires_at > now);
             let evictions_before = g.evictions();
             let r = g.check_and_record(&k, &n, now + ttl, now);
             prop_assert!(g.len() <= 5);
             prop_assert!(g.seen(&k, &n));
+            prop_assert_eq!(r.is_err(), live);
             if r.is_err() {
                 // Refused only if remembered (and not yet expired).
                 prop_assert!(was_seen);

@@ -461,3 +461,214 @@ fn unsupported_version_guard_cannot_be_forged_into_verified() {
         "malformed-signature"
     );
 }
+
+/// The printed form of a signed code, rebuilt from its top-level objects in
+/// the order `ids` gives (63 is recomputed).
+fn rebuild(payload: &str, ids: &[u8]) -> String {
+    let objs = tlv::parse(payload).unwrap();
+    let mut body = String::new();
+    for id in ids {
+        let o = objs.iter().find(|o| o.id == *id).unwrap();
+        body.push_str(&payload[o.span.clone()]);
+    }
+    with_crc(body)
+}
+
+fn top_level_ids(payload: &str) -> Vec<u8> {
+    tlv::parse(payload)
+        .unwrap()
+        .iter()
+        .map(|o| o.id)
+        .filter(|id| *id != 63)
+        .collect()
+}
+
+#[test]
+fn signature_value_templates_may_move_but_signed_objects_may_not() {
+    let s = store();
+    let p = sign_static(&Shape::alice(), &alice(), "m-alice-ed");
+    let (info, first, second) = (
+        scanpay_template_id(&p, 3),
+        scanpay_template_id(&p, 98),
+        scanpay_template_id(&p, 99),
+    );
+    let rest: Vec<u8> = top_level_ids(&p)
+        .into_iter()
+        .filter(|id| ![0, first, second].contains(id))
+        .collect();
+    // The halves (unsigned) in front of everything but 00, in swapped order:
+    // the signed bytes are unchanged, so the verdict is the same.
+    let mut ids = vec![0, second, first];
+    ids.extend(&rest);
+    let moved = rebuild(&p, &ids);
+    assert_ne!(moved, p);
+    assert_eq!(
+        signed_qr::extract(&moved).unwrap().unwrap().signed_bytes,
+        signed_qr::extract(&p).unwrap().unwrap().signed_bytes
+    );
+    let original = s.verify(&p, NOW, &mut InMemoryReplayGuard::default());
+    assert!(original.is_verified());
+    assert_eq!(
+        s.verify(&moved, NOW, &mut InMemoryReplayGuard::default()),
+        original
+    );
+    // The info template is signed, and so is its position: moving it in front
+    // of the merchant's objects reorders the signed bytes.
+    let mut ids = vec![0, info];
+    ids.extend(
+        top_level_ids(&p)
+            .into_iter()
+            .filter(|id| ![0, info].contains(id)),
+    );
+    assert_eq!(
+        reason(&s.verify(&rebuild(&p, &ids), NOW, &mut InMemoryReplayGuard::default())),
+        "bad-signature"
+    );
+}
+
+#[test]
+fn a_second_info_template_is_refused_even_when_identical() {
+    let s = store();
+    let p = sign_static(&Shape::bob(), &bob(), "m-bob-p256");
+    let info = scanpay_template_id(&p, 3);
+    let info_value = tlv::parse(&p)
+        .unwrap()
+        .iter()
+        .find(|o| o.id == info)
+        .unwrap()
+        .value
+        .to_string();
+    let mut body = p[..p.len() - 8].to_string();
+    // The same claims again, and claims for another key: both ambiguous.
+    for extra in [
+        info_value.clone(),
+        info_value.replace("m-bob-p256", "m-alice-ed"),
+    ] {
+        let mut b = body.clone();
+        tlv::encode_into(&mut b, 90, &extra).unwrap();
+        let v = s.verify(&with_crc(b), NOW, &mut InMemoryReplayGuard::default());
+        assert_eq!(reason(&v), "malformed-signature", "{v:?}");
+    }
+    // Nor may a second pair of signature halves ride along.
+    let first = scanpay_template_id(&p, 99);
+    let half = tlv::parse(&p)
+        .unwrap()
+        .iter()
+        .find(|o| o.id == first)
+        .unwrap()
+        .value
+        .to_string();
+    tlv::encode_into(&mut body, 90, &half).unwrap();
+    assert_eq!(
+        reason(&s.verify(&with_crc(body), NOW, &mut InMemoryReplayGuard::default())),
+        "malformed-signature"
+    );
+}
+
+#[test]
+fn scanpay_templates_count_only_at_the_top_level() {
+    // A signature-info template hidden in 62 (sub-ID 50, a payment-system
+    // template) is merchant data, not a signature: with the halves at the top
+    // level the signature is incomplete, without them the code is unsigned.
+    let mut info = String::new();
+    for (id, v) in [(0, "app.scanpay"), (1, "1"), (2, "ES"), (3, "m-bob-p256")] {
+        tlv::encode_into(&mut info, id, v).unwrap();
+    }
+    let mut b = scanpay_core::payload::mpm::MpmBuilder::new();
+    b.object(1, "11").unwrap();
+    b.template(29, &[(0, PROMPTPAY), (1, BOB_PHONE)]).unwrap();
+    b.object(53, "764").unwrap();
+    b.object(58, "TH").unwrap();
+    b.object(59, BOB_NAME).unwrap();
+    b.template(62, &[(50, &info)]).unwrap();
+    let nested_only = b.finish().unwrap();
+    let s = store();
+    assert_eq!(
+        reason(&s.verify(&nested_only, NOW, &mut InMemoryReplayGuard::default())),
+        "no-signature"
+    );
+    let (h1, h2) = signed_qr::encode_signature(&[0u8; 64]).unwrap();
+    b.object(81, &h1).unwrap().object(82, &h2).unwrap();
+    assert_eq!(
+        reason(&s.verify(
+            &b.finish().unwrap(),
+            NOW,
+            &mut InMemoryReplayGuard::default()
+        )),
+        "malformed-signature"
+    );
+}
+
+#[test]
+fn alternate_language_name_is_signed_but_never_what_the_verdict_shows() {
+    // Template 64 carries a name the registry cannot vouch for (it holds no
+    // alternate-language name): the code verifies, the verdict shows the
+    // registered name, and editing 64 breaks the signature.
+    let mut b = scanpay_core::payload::mpm::MpmBuilder::new();
+    b.object(1, "11").unwrap();
+    b.template(29, &[(0, PROMPTPAY), (1, BOB_PHONE)]).unwrap();
+    b.object(53, "764").unwrap();
+    b.object(58, "TH").unwrap();
+    b.object(59, BOB_NAME).unwrap();
+    b.object(60, BOB_CITY).unwrap();
+    b.template(64, &[(0, "TH"), (1, "ร้านก๋วยเตี๋ยวบางกอก")])
+        .unwrap();
+    let p = issue::sign_payload(&b.finish().unwrap(), &bob(), "m-bob-p256", None).unwrap();
+    let s = store();
+    let v = s.verify(&p, NOW, &mut InMemoryReplayGuard::default());
+    let Verdict::Verified(m) = &v else {
+        panic!("{v:?}")
+    };
+    assert_eq!(m.registered_name, BOB_NAME);
+    assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+    let parsed = MerchantPayload::parse(&p).unwrap();
+    assert_eq!(
+        parsed.alternate_language.map(|a| a.name).as_deref(),
+        Some("ร้านก๋วยเตี๋ยวบางกอก")
+    );
+    let t = tamper(&p, 64, Some(1), "ธนาคารกรุงเทพ");
+    assert_eq!(
+        reason(&s.verify(&t, NOW, &mut InMemoryReplayGuard::default())),
+        "bad-signature"
+    );
+}
+
+#[test]
+fn a_duplicate_amount_is_malformed_not_a_choice() {
+    let p = sign_dynamic(
+        &Shape::alice_dynamic(),
+        &alice(),
+        "m-alice-ed",
+        NOW + 60,
+        "AAECAwQFBgcICQoL",
+    );
+    // A second 54 after the signature: whichever one a UI read, refuse both.
+    let mut body = p[..p.len() - 8].to_string();
+    tlv::encode_into(&mut body, 54, "1.00").unwrap();
+    let mut g = InMemoryReplayGuard::default();
+    assert_eq!(
+        reason(&store().verify(&with_crc(body), NOW, &mut g)),
+        "malformed-payload"
+    );
+    assert!(g.is_empty());
+}
+
+#[test]
+fn one_key_pinned_twice_cannot_fake_a_two_of_two_threshold() {
+    let k = root().public_key().clone();
+    assert!(matches!(
+        RootKeys::new(vec![("root-1".into(), k.clone()), ("root-2".into(), k)], 2),
+        Err(RegistryError::BadRoots(_))
+    ));
+    // Through roots.json too.
+    let pk = root().public_key().to_base64url();
+    let json = format!(
+        r#"{{"threshold": 2, "roots": [
+            {{"key_id": "root-1", "alg": "ed25519", "public_key": "{pk}"}},
+            {{"key_id": "root-2", "alg": "ed25519", "public_key": "{pk}"}}]}}"#
+    );
+    assert!(matches!(
+        RootKeys::from_json(json.as_bytes()),
+        Err(RegistryError::BadRoots(_))
+    ));
+}

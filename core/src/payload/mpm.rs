@@ -673,8 +673,11 @@ impl MerchantPayload {
 
     /// Encodes the typed model as a payload, CRC included.
     ///
-    /// The output is canonical: data objects in ascending ID order (merchant
-    /// accounts and unreserved templates in their vector order), sub-objects of
+    /// The output is canonical: 00, 01, the merchant accounts in their vector
+    /// order, 52–62 and 64–79 in ascending ID order, then the unreserved
+    /// templates in their vector order (ascending throughout when those two
+    /// vectors are sorted by ID, as parsing a canonical payload leaves them),
+    /// sub-objects of
     /// 62 and 64 in the order [`AdditionalData::encode`] and
     /// [`AlternateLanguage::encode`] give, RFU objects 65–79 copied from
     /// `objects`. It is therefore the original text only when the original was

@@ -96,7 +96,7 @@ pub(crate) fn local_threshold(
             }
         }
     }
-    let radius = (w.min(h) / 16).clamp(8, 48);
+    let radius = (w.min(h) / 3).clamp(8, 160);
     let ii = |x: usize, y: usize| integral.get(y * iw + x).copied().unwrap_or(0);
     out.clear();
     out.reserve(w * h);
@@ -113,9 +113,9 @@ pub(crate) fn local_threshold(
             // dark if v < mean - 8, in integers: (v + 8)·n < sum; for a
             // light-on-dark code the light modules are the "dark" ones.
             let dark = if inverted {
-                v.saturating_sub(8).saturating_mul(n) > sum
+                v.saturating_sub(4).saturating_mul(n) > sum
             } else {
-                (v + 8).saturating_mul(n) < sum
+                (v + 4).saturating_mul(n) < sum
             };
             out.push(u8::from(dark));
         }

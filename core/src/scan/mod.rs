@@ -19,10 +19,15 @@
 //!    "unwind"` for exactly this. Cheap passes beyond plain rqrr, in order,
 //!    stopping at the first that finds a code (unless
 //!    [`ScanOptions::exhaustive`]):
-//!    a 2× downscaled pass for large images (fast, and rqrr's row-average
-//!    threshold copes better with blur at that scale), the full-resolution
-//!    pass, a second binarisation (local block mean, for uneven light), and an
-//!    inverted pass (rqrr reads only dark-on-light codes).
+//!    a 2× downscaled pass for large frames (a quarter of the pixels: a
+//!    viewfinder-sized code in a 720p/1080p frame is found at that cost), the
+//!    full-resolution pass, a second binarisation (local mean over a square
+//!    window, for shadows and gradients that rqrr's row mean misses), an
+//!    inverted pass (rqrr reads only dark-on-light codes), and for small
+//!    images 2× bilinear-upscaled passes (rqrr samples one pixel per module;
+//!    interpolation rescues small and rotated codes). The dataset test
+//!    (`tests/scan_dataset.rs`, `SCAN_DATASET_ABLATION=1`) measures what each
+//!    pass adds.
 //! 4. **Our own bitstream decode.** rqrr's `decode_to` drops ECI designators,
 //!    so a Latin-1 or Shift_JIS payload would come back as wrong text. We take
 //!    rqrr's sampled modules and raw codewords and do the Reed–Solomon
@@ -420,43 +425,37 @@ impl Scanner {
                 (&self.scratch, uw, uh, 0.5)
             }
         };
-        // No virtual quiet zone around the image: padding with white was
-        // measured to lose a fifth of the dataset's reads (rqrr's row-mean
-        // window grows with the width).
-        let (pw, ph) = (sw, sh);
-        let inside =
-            move |x: usize, y: usize| -> Option<usize> { (x < sw && y < sh).then_some(y * sw + x) };
+        // No virtual white quiet zone around the pass image: we tried one, and
+        // it lost a fifth of the plain pass's dataset reads (rqrr's row-mean
+        // window grows with the width). Edge-touching codes are read by the
+        // upscaled passes instead.
         let inverted = pass.inverted;
         let prepared = if pass.local {
             image::local_threshold(src, sw, sh, inverted, &mut self.integral, &mut self.binary);
             let bin: &[u8] = &self.binary;
             catch_unwind(AssertUnwindSafe(|| {
-                PreparedImage::prepare_from_bitmap(pw, ph, |x, y| {
-                    inside(x, y)
-                        .and_then(|i| bin.get(i))
-                        .is_some_and(|&v| v != 0)
+                PreparedImage::prepare_from_bitmap(sw, sh, |x, y| {
+                    bin.get(y * sw + x).is_some_and(|&v| v != 0)
                 })
             }))
         } else {
             catch_unwind(AssertUnwindSafe(|| {
-                PreparedImage::prepare_from_greyscale(pw, ph, |x, y| {
-                    match inside(x, y).and_then(|i| src.get(i)) {
-                        Some(&v) if inverted => 255 - v,
-                        Some(&v) => v,
-                        None => 255,
-                    }
+                PreparedImage::prepare_from_greyscale(sw, sh, |x, y| match src.get(y * sw + x) {
+                    Some(&v) if inverted => 255 - v,
+                    Some(&v) => v,
+                    None => 255,
                 })
             }))
         };
         let Ok(mut prepared) = prepared else {
             return Err(());
         };
-        let unpad = |p: rqrr::Point| (p.x as f32 * to_work, p.y as f32 * to_work);
+        let to_work_coords = |p: rqrr::Point| (p.x as f32 * to_work, p.y as f32 * to_work);
         let detected = catch_unwind(AssertUnwindSafe(|| {
             prepared
                 .detect_grids()
                 .into_iter()
-                .map(|g| (Cells::sample(&g.grid), g.bounds.map(unpad)))
+                .map(|g| (Cells::sample(&g.grid), g.bounds.map(to_work_coords)))
                 .collect::<Vec<_>>()
         }));
         let Ok(detected) = detected else {
@@ -518,7 +517,14 @@ struct Cells {
 
 impl Cells {
     fn sample(grid: &dyn BitGrid) -> Self {
+        // rqrr only reports versions 1..=40; anything larger decodes as nothing.
         let size = grid.size();
+        if size > 177 {
+            return Cells {
+                size: 0,
+                bits: Vec::new(),
+            };
+        }
         let mut bits = Vec::with_capacity(size * size);
         for y in 0..size {
             for x in 0..size {

@@ -170,8 +170,8 @@ pub struct RootKeys {
 }
 
 impl RootKeys {
-    /// Builds a root set. `threshold` must be between 1 and the number of keys,
-    /// key ids must be unique.
+    /// Builds a root set. `threshold` must be between 1 and the number of keys;
+    /// key ids and public keys must both be unique.
     pub fn new(
         keys: Vec<(String, PublicKey)>,
         threshold: usize,
@@ -189,10 +189,19 @@ impl RootKeys {
             )));
         }
         let mut ids = HashSet::new();
-        for (id, _) in &keys {
+        let mut public_keys = HashSet::new();
+        for (id, key) in &keys {
             if !is_valid_key_id(id) || !ids.insert(id.as_str()) {
                 return Err(RegistryError::BadRoots(format!(
                     "root key id {id:?} is invalid or repeated"
+                )));
+            }
+            // The threshold counts distinct key *ids*: one key pinned under two
+            // ids would let a single signature (copied under both ids) satisfy
+            // a 2-of-n threshold, silently turning k-of-n into 1-of-n.
+            if !public_keys.insert(key.as_bytes()) {
+                return Err(RegistryError::BadRoots(format!(
+                    "root {id:?} repeats the public key of another root"
                 )));
             }
         }

@@ -52,6 +52,15 @@ impl From<Reason> for Verdict {
 }
 
 /// A verified merchant, from the registry (never from the QR text).
+///
+/// This is the merchant's identity to show. The payload's own texts — printed
+/// name (59) and city (60), alternate-language template (64), the labels in
+/// 62 — are signed by the merchant's key but only 59 is compared with the
+/// registry; none of them is to be shown as who is being paid. The amount,
+/// tip rules and accounts are not repeated here: take them from
+/// [`crate::payload::mpm::MerchantPayload::parse`] of the *same text* that was
+/// verified, and pay only to its accounts 02–51 (the ones matched against the
+/// registry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifiedMerchant {
     /// The registered display name: what the wallet shows.
