@@ -59,6 +59,12 @@ pub fn inspect(text: &str, trust: Option<&TrustFiles>, now: u64) -> Value {
         },
     );
     if classified.kind == PayloadKind::EmvMpm {
+        // The verdict is given for an invalid payload too (as
+        // `malformed-payload`): the UI needs a verdict for every merchant code.
+        if let Some(t) = trust {
+            out.insert("verdict".into(), t.verdict_json(text, now));
+            out.insert("registry".into(), json!(t.info()));
+        }
         // Tags come from the TLV layer alone, so they are shown even when a
         // later check (CRC, field rules) fails: that is what QA needs to see.
         if let Ok(objects) = tlv::parse(text) {
@@ -72,10 +78,6 @@ pub fn inspect(text: &str, trust: Option<&TrustFiles>, now: u64) -> Value {
     match &classified.result {
         Ok(Payload::EmvMpm(m)) => {
             out.insert("merchant".into(), crate::json::merchant(m));
-            if let Some(t) = trust {
-                out.insert("verdict".into(), t.verdict_json(text, now));
-                out.insert("registry".into(), json!(t.info()));
-            }
         }
         Ok(Payload::EmvCpm(c)) => {
             out.insert("consumer".into(), crate::json::consumer(c));

@@ -1,0 +1,220 @@
+//! The `scanpay` CLI's JSON output is a contract other tools read
+//! (`docs/cli.md`). These tests run the real binary and hold it to it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use image::Luma;
+use qrcode::{EcLevel, QrCode};
+use serde_json::Value;
+
+fn scanpay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scanpay"))
+        .args(args)
+        .output()
+        .expect("run scanpay")
+}
+
+fn stdout_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .expect("utf-8 stdout")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scanpay-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
+}
+
+#[test]
+fn decode_json_one_line_per_image_in_order_with_errors() {
+    let dir = temp_dir("decode");
+    let text = "00020101021153037645802TH5907TESTING6007BANGKOK6304ABCD";
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).unwrap();
+    let png = dir.join("code.png");
+    code.render::<Luma<u8>>()
+        .module_dimensions(5, 5)
+        .build()
+        .save(&png)
+        .unwrap();
+    let blank = dir.join("blank.png");
+    image::GrayImage::from_pixel(200, 120, Luma([255]))
+        .save(&blank)
+        .unwrap();
+    let broken = dir.join("broken.png");
+    std::fs::write(&broken, b"not an image").unwrap();
+    let (png, blank, broken) = (
+        png.to_str().unwrap(),
+        blank.to_str().unwrap(),
+        broken.to_str().unwrap(),
+    );
+
+    let out = scanpay(&["decode", "--json", png, broken, blank]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an unreadable image makes the exit status 1"
+    );
+    let lines = stdout_lines(&out);
+    assert_eq!(lines.len(), 3);
+
+    assert_eq!(lines[0]["file"], png);
+    assert_eq!(lines[0]["codes"][0]["text"], text);
+    assert_eq!(lines[0]["codes"].as_array().unwrap().len(), 1);
+    assert!(lines[0]["ms"].as_f64().unwrap() > 0.0);
+    assert!(lines[0].get("error").is_none());
+
+    assert_eq!(lines[1]["file"], broken);
+    assert!(lines[1]["error"].as_str().unwrap().contains("decode"));
+    assert_eq!(lines[1]["codes"], serde_json::json!([]));
+    assert!(lines[1]["ms"].is_null());
+
+    assert_eq!(lines[2]["file"], blank);
+    assert_eq!(lines[2]["codes"], serde_json::json!([]));
+    assert!(lines[2]["ms"].as_f64().is_some());
+
+    let ok = scanpay(&["decode", "--json", png]);
+    assert_eq!(ok.status.code(), Some(0));
+}
+
+#[test]
+fn inspect_real_emv_payload_lists_every_top_level_tag() {
+    let real = read_json(&vectors().join("emv/real-payloads.json"));
+    for case in real.as_array().unwrap() {
+        let payload = case["payload"].as_str().unwrap();
+        let out = scanpay(&["inspect", "--json", payload]);
+        assert_eq!(out.status.code(), Some(0));
+        let v = &stdout_lines(&out)[0];
+        assert_eq!(v["kind"], "emv-mpm", "{payload}");
+        assert_eq!(v["valid"], true, "{payload}: {}", v["error"]);
+        assert!(v["error"].is_null());
+        let tags = v["tags"].as_object().unwrap();
+        assert_eq!(tags["00"], "01");
+        assert_eq!(tags["63"].as_str().unwrap().len(), 4);
+        // Every tag value appears verbatim in the payload, templates as raw strings.
+        for (id, value) in tags {
+            let value = value.as_str().unwrap();
+            let len = value.chars().count();
+            assert!(
+                payload.contains(&format!("{id}{len:02}{value}")),
+                "{id} in {payload}"
+            );
+        }
+    }
+}
+
+#[test]
+fn inspect_invalid_emv_keeps_kind_and_tags_with_an_error() {
+    let out = scanpay(&[
+        "inspect",
+        "--json",
+        "00020101021153037645802TH5907TESTING6007BANGKOK63040000",
+    ]);
+    let v = &stdout_lines(&out)[0];
+    assert_eq!(v["kind"], "emv-mpm");
+    assert_eq!(v["valid"], false);
+    assert!(v["error"].as_str().unwrap().to_lowercase().contains("crc"));
+    assert_eq!(v["tags"]["59"], "TESTING");
+}
+
+#[test]
+fn inspect_classifies_links_text_and_consumer_codes() {
+    let v = &stdout_lines(&scanpay(&[
+        "inspect",
+        "--json",
+        "http://xn--pypal-4ve.com/login",
+    ]))[0];
+    assert_eq!(v["kind"], "url");
+    let flags = v["url"]["flags"].to_string();
+    assert!(
+        flags.contains("not-https") && flags.contains("international-host"),
+        "{flags}"
+    );
+    assert_eq!(v["url"]["host_unicode"], "pаypal.com");
+
+    let v = &stdout_lines(&scanpay(&["inspect", "--json", "javascript:alert(1)"]))[0];
+    assert!(v["url"]["flags"].to_string().contains("dangerous-scheme"));
+
+    let v = &stdout_lines(&scanpay(&["inspect", "--json", "just some words"]))[0];
+    assert_eq!(
+        (v["kind"].as_str(), v["valid"].as_bool()),
+        (Some("text"), Some(true))
+    );
+
+    let v = &stdout_lines(&scanpay(&["inspect", "--json", "hQVDUFYwMQ"]))[0];
+    assert_eq!(v["kind"], "emv-cpm");
+}
+
+#[test]
+fn inspect_with_trust_files_gives_the_vector_verdicts() {
+    let cases = read_json(&vectors().join("trust/cases.json"));
+    let roots = vectors().join("trust/roots.json");
+    let registry = vectors().join("trust/registry.json");
+    let now = cases["registry_now"].as_u64().unwrap().to_string();
+    // Each CLI run has a fresh replay guard, so only cases that do not depend
+    // on an earlier scan are meaningful here.
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        if name == "replayed-nonce" || case["registry"].is_string() {
+            continue;
+        }
+        let case_now = case["now"].as_u64().unwrap().to_string();
+        let out = scanpay(&[
+            "inspect",
+            "--json",
+            "--roots",
+            roots.to_str().unwrap(),
+            "--registry",
+            registry.to_str().unwrap(),
+            "--now",
+            &case_now,
+            case["payload"].as_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = &stdout_lines(&out)[0];
+        let expect = &case["expect"];
+        assert_eq!(v["verdict"]["verdict"], expect["verdict"], "{name}");
+        if let Some(reason) = expect.get("reason") {
+            assert_eq!(&v["verdict"]["reason"], reason, "{name}");
+        }
+        if let Some(registered) = expect.get("registered_name") {
+            assert_eq!(&v["verdict"]["registered_name"], registered, "{name}");
+        }
+        assert_eq!(v["registry"]["version"], 2, "{name} at {now}");
+    }
+}
+
+#[test]
+fn demo_runs_end_to_end() {
+    let dir = temp_dir("demo");
+    let out = scanpay(&["demo", "--out", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("VERIFIED merchant: Kopi Corner"));
+    assert!(stdout.contains("\"reason\":\"bad-signature\""));
+    assert!(stdout.contains("\"reason\":\"replayed-nonce\""));
+    for f in ["qr.png", "roots.json", "registry.json"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+}
