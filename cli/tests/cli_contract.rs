@@ -1,6 +1,9 @@
 //! The `scanpay` CLI's JSON output is a contract other tools read
 //! (`docs/cli.md`). These tests run the real binary and hold it to it.
 
+// Test helpers fail loudly: a broken fixture is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
