@@ -10,6 +10,7 @@
 //! | [`scan`] | camera luma frames → QR codes (bytes, text, corners) |
 //! | [`payload`] | scanned text → what it is (EMVCo MPM/CPM, URL, text) |
 //! | [`trust`] | signed merchant codes, the merchant key registry, the verdict |
+//! | [`store`] | the durable SQLite journal: payments, transitions, PIN state, keys, registry, nonces |
 //! | [`money`] | integer minor units and ISO 4217 currencies |
 //!
 //! Contracts that hold in every module: no panic on any input (every failure is
@@ -20,4 +21,5 @@
 pub mod money;
 pub mod payload;
 pub mod scan;
+pub mod store;
 pub mod trust;

@@ -1,0 +1,105 @@
+//! PIN attempt state and the sealed device key.
+
+use rusqlite::OptionalExtension;
+
+use super::{check_len, from_i64, to_i64, Store, StoreError};
+
+/// Largest sealed device-key blob stored (a PKCS#8 Ed25519 key, encrypted and
+/// platform-wrapped, plus KDF parameters, is a few hundred bytes).
+pub const MAX_SEALED_KEY_BYTES: usize = 16 * 1024;
+
+/// The `secrets` row holding the sealed device key.
+const DEVICE_KEY: &str = "device_key";
+
+/// PIN attempt state, owned by the auth module; the store only persists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuthRecord {
+    /// Consecutive failed PIN attempts.
+    pub failures: u32,
+    /// How many waits were imposed (drives the doubling).
+    pub lockouts: u32,
+    /// No attempt is evaluated before this time (unix seconds).
+    pub locked_until: u64,
+    /// The device key is disabled until re-enrolment.
+    pub disabled: bool,
+    /// Highest time ever seen, so setting the clock back does not shorten a wait.
+    pub clock_high_water: u64,
+}
+
+impl Store {
+    /// The persisted PIN attempt state, if any was saved.
+    pub fn load_auth(&self) -> Result<Option<AuthRecord>, StoreError> {
+        let conn = self.lock()?;
+        let row: Option<(i64, i64, i64, bool, i64)> = conn
+            .query_row(
+                "SELECT failures, lockouts, locked_until, disabled, clock_high_water
+                 FROM auth WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((failures, lockouts, locked_until, disabled, high)) = row else {
+            return Ok(None);
+        };
+        let small = |what: &'static str, v: i64| {
+            u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} is {v}")))
+        };
+        Ok(Some(AuthRecord {
+            failures: small("failures", failures)?,
+            lockouts: small("lockouts", lockouts)?,
+            locked_until: from_i64("locked_until", locked_until)?,
+            disabled,
+            clock_high_water: from_i64("clock_high_water", high)?,
+        }))
+    }
+
+    /// Saves the PIN attempt state. Durable (fsynced) before it returns, so
+    /// a failure counted before an attempt survives killing the app.
+    pub fn save_auth(&self, rec: &AuthRecord) -> Result<(), StoreError> {
+        let locked_until = to_i64("locked_until", rec.locked_until)?;
+        let high = to_i64("clock_high_water", rec.clock_high_water)?;
+        let conn = self.lock()?;
+        conn.execute(
+            "INSERT INTO auth (id, failures, lockouts, locked_until, disabled, clock_high_water)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET failures = excluded.failures,
+                 lockouts = excluded.lockouts, locked_until = excluded.locked_until,
+                 disabled = excluded.disabled, clock_high_water = excluded.clock_high_water",
+            rusqlite::params![rec.failures, rec.lockouts, locked_until, rec.disabled, high],
+        )?;
+        Ok(())
+    }
+
+    /// The sealed device key blob, if enrolled.
+    pub fn load_sealed_key(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let conn = self.lock()?;
+        Ok(conn
+            .query_row(
+                "SELECT value FROM secrets WHERE name = ?1",
+                [DEVICE_KEY],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Stores (or replaces) the sealed device key blob. The replaced blob is
+    /// overwritten in the file (`secure_delete`).
+    pub fn save_sealed_key(&self, blob: &[u8]) -> Result<(), StoreError> {
+        check_len("sealed key", blob.len(), MAX_SEALED_KEY_BYTES)?;
+        let conn = self.lock()?;
+        conn.execute(
+            "INSERT INTO secrets (name, value) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            rusqlite::params![DEVICE_KEY, blob],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes the sealed device key (disable or re-enrolment). Deleting a
+    /// missing key is not an error.
+    pub fn delete_sealed_key(&self) -> Result<(), StoreError> {
+        let conn = self.lock()?;
+        conn.execute("DELETE FROM secrets WHERE name = ?1", [DEVICE_KEY])?;
+        Ok(())
+    }
+}

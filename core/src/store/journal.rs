@@ -1,0 +1,382 @@
+//! The payments journal: one row per payment plus an append-only log of
+//! every state change.
+//!
+//! The store does not interpret payments: `state` is the payment module's
+//! state name and `record` its opaque JSON. What the store guarantees is
+//! that an id is inserted once, that a state change is a compare-and-set
+//! (so two drivers of the same payment can never both act on one state),
+//! and that the row and its log entry change together or not at all.
+
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+
+use super::{check_len, from_i64, to_i64, Store, StoreError};
+
+/// Longest payment id (a UUID is 36 bytes).
+pub const MAX_ID_BYTES: usize = 128;
+/// Longest state name.
+pub const MAX_STATE_BYTES: usize = 64;
+/// Largest payment record (opaque JSON).
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+/// Longest transition detail text.
+pub const MAX_DETAIL_BYTES: usize = 4 * 1024;
+/// Most rows returned by one history page.
+pub const MAX_PAGE: u32 = 1000;
+
+/// Detail of the log row written by [`Store::insert_payment`].
+pub const CREATED_DETAIL: &str = "created";
+
+/// One payment as journalled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRow {
+    /// The payment id, also its idempotency key (UUID v4).
+    pub id: String,
+    /// The payment module's state name.
+    pub state: String,
+    /// The payment module's record (opaque JSON bytes).
+    pub record: Vec<u8>,
+    /// When the payment was created (unix seconds).
+    pub created_at: u64,
+    /// When it last changed (unix seconds).
+    pub updated_at: u64,
+    /// Whether it reached an end (no more work on start).
+    pub resolved: bool,
+}
+
+/// A compare-and-set state change for [`Store::transition`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition<'a> {
+    /// Payment id.
+    pub id: &'a str,
+    /// The state the caller believes the payment is in.
+    pub from: &'a str,
+    /// The new state.
+    pub to: &'a str,
+    /// The new record (replaces the old one).
+    pub record: &'a [u8],
+    /// Whether the payment is resolved after this change.
+    pub resolved: bool,
+    /// When (unix seconds); becomes `updated_at`.
+    pub at: u64,
+    /// Free text for the log (reason, backend code); never secrets.
+    pub detail: &'a str,
+}
+
+/// One entry of a payment's transition log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionRow {
+    /// Position in the journal-wide log (increasing, never reused).
+    pub seq: u64,
+    /// State before; empty for the creation entry.
+    pub from: String,
+    /// State after.
+    pub to: String,
+    /// When (unix seconds).
+    pub at: u64,
+    /// The detail text.
+    pub detail: String,
+}
+
+/// Where a history page ends; pass it back to get the next (older) page.
+/// Unlike a bare timestamp it cannot skip payments created in the same second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryCursor {
+    created_at: i64,
+    seq: i64,
+}
+
+/// One page of history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryPage {
+    /// The payments on this page.
+    pub rows: Vec<PaymentRow>,
+    /// The cursor for the next page; `None` when this page is the last.
+    pub next: Option<HistoryCursor>,
+}
+
+const COLUMNS: &str = "seq, id, state, record, created_at, updated_at, resolved";
+
+/// seq, id, state, record, created_at, updated_at, resolved.
+type RawRow = (i64, String, String, Vec<u8>, i64, i64, bool);
+
+/// Reads a row selected with [`COLUMNS`]; the seq comes back separately.
+fn read_row(r: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn to_payment(raw: RawRow) -> Result<(i64, PaymentRow), StoreError> {
+    let (seq, id, state, record, created, updated, resolved) = raw;
+    Ok((
+        seq,
+        PaymentRow {
+            id,
+            state,
+            record,
+            created_at: from_i64("created_at", created)?,
+            updated_at: from_i64("updated_at", updated)?,
+            resolved,
+        },
+    ))
+}
+
+fn check_text(what: &'static str, s: &str, max: usize) -> Result<(), StoreError> {
+    check_len(what, s.len(), max)?;
+    if s.is_empty() {
+        return Err(StoreError::OutOfRange {
+            what,
+            value: "empty".to_string(),
+        });
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Journals a new payment, with a creation entry in its log (`from` empty,
+    /// detail [`CREATED_DETAIL`]). Durable before it returns: call it before
+    /// the first send. An id already present is [`StoreError::Duplicate`] and
+    /// changes nothing.
+    pub fn insert_payment(&self, row: &PaymentRow) -> Result<(), StoreError> {
+        check_text("payment id", &row.id, MAX_ID_BYTES)?;
+        check_text("state", &row.state, MAX_STATE_BYTES)?;
+        check_len("record", row.record.len(), MAX_RECORD_BYTES)?;
+        let created = to_i64("created_at", row.created_at)?;
+        let updated = to_i64("updated_at", row.updated_at)?;
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: Option<i64> = tx
+            .query_row("SELECT 1 FROM payments WHERE id = ?1", [&row.id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if exists.is_some() {
+            return Err(StoreError::Duplicate(row.id.clone()));
+        }
+        tx.execute(
+            "INSERT INTO payments (id, state, record, created_at, updated_at, resolved)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                row.id,
+                row.state,
+                row.record,
+                created,
+                updated,
+                row.resolved
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO transitions (payment_id, from_state, to_state, record, resolved, at, detail)
+             VALUES (?1, '', ?2, ?3, ?4, ?5, ?6)",
+            params![row.id, row.state, row.record, row.resolved, created, CREATED_DETAIL],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Moves a payment from `t.from` to `t.to` in one transaction: checks the
+    /// current state, replaces the record, sets `resolved` and `updated_at`,
+    /// and appends to the log. If the payment is not in `t.from` the result is
+    /// [`StoreError::Conflict`] (or [`StoreError::NotFound`]) and nothing
+    /// changed. `from == to` is allowed (a record update, still logged).
+    pub fn transition(&self, t: &Transition<'_>) -> Result<(), StoreError> {
+        check_text("payment id", t.id, MAX_ID_BYTES)?;
+        check_text("from state", t.from, MAX_STATE_BYTES)?;
+        check_text("to state", t.to, MAX_STATE_BYTES)?;
+        check_len("record", t.record.len(), MAX_RECORD_BYTES)?;
+        check_len("detail", t.detail.len(), MAX_DETAIL_BYTES)?;
+        let at = to_i64("at", t.at)?;
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE payments SET state = ?3, record = ?4, resolved = ?5, updated_at = ?6
+             WHERE id = ?1 AND state = ?2",
+            params![t.id, t.from, t.to, t.record, t.resolved, at],
+        )?;
+        if changed != 1 {
+            let found: Option<String> = tx
+                .query_row("SELECT state FROM payments WHERE id = ?1", [t.id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            // Dropping `tx` rolls back (nothing was written anyway).
+            return Err(match found {
+                None => StoreError::NotFound(t.id.to_string()),
+                Some(found) => StoreError::Conflict {
+                    id: t.id.to_string(),
+                    expected: t.from.to_string(),
+                    found,
+                },
+            });
+        }
+        tx.execute(
+            "INSERT INTO transitions (payment_id, from_state, to_state, record, resolved, at, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![t.id, t.from, t.to, t.record, t.resolved, at, t.detail],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// One payment by id.
+    pub fn payment(&self, id: &str) -> Result<Option<PaymentRow>, StoreError> {
+        check_len("payment id", id.len(), MAX_ID_BYTES)?;
+        let conn = self.lock()?;
+        let raw = conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM payments WHERE id = ?1"),
+                [id],
+                read_row,
+            )
+            .optional()?;
+        raw.map(|r| to_payment(r).map(|(_, p)| p)).transpose()
+    }
+
+    /// Every payment not yet resolved, oldest first (by creation time, then
+    /// insertion order): the work to resume at start.
+    pub fn unresolved_payments(&self) -> Result<Vec<PaymentRow>, StoreError> {
+        self.select(
+            &format!("SELECT {COLUMNS} FROM payments WHERE resolved = 0 ORDER BY created_at, seq"),
+            [],
+        )
+    }
+
+    /// How many payments are not yet resolved (the status line's pending count).
+    pub fn unresolved_count(&self) -> Result<u64, StoreError> {
+        let conn = self.lock()?;
+        let n: i64 = conn.query_row(
+            "SELECT count(*) FROM payments WHERE resolved = 0",
+            [],
+            |r| r.get(0),
+        )?;
+        from_i64("count", n)
+    }
+
+    /// History, newest first: at most `limit` (capped at [`MAX_PAGE`])
+    /// payments created strictly before `before` (unix seconds), or the newest
+    /// ones when `before` is `None`. Paging by timestamp skips payments that
+    /// share the boundary second; [`Store::payments_page`] does not.
+    pub fn payments(&self, limit: u32, before: Option<u64>) -> Result<Vec<PaymentRow>, StoreError> {
+        let limit = i64::from(limit.min(MAX_PAGE));
+        let before = before.map(|b| to_i64("before", b)).transpose()?;
+        self.select(
+            &format!(
+                "SELECT {COLUMNS} FROM payments WHERE (?1 IS NULL OR created_at < ?1)
+                 ORDER BY created_at DESC, seq DESC LIMIT ?2"
+            ),
+            params![before, limit],
+        )
+    }
+
+    /// History, newest first, by cursor: the first page with `after = None`,
+    /// then pass [`HistoryPage::next`] until it is `None`. `limit` is clamped
+    /// to `1..=MAX_PAGE`.
+    pub fn payments_page(
+        &self,
+        limit: u32,
+        after: Option<HistoryCursor>,
+    ) -> Result<HistoryPage, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let (c, s) = after.map_or((None, None), |a| (Some(a.created_at), Some(a.seq)));
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM payments WHERE (?1 IS NULL OR (created_at, seq) < (?1, ?2))
+             ORDER BY created_at DESC, seq DESC LIMIT ?3"
+        ))?;
+        let raws = stmt
+            .query_map(params![c, s, i64::from(limit)], read_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut rows = Vec::with_capacity(raws.len());
+        let mut last = None;
+        for raw in raws {
+            let (seq, p) = to_payment(raw)?;
+            last = Some(HistoryCursor {
+                created_at: to_i64("created_at", p.created_at)?,
+                seq,
+            });
+            rows.push(p);
+        }
+        let full = u32::try_from(rows.len()).is_ok_and(|n| n == limit);
+        Ok(HistoryPage {
+            rows,
+            next: if full { last } else { None },
+        })
+    }
+
+    /// Payments created at or after `since`, oldest first (daily limits).
+    pub fn payments_since(&self, since: u64) -> Result<Vec<PaymentRow>, StoreError> {
+        let since = to_i64("since", since)?;
+        self.select(
+            &format!(
+                "SELECT {COLUMNS} FROM payments WHERE created_at >= ?1 ORDER BY created_at, seq"
+            ),
+            [since],
+        )
+    }
+
+    /// A payment's log, oldest first; the first entry is its creation.
+    /// Empty for an unknown id.
+    pub fn transitions(&self, id: &str) -> Result<Vec<TransitionRow>, StoreError> {
+        check_len("payment id", id.len(), MAX_ID_BYTES)?;
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, from_state, to_state, at, detail FROM transitions
+             WHERE payment_id = ?1 ORDER BY seq",
+        )?;
+        let raws = stmt
+            .query_map([id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        raws.into_iter()
+            .map(|(seq, from, to, at, detail)| {
+                Ok(TransitionRow {
+                    seq: from_i64("seq", seq)?,
+                    from,
+                    to,
+                    at: from_i64("at", at)?,
+                    detail,
+                })
+            })
+            .collect()
+    }
+
+    /// The record as it was right after log entry `seq` (audit, support).
+    pub fn transition_record(&self, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let seq = to_i64("seq", seq)?;
+        let conn = self.lock()?;
+        Ok(conn
+            .query_row(
+                "SELECT record FROM transitions WHERE seq = ?1",
+                [seq],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn select<P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+    ) -> Result<Vec<PaymentRow>, StoreError> {
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare_cached(sql)?;
+        let raws = stmt
+            .query_map(params, read_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        raws.into_iter()
+            .map(|r| to_payment(r).map(|(_, p)| p))
+            .collect()
+    }
+}
