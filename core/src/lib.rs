@@ -10,6 +10,7 @@
 //! | [`scan`] | camera luma frames → QR codes (bytes, text, corners) |
 //! | [`payload`] | scanned text → what it is (EMVCo MPM/CPM, URL, text) |
 //! | [`trust`] | signed merchant codes, the merchant key registry, the verdict |
+//! | [`auth`] | the PIN pad, the PIN-sealed Ed25519 device key, attempt limits, payment authorisations |
 //! | [`store`] | the durable SQLite journal: payments, transitions, PIN state, keys, registry, nonces |
 //! | [`money`] | integer minor units and ISO 4217 currencies |
 //!
@@ -18,6 +19,7 @@
 //! never a float, and secrets never reach `Debug` output or logs.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod money;
 pub mod payload;
 pub mod scan;
