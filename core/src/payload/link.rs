@@ -19,7 +19,7 @@ pub const MAX_LINK_BYTES: usize = 4096;
 
 /// Schemes that run code, read local data or hand control to another app.
 /// Lower case, without the colon.
-const DANGEROUS_SCHEMES: &[&str] = &[
+pub const DANGEROUS_SCHEMES: &[&str] = &[
     "javascript",
     "vbscript",
     "data",
