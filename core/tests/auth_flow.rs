@@ -3,9 +3,10 @@
 // Helpers outside #[test] fns panic too: a failure there is a failed test.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
+mod common;
+use common::TempDb;
 use scanpay_core::auth::limits::{FAILURES_BEFORE_DISABLE, FIRST_WAIT_SECS};
 use scanpay_core::auth::{
     verify_authorisation, AuthError, Authenticator, AuthorisationError, KeyStoreError,
@@ -40,38 +41,14 @@ fn memory_auth() -> (Store, Authenticator) {
     (store, auth)
 }
 
-/// A database file removed on drop.
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> TempDb {
-        let path =
-            std::env::temp_dir().join(format!("scanpay-auth-{}-{name}.sqlite", std::process::id()));
-        TempDb(path).cleaned()
-    }
-    fn cleaned(self) -> TempDb {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-        self
-    }
-    /// Opens the file as a fresh app start would.
-    fn open(&self) -> (Store, Authenticator) {
-        let store = Store::open(&self.0).map_err(|e| e.to_string());
-        let Ok(store) = store else {
-            panic!("store: {store:?}")
-        };
-        let auth = Authenticator::new(store.clone(), keystore());
-        (store, auth)
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
+/// Opens the database file as a fresh app start would.
+fn open(db: &TempDb) -> (Store, Authenticator) {
+    let store = Store::open(db.path()).map_err(|e| e.to_string());
+    let Ok(store) = store else {
+        panic!("store: {store:?}")
+    };
+    let auth = Authenticator::new(store.clone(), keystore());
+    (store, auth)
 }
 
 fn enrol(auth: &Authenticator, pin: &str, now: u64) -> Vec<u8> {
@@ -239,17 +216,17 @@ fn ten_failures_disable_until_re_enrolment() {
 fn the_counter_survives_reopening_the_store() {
     let db = TempDb::new("restart");
     {
-        let (_s, auth) = db.open();
+        let (_s, auth) = open(&db);
         enrol(&auth, GOOD, T0);
         assert_eq!(auth.verify_pin(&pad(WRONG), T0), wrong(9, 0));
     }
     for left in [8, 7, 6, 5] {
-        let (_s, auth) = db.open();
+        let (_s, auth) = open(&db);
         assert_eq!(failures(&auth, T0), 9 - left);
         let expect_wait = if left == 5 { 30 } else { 0 };
         assert_eq!(auth.verify_pin(&pad(WRONG), T0), wrong(left, expect_wait));
     }
-    let (_s, auth) = db.open();
+    let (_s, auth) = open(&db);
     assert_eq!(
         auth.verify_pin(&pad(GOOD), T0 + 10),
         Err(AuthError::LockedOut {
@@ -265,7 +242,7 @@ fn an_attempt_interrupted_after_counting_stays_counted() {
     // the record as if the attempt failed. Written here through the real store.
     let db = TempDb::new("interrupted");
     {
-        let (store, auth) = db.open();
+        let (store, auth) = open(&db);
         enrol(&auth, GOOD, T0);
         let five = AuthRecord {
             failures: 5,
@@ -277,7 +254,7 @@ fn an_attempt_interrupted_after_counting_stays_counted() {
         assert_eq!(store.save_auth(&five), Ok(()));
     }
     {
-        let (_s, auth) = db.open();
+        let (_s, auth) = open(&db);
         assert!(matches!(
             auth.verify_pin(&pad(GOOD), T0 + 1),
             Err(AuthError::LockedOut { .. })
@@ -285,7 +262,7 @@ fn an_attempt_interrupted_after_counting_stays_counted() {
     }
     // Killed during the tenth attempt: disabled written, key not yet deleted.
     {
-        let (store, _auth) = db.open();
+        let (store, _auth) = open(&db);
         let ten = AuthRecord {
             failures: 10,
             lockouts: 5,
@@ -296,7 +273,7 @@ fn an_attempt_interrupted_after_counting_stays_counted() {
         assert_eq!(store.save_auth(&ten), Ok(()));
         assert!(matches!(store.load_sealed_key(), Ok(Some(_))));
     }
-    let (store, auth) = db.open();
+    let (store, auth) = open(&db);
     assert_eq!(
         auth.verify_pin(&pad(GOOD), T0 + 2000),
         Err(AuthError::Disabled)
@@ -308,7 +285,7 @@ fn an_attempt_interrupted_after_counting_stays_counted() {
 fn setting_the_clock_back_does_not_shorten_a_wait() {
     let db = TempDb::new("clock");
     {
-        let (_s, auth) = db.open();
+        let (_s, auth) = open(&db);
         enrol(&auth, GOOD, T0);
         for _ in 0..5 {
             let _ = auth.verify_pin(&pad(WRONG), T0);
@@ -317,7 +294,7 @@ fn setting_the_clock_back_does_not_shorten_a_wait() {
     }
     // Restarted with the clock an hour back: the 20 s left are still owed.
     let back = T0 - 3600;
-    let (_s, auth) = db.open();
+    let (_s, auth) = open(&db);
     assert_eq!(
         auth.verify_pin(&pad(GOOD), back),
         Err(AuthError::LockedOut {

@@ -2,48 +2,14 @@
 //! touching) files that are damaged, foreign or from a newer app version.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
 
+mod common;
+use common::TempDb;
 use scanpay_core::store::{
     AuthRecord, PaymentRow, Store, StoreError, StoreSettings, Transition, APPLICATION_ID,
     SCHEMA_VERSION,
 };
-
-/// A unique database path under the temp dir, removed (with its WAL and
-/// shared-memory files) on drop.
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(tag: &str) -> TempDb {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let name = format!(
-            "scanpay-store-files-{tag}-{}-{}-{nanos}.db",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let p = std::env::temp_dir().join(name);
-        let _ = std::fs::remove_file(&p);
-        TempDb(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut s = self.0.clone().into_os_string();
-            s.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(s));
-        }
-    }
-}
 
 fn row(id: &str, at: u64) -> PaymentRow {
     PaymentRow {

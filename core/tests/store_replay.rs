@@ -3,46 +3,12 @@
 //! eviction), persisted across restarts.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use proptest::prelude::*;
+mod common;
+use common::TempDb;
 use scanpay_core::store::{Store, StoreError, MAX_NONCE_PART_BYTES};
 use scanpay_core::trust::replay::{DEFAULT_CAPACITY, MAX_CAPACITY};
 use scanpay_core::trust::{InMemoryReplayGuard, ReplayGuard};
-
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(tag: &str) -> TempDb {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let name = format!(
-            "scanpay-store-replay-{tag}-{}-{}-{nanos}.db",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let p = std::env::temp_dir().join(name);
-        let _ = std::fs::remove_file(&p);
-        TempDb(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut s = self.0.clone().into_os_string();
-            s.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(s));
-        }
-    }
-}
 
 #[test]
 fn second_use_is_a_replay_even_after_a_restart() {
