@@ -151,14 +151,10 @@ fn looks_like_mpm(text: &str) -> bool {
         && tlv::parse(text).is_ok_and(|objs| objs.iter().any(|o| o.id == 63))
 }
 
-/// Schemes that are links even without a host (mail, phone, payment apps…).
+/// Schemes that are links even without a host (mail, phone, payment apps…),
+/// besides every dangerous scheme ([`link::DANGEROUS_SCHEMES`]), which is a
+/// link whatever follows it.
 const HOSTLESS_LINK_SCHEMES: &[&str] = &[
-    "javascript",
-    "vbscript",
-    "data",
-    "file",
-    "blob",
-    "intent",
     "mailto",
     "tel",
     "sms",
@@ -177,7 +173,10 @@ const HOSTLESS_LINK_SCHEMES: &[&str] = &[
 /// scheme is a known host-less one. Otherwise "note: buy milk" would be a URL
 /// with scheme "note".
 fn is_link(link: &Link) -> bool {
-    link.host_ascii.is_some() || HOSTLESS_LINK_SCHEMES.contains(&link.scheme.as_str())
+    let scheme = link.scheme.as_str();
+    link.host_ascii.is_some()
+        || link::DANGEROUS_SCHEMES.contains(&scheme)
+        || HOSTLESS_LINK_SCHEMES.contains(&scheme)
 }
 
 #[cfg(test)]
