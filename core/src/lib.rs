@@ -10,9 +10,12 @@
 //! | [`scan`] | camera luma frames → QR codes (bytes, text, corners) |
 //! | [`payload`] | scanned text → what it is (EMVCo MPM/CPM, URL, text) |
 //! | [`trust`] | signed merchant codes, the merchant key registry, the verdict |
+//! | [`money`] | integer minor units and ISO 4217 currencies |
 //! | [`auth`] | the PIN pad, the PIN-sealed Ed25519 device key, attempt limits, payment authorisations |
 //! | [`store`] | the durable SQLite journal: payments, transitions, PIN state, keys, registry, nonces |
-//! | [`money`] | integer minor units and ISO 4217 currencies |
+//! | [`payment`] | the payment flow the UI renders, amounts and fees, the engine that never loses or doubles a payment |
+//! | [`status`] | connectivity status (online / degraded / offline) and pending payments, for the UI |
+//! | [`wallet`] | the façade the bindings wrap: everything opened from one data directory |
 //!
 //! Contracts that hold in every module: no panic on any input (every failure is
 //! a typed error), every input is size-capped before it is parsed, money is
@@ -22,6 +25,9 @@
 pub mod auth;
 pub mod money;
 pub mod payload;
+pub mod payment;
 pub mod scan;
+pub mod status;
 pub mod store;
 pub mod trust;
+pub mod wallet;

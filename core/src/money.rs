@@ -530,6 +530,89 @@ impl Money {
     }
 }
 
+impl Money {
+    /// Subtracts an amount of the same currency; an underflow is
+    /// [`MoneyError::Overflow`] (amounts are never negative).
+    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        if self.currency != other.currency {
+            return Err(MoneyError::CurrencyMismatch {
+                left: self.currency,
+                right: other.currency,
+            });
+        }
+        let minor = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
+    }
+
+    /// Sums amounts that must all be in `currency`, without overflow: the
+    /// first amount in another currency is [`MoneyError::CurrencyMismatch`], a
+    /// sum past `u64::MAX` minor units is [`MoneyError::Overflow`]. An empty
+    /// iterator sums to zero.
+    pub fn checked_sum<I>(currency: Currency, amounts: I) -> Result<Money, MoneyError>
+    where
+        I: IntoIterator<Item = Money>,
+    {
+        amounts
+            .into_iter()
+            .try_fold(Money::zero(currency), Money::checked_add)
+    }
+
+    /// A percentage of this amount, given in basis points (1 = 0.01 %), rounded
+    /// **half up in minor units**, computed in integers only:
+    /// `(minor × basis_points + 5000) / 10000` in 128-bit arithmetic.
+    ///
+    /// This is how the wallet computes an EMVCo percentage convenience fee
+    /// (ID 55 = "03", ID 57): 3.5 % of 10.01 USD is 35.035 cents → 35 cents;
+    /// 2.5 % of 1.00 USD is 2.5 cents → 3 cents. Half up (rather than banker's
+    /// rounding) is what payers and till receipts expect, and since the fee is
+    /// added to a non-negative amount there is no sign to worry about. A result
+    /// past `u64::MAX` is [`MoneyError::Overflow`].
+    pub fn percentage(self, basis_points: u16) -> Result<Money, MoneyError> {
+        let product = u128::from(self.minor) * u128::from(basis_points) + 5000;
+        let minor = u64::try_from(product / 10_000).map_err(|_| MoneyError::Overflow)?;
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
+    }
+
+    /// The amount for display with a thousands separator, every minor-unit
+    /// place and the alpha code: `"1,234.50 USD"`, `"1,000 JPY"`,
+    /// `"0.050 KWD"`. Locale-specific formatting (symbols, decimal commas) is
+    /// the UI's business; this is the unambiguous form for receipts and logs.
+    pub fn to_display_string(&self) -> String {
+        self.format_with(',', '.')
+    }
+
+    /// The amount with the given group and decimal separators, every
+    /// minor-unit place, then a space and the alpha code
+    /// (`format_with('.', ',')` gives `"1.234,50 EUR"`).
+    pub fn format_with(&self, group: char, decimal: char) -> String {
+        let scale = self.currency.scale();
+        let int = (self.minor / scale).to_string();
+        let mut grouped = String::with_capacity(int.len() + int.len() / 3 + 16);
+        for (i, ch) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(ch);
+        }
+        let width = usize::from(self.currency.exponent);
+        if width > 0 {
+            let frac = self.minor % scale;
+            grouped.push(decimal);
+            grouped.push_str(&format!("{frac:0width$}"));
+        }
+        format!("{grouped} {}", self.currency.code)
+    }
+}
+
 fn count_fraction_digits(text: &str) -> usize {
     text.split_once('.').map_or(0, |(_, f)| {
         f.chars().take_while(char::is_ascii_digit).count()
@@ -754,6 +837,82 @@ mod tests {
     }
 
     #[test]
+    fn subtracts_and_sums() {
+        let u = |m| Money::new(m, Currency::USD);
+        assert_eq!(u(500).checked_sub(u(200)), Ok(u(300)));
+        assert_eq!(u(200).checked_sub(u(500)), Err(MoneyError::Overflow));
+        assert!(matches!(
+            u(1).checked_sub(Money::new(1, Currency::EUR)),
+            Err(MoneyError::CurrencyMismatch { .. })
+        ));
+        assert_eq!(Money::checked_sum(Currency::USD, []), Ok(u(0)));
+        assert_eq!(
+            Money::checked_sum(Currency::USD, [u(1), u(2), u(3)]),
+            Ok(u(6))
+        );
+        assert_eq!(
+            Money::checked_sum(Currency::USD, [u(u64::MAX), u(1)]),
+            Err(MoneyError::Overflow)
+        );
+        assert!(matches!(
+            Money::checked_sum(Currency::USD, [u(1), Money::new(1, Currency::JPY)]),
+            Err(MoneyError::CurrencyMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn percentage_rounds_half_up_in_minor_units() {
+        let u = |m| Money::new(m, Currency::USD);
+        // 3.5 % of 10.01 = 35.035 cents → 35.
+        assert_eq!(u(1001).percentage(350), Ok(u(35)));
+        // 2.5 % of 1.00 = 2.5 cents → 3 (half up).
+        assert_eq!(u(100).percentage(250), Ok(u(3)));
+        // 2.49 % of 1.00 = 2.49 cents → 2.
+        assert_eq!(u(100).percentage(249), Ok(u(2)));
+        // 0.01 % of 49 cents is 0.0049 → 0; of 50.00 exactly 0.5 → 1 (half up).
+        assert_eq!(u(49).percentage(1), Ok(u(0)));
+        assert_eq!(u(5000).percentage(1), Ok(u(1)));
+        assert_eq!(u(4999).percentage(1), Ok(u(0)));
+        assert_eq!(u(0).percentage(9999), Ok(u(0)));
+        // Zero-exponent currency: 10 % of 1005 yen = 100.5 → 101.
+        assert_eq!(
+            Money::new(1005, Currency::JPY).percentage(1000),
+            Ok(Money::new(101, Currency::JPY))
+        );
+        // No overflow in the intermediate product; the result fits.
+        assert_eq!(
+            u(u64::MAX).percentage(9999).map(|m| m.minor),
+            Ok(((u128::from(u64::MAX) * 9999 + 5000) / 10_000) as u64)
+        );
+    }
+
+    #[test]
+    fn display_groups_thousands() {
+        let m = |minor, c| Money::new(minor, c);
+        assert_eq!(
+            m(123_450, Currency::USD).to_display_string(),
+            "1,234.50 USD"
+        );
+        assert_eq!(m(5, Currency::USD).to_display_string(), "0.05 USD");
+        assert_eq!(m(100, Currency::USD).to_display_string(), "1.00 USD");
+        assert_eq!(m(1000, Currency::JPY).to_display_string(), "1,000 JPY");
+        assert_eq!(m(999, Currency::JPY).to_display_string(), "999 JPY");
+        assert_eq!(m(50, Currency::KWD).to_display_string(), "0.050 KWD");
+        assert_eq!(
+            m(123_456_789_012, Currency::USD).to_display_string(),
+            "1,234,567,890.12 USD"
+        );
+        assert_eq!(
+            m(123_450, Currency::EUR).format_with('.', ','),
+            "1.234,50 EUR"
+        );
+        assert_eq!(
+            m(u64::MAX, Currency::JPY).to_display_string(),
+            "18,446,744,073,709,551,615 JPY"
+        );
+    }
+
+    #[test]
     fn serde_uses_alpha_code() {
         let m = Money::new(1234, Currency::THB);
         let json = serde_json::to_string(&m).unwrap();
@@ -783,6 +942,24 @@ mod tests {
                 if plain.chars().count() <= MAX_AMOUNT_CHARS {
                     prop_assert_eq!(Money::parse(&plain, c), Ok(m));
                 }
+            }
+
+            #[test]
+            fn percentage_is_nearest_half_up(minor in any::<u64>(), bp in 1u16..=9999) {
+                let fee = Money::new(minor, Currency::USD).percentage(bp).unwrap().minor;
+                let exact = u128::from(minor) * u128::from(bp); // fee × 10000 ideally
+                let scaled = u128::from(fee) * 10_000;
+                // |fee − exact/10000| ≤ 1/2, ties go up.
+                prop_assert!(scaled + 5000 > exact && scaled <= exact + 5000);
+            }
+
+            #[test]
+            fn grouped_display_keeps_the_digits(minor in any::<u64>(), c in currency()) {
+                let m = Money::new(minor, c);
+                let shown = m.to_display_string();
+                let digits: String = shown.chars().filter(char::is_ascii_digit).collect();
+                let plain: String = m.to_plain_string().chars().filter(char::is_ascii_digit).collect();
+                prop_assert_eq!(digits, plain);
             }
 
             #[test]

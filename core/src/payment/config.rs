@@ -1,0 +1,67 @@
+//! The wallet's payment configuration: limits, offline policy, timings.
+
+use serde::{Deserialize, Serialize};
+
+use super::record::Timings;
+use crate::money::{Currency, Money};
+
+/// Length of the "daily" limit window: a rolling 24 hours, so the limit does
+/// not depend on the phone's time zone and cannot be reset by changing it.
+pub const DAILY_WINDOW_SECS: u64 = 24 * 3600;
+
+/// Spending limits in one currency, in its minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrencyLimits {
+    /// The currency these limits apply to.
+    pub currency: Currency,
+    /// Largest total of one payment.
+    pub per_payment: u64,
+    /// Largest sum of payments in any rolling 24 hours (everything that is or
+    /// may become money moved: not declined, reversed or cancelled).
+    pub daily: u64,
+    /// Largest total of one payment authorised offline.
+    pub offline_per_payment: u64,
+    /// Largest sum of payments queued offline at any time.
+    pub offline_total: u64,
+}
+
+impl CurrencyLimits {
+    /// The per-payment limit as money.
+    pub fn per_payment_money(&self) -> Money {
+        Money::new(self.per_payment, self.currency)
+    }
+}
+
+/// Whether payments may be authorised while offline (Stripe Terminal-style
+/// store-and-forward: the payment is signed with the PIN, journalled, and
+/// forwarded in order when the network returns; the caps bound the risk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OfflinePolicy {
+    /// Off by default: a payment started offline is refused.
+    pub allowed: bool,
+}
+
+/// The wallet's payment configuration. The default pays in no currency (add
+/// [`CurrencyLimits`]), refuses offline payments and unverified merchants, and
+/// uses the default [`Timings`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WalletConfig {
+    /// Limits per currency. A currency without an entry cannot be paid in:
+    /// a limit nobody configured is not "unlimited".
+    pub limits: Vec<CurrencyLimits>,
+    /// Offline payments.
+    pub offline: OfflinePolicy,
+    /// Whether a merchant code that did not verify may be paid at all (after
+    /// the UI shows the reason and the payer confirms). False by default:
+    /// an unverified merchant is refused, with the reason.
+    pub allow_unverified: bool,
+    /// Query and reversal timings.
+    pub timings: Timings,
+}
+
+impl WalletConfig {
+    /// The limits for `currency`, if it may be paid in.
+    pub fn limits_for(&self, currency: Currency) -> Option<&CurrencyLimits> {
+        self.limits.iter().find(|l| l.currency == currency)
+    }
+}

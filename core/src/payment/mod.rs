@@ -1,0 +1,38 @@
+//! Payments: the flow the UI renders, the amount rules, and the engine that
+//! makes sure a payment is never lost or doubled.
+//!
+//! `docs/payments.md` describes the states, the journal discipline, timings,
+//! the offline policy and fee rounding.
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`flow`] | [`PaymentFlow`]: scanning → review → amount → PIN → processing → done |
+//! | [`amount`] | amount, tip and EMVCo 55/56/57 convenience fees |
+//! | [`record`] | the journal record and the outcome discipline as a pure state machine |
+//! | [`engine`] | [`PaymentEngine`]: journal first, submit / query / reverse, resume |
+//! | [`config`] | [`WalletConfig`]: limits, offline policy, timings |
+//! | [`clock`] | the injected [`Clock`] and its virtual test double |
+//!
+//! The rule everything here serves: **nothing is sent that is not journalled
+//! first**, every state change is a compare-and-set in the journal, and an
+//! unclear outcome is resolved by query and reversal, never guessed.
+
+pub mod amount;
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod flow;
+pub mod record;
+
+pub use amount::{breakdown, AmountError};
+pub use clock::{Clock, SystemClock, VirtualClock};
+pub use config::{CurrencyLimits, OfflinePolicy, WalletConfig, DAILY_WINDOW_SECS};
+pub use engine::{Backend, EngineError, NewPayment, PaymentEngine, PaymentRequest, ResumeReport};
+pub use flow::{
+    FailureReason, FlowError, FlowServices, FlowState, Intent, MerchantReview, PaymentFlow,
+    PendingReason, RetryOption, Stage,
+};
+pub use record::{
+    AmountBreakdown, BackendError, BackendReply, Decline, MerchantSummary, NextAction, Operation,
+    OutcomeError, PaymentRecord, PaymentState, Receipt, RecordError, Timings,
+};
