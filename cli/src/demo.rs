@@ -16,8 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use image::Luma;
-use qrcode::{EcLevel, QrCode};
 use ring::rand::SystemRandom;
 use scanpay_core::payload::mpm::MpmBuilder;
 use scanpay_core::payload::{self, Payload};
@@ -30,6 +28,7 @@ use scanpay_core::trust::signed_qr::DynamicInfo;
 use scanpay_core::trust::{Algorithm, InMemoryReplayGuard, RootKeys, Verdict};
 
 use crate::image_io::load_luma;
+use crate::render;
 use crate::trust_files::{now_or, TrustFiles};
 
 /// Arguments of `scanpay demo`.
@@ -142,15 +141,10 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     println!("    {} characters: {signed}", signed.chars().count());
 
     step(4, "Render: QR image at error-correction level M");
-    let code = QrCode::with_error_correction_level(signed.as_bytes(), EcLevel::M)
-        .map_err(|e| format!("cannot render QR: {e}"))?;
-    let version = match code.version() {
-        qrcode::Version::Normal(v) | qrcode::Version::Micro(v) => v,
-    };
-    let img = code.render::<Luma<u8>>().module_dimensions(6, 6).build();
+    let rendered = render::render(&signed, render::Style::default())?;
+    let (img, version) = (rendered.image, rendered.version);
     let png = args.out.join("qr.png");
-    img.save(&png)
-        .map_err(|e| format!("cannot write {}: {e}", png.display()))?;
+    render::save_png(&img, &png)?;
     println!(
         "    {} ({}x{} px, QR version {version})",
         png.display(),

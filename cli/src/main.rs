@@ -19,6 +19,7 @@ mod demo;
 mod image_io;
 mod inspect;
 mod json;
+mod render;
 mod trust_files;
 
 /// ScanPay developer and QA tool.
