@@ -15,6 +15,7 @@
 //! | [`store`] | the durable SQLite journal: payments, transitions, PIN state, keys, registry, nonces |
 //! | [`payment`] | the payment flow the UI renders, amounts and fees, the engine that never loses or doubles a payment |
 //! | [`status`] | connectivity status (online / degraded / offline) and pending payments, for the UI |
+//! | [`net`] | the backend link: the `/v1` wire protocol and the pinned HTTPS client (rustls) |
 //! | [`wallet`] | the façade the bindings wrap: everything opened from one data directory |
 //!
 //! Contracts that hold in every module: no panic on any input (every failure is
@@ -24,6 +25,7 @@
 
 pub mod auth;
 pub mod money;
+pub mod net;
 pub mod payload;
 pub mod payment;
 pub mod scan;
