@@ -19,6 +19,7 @@ mod demo;
 mod image_io;
 mod inspect;
 mod json;
+mod qr;
 mod render;
 mod trust_files;
 
@@ -36,6 +37,8 @@ enum Command {
     Decode(decode::Args),
     /// Classify and parse a scanned text; give the merchant verdict when trust data is given.
     Inspect(inspect::Args),
+    /// Make signed merchant QR codes (PNG + SVG) and merchant keys.
+    Qr(Box<qr::Args>),
     /// Run the main job: make a signed merchant QR, scan it, parse and verify it.
     Demo(demo::Args),
 }
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Qr(args) => qr::run(&args),
     };
     match result {
         Ok(code) => code,
