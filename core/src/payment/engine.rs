@@ -28,7 +28,10 @@ use crate::store::{PaymentRow, Store, StoreError, Transition};
 /// `payment_id` (the first result is stored and replayed; the same id with
 /// other parameters is an error); `reverse` of an id the backend never saw
 /// records a tombstone so a late-arriving submit with that id is refused;
-/// `reverse` of a completed payment answers [`BackendReply::Succeeded`].
+/// `reverse` of a completed payment refunds it and answers
+/// [`BackendReply::Reversed`] (the `/v1` API in `docs/api.md`), or, on a
+/// backend that cannot refund, answers [`BackendReply::Succeeded`]. The engine
+/// accepts either and ends the payment `REVERSED` or `SUCCEEDED` to match.
 pub trait Backend: Send + Sync {
     /// Sends the payment.
     fn submit(&self, req: &PaymentRequest) -> Result<BackendReply, BackendError>;

@@ -592,8 +592,9 @@ impl PaymentRecord {
             Ok(BackendReply::Reversed | BackendReply::Closed | BackendReply::NotFound) => {
                 self.finish(PaymentState::Reversed)
             }
-            // Paid between the last query and the reverse: the backend
-            // refuses to reverse a completed payment and says so.
+            // Paid between the last query and the reverse, on a backend that
+            // cannot refund: it says so, and the payment stands. (The /v1
+            // backend refunds instead and answers Reversed, handled above.)
             Ok(BackendReply::Succeeded { receipt }) => self.finish_succeeded(receipt),
             Ok(BackendReply::Declined { code, message }) => self.finish_declined(code, message),
             Ok(BackendReply::Processing) | Err(_) => {
