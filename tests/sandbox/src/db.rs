@@ -1,0 +1,167 @@
+//! The SQLite schema and small row helpers.
+//!
+//! One database file, `<data_dir>/sandbox.db`, in WAL mode. Every change that
+//! moves money (a charge, a refund) is one transaction together with the
+//! payment row and the stored idempotent response, so a crash can never leave
+//! a charge without its replayable answer or the reverse.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::SandboxError;
+
+/// Schema version written to `meta.schema_version`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS merchants (
+    merchant_id   TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    city          TEXT NOT NULL,
+    country       TEXT NOT NULL,
+    mcc           TEXT NOT NULL,
+    currency      TEXT NOT NULL,
+    account_id    INTEGER NOT NULL,
+    account_json  TEXT NOT NULL,
+    blocked       INTEGER NOT NULL DEFAULT 0,
+    balance_minor INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS merchant_keys (
+    key_id      TEXT PRIMARY KEY,
+    merchant_id TEXT NOT NULL REFERENCES merchants(merchant_id),
+    seed        BLOB NOT NULL,
+    not_before  INTEGER NOT NULL,
+    not_after   INTEGER NOT NULL,
+    revoked     INTEGER NOT NULL DEFAULT 0,
+    position    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS registry_docs (
+    version   INTEGER PRIMARY KEY,
+    issued_at INTEGER NOT NULL,
+    document  BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id          TEXT PRIMARY KEY,
+    currency            TEXT NOT NULL,
+    balance_minor       INTEGER NOT NULL,
+    per_payment_minor   INTEGER NOT NULL,
+    daily_minor         INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id      TEXT PRIMARY KEY,
+    public_key     BLOB NOT NULL UNIQUE,
+    account_id     TEXT NOT NULL REFERENCES accounts(account_id),
+    enrolment_code TEXT NOT NULL,
+    enrolled_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS orders (
+    order_id     TEXT PRIMARY KEY,
+    merchant_id  TEXT NOT NULL REFERENCES merchants(merchant_id),
+    amount_minor INTEGER NOT NULL,
+    currency     TEXT NOT NULL,
+    reference    TEXT NOT NULL,
+    nonce        TEXT NOT NULL UNIQUE,
+    key_id       TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    state        TEXT NOT NULL,
+    payment_id   TEXT
+);
+CREATE TABLE IF NOT EXISTS payments (
+    payment_id      TEXT PRIMARY KEY,
+    state           TEXT NOT NULL,
+    account_id      TEXT,
+    device_id       TEXT,
+    merchant_id     TEXT,
+    order_id        TEXT,
+    amount_minor    INTEGER NOT NULL DEFAULT 0,
+    currency        TEXT,
+    reference       TEXT,
+    decline_code    TEXT,
+    decline_message TEXT,
+    created_at      INTEGER NOT NULL,
+    paid_at         INTEGER,
+    charges         INTEGER NOT NULL DEFAULT 0,
+    refunds         INTEGER NOT NULL DEFAULT 0,
+    submits         INTEGER NOT NULL DEFAULT 0,
+    tombstone       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS ledger (
+    entry_id    INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id  TEXT NOT NULL,
+    payment_id  TEXT NOT NULL,
+    delta_minor INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    at          INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_account_at ON ledger(account_id, at);
+CREATE TABLE IF NOT EXISTS idempotency (
+    idem_key    TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    body        BLOB NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+";
+
+/// Opens (creating if needed) the database and its schema.
+pub fn open(path: &std::path::Path) -> Result<Connection, SandboxError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.execute_batch(SCHEMA)?;
+    match meta(&conn, "schema_version")? {
+        None => set_meta(&conn, "schema_version", &SCHEMA_VERSION.to_string())?,
+        Some(v) if v == SCHEMA_VERSION.to_string() => {}
+        Some(v) => {
+            return Err(SandboxError::Corrupt(format!(
+                "schema version {v}, this sandbox understands {SCHEMA_VERSION}"
+            )))
+        }
+    }
+    Ok(conn)
+}
+
+/// A `meta` value.
+pub fn meta(conn: &Connection, key: &str) -> Result<Option<String>, SandboxError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+/// Sets a `meta` value.
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), SandboxError> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// A `meta` value parsed as a number (0 when absent).
+pub fn meta_u64(conn: &Connection, key: &str) -> Result<u64, SandboxError> {
+    match meta(conn, key)? {
+        None => Ok(0),
+        Some(v) => v
+            .parse()
+            .map_err(|_| SandboxError::Corrupt(format!("meta {key} = {v:?} is not a number"))),
+    }
+}
+
+/// SQLite stores integers as i64; amounts and times are u64 in the API.
+pub fn to_i64(v: u64) -> Result<i64, SandboxError> {
+    i64::try_from(v).map_err(|_| SandboxError::Invalid(format!("{v} is too large")))
+}
+
+/// The reverse of [`to_i64`]; a negative stored value is corruption.
+pub fn to_u64(v: i64) -> Result<u64, SandboxError> {
+    u64::try_from(v).map_err(|_| SandboxError::Corrupt(format!("negative value {v}")))
+}
