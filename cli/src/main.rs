@@ -21,6 +21,7 @@ mod inspect;
 mod json;
 mod qr;
 mod render;
+mod sandbox;
 mod trust_files;
 
 /// ScanPay developer and QA tool.
@@ -39,6 +40,8 @@ enum Command {
     Inspect(inspect::Args),
     /// Make signed merchant QR codes (PNG + SVG) and merchant keys.
     Qr(Box<qr::Args>),
+    /// Run the sandbox backend and steer it (faults, clock, server-side truth).
+    Sandbox(Box<sandbox::Args>),
     /// Run the main job: make a signed merchant QR, scan it, parse and verify it.
     Demo(demo::Args),
 }
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Qr(args) => qr::run(&args),
+        Command::Sandbox(args) => sandbox::run(&args),
     };
     match result {
         Ok(code) => code,
