@@ -117,7 +117,7 @@ fn flag(f: &LinkFlag) -> Value {
         LinkFlag::IpLiteral => json!("ip-literal"),
         LinkFlag::UserInfo => json!("user-info"),
         LinkFlag::ExplicitPort => json!("explicit-port"),
-        LinkFlag::Lookalike { brand } => json!({"lookalike": brand}),
+        LinkFlag::Lookalike { brand } => json!(format!("lookalike:{brand}")),
     }
 }
 

@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 
 mod decode;
 mod demo;
+mod fixtures;
 mod image_io;
 mod inspect;
 mod json;
@@ -42,6 +43,8 @@ enum Command {
     Qr(Box<qr::Args>),
     /// Run the sandbox backend and steer it (faults, clock, server-side truth).
     Sandbox(Box<sandbox::Args>),
+    /// Write the QA fixture pack: QR images with the expected verdict of each.
+    Fixtures(fixtures::Args),
     /// Run the main job: make a signed merchant QR, scan it, parse and verify it.
     Demo(demo::Args),
 }
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Qr(args) => qr::run(&args),
+        Command::Fixtures(args) => fixtures::run(&args),
         Command::Sandbox(args) => sandbox::run(&args),
     };
     match result {
