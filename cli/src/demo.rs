@@ -1,269 +1,427 @@
-//! `scanpay demo` — the main job, end to end through the core.
+//! `scanpay demo` — the main job: a complete payment through the core.
 //!
-//! 1. Generate a root key (the acquirer's, pinned by the wallet) and a merchant key.
-//! 2. Sign a merchant key registry with the root.
-//! 3. Build a dynamic EMVCo merchant payload and sign it with the merchant key.
-//! 4. Render it as a PNG QR image, as a till would print or display it.
-//! 5. Read the PNG back, scan its luma plane with the core's scanner.
-//! 6. Classify and parse the scanned text, verify the merchant, show what the
-//!    payer would see.
-//! 7. Show that a tampered copy and a second scan of the same code are refused.
+//! 1. Start the sandbox backend in-process on loopback (TLS, fresh data dir).
+//! 2. Open a wallet (SQLite journal), pinned to the sandbox's certificate.
+//! 3. Sync the signed merchant key registry.
+//! 4. Enrol: a PIN set through the core's PIN pad seals a new device key;
+//!    the backend registers its public key.
+//! 5. The merchant creates an order; its signed QR code is rendered as a PNG.
+//! 6. The PNG is scanned through the core's scanner, as a camera frame would be.
+//! 7. The payment flow: review the *registered* merchant, confirm the exact
+//!    total, enter the PIN, pay, print the receipt; the sandbox confirms one charge.
+//! 8. A lost response: the sandbox commits a payment but drops the answer;
+//!    the wallet goes Unknown → queries → resolves it exactly once.
+//! 9. The network goes away (status: offline; a payment is refused with a
+//!    clear message) and comes back.
 //!
-//! The payment itself (amount and PIN confirmation, the journal, the sandbox
-//! backend over TLS) joins this demo with the wallet-flow and backend issues.
+//! Every step checks what it shows; the exit status is non-zero if any step
+//! does not behave as described.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
-use ring::rand::SystemRandom;
-use scanpay_core::payload::mpm::MpmBuilder;
-use scanpay_core::payload::{self, Payload};
-use scanpay_core::scan::{LumaFrame, Rotation, ScanOptions, Scanner};
-use scanpay_core::trust::issue::{self, SigningKey};
-use scanpay_core::trust::registry::{
-    MerchantKeyJson, RegisteredAccount, RegistryJson, RootKeyJson, RootsJson,
+use scanpay_core::auth::{PinPad, SoftwareKeyStore};
+use scanpay_core::money::{Currency, Money};
+use scanpay_core::net::api::{CreateOrderRequest, Fault, FaultKind};
+use scanpay_core::net::{ClientConfig, HttpsBackend, TlsConfig};
+use scanpay_core::payment::{
+    CurrencyLimits, FlowState, Intent, PaymentFlow, SystemClock, WalletConfig,
 };
-use scanpay_core::trust::signed_qr::DynamicInfo;
-use scanpay_core::trust::{Algorithm, InMemoryReplayGuard, RootKeys, Verdict};
+use scanpay_core::scan::{LumaFrame, Rotation, ScanOptions, ScannedCode, Scanner};
+use scanpay_core::status::{ConnectivityStatus, StatusListener, StatusSnapshot};
+use scanpay_core::trust::RootKeys;
+use scanpay_core::wallet::{Wallet, WalletOptions};
+use scanpay_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 
 use crate::image_io::load_luma;
 use crate::render;
-use crate::trust_files::{now_or, TrustFiles};
 
 /// Arguments of `scanpay demo`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Where to write the QR image and trust files.
+    /// Working directory (recreated on each run): sandbox state, wallet, QR images.
     #[arg(long, default_value = "target/demo")]
     out: PathBuf,
 }
 
-const ROOT_ID: &str = "demo-root-1";
-const MERCHANT_KEY_ID: &str = "kopi-corner-2026";
-const ACCOUNT_GUID: &str = "com.scanpay.demo";
-const ACCOUNT_ID: &str = "MERCHANT-000042";
+/// The demo payer's PIN, entered digit by digit through the core's PIN pad.
+const PIN: [u8; 6] = [4, 8, 1, 5, 9, 2];
+const MERCHANT: &str = "M-0001";
 
-fn step(n: u32, what: &str) {
-    println!("\n[{n}] {what}");
+type Step<T> = Result<T, String>;
+
+struct Demo {
+    out: PathBuf,
+    started: Instant,
+    step: u32,
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+impl Demo {
+    fn step(&mut self, what: &str) {
+        self.step += 1;
+        println!(
+            "\n[{}] {what}   (+{:.2} s)",
+            self.step,
+            self.started.elapsed().as_secs_f64()
+        );
+    }
+}
+
+/// Prints each status change as the core reports it.
+struct PrintStatus;
+
+impl StatusListener for PrintStatus {
+    fn on_status(&self, status: StatusSnapshot) {
+        println!(
+            "    · status: {} ({} pending)",
+            describe(&status.connectivity),
+            status.pending_payments
+        );
+    }
+}
+
+fn describe(c: &ConnectivityStatus) -> String {
+    match c {
+        ConnectivityStatus::Online => "online".into(),
+        ConnectivityStatus::Degraded { reason } => format!("degraded ({reason:?})"),
+        ConnectivityStatus::Offline { .. } => "offline".into(),
+    }
+}
+
+fn check(ok: bool, what: &str) -> Step<()> {
+    if ok {
+        println!("    ✓ {what}");
+        Ok(())
+    } else {
+        Err(format!("check failed: {what}"))
+    }
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
-    let now = now_or(None);
-    let rng = SystemRandom::new();
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
-
-    step(
-        1,
-        "Keys: a pinned acquirer root and a merchant key (Ed25519, fresh each run)",
-    );
-    let root = new_key(&rng)?;
-    let merchant = new_key(&rng)?;
-    let roots = RootsJson {
-        threshold: 1,
-        roots: vec![RootKeyJson {
-            key_id: ROOT_ID.into(),
-            alg: Algorithm::Ed25519,
-            public_key: root.public_key().to_base64url(),
-        }],
+    let mut demo = Demo {
+        out: args.out.clone(),
+        started: Instant::now(),
+        step: 0,
     };
-    let roots_bytes = serde_json::to_vec_pretty(&roots).map_err(|e| e.to_string())?;
-    write(&args.out.join("roots.json"), &roots_bytes)?;
-    println!("    root {ROOT_ID}: {}", root.public_key().to_base64url());
-    println!(
-        "    merchant key {MERCHANT_KEY_ID}: {}",
-        merchant.public_key().to_base64url()
-    );
+    match demo.run() {
+        Ok(()) => {
+            println!(
+                "\nDemo complete in {:.1} s: paid, a lost response resolved exactly once, offline and back.",
+                demo.started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("\nDEMO FAILED at step {}: {e}", demo.step);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
 
-    step(
-        2,
-        "Registry: the root signs the merchant's key, name, city and account",
-    );
-    let registry = RegistryJson {
-        format: scanpay_core::trust::registry::REGISTRY_FORMAT,
-        registry_id: "scanpay-demo".into(),
-        version: 1,
-        issued_at: now,
-        expires_at: now + 7 * 24 * 3600,
-        keys: vec![MerchantKeyJson {
-            key_id: MERCHANT_KEY_ID.into(),
-            merchant_id: "M-42".into(),
-            name: "Kopi Corner".into(),
-            city: "Singapore".into(),
-            accounts: vec![RegisteredAccount::Template {
-                guid: ACCOUNT_GUID.into(),
-                fields: [("01".to_string(), ACCOUNT_ID.to_string())]
-                    .into_iter()
-                    .collect(),
-            }],
-            alg: Algorithm::Ed25519,
-            public_key: merchant.public_key().to_base64url(),
-            not_before: now.saturating_sub(3600),
-            not_after: now + 365 * 24 * 3600,
-            revoked: false,
-        }],
-    };
-    let doc = issue::sign_registry(&registry, &[(ROOT_ID, &root)]).map_err(|e| e.to_string())?;
-    write(&args.out.join("registry.json"), &doc)?;
-    println!(
-        "    registry scanpay-demo v1, {} bytes, 1 merchant key",
-        doc.len()
-    );
+impl Demo {
+    fn run(&mut self) -> Step<()> {
+        let _ = std::fs::remove_dir_all(&self.out);
+        std::fs::create_dir_all(&self.out)
+            .map_err(|e| format!("cannot create {}: {e}", self.out.display()))?;
 
-    step(
-        3,
-        "Merchant code: a dynamic EMVCo payload for SGD 4.50, signed, valid 10 minutes",
-    );
-    let mut builder = MpmBuilder::new();
-    builder
-        .object(1, "12")
-        .and_then(|b| b.template(26, &[(0, ACCOUNT_GUID), (1, ACCOUNT_ID)]))
-        .and_then(|b| b.object(52, "5814"))
-        .and_then(|b| b.object(53, "702"))
-        .and_then(|b| b.object(54, "4.50"))
-        .and_then(|b| b.object(58, "SG"))
-        .and_then(|b| b.object(59, "KOPI CORNER"))
-        .and_then(|b| b.object(60, "SINGAPORE"))
-        .and_then(|b| b.template(62, &[(1, "INV-20261125-0042")]))
+        self.step("Start the sandbox backend (HTTPS on loopback, certificates made by rcgen)");
+        let mut config = SandboxConfig::new(self.out.join("sandbox"));
+        config.listen = ([127, 0, 0, 1], 0).into();
+        let sandbox = Sandbox::start(config).map_err(|e| e.to_string())?;
+        let link = sandbox.wallet_link();
+        println!(
+            "    {} — CA {} — pin {}",
+            link.base_url,
+            link.ca_pem_path.display(),
+            link.spki_pin
+        );
+
+        self.step("Open the wallet: SQLite journal, device key store, pinned TLS to the sandbox");
+        let tls = TlsConfig {
+            root_certificates: link.ca_pem.clone().into_bytes(),
+            pins: vec![link.spki_pin.clone()],
+            require_pins: true,
+        };
+        let backend = Arc::new(
+            HttpsBackend::new(ClientConfig::new(link.base_url.clone(), tls))
+                .map_err(|e| e.to_string())?,
+        );
+        let roots = std::fs::read(&link.roots_json_path).map_err(|e| e.to_string())?;
+        let wallet = Wallet::open(WalletOptions {
+            data_dir: self.out.join("wallet"),
+            roots: RootKeys::from_json(&roots).map_err(|e| e.to_string())?,
+            config: wallet_config(),
+            keystore: Arc::new(SoftwareKeyStore::generate().map_err(|e| e.to_string())?),
+            backend: backend.clone(),
+            clock: Arc::new(SystemClock),
+        })
         .map_err(|e| e.to_string())?;
-    let unsigned = builder.finish().map_err(|e| e.to_string())?;
-    let dynamic = DynamicInfo {
-        expires_at: now + 600,
-        nonce: issue::random_nonce(&rng).map_err(|e| e.to_string())?,
-    };
-    let signed = issue::sign_payload(&unsigned, &merchant, MERCHANT_KEY_ID, Some(dynamic))
+        wallet.status().subscribe(Arc::new(PrintStatus));
+        println!(
+            "    journal: {}",
+            Wallet::database_path(&self.out.join("wallet")).display()
+        );
+
+        self.step("Sync the merchant key registry (signed by the acquirer root the wallet pins)");
+        let doc = backend
+            .fetch_registry(None)
+            .map_err(|e| e.to_string())?
+            .ok_or("the sandbox sent no registry")?;
+        let info = wallet.apply_registry(&doc).map_err(|e| e.to_string())?;
+        println!(
+            "    registry {} v{}: {} merchant keys",
+            info.registry_id, info.version, info.key_count
+        );
+
+        self.step("Enrol: set a 6-digit PIN on the core's PIN pad; register the device key");
+        let public_key = wallet
+            .authenticator()
+            .enrol(&pin_pad(), now())
+            .map_err(|e| e.to_string())?;
+        let enrolment = backend
+            .enrol(&public_key, "SANDBOX")
+            .map_err(|e| e.to_string())?;
+        println!(
+            "    device {} on account {}, balance {}",
+            enrolment.device_id, enrolment.account_id, enrolment.balance
+        );
+
+        self.step("Pay: the merchant shows a 12.50 SGD order; the wallet scans it and pays");
+        let code = self.order_code(&backend, "12.50", "DEMO-1")?;
+        let (id, receipt) = self.pay(&wallet, code)?;
+        println!(
+            "    receipt {} — {} paid at {}",
+            receipt.0, receipt.1, receipt.2
+        );
+        let truth = backend.control_payment(&id).map_err(|e| e.to_string())?;
+        check(
+            truth.charges_applied == 1,
+            "the sandbox applied exactly one charge",
+        )?;
+
+        self.step("Lost response: the sandbox commits the next payment but drops its answer");
+        sandbox.inject(FaultKind::Submit, Fault::DropAfterCommit, 1);
+        let code = self.order_code(&backend, "4.80", "DEMO-2")?;
+        let (id, _) = self.pay(&wallet, code)?;
+        let states: Vec<String> = wallet
+            .store()
+            .transitions(&id)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|t| t.to)
+            .collect();
+        let mut path = states.clone();
+        path.dedup();
+        println!("    journal: {}", path.join(" → "));
+        check(
+            path.iter().any(|s| s == "UNKNOWN"),
+            "the lost answer made the payment UNKNOWN, not failed",
+        )?;
+        check(
+            path.last().map(String::as_str) == Some("SUCCEEDED"),
+            "a query resolved it: SUCCEEDED",
+        )?;
+        let truth = backend.control_payment(&id).map_err(|e| e.to_string())?;
+        check(
+            truth.charges_applied == 1 && truth.submits_received == 1,
+            "charged exactly once, submitted once",
+        )?;
+
+        self.step(
+            "Network away: the app reports no network; a new payment is refused, nothing lost",
+        );
+        wallet.set_network_available(false);
+        check(
+            matches!(
+                wallet.status().current().connectivity,
+                ConnectivityStatus::Offline { .. }
+            ),
+            "status is offline",
+        )?;
+        let code = self.order_code(&backend, "3.20", "DEMO-3")?;
+        let refused = self.try_offline(&wallet, code)?;
+        println!("    the payer sees: {refused}");
+        wallet.set_network_available(true);
+        check(
+            wallet.status().current().connectivity == ConnectivityStatus::Online,
+            "network back: status is online",
+        )?;
+        sandbox_stop(sandbox);
+        Ok(())
+    }
+
+    /// The merchant side: create an order, render its code, then scan the image.
+    fn order_code(
+        &self,
+        backend: &HttpsBackend,
+        amount: &str,
+        reference: &str,
+    ) -> Step<ScannedCode> {
+        let order = backend
+            .create_order(&CreateOrderRequest {
+                merchant_id: MERCHANT.into(),
+                amount: Money::parse(amount, Currency::SGD).map_err(|e| e.to_string())?,
+                reference: reference.into(),
+            })
+            .map_err(|e| e.to_string())?;
+        let png = self.out.join(format!("{reference}.png"));
+        let rendered = render::render(&order.payload, render::Style::default())?;
+        render::save_png(&rendered.image, &png)?;
+        let code = scan_png(&png)?;
+        println!(
+            "    QR {} (version {}) scanned: {} characters, text matches the order: {}",
+            png.display(),
+            rendered.version,
+            code.bytes.len(),
+            code.text.as_deref() == Some(order.payload.as_str())
+        );
+        Ok(code)
+    }
+
+    /// Drives a flow from the scanned code to its end, as a UI would.
+    fn pay(&self, wallet: &Wallet, code: ScannedCode) -> Step<(String, (String, String, u64))> {
+        let mut flow = wallet.new_flow();
+        let total = review_and_confirm(&mut flow, code)?;
+        for d in PIN {
+            flow.handle(Intent::PinDigit(d))
+                .map_err(|e| e.to_string())?;
+        }
+        check(
+            matches!(flow.state(), FlowState::Processing { .. }),
+            "PIN accepted; journalled before sending",
+        )?;
+        let end = flow
+            .process(&mut |s| {
+                if let FlowState::Processing { stage, .. } = s {
+                    println!("    · {stage:?}");
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        match end {
+            FlowState::Done {
+                payment_id,
+                merchant_name,
+                receipt,
+            } => {
+                check(
+                    receipt.amount == total,
+                    "the receipt is for the confirmed total",
+                )?;
+                println!("    DONE: paid {} to {merchant_name}", receipt.amount);
+                Ok((
+                    payment_id,
+                    (
+                        receipt.reference,
+                        receipt.amount.to_string(),
+                        receipt.paid_at,
+                    ),
+                ))
+            }
+            other => Err(format!("the payment ended {other:?}")),
+        }
+    }
+
+    /// Offline with the default policy: the flow refuses at confirmation.
+    fn try_offline(&self, wallet: &Wallet, code: ScannedCode) -> Step<String> {
+        let mut flow = wallet.new_flow();
+        match review_and_confirm(&mut flow, code) {
+            Err(e) if e.contains("offline") => {
+                check(true, "refused while offline, with a clear reason")?;
+                Ok(e)
+            }
+            Err(e) => Err(format!("refused for the wrong reason: {e}")),
+            Ok(_) => Err("a payment was accepted offline against the policy".into()),
+        }
+    }
+}
+
+/// Scan → review (the registered merchant) → confirm the displayed total.
+fn review_and_confirm(flow: &mut PaymentFlow, code: ScannedCode) -> Step<Money> {
+    let state = flow
+        .handle(Intent::ScannedCode(code))
         .map_err(|e| e.to_string())?;
-    println!("    {} characters: {signed}", signed.chars().count());
-
-    step(4, "Render: QR image at error-correction level M");
-    let rendered = render::render(&signed, render::Style::default())?;
-    let (img, version) = (rendered.image, rendered.version);
-    let png = args.out.join("qr.png");
-    render::save_png(&img, &png)?;
+    let FlowState::ReviewMerchant { review } = state else {
+        return Err(format!(
+            "expected the merchant review, got {}",
+            state.name()
+        ));
+    };
     println!(
-        "    {} ({}x{} px, QR version {version})",
-        png.display(),
-        img.width(),
-        img.height()
+        "    merchant: {} ({}) — verified: {}; amount {}",
+        review.registered_name.as_deref().unwrap_or("?"),
+        review.registered_city.as_deref().unwrap_or("?"),
+        review.verdict.is_verified(),
+        review
+            .amount
+            .map_or_else(|| "to enter".into(), |a| a.to_string())
     );
+    check(
+        review.payable && review.verdict.is_verified(),
+        "merchant verified against the registry",
+    )?;
+    let state = flow.handle(Intent::Proceed).map_err(|e| e.to_string())?;
+    let FlowState::ConfirmAmount { breakdown, .. } = state else {
+        return Err(format!(
+            "expected the amount confirmation, got {}",
+            state.name()
+        ));
+    };
+    println!(
+        "    confirm total {} (amount {}, fee {}, tip {})",
+        breakdown.total, breakdown.amount, breakdown.fee, breakdown.tip
+    );
+    flow.handle(Intent::Confirm {
+        displayed_total: breakdown.total,
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(breakdown.total)
+}
 
-    step(
-        5,
-        "Scan: read the PNG back and feed its luma plane to the core's scanner",
-    );
-    let luma = load_luma(&png)?;
+fn scan_png(path: &Path) -> Step<ScannedCode> {
+    let img = load_luma(path)?;
     let frame = LumaFrame {
-        data: &luma.pixels,
-        width: luma.width,
-        height: luma.height,
-        row_stride: luma.width,
+        data: &img.pixels,
+        width: img.width,
+        height: img.height,
+        row_stride: img.width,
         rotation: Rotation::R0,
     };
-    let mut scanner = Scanner::new();
-    let started = Instant::now();
-    let codes = scanner
+    Scanner::new()
         .scan(&frame, &ScanOptions::default())
-        .map_err(|e| e.to_string())?;
-    let scan_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let Some(text) = codes.first().and_then(|c| c.text.clone()) else {
-        println!("    FAILED: the scanner found no code");
-        return Ok(ExitCode::FAILURE);
-    };
-    println!(
-        "    {} code(s) in {scan_ms:.2} ms; text matches what was signed: {}",
-        codes.len(),
-        text == signed
-    );
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no code found in {}", path.display()))
+}
 
-    step(
-        6,
-        "Understand and verify: parse the payload, check the signature against the registry",
-    );
-    let classified = payload::classify(&text);
-    let merchant_payload = match classified.result {
-        Ok(Payload::EmvMpm(m)) => m,
-        Ok(_) => {
-            return fail(&format!(
-                "classified as {}, not a merchant code",
-                classified.kind.as_str()
-            ))
-        }
-        Err(e) => return fail(&format!("payload refused: {e}")),
-    };
-    let roots = RootKeys::from_json(&roots_bytes).map_err(|e| e.to_string())?;
-    let trust = TrustFiles::from_bytes(roots, &doc, now)?;
-    let mut replay = InMemoryReplayGuard::new(1024);
-    let verdict = trust.verdict_with(&text, now, &mut replay);
-    let Verdict::Verified(v) = &verdict else {
-        return fail(&format!("merchant not verified: {}", json(&verdict)));
-    };
-    let amount = merchant_payload.amount.map_or_else(
-        || "(payer enters the amount)".to_string(),
-        |a| a.to_string(),
-    );
-    println!(
-        "    VERIFIED merchant: {} ({}), merchant id {}",
-        v.registered_name, v.registered_city, v.merchant_id
-    );
-    println!("    amount: {amount}");
-    if let Some(bill) = merchant_payload
-        .additional
-        .as_ref()
-        .and_then(|a| a.bill_number.as_ref())
-    {
-        println!("    bill: {}", bill.as_emv());
+fn pin_pad() -> PinPad {
+    let mut pad = PinPad::new();
+    for d in PIN {
+        // Digits are 0–9 and the pad holds six: these presses cannot fail.
+        let _ = pad.press(d);
     }
-    println!(
-        "    printed name in the QR: {:?} (shown: the registered name)",
-        merchant_payload.merchant_name.unwrap_or_default()
-    );
+    pad
+}
 
-    step(
-        7,
-        "Attacks: a tampered amount and a second scan of the same dynamic code",
-    );
-    let tampered = signed.replacen("54044.50", "540414.5", 1);
-    let tampered = refresh_crc(&tampered);
-    let v1 = trust.verdict_with(&tampered, now, &mut replay);
-    println!("    tampered amount (CRC fixed up): {}", json(&v1));
-    let v2 = trust.verdict_with(&text, now, &mut replay);
-    println!("    same code scanned again: {}", json(&v2));
-    if v1.is_verified() || v2.is_verified() {
-        return fail("an attack was accepted");
+fn wallet_config() -> WalletConfig {
+    WalletConfig {
+        limits: vec![CurrencyLimits {
+            currency: Currency::SGD,
+            per_payment: 200_00,
+            daily: 500_00,
+            offline_per_payment: 20_00,
+            offline_total: 50_00,
+        }],
+        ..WalletConfig::default()
     }
-
-    println!("\nDemo complete: scanned, parsed and verified; attacks refused.");
-    println!(
-        "Try: scanpay inspect --roots {0}/roots.json --registry {0}/registry.json '{signed}'",
-        args.out.display()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
-fn new_key(rng: &SystemRandom) -> Result<SigningKey, String> {
-    let pkcs8 = SigningKey::generate_pkcs8(Algorithm::Ed25519, rng).map_err(|e| e.to_string())?;
-    SigningKey::from_pkcs8(Algorithm::Ed25519, pkcs8.as_bytes()).map_err(|e| e.to_string())
+fn now() -> u64 {
+    crate::trust_files::now_or(None)
 }
 
-/// Recomputes the trailing CRC, as an attacker printing a sticker would.
-fn refresh_crc(payload: &str) -> String {
-    let body = payload
-        .get(..payload.len().saturating_sub(4))
-        .unwrap_or(payload);
-    let crc = scanpay_core::payload::tlv::crc16_ccitt_false(body.as_bytes());
-    format!("{body}{}", scanpay_core::payload::tlv::crc_hex(crc))
-}
-
-fn json(v: &Verdict) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
-
-fn fail(msg: &str) -> Result<ExitCode, String> {
-    println!("    FAILED: {msg}");
-    Ok(ExitCode::FAILURE)
+fn sandbox_stop(sandbox: RunningSandbox) {
+    sandbox.stop();
 }

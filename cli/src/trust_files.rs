@@ -59,16 +59,6 @@ impl TrustFiles {
         self.store.verify(payload, now, &mut replay)
     }
 
-    /// Verifies one payload with the caller's replay guard.
-    pub fn verdict_with(
-        &self,
-        payload: &str,
-        now: u64,
-        replay: &mut InMemoryReplayGuard,
-    ) -> Verdict {
-        self.store.verify(payload, now, replay)
-    }
-
     /// The verdict as JSON (`{"verdict": "verified", …}` / `{"verdict": "unverified", "reason": …}`).
     pub fn verdict_json(&self, payload: &str, now: u64) -> Value {
         serde_json::to_value(self.verdict(payload, now))

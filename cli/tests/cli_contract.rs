@@ -214,10 +214,30 @@ fn demo_runs_end_to_end() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("VERIFIED merchant: Kopi Corner"));
-    assert!(stdout.contains("\"reason\":\"bad-signature\""));
-    assert!(stdout.contains("\"reason\":\"replayed-nonce\""));
-    for f in ["qr.png", "roots.json", "registry.json"] {
+    assert!(
+        stdout.contains("merchant: KOPI CORNER (SINGAPORE) — verified: true"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("DONE: paid 12.50 SGD to KOPI CORNER"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("journal: SENDING → UNKNOWN → SUCCEEDED"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("status: offline"), "{stdout}");
+    assert!(stdout.contains("Demo complete"), "{stdout}");
+    assert!(
+        !stdout.contains("✗") && !stdout.contains("FAILED"),
+        "{stdout}"
+    );
+    for f in [
+        "DEMO-1.png",
+        "DEMO-2.png",
+        "sandbox/roots.json",
+        "wallet/wallet.sqlite",
+    ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
 }
