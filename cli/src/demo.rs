@@ -409,10 +409,11 @@ fn wallet_config() -> WalletConfig {
     WalletConfig {
         limits: vec![CurrencyLimits {
             currency: Currency::SGD,
-            per_payment: 200_00,
-            daily: 500_00,
-            offline_per_payment: 20_00,
-            offline_total: 50_00,
+            // Minor units (cents): 200.00, 500.00, 20.00 and 50.00 SGD.
+            per_payment: 20_000,
+            daily: 50_000,
+            offline_per_payment: 2_000,
+            offline_total: 5_000,
         }],
         ..WalletConfig::default()
     }
