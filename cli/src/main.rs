@@ -17,12 +17,14 @@ use clap::{Parser, Subcommand};
 mod decode;
 mod demo;
 mod fixtures;
+mod harness;
 mod image_io;
 mod inspect;
 mod json;
 mod qr;
 mod render;
 mod sandbox;
+mod scenario;
 mod trust_files;
 
 /// ScanPay developer and QA tool.
@@ -45,6 +47,8 @@ enum Command {
     Sandbox(Box<sandbox::Args>),
     /// Write the QA fixture pack: QR images with the expected verdict of each.
     Fixtures(fixtures::Args),
+    /// Replay a QA scenario (JSON) against an in-process sandbox and a real wallet.
+    Scenario(scenario::Args),
     /// Run the main job: make a signed merchant QR, scan it, parse and verify it.
     Demo(demo::Args),
 }
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Qr(args) => qr::run(&args),
         Command::Fixtures(args) => fixtures::run(&args),
+        Command::Scenario(args) => scenario::run(&args),
         Command::Sandbox(args) => sandbox::run(&args),
     };
     match result {
