@@ -22,6 +22,7 @@ use scanpay_sandbox::SandboxData;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::qr::with_crc;
 use crate::render::{self, Style};
 
 /// Arguments of `scanpay fixtures`.
@@ -230,13 +231,6 @@ fn oversized(payload: &str) -> Result<String, String> {
         tlv::encode_into(&mut out, id, &"X".repeat(60)).map_err(err)?;
     }
     Ok(with_crc(out))
-}
-
-fn with_crc(mut body: String) -> String {
-    body.push_str("6304");
-    let crc = tlv::crc16_ccitt_false(body.as_bytes());
-    body.push_str(&tlv::crc_hex(crc));
-    body
 }
 
 fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), String> {

@@ -47,24 +47,31 @@ impl From<Alg> for Algorithm {
 /// Arguments of `scanpay qr make`.
 #[derive(Debug, clap::Args)]
 pub struct MakeArgs {
+    /// A sandbox merchant (e.g. M-0001): its registered name, city, account and
+    /// active key come from the sandbox data dir, so the code verifies there.
+    #[arg(long, conflicts_with_all = ["key", "key_id", "name", "city", "accounts"])]
+    merchant: Option<String>,
+    /// The sandbox data dir for --merchant.
+    #[arg(long, default_value = crate::sandbox::DEFAULT_DATA)]
+    sandbox: PathBuf,
     /// Merchant signing key, PKCS#8 DER (from `scanpay qr keygen`). Omit with --unsigned.
-    #[arg(long, required_unless_present = "unsigned")]
+    #[arg(long, required_unless_present_any = ["unsigned", "merchant"])]
     key: Option<PathBuf>,
     /// Algorithm of --key.
     #[arg(long, value_enum, default_value = "ed25519")]
     alg: Alg,
     /// Key id as registered in the merchant key registry.
-    #[arg(long, required_unless_present = "unsigned")]
+    #[arg(long, required_unless_present_any = ["unsigned", "merchant"])]
     key_id: Option<String>,
     /// Make a plain EMVCo code without a ScanPay signature.
     #[arg(long)]
     unsigned: bool,
     /// Merchant name printed in the code (ID 59).
-    #[arg(long)]
-    name: String,
+    #[arg(long, required_unless_present = "merchant")]
+    name: Option<String>,
     /// Merchant city (ID 60).
-    #[arg(long)]
-    city: String,
+    #[arg(long, required_unless_present = "merchant")]
+    city: Option<String>,
     /// Country, ISO 3166-1 alpha-2 (ID 58).
     #[arg(long, default_value = "SG")]
     country: String,
@@ -75,7 +82,7 @@ pub struct MakeArgs {
     #[arg(long, default_value = "5814")]
     mcc: String,
     /// Merchant account as GUID=ACCOUNT (template 26+, sub-IDs 00 and 01); repeatable.
-    #[arg(long = "account", required = true)]
+    #[arg(long = "account", required_unless_present = "merchant")]
     accounts: Vec<String>,
     /// Amount in major units, e.g. 4.50 (ID 54). Without it the payer enters the amount.
     #[arg(long)]
@@ -212,6 +219,55 @@ pub fn sign(
 }
 
 fn make(args: &MakeArgs) -> Result<ExitCode, String> {
+    let payload = match &args.merchant {
+        Some(merchant) => sandbox_payload(args, merchant)?,
+        None => own_payload(args)?,
+    };
+    write_code(&payload, &args.out)?;
+    println!("{payload}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A code for a sandbox merchant, signed with its active key (or unsigned).
+fn sandbox_payload(args: &MakeArgs, merchant: &str) -> Result<String, String> {
+    let data = scanpay_sandbox::SandboxData::open(&args.sandbox).map_err(|e| e.to_string())?;
+    let info = data.merchant(merchant).map_err(|e| e.to_string())?;
+    let amount = args
+        .amount
+        .as_deref()
+        .map(|a| Money::parse(a, info.currency).map_err(|e| format!("amount {a:?}: {e}")))
+        .transpose()?;
+    let mut unsigned = scanpay_sandbox::SandboxData::unsigned_payload(
+        &info,
+        amount,
+        args.bill.as_deref(),
+        args.reference.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
+    if args.dynamic && amount.is_none() {
+        // unsigned_payload marks a code dynamic only when it has an amount.
+        unsigned = unsigned.replacen("010211", "010212", 1);
+    }
+    if args.unsigned {
+        return Ok(with_crc(unsigned));
+    }
+    let (key_id, key) = data
+        .merchant_active_key(merchant)
+        .map_err(|e| e.to_string())?;
+    let now = data.now().map_err(|e| e.to_string())?;
+    sign(&unsigned, &key, &key_id, args.dynamic, now, args.expires_in)
+}
+
+/// Appends `6304` and the CRC to a payload body.
+pub fn with_crc(mut body: String) -> String {
+    body.push_str("6304");
+    let crc = scanpay_core::payload::tlv::crc16_ccitt_false(body.as_bytes());
+    body.push_str(&scanpay_core::payload::tlv::crc_hex(crc));
+    body
+}
+
+/// A code from the fields and key given on the command line.
+fn own_payload(args: &MakeArgs) -> Result<String, String> {
     let currency = Currency::from_code(&args.currency)
         .ok_or_else(|| format!("unknown currency {:?}", args.currency))?;
     let amount = args
@@ -229,8 +285,8 @@ fn make(args: &MakeArgs) -> Result<ExitCode, String> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let code = MerchantCode {
-        name: &args.name,
-        city: &args.city,
+        name: args.name.as_deref().unwrap_or_default(),
+        city: args.city.as_deref().unwrap_or_default(),
         country: &args.country,
         currency,
         mcc: &args.mcc,
@@ -241,8 +297,8 @@ fn make(args: &MakeArgs) -> Result<ExitCode, String> {
         reference: args.reference.as_deref(),
     };
     let unsigned = build_payload(&code)?;
-    let payload = match (&args.key, &args.key_id, args.unsigned) {
-        (_, _, true) => unsigned,
+    match (&args.key, &args.key_id, args.unsigned) {
+        (_, _, true) => Ok(unsigned),
         (Some(path), Some(key_id), false) => {
             let der =
                 std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -254,21 +310,24 @@ fn make(args: &MakeArgs) -> Result<ExitCode, String> {
                 args.dynamic,
                 now_or(None),
                 args.expires_in,
-            )?
+            )
         }
-        _ => return Err("--key and --key-id are required unless --unsigned".into()),
-    };
-    let rendered = render::render(&payload, render::Style::default())?;
-    render::save_png(&rendered.image, &args.out)?;
-    let svg = args.out.with_extension("svg");
-    render::save_svg(&payload, &svg)?;
+        _ => Err("--key and --key-id are required unless --unsigned or --merchant".into()),
+    }
+}
+
+/// Writes the PNG and the SVG beside it.
+fn write_code(payload: &str, out: &Path) -> Result<(), String> {
+    let rendered = render::render(payload, render::Style::default())?;
+    render::save_png(&rendered.image, out)?;
+    let svg = out.with_extension("svg");
+    render::save_svg(payload, &svg)?;
     eprintln!(
         "wrote {} and {} (QR version {}, {} characters)",
-        args.out.display(),
+        out.display(),
         svg.display(),
         rendered.version,
         payload.chars().count()
     );
-    println!("{payload}");
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
