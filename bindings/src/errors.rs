@@ -1,0 +1,415 @@
+//! Typed errors. Each variant's message (Kotlin `message`, Python `str(e)`)
+//! is written for a UI; variants are flat (message only) where the UI only
+//! needs to show them, and carry fields where it must act on them (attempts
+//! left, a wait, a registry error code).
+
+use scanpay_core::auth::{AuthError, KeyStoreError as CoreKeyStoreError};
+use scanpay_core::net::{ConfigError, NetError};
+use scanpay_core::payment::{EngineError, FlowError as CoreFlowError};
+use scanpay_core::scan::ScanError as CoreScanError;
+use scanpay_core::store::StoreError;
+use scanpay_core::trust::RegistryError;
+use scanpay_core::wallet::WalletError as CoreWalletError;
+
+use crate::worker::WorkerFailure;
+
+/// Why a wallet operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum WalletError {
+    /// The data directory cannot be created or used.
+    #[error("{0}")]
+    DataDir(String),
+    /// The wallet's database failed (damaged, newer schema, disk full…).
+    #[error("the wallet's storage failed: {0}")]
+    Storage(String),
+    /// The pinned registry roots are not valid.
+    #[error("the registry roots are invalid: {0}")]
+    Roots(String),
+    /// A merchant registry document was refused.
+    #[error("the merchant registry was refused: {0}")]
+    Registry(String),
+    /// The backend configuration is invalid (URL, CA, pins, timeouts).
+    #[error("the backend configuration is invalid: {0}")]
+    BackendConfig(String),
+    /// The wallet was opened without a backend.
+    #[error("no backend is configured")]
+    NoBackend,
+    /// The backend could not be reached or answered with an error.
+    #[error("{0}")]
+    Network(String),
+    /// A payment operation failed.
+    #[error("{0}")]
+    Payment(String),
+    /// A limit is missing or invalid in the configuration.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// An internal failure (a bug); the operation did not complete.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<CoreWalletError> for WalletError {
+    fn from(e: CoreWalletError) -> WalletError {
+        match e {
+            CoreWalletError::DataDir { .. } => WalletError::DataDir(e.to_string()),
+            CoreWalletError::Store(s) => s.into(),
+            CoreWalletError::Registry(r) => r.into(),
+            CoreWalletError::Payment(p) => p.into(),
+        }
+    }
+}
+
+impl From<StoreError> for WalletError {
+    fn from(e: StoreError) -> WalletError {
+        WalletError::Storage(e.to_string())
+    }
+}
+
+impl From<RegistryError> for WalletError {
+    fn from(e: RegistryError) -> WalletError {
+        WalletError::Registry(format!("{} ({})", e, e.code()))
+    }
+}
+
+impl From<EngineError> for WalletError {
+    fn from(e: EngineError) -> WalletError {
+        match e {
+            EngineError::Store(s) => s.into(),
+            other => WalletError::Payment(other.to_string()),
+        }
+    }
+}
+
+impl From<ConfigError> for WalletError {
+    fn from(e: ConfigError) -> WalletError {
+        WalletError::BackendConfig(e.to_string())
+    }
+}
+
+impl From<NetError> for WalletError {
+    fn from(e: NetError) -> WalletError {
+        WalletError::Network(e.to_string())
+    }
+}
+
+impl From<WorkerFailure> for WalletError {
+    fn from(e: WorkerFailure) -> WalletError {
+        WalletError::Internal(format!("{e:?}"))
+    }
+}
+
+/// Why a PIN operation failed. No variant carries PIN digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum PinError {
+    /// A press that is not a digit 0–9.
+    #[error("only digits 0-9 can be entered")]
+    NotADigit,
+    /// A press after all digits were entered.
+    #[error("the PIN is already complete")]
+    PadFull,
+    /// The PIN is not complete; nothing was attempted or counted.
+    #[error("the PIN has 6 digits; {entered} entered")]
+    Incomplete {
+        /// Digits entered.
+        entered: u32,
+    },
+    /// The new PIN is refused by the policy; nothing changed.
+    #[error("{reason}")]
+    Rejected {
+        /// Why, for the UI ("a PIN of consecutive digits is too easy to guess").
+        reason: String,
+    },
+    /// Wrong PIN.
+    #[error("wrong PIN: {attempts_left} attempts left")]
+    WrongPin {
+        /// Attempts left before the key is disabled (0: this one disabled it).
+        attempts_left: u32,
+        /// Seconds to wait before the next attempt (0 = none).
+        wait_secs: u64,
+    },
+    /// Too many wrong PINs: wait.
+    #[error("too many wrong PINs: try again in {retry_after_secs} s")]
+    LockedOut {
+        /// When the next attempt is allowed (unix seconds).
+        until: u64,
+        /// Seconds from now.
+        retry_after_secs: u64,
+    },
+    /// The PIN is blocked after too many wrong attempts: re-enrol.
+    #[error("the PIN is blocked after too many wrong attempts; re-enrol the wallet")]
+    Disabled,
+    /// The wallet is not enrolled.
+    #[error("the wallet is not enrolled")]
+    NotEnrolled,
+    /// The wallet is already enrolled.
+    #[error("the wallet is already enrolled")]
+    AlreadyEnrolled,
+    /// The platform key store failed (nothing was counted).
+    #[error("the device key store failed: {reason}")]
+    KeyStore {
+        /// The platform's message.
+        reason: String,
+    },
+    /// Storage, the stored key or cryptography failed (nothing was counted).
+    #[error("{reason}")]
+    Internal {
+        /// What failed.
+        reason: String,
+    },
+}
+
+impl From<AuthError> for PinError {
+    fn from(e: AuthError) -> PinError {
+        match e {
+            AuthError::NotADigit => PinError::NotADigit,
+            AuthError::PinPadFull => PinError::PadFull,
+            AuthError::PinIncomplete { entered } => PinError::Incomplete {
+                entered: u32::try_from(entered).unwrap_or(u32::MAX),
+            },
+            AuthError::PinRejected(r) => PinError::Rejected {
+                reason: r.to_string(),
+            },
+            AuthError::WrongPin {
+                attempts_left,
+                wait_secs,
+            } => PinError::WrongPin {
+                attempts_left,
+                wait_secs,
+            },
+            AuthError::LockedOut {
+                until,
+                retry_after_secs,
+            } => PinError::LockedOut {
+                until,
+                retry_after_secs,
+            },
+            AuthError::Disabled => PinError::Disabled,
+            AuthError::NotEnrolled => PinError::NotEnrolled,
+            AuthError::AlreadyEnrolled => PinError::AlreadyEnrolled,
+            AuthError::KeyStore(k) => PinError::KeyStore {
+                reason: k.to_string(),
+            },
+            other => PinError::Internal {
+                reason: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<WorkerFailure> for PinError {
+    fn from(e: WorkerFailure) -> PinError {
+        PinError::Internal {
+            reason: format!("{e:?}"),
+        }
+    }
+}
+
+/// Why a frame could not be scanned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum ScanError {
+    /// A side below 21 px.
+    #[error("{0}")]
+    FrameTooSmall(String),
+    /// A side above 4096 px or more than 16 Mpx.
+    #[error("{0}")]
+    FrameTooLarge(String),
+    /// Row stride below the width.
+    #[error("{0}")]
+    StrideTooSmall(String),
+    /// Fewer bytes than the geometry needs.
+    #[error("{0}")]
+    DataTooShort(String),
+    /// The region is too small or outside the frame.
+    #[error("{0}")]
+    BadRegion(String),
+    /// A rotation other than 0, 90, 180, 270.
+    #[error("{0}")]
+    InvalidRotation(String),
+    /// The decoder failed internally on this frame; try the next one.
+    #[error("{0}")]
+    DecoderFault(String),
+}
+
+impl From<CoreScanError> for ScanError {
+    fn from(e: CoreScanError) -> ScanError {
+        let m = e.to_string();
+        match e {
+            CoreScanError::FrameTooSmall { .. } => ScanError::FrameTooSmall(m),
+            CoreScanError::FrameTooLarge { .. } => ScanError::FrameTooLarge(m),
+            CoreScanError::StrideTooSmall { .. } => ScanError::StrideTooSmall(m),
+            CoreScanError::DataTooShort { .. } => ScanError::DataTooShort(m),
+            CoreScanError::BadRegion { .. } => ScanError::BadRegion(m),
+            CoreScanError::InvalidRotation { .. } => ScanError::InvalidRotation(m),
+            CoreScanError::DecoderFault => ScanError::DecoderFault(m),
+        }
+    }
+}
+
+/// Why an intent was refused; the flow's state is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum FlowError {
+    /// The intent does not apply in the current state.
+    #[error("{0}")]
+    InvalidIntent(String),
+    /// The scanned text is not a merchant code.
+    #[error("{0}")]
+    NotAMerchantCode(String),
+    /// The merchant code is damaged.
+    #[error("{0}")]
+    DamagedCode(String),
+    /// The scanned code carries no text.
+    #[error("{0}")]
+    NoText(String),
+    /// The scanned text is too long.
+    #[error("{0}")]
+    TooLong(String),
+    /// The merchant did not verify and cannot be paid.
+    #[error("{0}")]
+    MerchantNotPayable(String),
+    /// The amount of this code is fixed.
+    #[error("{0}")]
+    AmountFixed(String),
+    /// The code does not take a tip.
+    #[error("{0}")]
+    TipNotAllowed(String),
+    /// The amount text is too long.
+    #[error("{0}")]
+    AmountTooLong(String),
+    /// Confirm without a valid amount.
+    #[error("{0}")]
+    AmountRequired(String),
+    /// The displayed total is not the amount to pay.
+    #[error("{0}")]
+    TotalMismatch(String),
+    /// A PIN pad error (not a digit, pad full).
+    #[error("{0}")]
+    Pin(String),
+    /// Still locked out after wrong PINs.
+    #[error("{0}")]
+    StillLockedOut(String),
+    /// A limit, the offline policy or the journal refused.
+    #[error("{0}")]
+    Payment(String),
+    /// The flow is processing a payment on another thread.
+    #[error("{0}")]
+    Busy(String),
+    /// An argument from the app is invalid (e.g. an unknown currency).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// An internal failure (a bug).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<CoreFlowError> for FlowError {
+    fn from(e: CoreFlowError) -> FlowError {
+        let m = e.to_string();
+        match e {
+            CoreFlowError::InvalidIntent { .. } => FlowError::InvalidIntent(m),
+            CoreFlowError::NotAMerchantCode { .. } => FlowError::NotAMerchantCode(m),
+            CoreFlowError::DamagedCode { .. } => FlowError::DamagedCode(m),
+            CoreFlowError::NoText => FlowError::NoText(m),
+            CoreFlowError::TooLong => FlowError::TooLong(m),
+            CoreFlowError::MerchantNotPayable { .. } => FlowError::MerchantNotPayable(m),
+            CoreFlowError::AmountFixed => FlowError::AmountFixed(m),
+            CoreFlowError::TipNotAllowed => FlowError::TipNotAllowed(m),
+            CoreFlowError::AmountTooLong => FlowError::AmountTooLong(m),
+            CoreFlowError::AmountRequired => FlowError::AmountRequired(m),
+            CoreFlowError::TotalMismatch { .. } => FlowError::TotalMismatch(m),
+            CoreFlowError::Pin(_) => FlowError::Pin(m),
+            CoreFlowError::StillLockedOut { .. } => FlowError::StillLockedOut(m),
+            CoreFlowError::Payment(_) => FlowError::Payment(m),
+        }
+    }
+}
+
+impl From<WorkerFailure> for FlowError {
+    fn from(e: WorkerFailure) -> FlowError {
+        FlowError::Internal(format!("{e:?}"))
+    }
+}
+
+/// A platform key store failure, raised by the app's [`crate::platform::KeyStore`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum KeyStoreError {
+    /// The key store or its key is unavailable (new hardware, lock screen removed).
+    #[error("key store unavailable: {reason}")]
+    Unavailable {
+        /// The platform's message.
+        reason: String,
+    },
+    /// The wrapped data was altered or wrapped under another key.
+    #[error("wrapped data was rejected by the key store")]
+    Rejected,
+    /// The input is too large or malformed.
+    #[error("key store input is invalid: {reason}")]
+    InvalidInput {
+        /// The platform's message.
+        reason: String,
+    },
+    /// Any other platform failure.
+    #[error("key store failed: {reason}")]
+    Failed {
+        /// The platform's message.
+        reason: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for KeyStoreError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> KeyStoreError {
+        KeyStoreError::Failed { reason: e.reason }
+    }
+}
+
+impl From<KeyStoreError> for CoreKeyStoreError {
+    fn from(e: KeyStoreError) -> CoreKeyStoreError {
+        match e {
+            KeyStoreError::Unavailable { reason } => CoreKeyStoreError::Unavailable(reason),
+            KeyStoreError::Rejected => CoreKeyStoreError::Rejected,
+            KeyStoreError::InvalidInput { reason } => CoreKeyStoreError::InvalidInput(reason),
+            KeyStoreError::Failed { reason } => CoreKeyStoreError::Failed(reason),
+        }
+    }
+}
+
+impl From<CoreKeyStoreError> for KeyStoreError {
+    fn from(e: CoreKeyStoreError) -> KeyStoreError {
+        match e {
+            CoreKeyStoreError::Unavailable(reason) => KeyStoreError::Unavailable { reason },
+            CoreKeyStoreError::Rejected => KeyStoreError::Rejected,
+            CoreKeyStoreError::InvalidInput(reason) => KeyStoreError::InvalidInput { reason },
+            CoreKeyStoreError::Failed(reason) => KeyStoreError::Failed { reason },
+        }
+    }
+}
+
+/// Why roots or a registry document were refused by a [`crate::inspect::TrustChecker`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum TrustError {
+    /// The roots document is invalid.
+    #[error("{reason}")]
+    Roots {
+        /// Why.
+        reason: String,
+    },
+    /// The registry document was refused.
+    #[error("{reason}")]
+    Registry {
+        /// Stable kebab-case code ("rollback", "bad-signature"…).
+        code: String,
+        /// Why, for the UI.
+        reason: String,
+    },
+}
+
+impl From<RegistryError> for TrustError {
+    fn from(e: RegistryError) -> TrustError {
+        TrustError::Registry {
+            code: e.code().to_string(),
+            reason: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Platform capabilities the app implements (foreign interfaces), and the
+//! adapters that plug them into the core's traits.
+//!
+//! Which thread calls what is documented on each trait and in
+//! `docs/bindings.md`. A foreign implementation that throws where no error is
+//! declared (a bug in the app) is caught here: the call is treated as failed
+//! or ignored, never as a crash of the core.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use scanpay_core::auth::{
+    KeyStoreError as CoreKeyStoreError, PlatformKeyStore, SoftwareKeyStore as CoreSoftwareKeyStore,
+};
+use scanpay_core::status::{StatusListener as CoreStatusListener, StatusSnapshot as CoreSnapshot};
+
+use crate::errors::KeyStoreError;
+use crate::flow::FlowState;
+use crate::types::StatusSnapshot;
+
+/// The key store that wraps the PIN-sealed device key: Android Keystore
+/// (StrongBox when present) or the iOS Secure Enclave / Keychain. The blob it
+/// receives is already encrypted under the PIN; the platform adds a key that
+/// never leaves its hardware.
+///
+/// Implementations must authenticate (an altered wrapping is
+/// [`KeyStoreError::Rejected`], never garbage) and bind `alias`. Called on the
+/// thread that calls enrol / verify / change PIN (a `scanpay-worker` thread)
+/// or the thread that enters a payment's last PIN digit.
+#[uniffi::export(rust, foreign)]
+pub trait KeyStore: Send + Sync {
+    /// Encrypts `plaintext` under the key for `alias`, creating it if needed.
+    fn wrap(&self, alias: String, plaintext: Vec<u8>) -> Result<Vec<u8>, KeyStoreError>;
+    /// Decrypts what `wrap` returned for `alias`.
+    fn unwrap(&self, alias: String, wrapped: Vec<u8>) -> Result<Vec<u8>, KeyStoreError>;
+}
+
+/// The core's software key store (AES-256-GCM under an in-memory key), for
+/// desktops and tests. It protects nothing against someone who can read the
+/// process memory: phones use the platform's key store.
+struct SoftwareKeyStore(CoreSoftwareKeyStore);
+
+impl KeyStore for SoftwareKeyStore {
+    fn wrap(&self, alias: String, plaintext: Vec<u8>) -> Result<Vec<u8>, KeyStoreError> {
+        Ok(self.0.wrap(&alias, &plaintext)?)
+    }
+    fn unwrap(&self, alias: String, wrapped: Vec<u8>) -> Result<Vec<u8>, KeyStoreError> {
+        Ok(PlatformKeyStore::unwrap(&self.0, &alias, &wrapped)?)
+    }
+}
+
+/// A software key store with a fresh random key (desktop and tests only).
+#[uniffi::export]
+pub fn software_key_store() -> Result<Arc<dyn KeyStore>, KeyStoreError> {
+    Ok(Arc::new(
+        SoftwareKeyStore(CoreSoftwareKeyStore::generate()?),
+    ))
+}
+
+/// Plugs a [`KeyStore`] into the core.
+pub(crate) struct KeyStoreAdapter(pub(crate) Arc<dyn KeyStore>);
+
+fn guarded<T>(f: impl FnOnce() -> Result<T, KeyStoreError>) -> Result<T, CoreKeyStoreError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(CoreKeyStoreError::from),
+        Err(_) => Err(CoreKeyStoreError::Failed(
+            "the platform key store failed unexpectedly".into(),
+        )),
+    }
+}
+
+impl PlatformKeyStore for KeyStoreAdapter {
+    fn wrap(&self, alias: &str, plaintext: &[u8]) -> Result<Vec<u8>, CoreKeyStoreError> {
+        guarded(|| self.0.wrap(alias.to_string(), plaintext.to_vec()))
+    }
+    fn unwrap(&self, alias: &str, wrapped: &[u8]) -> Result<Vec<u8>, CoreKeyStoreError> {
+        guarded(|| self.0.unwrap(alias.to_string(), wrapped.to_vec()))
+    }
+}
+
+/// Whether the platform has a usable network (Android `ConnectivityManager`,
+/// iOS `NWPathMonitor`). Asked when the wallet opens and before each network
+/// call, on the calling thread (usually a `scanpay-worker` thread). Changes
+/// are pushed with `Wallet::set_network_available`.
+#[uniffi::export(foreign)]
+pub trait NetworkMonitor: Send + Sync {
+    /// True when a network is available.
+    fn is_network_available(&self) -> bool;
+}
+
+/// Log severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum LogLevel {
+    /// Diagnostics.
+    Debug,
+    /// Normal events (wallet opened, payment resolved).
+    Info,
+    /// Something went wrong but was handled.
+    Warn,
+    /// An operation failed.
+    Error,
+}
+
+/// Where the bindings' log lines go (Logcat, `os_log`, Python `logging`).
+/// Lines never contain PIN digits, keys or payloads. Called on whichever
+/// thread logs (the caller's or a `scanpay-worker` thread); keep it quick.
+#[uniffi::export(foreign)]
+pub trait Logger: Send + Sync {
+    /// One log line.
+    fn log(&self, level: LogLevel, message: String);
+}
+
+/// Receives connectivity changes (see `Wallet::subscribe_status`).
+///
+/// Called once per change, in order, on the thread whose call caused the
+/// change: the thread that called `set_network_available`, or the
+/// `scanpay-worker` thread of a payment, probe or forward. Hop to the UI
+/// thread yourself, and return quickly.
+#[uniffi::export(foreign)]
+pub trait StatusListener: Send + Sync {
+    /// The new status.
+    fn on_status(&self, status: StatusSnapshot);
+}
+
+/// Plugs a [`StatusListener`] into the core's status monitor.
+pub(crate) struct StatusAdapter(pub(crate) Arc<dyn StatusListener>);
+
+impl CoreStatusListener for StatusAdapter {
+    fn on_status(&self, status: CoreSnapshot) {
+        // A listener that throws must not break delivery to the others.
+        let _ = catch_unwind(AssertUnwindSafe(|| self.0.on_status(status.into())));
+    }
+}
+
+/// Receives the intermediate states of `PaymentFlow::process` (Processing
+/// with its stage: sending, confirming, reversing), on the `scanpay-worker`
+/// thread running the payment.
+#[uniffi::export(foreign)]
+pub trait FlowListener: Send + Sync {
+    /// The flow moved to `state`.
+    fn on_state(&self, state: FlowState);
+}
+
+/// Logs through an optional [`Logger`], swallowing a throwing logger.
+#[derive(Clone, Default)]
+pub(crate) struct Log(pub(crate) Option<Arc<dyn Logger>>);
+
+impl Log {
+    pub(crate) fn line(&self, level: LogLevel, message: impl FnOnce() -> String) {
+        if let Some(l) = &self.0 {
+            let m = message();
+            let _ = catch_unwind(AssertUnwindSafe(|| l.log(level, m)));
+        }
+    }
+}

@@ -1,0 +1,581 @@
+//! The wallet: everything opened from one data directory.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use scanpay_core::money::Currency;
+use scanpay_core::net::{ClientConfig, HttpsBackend, NetError, TlsConfig};
+use scanpay_core::payment::{
+    Backend, BackendError, BackendReply, CurrencyLimits as CoreLimits, OfflinePolicy,
+    PaymentFlow as CoreFlow, PaymentRecord, PaymentRequest, SystemClock, Timings as CoreTimings,
+    WalletConfig as CoreConfig,
+};
+use scanpay_core::status::{RequestOutcome, StatusMonitor, SubscriptionId};
+use scanpay_core::trust::RootKeys;
+use scanpay_core::wallet::{Wallet as CoreWallet, WalletOptions};
+
+use crate::errors::{PinError, WalletError};
+use crate::flow::PaymentFlow;
+use crate::pinpad::PinPad;
+use crate::platform::{
+    KeyStore, KeyStoreAdapter, Log, LogLevel, Logger, NetworkMonitor, StatusAdapter, StatusListener,
+};
+use crate::types::{AuthStatus, Money, Payment, RegistryInfo, StatusSnapshot};
+use crate::worker::run_blocking;
+use crate::LiveToken;
+
+/// Spending limits in one currency, in its minor units.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CurrencyLimits {
+    /// ISO 4217 code ("THB").
+    pub currency: String,
+    /// Largest single payment.
+    pub per_payment: u64,
+    /// Largest sum in any rolling 24 hours.
+    pub daily: u64,
+    /// Largest single payment authorised offline.
+    pub offline_per_payment: u64,
+    /// Largest sum queued offline.
+    pub offline_total: u64,
+}
+
+/// Query and reversal timings (defaults: query every 5 s for 45 s, then
+/// reverse up to 6 times with 2 s doubling backoff).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Timings {
+    /// Seconds between queries of an unclear payment.
+    pub query_interval_secs: u64,
+    /// How long to query before reversing.
+    pub query_window_secs: u64,
+    /// Reversal attempts before NeedsAttention.
+    pub reverse_tries: u32,
+    /// First reversal backoff, doubling.
+    pub reverse_backoff_secs: u64,
+}
+
+/// Where the backend is and how to trust it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BackendConfig {
+    /// `https://host[:port][/prefix]`.
+    pub base_url: String,
+    /// The CA certificate(s) to trust, PEM.
+    pub ca_pem: String,
+    /// SPKI SHA-256 pins (standard base64): current key first, then backups.
+    pub spki_pins: Vec<String>,
+    /// Refuse a configuration without pins (set it in release builds).
+    pub require_pins: bool,
+    /// Bound on connect and handshake, milliseconds (0: default 10 s).
+    pub connect_timeout_ms: u64,
+    /// Bound on a whole response, milliseconds (0: default 15 s).
+    pub read_timeout_ms: u64,
+}
+
+/// What the app supplies to open a wallet.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WalletConfig {
+    /// Private, app-owned directory (created if missing).
+    pub data_dir: String,
+    /// The acquirer's pinned registry roots (`roots.json` text).
+    pub roots_json: String,
+    /// The backend; `None` opens an offline-only wallet (payments fail as not sent).
+    pub backend: Option<BackendConfig>,
+    /// Limits per currency; a currency without limits cannot be paid in.
+    pub limits: Vec<CurrencyLimits>,
+    /// Allow payments authorised offline (queued, within the offline limits).
+    pub allow_offline_payments: bool,
+    /// Allow paying merchants that did not verify (after the UI shows why).
+    pub allow_unverified_merchants: bool,
+    /// Query / reversal timings; `None` for the defaults.
+    pub timings: Option<Timings>,
+}
+
+/// The device as registered with the backend.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DeviceRegistration {
+    /// The backend's device id.
+    pub device_id: String,
+    /// The account the device pays from.
+    pub account_id: String,
+    /// Its balance.
+    pub balance: Money,
+}
+
+/// What `start` found and resolved.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ResumeSummary {
+    /// Every unresolved payment found, as it stands now.
+    pub payments: Vec<Payment>,
+    /// Payments that could not be read or driven, as messages.
+    pub failures: Vec<String>,
+}
+
+/// The backend of a wallet opened without one: nothing is ever sent.
+struct NoBackend;
+
+const NO_BACKEND: &str = "no backend is configured";
+
+impl Backend for NoBackend {
+    fn submit(&self, _: &PaymentRequest) -> Result<BackendReply, BackendError> {
+        Err(BackendError::NotSent(NO_BACKEND.into()))
+    }
+    fn query(&self, _: &str) -> Result<BackendReply, BackendError> {
+        Err(BackendError::NotSent(NO_BACKEND.into()))
+    }
+    fn reverse(&self, _: &str) -> Result<BackendReply, BackendError> {
+        Err(BackendError::NotSent(NO_BACKEND.into()))
+    }
+}
+
+/// What the wallet and its flows share.
+pub(crate) struct Shared {
+    pub(crate) wallet: CoreWallet,
+    pub(crate) https: Option<Arc<HttpsBackend>>,
+    pub(crate) network: Option<Arc<dyn NetworkMonitor>>,
+    pub(crate) log: Log,
+}
+
+impl Shared {
+    /// Asks the platform for network availability and tells the status.
+    pub(crate) fn refresh_network(&self) {
+        if let Some(n) = &self.network {
+            // A throwing monitor is treated as "available": the backend
+            // calls then find out for themselves.
+            let available =
+                catch_unwind(AssertUnwindSafe(|| n.is_network_available())).unwrap_or(true);
+            self.wallet.set_network_available(available);
+        }
+    }
+
+    fn https(&self) -> Result<&HttpsBackend, WalletError> {
+        self.https.as_deref().ok_or(WalletError::NoBackend)
+    }
+
+    fn now(&self) -> u64 {
+        self.wallet.engine().clock().now()
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.wallet.engine().clock().now_millis()
+    }
+}
+
+fn core_config(c: &WalletConfig) -> Result<CoreConfig, WalletError> {
+    let mut limits = Vec::with_capacity(c.limits.len());
+    for l in &c.limits {
+        let currency = Currency::from_code(&l.currency).ok_or_else(|| {
+            WalletError::InvalidConfig(format!("unknown currency {:?}", l.currency))
+        })?;
+        limits.push(CoreLimits {
+            currency,
+            per_payment: l.per_payment,
+            daily: l.daily,
+            offline_per_payment: l.offline_per_payment,
+            offline_total: l.offline_total,
+        });
+    }
+    Ok(CoreConfig {
+        limits,
+        offline: OfflinePolicy {
+            allowed: c.allow_offline_payments,
+        },
+        allow_unverified: c.allow_unverified_merchants,
+        timings: c
+            .timings
+            .map_or_else(CoreTimings::default, |t| CoreTimings {
+                query_interval_secs: t.query_interval_secs,
+                query_window_secs: t.query_window_secs,
+                reverse_tries: t.reverse_tries,
+                reverse_backoff_secs: t.reverse_backoff_secs,
+            }),
+    })
+}
+
+fn https_backend(b: &BackendConfig) -> Result<HttpsBackend, WalletError> {
+    let mut cfg = ClientConfig::new(
+        b.base_url.clone(),
+        TlsConfig {
+            root_certificates: b.ca_pem.as_bytes().to_vec(),
+            pins: b.spki_pins.clone(),
+            require_pins: b.require_pins,
+        },
+    );
+    if b.connect_timeout_ms > 0 {
+        cfg.connect_timeout = Duration::from_millis(b.connect_timeout_ms);
+    }
+    if b.read_timeout_ms > 0 {
+        cfg.read_timeout = Duration::from_millis(b.read_timeout_ms);
+    }
+    Ok(HttpsBackend::new(cfg)?)
+}
+
+fn outcome_of(e: &NetError) -> RequestOutcome {
+    if e.is_tls() {
+        RequestOutcome::Tls
+    } else if e.definitely_not_sent() {
+        RequestOutcome::Unreachable
+    } else if matches!(e, NetError::Status { status, .. } if *status >= 500) {
+        RequestOutcome::ServerError
+    } else {
+        RequestOutcome::Timeout
+    }
+}
+
+fn payments(records: Vec<PaymentRecord>) -> Vec<Payment> {
+    records.into_iter().map(Payment::from).collect()
+}
+
+/// A subscription to connectivity changes; closing it (or `cancel`) stops
+/// delivery.
+#[derive(uniffi::Object)]
+pub struct StatusSubscription {
+    monitor: StatusMonitor,
+    id: Mutex<Option<SubscriptionId>>,
+    _live: LiveToken,
+}
+
+impl std::fmt::Debug for StatusSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatusSubscription")
+    }
+}
+
+#[uniffi::export]
+impl StatusSubscription {
+    /// Stops delivery; true if it was still active.
+    pub fn cancel(&self) -> bool {
+        let id = self
+            .id
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        id.is_some_and(|id| self.monitor.unsubscribe(id))
+    }
+}
+
+impl Drop for StatusSubscription {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// The wallet. Thread-safe; share one per data directory.
+#[derive(uniffi::Object)]
+pub struct Wallet {
+    shared: Arc<Shared>,
+    _live: LiveToken,
+}
+
+impl std::fmt::Debug for Wallet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wallet").finish_non_exhaustive()
+    }
+}
+
+fn clear_after<T>(pads: &[&PinPad], r: T) -> T {
+    for p in pads {
+        p.clear();
+    }
+    r
+}
+
+#[uniffi::export]
+impl Wallet {
+    /// Opens (or creates) the wallet in `config.data_dir`: the journal, the
+    /// cached registry, the PIN state. Quick (local files only), but do not
+    /// call it on the UI thread. `key_store` wraps the device key; `network`
+    /// (optional) is asked for availability; `logger` (optional) receives log lines.
+    #[uniffi::constructor]
+    pub fn open(
+        config: WalletConfig,
+        key_store: Arc<dyn KeyStore>,
+        network: Option<Arc<dyn NetworkMonitor>>,
+        logger: Option<Arc<dyn Logger>>,
+    ) -> Result<Wallet, WalletError> {
+        let log = Log(logger);
+        let roots = RootKeys::from_json(config.roots_json.as_bytes())
+            .map_err(|e| WalletError::Roots(e.to_string()))?;
+        let core_cfg = core_config(&config)?;
+        let https = config
+            .backend
+            .as_ref()
+            .map(https_backend)
+            .transpose()?
+            .map(Arc::new);
+        let backend: Arc<dyn Backend> = match &https {
+            Some(h) => Arc::clone(h) as Arc<dyn Backend>,
+            None => Arc::new(NoBackend),
+        };
+        let wallet = CoreWallet::open(WalletOptions {
+            data_dir: PathBuf::from(&config.data_dir),
+            roots,
+            config: core_cfg,
+            keystore: Arc::new(KeyStoreAdapter(key_store)),
+            backend,
+            clock: Arc::new(SystemClock),
+        })?;
+        if let Some(p) = wallet.registry_problem() {
+            let p = p.to_string();
+            log.line(LogLevel::Warn, || {
+                format!("cached registry not loaded: {p}")
+            });
+        }
+        let shared = Arc::new(Shared {
+            wallet,
+            https,
+            network,
+            log,
+        });
+        shared.refresh_network();
+        shared
+            .log
+            .line(LogLevel::Info, || "wallet opened".to_string());
+        Ok(Wallet {
+            shared,
+            _live: LiveToken::new(),
+        })
+    }
+
+    /// Resumes every unresolved payment (after a crash or restart), on a
+    /// `scanpay-worker` thread. Call once at app start.
+    pub async fn start(&self) -> Result<ResumeSummary, WalletError> {
+        let shared = Arc::clone(&self.shared);
+        let report = run_blocking(move || {
+            shared.refresh_network();
+            shared.wallet.start()
+        })
+        .await?;
+        Ok(ResumeSummary {
+            payments: payments(report.payments),
+            failures: report
+                .failures
+                .into_iter()
+                .map(|(id, e)| format!("{id}: {e}"))
+                .collect(),
+        })
+    }
+
+    /// A new payment flow, in Scanning.
+    pub fn new_flow(&self) -> PaymentFlow {
+        PaymentFlow::wrap(self.shared.wallet.new_flow(), Arc::clone(&self.shared))
+    }
+
+    /// A flow showing a journalled payment (after a restart, or from history).
+    pub fn flow_for_payment(&self, payment_id: String) -> Result<PaymentFlow, WalletError> {
+        let rec = self
+            .shared
+            .wallet
+            .payment(&payment_id)?
+            .ok_or_else(|| WalletError::Payment(format!("payment {payment_id} not found")))?;
+        Ok(PaymentFlow::wrap(
+            CoreFlow::for_payment(self.shared.wallet.services(), &rec),
+            Arc::clone(&self.shared),
+        ))
+    }
+
+    /// Whether a usable device key exists.
+    pub fn is_enrolled(&self) -> Result<bool, PinError> {
+        Ok(self.shared.wallet.authenticator().is_enrolled()?)
+    }
+
+    /// What the PIN screen shows: attempts left, waits, disabled.
+    pub fn auth_status(&self) -> Result<AuthStatus, PinError> {
+        Ok(self
+            .shared
+            .wallet
+            .authenticator()
+            .status(self.shared.now())?
+            .into())
+    }
+
+    /// Creates the device key sealed under the PIN in `pin` (policy-checked)
+    /// and returns its Ed25519 public key. Runs the key derivation on a
+    /// `scanpay-worker` thread. The pad is wiped afterwards, whatever happens.
+    pub async fn enrol(&self, pin: Arc<PinPad>) -> Result<Vec<u8>, PinError> {
+        let shared = Arc::clone(&self.shared);
+        run_blocking(move || {
+            let r = shared
+                .wallet
+                .authenticator()
+                .enrol(&pin.lock(), shared.now());
+            clear_after(&[&pin], r)
+        })
+        .await?
+        .map_err(PinError::from)
+    }
+
+    /// Checks the PIN (counts against the attempt limits). The pad is wiped.
+    pub async fn verify_pin(&self, pin: Arc<PinPad>) -> Result<(), PinError> {
+        let shared = Arc::clone(&self.shared);
+        run_blocking(move || {
+            let r = shared
+                .wallet
+                .authenticator()
+                .verify_pin(&pin.lock(), shared.now());
+            clear_after(&[&pin], r)
+        })
+        .await?
+        .map_err(PinError::from)
+    }
+
+    /// Changes the PIN (the old one counts against the limits; the new one is
+    /// policy-checked). Both pads are wiped.
+    pub async fn change_pin(&self, old: Arc<PinPad>, new: Arc<PinPad>) -> Result<(), PinError> {
+        let shared = Arc::clone(&self.shared);
+        run_blocking(move || {
+            let r =
+                shared
+                    .wallet
+                    .authenticator()
+                    .change_pin(&old.lock(), &new.lock(), shared.now());
+            clear_after(&[&old, &new], r)
+        })
+        .await?
+        .map_err(PinError::from)
+    }
+
+    /// The device's Ed25519 public key, when enrolled.
+    pub fn device_public_key(&self) -> Result<Option<Vec<u8>>, PinError> {
+        Ok(self.shared.wallet.authenticator().device_public_key()?)
+    }
+
+    /// Registers the enrolled device's public key with the backend, with the
+    /// enrolment code the user received.
+    pub async fn register_device(
+        &self,
+        enrolment_code: String,
+    ) -> Result<DeviceRegistration, WalletError> {
+        let shared = Arc::clone(&self.shared);
+        run_blocking(move || {
+            let key = shared
+                .wallet
+                .authenticator()
+                .device_public_key()
+                .map_err(|e| WalletError::Payment(e.to_string()))?
+                .ok_or_else(|| WalletError::Payment("the wallet is not enrolled".into()))?;
+            shared.refresh_network();
+            let r = shared.https()?.enrol(&key, &enrolment_code)?;
+            Ok(DeviceRegistration {
+                device_id: r.device_id,
+                account_id: r.account_id,
+                balance: r.balance.into(),
+            })
+        })
+        .await?
+    }
+
+    /// Downloads the merchant registry if the backend has a newer one,
+    /// verifies and applies it, and caches it. Returns the registry in use.
+    pub async fn sync_registry(&self) -> Result<Option<RegistryInfo>, WalletError> {
+        let shared = Arc::clone(&self.shared);
+        run_blocking(move || {
+            shared.refresh_network();
+            let have = shared.wallet.registry_info().map(|i| i.version);
+            if let Some(doc) = shared.https()?.fetch_registry(have)? {
+                let info = shared.wallet.apply_registry(&doc)?;
+                let v = info.version;
+                shared
+                    .log
+                    .line(LogLevel::Info, || format!("registry v{v} applied"));
+            }
+            Ok(shared.wallet.registry_info().map(RegistryInfo::from))
+        })
+        .await?
+    }
+
+    /// Applies a registry document obtained another way (bundled, pushed).
+    pub fn apply_registry(&self, document: Vec<u8>) -> Result<RegistryInfo, WalletError> {
+        Ok(self.shared.wallet.apply_registry(&document)?.into())
+    }
+
+    /// The registry in use, if any.
+    pub fn registry_info(&self) -> Option<RegistryInfo> {
+        self.shared.wallet.registry_info().map(RegistryInfo::from)
+    }
+
+    /// Why the cached registry was not loaded at open, if it was not.
+    pub fn registry_problem(&self) -> Option<String> {
+        self.shared.wallet.registry_problem().map(|e| e.to_string())
+    }
+
+    /// The platform reports network availability (call it from the
+    /// platform's network callback). Status subscribers are told on this
+    /// thread. Queued payments are not sent: call `forward_queued`.
+    pub fn set_network_available(&self, available: bool) {
+        self.shared.wallet.set_network_available(available);
+    }
+
+    /// Probes the backend's health on a `scanpay-worker` thread and feeds the
+    /// outcome to the status (subscribers are told on that thread). Returns
+    /// the status after the probe; a failed probe is a status, not an error.
+    pub async fn check_backend(&self) -> Result<StatusSnapshot, WalletError> {
+        let shared = Arc::clone(&self.shared);
+        run_blocking(move || {
+            shared.refresh_network();
+            let https = shared.https()?;
+            let started = Instant::now();
+            let outcome = match https.health() {
+                Ok(_) => RequestOutcome::Replied {
+                    latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                },
+                Err(e) => {
+                    shared
+                        .log
+                        .line(LogLevel::Warn, || format!("health probe failed: {e}"));
+                    outcome_of(&e)
+                }
+            };
+            let status = shared.wallet.status();
+            status.record_probe(outcome, shared.now_ms());
+            Ok(status.current().into())
+        })
+        .await?
+    }
+
+    /// Forwards payments queued offline, in order, on a `scanpay-worker` thread.
+    pub async fn forward_queued(&self) -> Result<Vec<Payment>, WalletError> {
+        let shared = Arc::clone(&self.shared);
+        run_blocking(move || {
+            shared.refresh_network();
+            Ok(payments(shared.wallet.forward_queued()?))
+        })
+        .await?
+    }
+
+    /// One payment by id.
+    pub fn payment(&self, payment_id: String) -> Result<Option<Payment>, WalletError> {
+        Ok(self.shared.wallet.payment(&payment_id)?.map(Payment::from))
+    }
+
+    /// History, newest first: at most `limit` payments (capped by the core)
+    /// created before `before` (unix seconds), or the newest when `None`.
+    pub fn history(&self, limit: u32, before: Option<u64>) -> Result<Vec<Payment>, WalletError> {
+        let rows = self.shared.wallet.store().payments(limit, before)?;
+        rows.into_iter()
+            .map(|row| {
+                PaymentRecord::from_json(&row.record)
+                    .map(Payment::from)
+                    .map_err(|e| WalletError::Storage(format!("payment {}: {e}", row.id)))
+            })
+            .collect()
+    }
+
+    /// The current connectivity status.
+    pub fn status(&self) -> StatusSnapshot {
+        self.shared.wallet.status().current().into()
+    }
+
+    /// Subscribes to connectivity changes. `listener` is called once per
+    /// change, in order, on the thread that caused it (see [`StatusListener`]).
+    /// Keep the subscription; close or cancel it to stop.
+    pub fn subscribe_status(&self, listener: Arc<dyn StatusListener>) -> StatusSubscription {
+        let monitor = self.shared.wallet.status().clone();
+        let id = monitor.subscribe(Arc::new(StatusAdapter(listener)));
+        StatusSubscription {
+            monitor,
+            id: Mutex::new(Some(id)),
+            _live: LiveToken::new(),
+        }
+    }
+}

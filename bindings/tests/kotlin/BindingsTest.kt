@@ -1,0 +1,292 @@
+// ScanPay Kotlin bindings on the JVM, used the way an app uses them.
+// Compiled with kotlinc against the generated bindings (plain JVM, JNA) and run by
+// scripts/test-bindings.sh. Shares the JSON vectors under tests/vectors/.
+package app.scanpay.test
+
+import app.scanpay.ffi.*
+import java.io.File
+import java.nio.file.Files
+import javax.crypto.Cipher
+import javax.crypto.KeyGenerator
+import javax.crypto.spec.GCMParameterSpec
+import java.security.SecureRandom
+import kotlinx.coroutines.runBlocking
+
+// ----- a minimal JSON reader (the JVM has none built in) -----
+class Json(private val s: String) {
+    private var i = 0
+    fun parse(): Any? { ws(); val v = value(); ws(); return v }
+    private fun ws() { while (i < s.length && s[i].isWhitespace()) i++ }
+    private fun value(): Any? {
+        ws()
+        return when (s[i]) {
+            '{' -> { i++; val m = LinkedHashMap<String, Any?>(); ws()
+                if (s[i] == '}') { i++; return m }
+                while (true) { ws(); val k = str(); ws(); i++; m[k] = value(); ws()
+                    if (s[i++] == '}') return m } ; @Suppress("UNREACHABLE_CODE") m }
+            '[' -> { i++; val l = ArrayList<Any?>(); ws()
+                if (s[i] == ']') { i++; return l }
+                while (true) { l.add(value()); ws(); if (s[i++] == ']') return l } ; @Suppress("UNREACHABLE_CODE") l }
+            '"' -> str()
+            't' -> { i += 4; true }
+            'f' -> { i += 5; false }
+            'n' -> { i += 4; null }
+            else -> { val st = i; while (i < s.length && (s[i].isDigit() || s[i] in "-+.eE")) i++; s.substring(st, i).toLong() }
+        }
+    }
+    private fun str(): String {
+        val sb = StringBuilder(); i++
+        while (s[i] != '"') {
+            if (s[i] == '\\') { i++; when (s[i]) {
+                'n' -> sb.append('\n'); 't' -> sb.append('\t'); 'u' -> { sb.append(s.substring(i + 1, i + 5).toInt(16).toChar()); i += 4 }
+                else -> sb.append(s[i]) } } else sb.append(s[i])
+            i++
+        }
+        i++; return sb.toString()
+    }
+}
+@Suppress("UNCHECKED_CAST") fun Any?.obj() = this as Map<String, Any?>
+@Suppress("UNCHECKED_CAST") fun Any?.arr() = this as List<Any?>
+
+// ----- platform implementations, as an app would write them -----
+class AesKeyStore : KeyStore {
+    private val key = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
+    var calls = 0
+    override fun wrap(alias: String, plaintext: ByteArray): ByteArray {
+        calls++
+        val iv = ByteArray(12).also { SecureRandom().nextBytes(it) }
+        val c = Cipher.getInstance("AES/GCM/NoPadding")
+        c.init(Cipher.ENCRYPT_MODE, key, GCMParameterSpec(128, iv)); c.updateAAD(alias.toByteArray())
+        return iv + c.doFinal(plaintext)
+    }
+    override fun unwrap(alias: String, wrapped: ByteArray): ByteArray {
+        calls++
+        if (wrapped.size < 28) throw KeyStoreException.Rejected()
+        val c = Cipher.getInstance("AES/GCM/NoPadding")
+        c.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(128, wrapped.copyOfRange(0, 12))); c.updateAAD(alias.toByteArray())
+        return try { c.doFinal(wrapped.copyOfRange(12, wrapped.size)) } catch (e: Exception) { throw KeyStoreException.Rejected() }
+    }
+}
+class Net(@Volatile var available: Boolean = true) : NetworkMonitor { override fun isNetworkAvailable() = available }
+class Logs : Logger { val lines = java.util.concurrent.CopyOnWriteArrayList<String>(); override fun log(level: LogLevel, message: String) { lines.add("$level $message") } }
+class Statuses : StatusListener {
+    val got = java.util.concurrent.CopyOnWriteArrayList<Pair<StatusSnapshot, String>>()
+    override fun onStatus(status: StatusSnapshot) { got.add(status to Thread.currentThread().name) }
+}
+class States : FlowListener {
+    val got = java.util.concurrent.CopyOnWriteArrayList<Pair<FlowState, String>>()
+    override fun onState(state: FlowState) { got.add(state to Thread.currentThread().name) }
+}
+
+val ROOT = File(System.getenv("SCANPAY_ROOT") ?: ".")
+val VECTORS = File(ROOT, "tests/vectors")
+val FIXTURES = File(System.getenv("SCANPAY_FIXTURES") ?: "target/bindings/fixtures")
+const val THB_CODE = "00020101021129370016A000000677010111011300668012345675802TH530376463046197"
+val PIN = listOf(2, 5, 8, 0, 4, 7)
+val OTHER_PIN = listOf(9, 3, 6, 1, 7, 4)
+
+fun check(cond: Boolean, msg: () -> String = { "check failed" }) { if (!cond) throw AssertionError(msg()) }
+inline fun <reified T : Throwable> raises(block: () -> Unit): T {
+    try { block() } catch (e: Throwable) { if (e is T) return e; throw AssertionError("expected ${T::class.simpleName}, got $e") }
+    throw AssertionError("expected ${T::class.simpleName}, nothing thrown")
+}
+fun PinPad.type(digits: List<Int>) = digits.forEachIndexed { i, d -> check(press(d.toUByte()) == (i + 1).toUInt()) }
+fun tmpDir(): File = Files.createTempDirectory("scanpay-kt").toFile()
+
+fun config(dir: File, backend: BackendConfig? = null, roots: String? = null, currency: String = "THB",
+           unverified: Boolean = true, timings: Timings? = null) = WalletConfig(
+    dataDir = File(dir, "wallet").path,
+    rootsJson = roots ?: File(VECTORS, "trust/roots.json").readText(),
+    backend = backend,
+    limits = listOf(CurrencyLimits(currency, 100_000u, 200_000u, 0u, 0u)),
+    allowOfflinePayments = false, allowUnverifiedMerchants = unverified, timings = timings)
+
+fun enrol(w: Wallet, digits: List<Int> = PIN): ByteArray = PinPad().use { pad ->
+    pad.type(digits); val key = runBlocking { w.enrol(pad) }; check(pad.count() == 0u) { "pad wiped" }; key
+}
+
+fun toPin(flow: PaymentFlow, text: String, amount: String): FlowState {
+    var s = flow.handle(Intent.ScannedText(text))
+    check(s is FlowState.ReviewMerchant && s.review.payable) { "review: $s" }
+    s = flow.handle(Intent.Proceed)
+    s = flow.handle(Intent.EditAmount(amount)) as FlowState.EnterAmount
+    s = flow.handle(Intent.Confirm(s.breakdown!!.total))
+    check(s is FlowState.EnterPin && s.digits == 0u)
+    return s
+}
+
+val tests = linkedMapOf<String, () -> Unit>(
+    "classify" to {
+        val mpm = classify(THB_CODE)
+        check(mpm.kind == PayloadKind.EMV_MPM && mpm.problem == null && mpm.merchant!!.currency == "THB")
+        check(classify(THB_CODE.dropLast(1) + "8").problem != null)
+        val link = classify("http://paypa1.com/login")
+        check(link.kind == PayloadKind.URL && LinkFlag.NotHttps in link.link!!.flags)
+        check(classify("hello").kind == PayloadKind.TEXT)
+    },
+    "trust vectors" to {
+        val doc = Json(File(VECTORS, "trust/cases.json").readText()).parse().obj()
+        val roots = File(VECTORS, "trust/" + doc["roots"]).readText()
+        TrustChecker(roots).use { c ->
+            c.applyRegistry(File(VECTORS, "trust/" + doc["registry"]).readBytes(), (doc["registry_now"] as Long).toULong())
+            for (case in doc["cases"].arr().map { it.obj() }) {
+                val v = c.verify(case["payload"] as String, (case["now"] as Long).toULong())
+                val exp = case["expect"].obj()
+                if (exp["verdict"] == "verified") {
+                    check(v is Verdict.Verified) { "${case["name"]}: $v" }
+                    val m = (v as Verdict.Verified).merchant
+                    check(m.registeredName == exp["registered_name"] && m.keyId == exp["key_id"]) { "${case["name"]}" }
+                    check(m.warnings.map { warningCode(it) } == exp["warnings"].arr()) { "${case["name"]} warnings" }
+                } else {
+                    check(v is Verdict.Unverified && reasonCode(v.reason) == exp["reason"]) { "${case["name"]}: $v" }
+                }
+            }
+        }
+        for (case in doc["registry_cases"].arr().map { it.obj() }) {
+            TrustChecker(roots).use { c ->
+                val docs = case["documents"].arr().map { File(VECTORS, "trust/$it").readBytes() }
+                val now = (case["now"] as Long).toULong()
+                docs.dropLast(1).forEach { c.applyRegistry(it, now) }
+                val expected = case["expect_error"]
+                if (expected == null) c.applyRegistry(docs.last(), now)
+                else check(raises<TrustException.Registry> { c.applyRegistry(docs.last(), now) }.code == expected) { "${case["name"]}" }
+            }
+        }
+    },
+    "scan luma frames" to {
+        Scanner().use { scanner ->
+            for (f in Json(File(FIXTURES, "frames.json").readText()).parse().obj()["frames"].arr().map { it.obj() }) {
+                val data = File(FIXTURES, f["file"] as String).readBytes()
+                val codes = scanner.scan(data, (f["width"] as Long).toUInt(), (f["height"] as Long).toUInt(),
+                    (f["row_stride"] as Long).toUInt(), (f["rotation_degrees"] as Long).toUInt(), null)
+                check(codes.map { it.text } == listOf(f["payload"])) { "${f["name"]}: $codes" }
+                check(codes[0].corners.size == 4)
+            }
+            raises<ScanException.StrideTooSmall> { scanner.scan(ByteArray(10000), 100u, 100u, 50u, 0u, null) }
+            raises<ScanException.InvalidRotation> { scanner.scan(ByteArray(10000), 100u, 100u, 100u, 45u, null) }
+            raises<ScanException.DataTooShort> { scanner.scan(ByteArray(10), 100u, 100u, 100u, 0u, null) }
+        }
+    },
+    "pin pad" to {
+        PinPad().use { pad ->
+            check(pad.press(1u) == 1u && pad.backspace() == 0u)
+            raises<PinException.NotADigit> { pad.press(10u) }
+            pad.type(PIN); raises<PinException.PadFull> { pad.press(1u) }
+        }
+    },
+    "enrol, verify, change PIN" to {
+        val dir = tmpDir()
+        Wallet.open(config(dir), AesKeyStore(), Net(), Logs()).use { w ->
+            check(!w.isEnrolled())
+            PinPad().use { weak -> weak.type(listOf(1, 1, 1, 1, 1, 1)); raises<PinException.Rejected> { runBlocking { w.enrol(weak) } } }
+            check(enrol(w).size == 32 && w.isEnrolled())
+            raises<PinException.AlreadyEnrolled> { enrol(w) }
+            PinPad().use { wrong -> wrong.type(OTHER_PIN)
+                check(raises<PinException.WrongPin> { runBlocking { w.verifyPin(wrong) } }.attemptsLeft >= 1u) }
+            PinPad().use { old -> PinPad().use { new -> old.type(PIN); new.type(OTHER_PIN); runBlocking { w.changePin(old, new) } } }
+            PinPad().use { p -> p.type(OTHER_PIN); runBlocking { w.verifyPin(p) } }
+            check(w.authStatus().failures == 0u)
+        }
+    },
+    "typed open errors" to {
+        raises<WalletException.Roots> { Wallet.open(config(tmpDir(), roots = "[]"), AesKeyStore(), null, null) }
+        val bad = BackendConfig("http://example.invalid", "", emptyList(), false, 0u, 0u)
+        raises<WalletException.BackendConfig> { Wallet.open(config(tmpDir(), backend = bad), AesKeyStore(), null, null) }
+    },
+    "status callbacks from Rust threads" to {
+        val net = Net(true)
+        Wallet.open(config(tmpDir()), AesKeyStore(), net, null).use { w ->
+            val listener = Statuses()
+            w.subscribeStatus(listener).use { sub ->
+                w.setNetworkAvailable(false)
+                check(listener.got.last().first.connectivity is ConnectivityStatus.Offline)
+                check(listener.got.last().second == Thread.currentThread().name)
+                w.setNetworkAvailable(true)
+                net.available = false
+                runBlocking { w.start() }
+                val (status, thread) = listener.got.last()
+                // A Rust thread: JNA attaches it to the JVM under its own name ("Thread-N").
+                check(status.connectivity is ConnectivityStatus.Offline && thread != Thread.currentThread().name) { "$thread" }
+                check(sub.cancel())
+            }
+        }
+    },
+    "payment flow without a backend" to {
+        Wallet.open(config(tmpDir()), AesKeyStore(), Net(), null).use { w ->
+            enrol(w)
+            w.newFlow().use { flow ->
+                raises<FlowException.InvalidIntent> { flow.handle(Intent.Proceed) }
+                raises<FlowException.NotAMerchantCode> { flow.handle(Intent.ScannedText("https://example.com")) }
+                val pin = toPin(flow, THB_CODE, "12.50") as FlowState.EnterPin
+                check(formatMoney(pin.breakdown.total).startsWith("12.50"))
+                PIN.dropLast(1).forEach { flow.handle(Intent.PinDigit(it.toUByte())) }
+                check(flow.handle(Intent.PinDigit(PIN.last().toUByte())) is FlowState.Processing)
+                val states = States()
+                val end = runBlocking { flow.process(states) }
+                check(end is FlowState.Failed && end.reason is FailureReason.NotSent && end.retry == RetryOption.SameId) { "$end" }
+                val id = (end as FlowState.Failed).paymentId!!
+                check(w.history(10u, null).single().state == PaymentState.NOT_SENT)
+                flow.handle(Intent.Cancel)
+                check(w.payment(id)!!.state == PaymentState.CANCELLED)
+            }
+        }
+    },
+    "close frees Rust objects" to {
+        System.gc()
+        val before = liveObjectCount()
+        Wallet.open(config(tmpDir()), AesKeyStore(), null, null).use { w ->
+            w.newFlow().use { PinPad().use { Scanner().use { w.subscribeStatus(Statuses()).use {
+                check(liveObjectCount() == before + 5u) } } } }
+        }
+        check(liveObjectCount() == before) { "leaked ${liveObjectCount() - before}" }
+    },
+)
+
+fun sandboxTests(bin: String) {
+    val dir = tmpDir()
+    val proc = ProcessBuilder(bin, File(dir, "sandbox").path).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+    val out = proc.inputStream.bufferedReader(); val inp = proc.outputStream.bufferedWriter()
+    val sb = Json(out.readLine()).parse().obj()
+    fun command(c: String): String { inp.write(c + "\n"); inp.flush(); return out.readLine() }
+    tests["e2e payment, decline, lost response (sandbox, TLS)"] = {
+        val backend = BackendConfig(sb["base_url"] as String, sb["ca_pem"] as String, listOf(sb["spki_pin"] as String), true, 5000u, 5000u)
+        val timings = Timings(1u, 20u, 3u, 1u)
+        Wallet.open(config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false, timings), AesKeyStore(), Net(), Logs()).use { w ->
+            check(runBlocking { w.syncRegistry() }!!.keyCount > 0u)
+            enrol(w)
+            runBlocking { w.registerDevice(sb["enrolment_code"] as String) }
+            val statuses = Statuses()
+            w.subscribeStatus(statuses).use {
+                fun pay(payload: String, amount: String): Pair<FlowState, States> = w.newFlow().use { flow ->
+                    toPin(flow, payload, amount)
+                    PIN.forEach { flow.handle(Intent.PinDigit(it.toUByte())) }
+                    val states = States()
+                    runBlocking { flow.process(states) } to states
+                }
+                val (ok, states) = pay(sb["payload_ok"] as String, "3.50")
+                check(ok is FlowState.Done && ok.receipt.amount.minorUnits == 350uL) { "$ok" }
+                val me = Thread.currentThread().name
+                check(states.got.isNotEmpty() && states.got.all { it.second != me })
+                check(statuses.got.any { it.second != me })
+                val (declined, _) = pay(sb["payload_blocked"] as String, "1.00")
+                check(declined is FlowState.Failed && declined.reason is FailureReason.Declined) { "$declined" }
+                check(command("fault submit drop-after-commit") == "ok")
+                val (resolved, st2) = pay(sb["payload_ok"] as String, "2.00")
+                check(resolved is FlowState.Done) { "$resolved" }
+                check(st2.got.any { (it.first as? FlowState.Processing)?.stage is Stage.Confirming })
+            }
+        }
+    }
+    Runtime.getRuntime().addShutdownHook(Thread { runCatching { command("quit") }; proc.waitFor() })
+}
+
+fun main() {
+    System.getenv("SCANPAY_SANDBOX_BIN")?.let { sandboxTests(it) }
+    var passed = 0; var failed = 0
+    for ((name, t) in tests) {
+        try { t(); passed++; println("PASS $name") }
+        catch (e: Throwable) { failed++; println("FAIL $name: $e"); e.printStackTrace() }
+    }
+    println("$passed passed, $failed failed")
+    kotlin.system.exitProcess(if (failed == 0) 0 else 1)
+}

@@ -1,0 +1,472 @@
+"""ScanPay Python bindings, used the way an app uses them.
+
+Runs against the generated module (target/bindings/python/scanpay.py) and the
+host library; `scripts/test-bindings.sh` sets everything up. Shares the JSON
+vectors under tests/vectors/ with the Rust and Kotlin suites.
+"""
+import asyncio
+import gc
+import hashlib
+import hmac
+import json
+import os
+import pathlib
+import subprocess
+import threading
+
+import pytest
+
+import scanpay as sp
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VECTORS = ROOT / "tests" / "vectors"
+FIXTURES = pathlib.Path(os.environ.get("SCANPAY_FIXTURES", ROOT / "target/bindings/fixtures"))
+SANDBOX_BIN = os.environ.get("SCANPAY_SANDBOX_BIN")
+# A real, unsigned THB merchant code (static, no amount).
+THB_CODE = "00020101021129370016A000000677010111011300668012345675802TH530376463046197"
+PIN = [2, 5, 8, 0, 4, 7]
+OTHER_PIN = [9, 3, 6, 1, 7, 4]
+
+
+class HmacKeyStore(sp.KeyStore):
+    """A foreign key store: HMAC-SHA256 stream cipher plus tag (test-only)."""
+
+    def __init__(self):
+        self.key = os.urandom(32)
+        self.calls = 0
+
+    def _stream(self, alias, nonce, n):
+        out = b""
+        counter = 0
+        while len(out) < n:
+            out += hmac.new(self.key, alias.encode() + nonce + counter.to_bytes(4, "big"), hashlib.sha256).digest()
+            counter += 1
+        return out[:n]
+
+    def wrap(self, alias, plaintext):
+        self.calls += 1
+        nonce = os.urandom(16)
+        ct = bytes(a ^ b for a, b in zip(plaintext, self._stream(alias, nonce, len(plaintext))))
+        tag = hmac.new(self.key, alias.encode() + nonce + ct, hashlib.sha256).digest()
+        return nonce + ct + tag
+
+    def unwrap(self, alias, wrapped):
+        self.calls += 1
+        if len(wrapped) < 48:
+            raise sp.KeyStoreError.Rejected()
+        nonce, ct, tag = wrapped[:16], wrapped[16:-32], wrapped[-32:]
+        good = hmac.new(self.key, alias.encode() + nonce + ct, hashlib.sha256).digest()
+        if not hmac.compare_digest(tag, good):
+            raise sp.KeyStoreError.Rejected()
+        return bytes(a ^ b for a, b in zip(ct, self._stream(alias, nonce, len(ct))))
+
+
+class Network(sp.NetworkMonitor):
+    def __init__(self, available=True):
+        self.available = available
+
+    def is_network_available(self):
+        return self.available
+
+
+class Logs(sp.Logger):
+    def __init__(self):
+        self.lines = []
+
+    def log(self, level, message):
+        self.lines.append((level, message))
+
+
+class Statuses(sp.StatusListener):
+    def __init__(self):
+        self.got = []
+        self.event = threading.Event()
+
+    def on_status(self, status):
+        self.got.append((status, threading.current_thread() is threading.main_thread()))
+        self.event.set()
+
+
+class States(sp.FlowListener):
+    def __init__(self):
+        self.got = []
+
+    def on_state(self, state):
+        self.got.append((state, threading.current_thread() is threading.main_thread()))
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def press_all(pad, digits):
+    for i, d in enumerate(digits):
+        assert pad.press(d) == i + 1
+
+
+def config(tmp_path, backend=None, roots=None, timings=None, currency="THB"):
+    return sp.WalletConfig(
+        data_dir=str(tmp_path / "wallet"),
+        roots_json=roots or (VECTORS / "trust" / "roots.json").read_text(),
+        backend=backend,
+        limits=[sp.CurrencyLimits(currency=currency, per_payment=100_000, daily=200_000,
+                                  offline_per_payment=0, offline_total=0)],
+        allow_offline_payments=False,
+        allow_unverified_merchants=True,
+        timings=timings,
+    )
+
+
+@pytest.fixture
+def wallet(tmp_path):
+    # Leak checks are in test_closing_frees_rust_objects: pytest keeps
+    # fixture values alive until after teardown.
+    return sp.Wallet.open(config(tmp_path), HmacKeyStore(), Network(True), Logs())
+
+
+def enrol(w, digits=PIN):
+    pad = sp.PinPad()
+    press_all(pad, digits)
+    key = run(w.enrol(pad))
+    assert pad.count() == 0, "the pad is wiped after use"
+    return key
+
+
+# ----- classification and verdicts -----
+
+def test_classify_kinds_and_problems():
+    mpm = sp.classify(THB_CODE)
+    assert mpm.kind == sp.PayloadKind.EMV_MPM and mpm.problem is None
+    assert mpm.merchant.currency == "THB" and mpm.merchant.amount is None
+    damaged = sp.classify(THB_CODE[:-1] + "8")
+    assert damaged.kind == sp.PayloadKind.EMV_MPM and "CRC" in damaged.problem.upper()
+    link = sp.classify("http://paypa1.com/login")
+    assert link.kind == sp.PayloadKind.URL
+    assert sp.LinkFlag.NOT_HTTPS() in link.link.flags
+    assert sp.classify("hello").kind == sp.PayloadKind.TEXT
+    assert sp.classify("x" * 5000).problem is not None
+
+
+def test_real_payload_vectors_classify():
+    for case in json.loads((VECTORS / "emv" / "real-payloads.json").read_text()):
+        got = sp.classify(case["payload"])
+        assert got.kind == sp.PayloadKind.EMV_MPM, case["source"]
+        if case["expect"].get("valid"):
+            assert got.problem is None, case["source"]
+            assert got.merchant.currency == case["expect"]["currency"]
+
+
+def test_trust_vectors_through_the_bindings():
+    doc = json.loads((VECTORS / "trust" / "cases.json").read_text())
+    checker = sp.TrustChecker((VECTORS / "trust" / doc["roots"]).read_text())
+    info = checker.apply_registry((VECTORS / "trust" / doc["registry"]).read_bytes(), doc["registry_now"])
+    assert info.key_count > 0
+    for case in doc["cases"]:
+        v = checker.verify(case["payload"], case["now"])
+        exp = case["expect"]
+        if exp["verdict"] == "verified":
+            assert v.is_verified(), case["name"]
+            m = v.merchant
+            assert m.registered_name == exp["registered_name"], case["name"]
+            assert m.key_id == exp["key_id"] and m.merchant_id == exp["merchant_id"]
+            assert [sp.warning_code(w) for w in m.warnings] == exp["warnings"], case["name"]
+        else:
+            assert v.is_unverified(), case["name"]
+            assert sp.reason_code(v.reason) == exp["reason"], case["name"]
+    for case in doc["registry_cases"]:
+        c = sp.TrustChecker((VECTORS / "trust" / doc["roots"]).read_text())
+        docs = case["documents"]
+        for d in docs[:-1]:
+            c.apply_registry((VECTORS / "trust" / d).read_bytes(), case["now"])
+        last = (VECTORS / "trust" / docs[-1]).read_bytes()
+        if case["expect_error"] is None:
+            c.apply_registry(last, case["now"])
+        else:
+            with pytest.raises(sp.TrustError.Registry) as e:
+                c.apply_registry(last, case["now"])
+            assert e.value.code == case["expect_error"], case["name"]
+
+
+def test_bad_roots_are_a_typed_error():
+    with pytest.raises(sp.TrustError.Roots):
+        sp.TrustChecker("{not json")
+
+
+# ----- scanner -----
+
+def frames():
+    return json.loads((FIXTURES / "frames.json").read_text())["frames"]
+
+
+def test_scan_luma_frames_with_stride_and_rotation():
+    scanner = sp.Scanner()
+    for f in frames():
+        data = (FIXTURES / f["file"]).read_bytes()
+        codes = scanner.scan(data, f["width"], f["height"], f["row_stride"], f["rotation_degrees"], None)
+        assert [c.text for c in codes] == [f["payload"]], f["name"]
+        assert len(codes[0].corners) == 4
+        # The scanned code drives classification like an app would.
+        assert sp.classify(codes[0].text).kind == sp.PayloadKind.EMV_MPM
+    f = frames()[0]
+    data = (FIXTURES / f["file"]).read_bytes()
+    region = sp.Region(x=0, y=0, width=f["width"] // 4, height=f["height"] // 4)
+    assert scanner.scan(data, f["width"], f["height"], f["row_stride"], 0, region) == []
+
+
+def test_scan_bad_input_raises_typed_errors():
+    scanner = sp.Scanner.for_still_images()
+    with pytest.raises(sp.ScanError.StrideTooSmall):
+        scanner.scan(bytes(100 * 100), 100, 100, 50, 0, None)
+    with pytest.raises(sp.ScanError.InvalidRotation):
+        scanner.scan(bytes(100 * 100), 100, 100, 100, 45, None)
+    with pytest.raises(sp.ScanError.DataTooShort):
+        scanner.scan(bytes(10), 100, 100, 100, 0, None)
+    with pytest.raises(sp.ScanError.FrameTooSmall):
+        scanner.scan(bytes(100), 10, 10, 10, 0, None)
+    with pytest.raises(sp.ScanError.BadRegion):
+        scanner.scan(bytes(100 * 100), 100, 100, 100, 0, sp.Region(x=90, y=90, width=50, height=50))
+
+
+# ----- PIN -----
+
+def test_pin_pad_counts_only():
+    pad = sp.PinPad()
+    assert pad.press(1) == 1 and pad.press(2) == 2
+    assert pad.backspace() == 1
+    with pytest.raises(sp.PinError.NotADigit):
+        pad.press(10)
+    for _ in range(5):
+        pad.press(3)
+    assert pad.is_complete()
+    with pytest.raises(sp.PinError.PadFull):
+        pad.press(4)
+    pad.clear()
+    assert pad.count() == 0
+
+
+def test_enrol_verify_change_pin(wallet):
+    assert not wallet.is_enrolled()
+    weak = sp.PinPad()
+    press_all(weak, [1, 1, 1, 1, 1, 1])
+    with pytest.raises(sp.PinError.Rejected):
+        run(wallet.enrol(weak))
+    key = enrol(wallet)
+    assert len(key) == 32 and wallet.is_enrolled()
+    assert wallet.device_public_key() == key
+    with pytest.raises(sp.PinError.AlreadyEnrolled):
+        enrol(wallet)
+    wrong = sp.PinPad()
+    press_all(wrong, OTHER_PIN)
+    with pytest.raises(sp.PinError.WrongPin) as e:
+        run(wallet.verify_pin(wrong))
+    assert e.value.attempts_left >= 1
+    assert wallet.auth_status().failures == 1
+    old, new = sp.PinPad(), sp.PinPad()
+    press_all(old, PIN)
+    press_all(new, OTHER_PIN)
+    run(wallet.change_pin(old, new))
+    assert old.count() == 0 and new.count() == 0
+    good = sp.PinPad()
+    press_all(good, OTHER_PIN)
+    run(wallet.verify_pin(good))
+    assert wallet.auth_status().failures == 0
+    incomplete = sp.PinPad()
+    incomplete.press(1)
+    with pytest.raises(sp.PinError.Incomplete):
+        run(wallet.verify_pin(incomplete))
+
+
+def test_software_key_store_from_rust(tmp_path):
+    w = sp.Wallet.open(config(tmp_path), sp.software_key_store(), None, None)
+    assert len(enrol(w)) == 32
+
+
+def test_open_errors_are_typed(tmp_path):
+    with pytest.raises(sp.WalletError.Roots):
+        sp.Wallet.open(config(tmp_path, roots="[]"), HmacKeyStore(), None, None)
+    bad = sp.BackendConfig(base_url="http://example.invalid", ca_pem="", spki_pins=[],
+                           require_pins=False, connect_timeout_ms=0, read_timeout_ms=0)
+    with pytest.raises(sp.WalletError.BackendConfig):
+        sp.Wallet.open(config(tmp_path, backend=bad), HmacKeyStore(), None, None)
+    cfg = config(tmp_path)
+    cfg.limits[0].currency = "XYZ"
+    with pytest.raises(sp.WalletError.InvalidConfig):
+        sp.Wallet.open(cfg, HmacKeyStore(), None, None)
+
+
+# ----- status -----
+
+def test_status_changes_arrive_from_rust_threads(tmp_path):
+    net = Network(True)
+    w = sp.Wallet.open(config(tmp_path), HmacKeyStore(), net, None)
+    listener = Statuses()
+    sub = w.subscribe_status(listener)
+    assert w.status().connectivity == sp.ConnectivityStatus.ONLINE()
+    # The platform callback, on the caller's (main) thread.
+    w.set_network_available(False)
+    assert listener.got[-1][1] is True
+    assert listener.got[-1][0].connectivity.is_offline()
+    w.set_network_available(True)
+    # The network monitor is asked on a worker thread: the change arrives there.
+    net.available = False
+    run(w.start())
+    status, on_main = listener.got[-1]
+    assert status.connectivity.is_offline() and on_main is False
+    n = len(listener.got)
+    assert sub.cancel() is True
+    w.set_network_available(True)
+    assert len(listener.got) == n
+
+
+# ----- the payment flow (no backend: the payment is not sent) -----
+
+def drive_to_pin(flow, text, amount="12.50"):
+    s = flow.handle(sp.Intent.SCANNED_TEXT(text))
+    assert s.is_review_merchant() and s.review.payable
+    assert s.review.registered_name is None and s.review.printed_name is None or True
+    s = flow.handle(sp.Intent.PROCEED())
+    assert s.is_enter_amount()
+    s = flow.handle(sp.Intent.EDIT_AMOUNT(amount))
+    assert s.breakdown is not None
+    s = flow.handle(sp.Intent.CONFIRM(s.breakdown.total))
+    assert s.is_enter_pin() and s.digits == 0
+    return s
+
+
+def test_flow_states_intents_and_errors(wallet):
+    enrol(wallet)
+    flow = wallet.new_flow()
+    assert flow.state().is_scanning()
+    with pytest.raises(sp.FlowError.InvalidIntent):
+        flow.handle(sp.Intent.PROCEED())
+    with pytest.raises(sp.FlowError.NotAMerchantCode):
+        flow.handle(sp.Intent.SCANNED_TEXT("https://example.com"))
+    with pytest.raises(sp.FlowError.DamagedCode):
+        flow.handle(sp.Intent.SCANNED_TEXT(THB_CODE[:-1] + "8"))
+    s = drive_to_pin(flow, THB_CODE)
+    assert sp.format_money(s.breakdown.total).startswith("12.50")
+    for i, d in enumerate(PIN[:-1]):
+        assert flow.handle(sp.Intent.PIN_DIGIT(d)).digits == i + 1
+    s = flow.handle(sp.Intent.PIN_DIGIT(PIN[-1]))
+    assert s.is_processing()
+    listener = States()
+    end = run(flow.process(listener))
+    assert end.is_failed() and end.reason.is_not_sent() and end.retry == sp.RetryOption.SAME_ID()
+    assert flow.state() == end
+    payment_id = end.payment_id
+    [p] = wallet.history(10, None)
+    assert p.id == payment_id and p.state == sp.PaymentState.NOT_SENT
+    assert p.breakdown.total.minor_units == 1250 and p.breakdown.total.currency == "THB"
+    assert wallet.payment(payment_id).id == payment_id
+    assert wallet.flow_for_payment(payment_id).state().is_failed()
+    flow.handle(sp.Intent.CANCEL())
+    assert wallet.payment(payment_id).state == sp.PaymentState.CANCELLED
+
+
+def test_wrong_pin_in_the_flow(wallet):
+    enrol(wallet)
+    flow = wallet.new_flow()
+    drive_to_pin(flow, THB_CODE)
+    for d in OTHER_PIN:
+        s = flow.handle(sp.Intent.PIN_DIGIT(d))
+    assert s.is_enter_pin() and s.digits == 0
+    assert s.last_error.is_wrong_pin()
+    with pytest.raises(sp.FlowError.InvalidInput):
+        flow.handle(sp.Intent.CONFIRM(sp.Money(minor_units=1, currency="XYZ", exponent=2)))
+
+
+def test_closing_frees_rust_objects(tmp_path):
+    gc.collect()
+    before = sp.live_object_count()
+    w = sp.Wallet.open(config(tmp_path), HmacKeyStore(), None, None)
+    objs = [w, w.new_flow(), sp.PinPad(), sp.Scanner(), w.subscribe_status(Statuses())]
+    assert sp.live_object_count() == before + len(objs)
+    del objs, w
+    gc.collect()
+    assert sp.live_object_count() == before
+
+
+# ----- end to end against the sandbox over TLS -----
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    if not SANDBOX_BIN:
+        pytest.skip("SCANPAY_SANDBOX_BIN not set")
+    d = tmp_path_factory.mktemp("sandbox")
+    proc = subprocess.Popen([SANDBOX_BIN, str(d)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    info = json.loads(proc.stdout.readline())
+
+    def command(line):
+        proc.stdin.write(line + "\n")
+        proc.stdin.flush()
+        return proc.stdout.readline().strip()
+
+    info["command"] = command
+    yield info
+    proc.stdin.write("quit\n")
+    proc.stdin.flush()
+    proc.wait(timeout=30)
+
+
+def sandbox_wallet(tmp_path, sb, logs=None):
+    backend = sp.BackendConfig(base_url=sb["base_url"], ca_pem=sb["ca_pem"], spki_pins=[sb["spki_pin"]],
+                               require_pins=True, connect_timeout_ms=5000, read_timeout_ms=5000)
+    timings = sp.Timings(query_interval_secs=1, query_window_secs=20, reverse_tries=3, reverse_backoff_secs=1)
+    cfg = config(tmp_path, backend=backend, roots=sb["roots_json"], timings=timings, currency=sb["currency"])
+    cfg.allow_unverified_merchants = False
+    w = sp.Wallet.open(cfg, HmacKeyStore(), Network(True), logs)
+    info = run(w.sync_registry())
+    assert info is not None and info.key_count > 0
+    enrol(w)
+    reg = run(w.register_device(sb["enrolment_code"]))
+    assert reg.balance.currency == sb["currency"]
+    return w
+
+
+def pay(w, payload, amount):
+    flow = w.new_flow()
+    s = flow.handle(sp.Intent.SCANNED_TEXT(payload))
+    assert s.review.verdict.is_verified(), s
+    assert s.review.registered_name
+    s = flow.handle(sp.Intent.PROCEED())
+    s = flow.handle(sp.Intent.EDIT_AMOUNT(amount))
+    flow.handle(sp.Intent.CONFIRM(s.breakdown.total))
+    for d in PIN:
+        s = flow.handle(sp.Intent.PIN_DIGIT(d))
+    assert s.is_processing()
+    states = States()
+    return run(flow.process(states)), states
+
+
+def test_e2e_payment_decline_and_lost_response(tmp_path, sandbox):
+    w = sandbox_wallet(tmp_path, sandbox, Logs())
+    statuses = Statuses()
+    sub = w.subscribe_status(statuses)
+    assert run(w.check_backend()).connectivity == sp.ConnectivityStatus.ONLINE()
+    end, states = pay(w, sandbox["payload_ok"], "3.50")
+    assert end.is_done(), end
+    assert end.receipt.amount.minor_units == 350
+    assert all(on_main is False for _, on_main in states.got)
+    # The pending count went up and down, reported from the worker thread.
+    assert any(not on_main for _, on_main in statuses.got)
+    end, _ = pay(w, sandbox["payload_blocked"], "1.00")
+    assert end.is_failed() and end.reason.is_declined(), end
+    assert sandbox["command"]("fault submit drop-after-commit") == "ok"
+    end, states = pay(w, sandbox["payload_ok"], "2.00")
+    assert end.is_done(), end
+    assert any(s.is_processing() and s.stage.is_confirming() for s, _ in states.got)
+    history = w.history(10, None)
+    assert [p.state for p in history[:3]] == [sp.PaymentState.SUCCEEDED, sp.PaymentState.DECLINED,
+                                               sp.PaymentState.SUCCEEDED]
+    sub.cancel()
+
+
+def test_e2e_wrong_pin_pin_refuses_tls(tmp_path, sandbox):
+    backend = sp.BackendConfig(base_url=sandbox["base_url"], ca_pem=sandbox["ca_pem"],
+                               spki_pins=["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
+                               require_pins=True, connect_timeout_ms=5000, read_timeout_ms=5000)
+    w = sp.Wallet.open(config(tmp_path, backend=backend, roots=sandbox["roots_json"]), HmacKeyStore(), None, None)
+    with pytest.raises(sp.WalletError.Network):
+        run(w.sync_registry())
+    status = run(w.check_backend())
+    assert status.connectivity == sp.ConnectivityStatus.DEGRADED(sp.DegradedReason.TLS_FAILURE)

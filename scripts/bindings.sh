@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Generates the Kotlin and Python bindings of scanpay-ffi from the UNSTRIPPED
+# host library (UniFFI reads the interface from the library's metadata; a
+# stripped library silently yields empty bindings). Output goes to
+# target/bindings/{kotlin,python}: generated, never committed, never edited.
+#
+# Usage: scripts/bindings.sh [--profile dev|release|release-small]
+# Prints the path of the library the bindings were generated from.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+profile=dev
+if [[ "${1:-}" == "--profile" ]]; then profile="${2:?--profile needs a value}"; fi
+case "$profile" in
+  dev) dir=debug ;;
+  *) dir="$profile" ;;
+esac
+
+cargo build --locked -p scanpay-ffi --profile "$profile" >&2
+cargo build --locked -p uniffi-bindgen >&2
+lib="target/$dir/libscanpay_ffi.so"
+[[ -f "$lib" ]] || { echo "missing $lib" >&2; exit 1; }
+
+out=target/bindings
+rm -rf "$out/kotlin" "$out/python"
+mkdir -p "$out/kotlin" "$out/python"
+# Plain JVM Kotlin (no `android = true`: that adds androidx imports).
+target/debug/uniffi-bindgen generate --library "$lib" --language kotlin --out-dir "$out/kotlin" --no-format >&2
+target/debug/uniffi-bindgen generate --library "$lib" --language python --out-dir "$out/python" --no-format >&2
+for f in "$out/kotlin/app/scanpay/ffi/scanpay.kt" "$out/python/scanpay.py"; do
+  [[ -s "$f" ]] || { echo "bindings generation produced no $f" >&2; exit 1; }
+done
+echo "$lib"
