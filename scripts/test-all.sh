@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every ScanPay test: formatting, lints, and the Rust test suites of the
-# whole workspace (unit, integration, property, dataset regression, vectors).
-# Later stages (Kotlin on the JVM, Python) install what they need when missing.
+# Runs every ScanPay test: formatting, lints, rustdoc, the Rust test suites of
+# the whole workspace (unit, integration, property, dataset regression, vectors,
+# the sandbox and system suites over TLS), and the Kotlin (JVM) and Python
+# binding suites, which install what they need when missing (kotlinc from npm,
+# JNA from Debian, pytest from PyPI).
 #
 # Usage: scripts/test-all.sh
 set -euo pipefail
@@ -25,6 +27,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "cargo test (workspace)"
 cargo test --workspace --locked
+
+step "bindings: Kotlin on the JVM and Python, against the host library"
+scripts/test-bindings.sh
 
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
