@@ -18,15 +18,17 @@ esac
 
 cargo build --locked -p scanpay-ffi --profile "$profile" >&2
 cargo build --locked -p uniffi-bindgen >&2
-lib="target/$dir/libscanpay_ffi.so"
+# Cargo builds into $CARGO_TARGET_DIR when it is set; generated sources stay under ./target.
+cargo_target="${CARGO_TARGET_DIR:-target}"
+lib="$cargo_target/$dir/libscanpay_ffi.so"
 [[ -f "$lib" ]] || { echo "missing $lib" >&2; exit 1; }
 
 out=target/bindings
 rm -rf "$out/kotlin" "$out/python"
 mkdir -p "$out/kotlin" "$out/python"
 # Plain JVM Kotlin (no `android = true`: that adds androidx imports).
-target/debug/uniffi-bindgen generate --library "$lib" --language kotlin --out-dir "$out/kotlin" --no-format >&2
-target/debug/uniffi-bindgen generate --library "$lib" --language python --out-dir "$out/python" --no-format >&2
+"$cargo_target/debug/uniffi-bindgen" generate --library "$lib" --language kotlin --out-dir "$out/kotlin" --no-format >&2
+"$cargo_target/debug/uniffi-bindgen" generate --library "$lib" --language python --out-dir "$out/python" --no-format >&2
 for f in "$out/kotlin/app/scanpay/ffi/scanpay.kt" "$out/python/scanpay.py"; do
   [[ -s "$f" ]] || { echo "bindings generation produced no $f" >&2; exit 1; }
 done

@@ -37,7 +37,8 @@ lib=$(scripts/bindings.sh)
 cargo build --locked -q -p scanpay-ffi --examples
 cargo run --locked -q -p scanpay-ffi --example fixtures -- target/bindings/fixtures
 export SCANPAY_ROOT="$root" SCANPAY_FIXTURES="$root/target/bindings/fixtures"
-export SCANPAY_SANDBOX_BIN="$root/target/debug/examples/sandbox"
+cargo_target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+export SCANPAY_SANDBOX_BIN="$cargo_target/debug/examples/sandbox"
 
 step "Python suite (pytest)"
 cp "$lib" target/bindings/python/
