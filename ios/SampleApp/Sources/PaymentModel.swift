@@ -1,0 +1,76 @@
+import Foundation
+import ScanPay
+
+/// One payment: forwards the user's intents to the core's flow and publishes
+/// the states it returns. Intents are applied one at a time, in tap order
+/// (each waits for the previous), off the main thread.
+@MainActor
+final class PaymentModel: ObservableObject {
+    @Published private(set) var state: FlowState
+    @Published private(set) var working = false
+    @Published var error: String?
+
+    private let session: FlowSession
+    private var queue: Task<Void, Never>?
+    private var listening: Task<Void, Never>?
+
+    init(flow: PaymentFlow) {
+        session = FlowSession(flow: flow)
+        state = flow.state()
+        let states = session.states
+        listening = Task { [weak self] in
+            for await next in states {
+                self?.state = next
+            }
+        }
+    }
+
+    deinit {
+        session.finish()
+    }
+
+    func scanned(_ code: ScannedCode) { send(.scannedCode(code: code)) }
+    func scannedText(_ text: String) { send(.scannedText(text: text)) }
+    func proceed() { send(.proceed) }
+    func editAmount(_ text: String) { send(.editAmount(text: text)) }
+    func editTip(_ text: String) { send(.editTip(text: text)) }
+    /// Echoes the total the screen displayed: the core refuses a mismatch.
+    func confirm(displayed total: Money) { send(.confirm(displayedTotal: total)) }
+    func digit(_ value: UInt8) { send(.pinDigit(digit: value)) }
+    func backspace() { send(.backspace) }
+    func cancel() { send(.cancel) }
+    func retry() { send(.retry) }
+
+    /// Resolves or forwards a pending payment.
+    func checkAgain() {
+        enqueue { try await self.process() }
+    }
+
+    private func send(_ intent: Intent) {
+        enqueue {
+            let next = try await self.session.send(intent)
+            if case .processing = next {
+                try await self.process()
+            }
+        }
+    }
+
+    private func process() async throws {
+        working = true
+        defer { working = false }
+        try await session.process()
+    }
+
+    private func enqueue(_ work: @escaping @MainActor () async throws -> Void) {
+        let previous = queue
+        queue = Task {
+            await previous?.value
+            do {
+                try await work()
+                self.error = nil
+            } catch {
+                self.error = userMessage(for: error)
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// One payment attempt with its states as an `AsyncStream`.
+///
+/// Every state the flow reaches is yielded, in order: the results of
+/// `send(_:)` and the intermediate `Processing` stages that `process()`
+/// reports from its `scanpay-worker` thread. A view-model iterates `states`
+/// on the main actor and renders each one.
+public final class FlowSession: @unchecked Sendable {
+    /// The underlying flow (state, payment id).
+    public let flow: PaymentFlow
+    /// Every state, starting with the current one.
+    public let states: AsyncStream<FlowState>
+    private let continuation: AsyncStream<FlowState>.Continuation
+
+    public init(flow: PaymentFlow) {
+        self.flow = flow
+        var captured: AsyncStream<FlowState>.Continuation?
+        self.states = AsyncStream(bufferingPolicy: .unbounded) { captured = $0 }
+        // AsyncStream runs its build closure before init returns.
+        self.continuation = captured!
+        continuation.yield(flow.state())
+    }
+
+    deinit {
+        continuation.finish()
+    }
+
+    /// Applies one intent off the calling thread and yields the new state.
+    /// On error the state is unchanged and nothing is yielded.
+    @discardableResult
+    public func send(_ intent: Intent) async throws -> FlowState {
+        let state = try await flow.send(intent)
+        continuation.yield(state)
+        return state
+    }
+
+    /// Runs the network part (in `Processing`, or `Pending` to resolve it),
+    /// yielding each stage, and returns the end state.
+    @discardableResult
+    public func process() async throws -> FlowState {
+        let end = try await flow.process(listener: StreamListener(continuation))
+        continuation.yield(end)
+        return end
+    }
+
+    /// Ends the stream (the view went away).
+    public func finish() {
+        continuation.finish()
+    }
+}
