@@ -34,6 +34,12 @@ scripts/test-bindings.sh
 step "Swift: syntax of the Swift layer, the sample app and the generated bindings"
 scripts/check-swift.sh
 
+step "supply chain: cargo deny (licences, bans incl. aws-lc-rs, sources)"
+scripts/deny.sh
+
+step "fuzz smoke: every cargo-fuzz target, 10 s each"
+scripts/fuzz-smoke.sh 10
+
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
 

@@ -1,7 +1,7 @@
 //! # scanpay-system-tests
 //!
 //! Shared harness for the system suites in `tests/system/tests/`: the real
-//! wallet ([`Wallet`] with its journal, [`Authenticator`] and
+//! wallet ([`Wallet`] with its journal, [`Authenticator`](scanpay_core::auth::Authenticator) and
 //! [`HttpsBackend`]) against the real sandbox ([`RunningSandbox`]) over TLS on
 //! loopback. Nothing is simulated: the only thing between the wallet's engine
 //! and its HTTPS client is [`Tap`], which forwards every call unchanged,
@@ -17,6 +17,8 @@
 //!
 //! `docs/testing.md` says what each suite proves and how to run it.
 #![forbid(unsafe_code)]
+
+pub mod crash;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
