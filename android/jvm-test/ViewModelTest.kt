@@ -1,0 +1,386 @@
+// The plain-Kotlin parts of the Android project, tested on the JVM against the
+// real core: the library's idiomatic layer (ScanPayWallet, PaymentSession,
+// FrameScanner) and the sample's view-models (PaymentViewModel,
+// ConnectivityViewModel, SetupViewModel). Compiled with kotlinc together with
+// the generated plain-JVM bindings and run by scripts/test-android-jvm.sh.
+// Closes with the line `N passed, M failed`.
+package app.scanpay.android.test
+
+import app.scanpay.android.FrameScanner
+import app.scanpay.android.ObservableNetworkMonitor
+import app.scanpay.android.ScanPayWallet
+import app.scanpay.android.Viewfinder
+import app.scanpay.android.sensorRegion
+import app.scanpay.ffi.BackendConfig
+import app.scanpay.ffi.ConnectivityStatus
+import app.scanpay.ffi.CurrencyLimits
+import app.scanpay.ffi.KeyStore
+import app.scanpay.ffi.KeyStoreException
+import app.scanpay.ffi.Region
+import app.scanpay.ffi.Timings
+import app.scanpay.ffi.WalletConfig
+import app.scanpay.ffi.liveObjectCount
+import app.scanpay.sample.model.Banner
+import app.scanpay.sample.model.ConnectivityViewModel
+import app.scanpay.sample.model.Outcome
+import app.scanpay.sample.model.PaymentViewModel
+import app.scanpay.sample.model.Screen
+import app.scanpay.sample.model.SetupState
+import app.scanpay.sample.model.SetupViewModel
+import app.scanpay.sample.model.UiState
+import java.io.File
+import java.nio.ByteBuffer
+import java.nio.file.Files
+import java.security.SecureRandom
+import java.util.concurrent.CopyOnWriteArrayList
+import javax.crypto.Cipher
+import javax.crypto.KeyGenerator
+import javax.crypto.spec.GCMParameterSpec
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+
+// ----- a minimal JSON reader (the JVM has none built in) -----
+class Json(private val s: String) {
+    private var i = 0
+    fun parse(): Any? = value()
+    private fun ws() { while (i < s.length && s[i].isWhitespace()) i++ }
+    private fun value(): Any? {
+        ws()
+        return when (s[i]) {
+            '{' -> { i++; val m = LinkedHashMap<String, Any?>(); ws()
+                if (s[i] == '}') { i++; return m }
+                while (true) { ws(); val k = str(); ws(); i++ /* : */; m[k] = value(); ws(); if (s[i++] == '}') return m }
+                @Suppress("UNREACHABLE_CODE") m }
+            '[' -> { i++; val l = ArrayList<Any?>(); ws()
+                if (s[i] == ']') { i++; return l }
+                while (true) { l.add(value()); ws(); if (s[i++] == ']') return l }
+                @Suppress("UNREACHABLE_CODE") l }
+            '"' -> str()
+            't' -> { i += 4; true }
+            'f' -> { i += 5; false }
+            'n' -> { i += 4; null }
+            else -> { val st = i; while (i < s.length && (s[i].isDigit() || s[i] in "-+.eE")) i++; s.substring(st, i).toLong() }
+        }
+    }
+    private fun str(): String {
+        val sb = StringBuilder(); i++
+        while (s[i] != '"') {
+            if (s[i] == '\\') { i++; when (s[i]) {
+                'n' -> sb.append('\n'); 't' -> sb.append('\t'); 'r' -> sb.append('\r')
+                'u' -> { sb.append(s.substring(i + 1, i + 5).toInt(16).toChar()); i += 4 }
+                else -> sb.append(s[i]) } } else sb.append(s[i])
+            i++
+        }
+        i++; return sb.toString()
+    }
+}
+@Suppress("UNCHECKED_CAST") fun Any?.obj() = this as Map<String, Any?>
+@Suppress("UNCHECKED_CAST") fun Any?.arr() = this as List<Any?>
+fun Any?.int() = (this as Long).toInt()
+
+// ----- platform implementations a desktop / test app would write -----
+/** AES-256-GCM under an in-memory key, the same contract as the Android Keystore one. */
+class JvmKeyStore : KeyStore {
+    private val key = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
+    override fun wrap(alias: String, plaintext: ByteArray): ByteArray {
+        val iv = ByteArray(12).also { SecureRandom().nextBytes(it) }
+        val c = Cipher.getInstance("AES/GCM/NoPadding")
+        c.init(Cipher.ENCRYPT_MODE, key, GCMParameterSpec(128, iv)); c.updateAAD(alias.toByteArray())
+        return iv + c.doFinal(plaintext)
+    }
+    override fun unwrap(alias: String, wrapped: ByteArray): ByteArray {
+        if (wrapped.size < 28) throw KeyStoreException.Rejected()
+        val c = Cipher.getInstance("AES/GCM/NoPadding")
+        c.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(128, wrapped, 0, 12)); c.updateAAD(alias.toByteArray())
+        return try { c.doFinal(wrapped, 12, wrapped.size - 12) } catch (e: Exception) { throw KeyStoreException.Rejected() }
+    }
+}
+
+/** A network switch, standing in for ConnectivityManager: pushes changes like AndroidNetworkMonitor. */
+class SwitchNetwork(initial: Boolean = true) : ObservableNetworkMonitor {
+    private val flow = kotlinx.coroutines.flow.MutableStateFlow(initial)
+    override val available: StateFlow<Boolean> = flow
+    @Volatile private var listener: ((Boolean) -> Unit)? = null
+    override fun setListener(listener: ((Boolean) -> Unit)?) { this.listener = listener }
+    override fun isNetworkAvailable() = flow.value
+    fun set(now: Boolean) { val before = flow.value; flow.value = now; if (before != now) listener?.invoke(now) }
+    /** Changes the answer without pushing it (a change the platform did not report). */
+    fun setSilently(now: Boolean) { flow.value = now }
+}
+
+val ROOT = File(System.getenv("SCANPAY_ROOT") ?: ".")
+val VECTORS = File(ROOT, "tests/vectors")
+val FIXTURES = File(System.getenv("SCANPAY_FIXTURES") ?: "target/bindings/fixtures")
+const val THB_CODE = "00020101021129370016A000000677010111011300668012345675802TH530376463046197"
+val PIN = listOf(2, 5, 8, 0, 4, 7)
+
+fun check(cond: Boolean, msg: () -> String = { "check failed" }) { if (!cond) throw AssertionError(msg()) }
+fun tmpDir(): File = Files.createTempDirectory("scanpay-android").toFile()
+
+/** Waits (up to [ms]) for a StateFlow value matching [pred]; fails with the last value seen. */
+fun <T> StateFlow<T>.await(ms: Long = 30_000, what: String = "state", pred: (T) -> Boolean): T = try {
+    runBlocking { withTimeout(ms) { first(pred) } }
+} catch (e: Exception) { throw AssertionError("timed out waiting for $what; last: $value") }
+
+fun config(dir: File, backend: BackendConfig? = null, roots: String? = null, currency: String = "THB", unverified: Boolean = true,
+           timings: Timings? = null) = WalletConfig(
+    dataDir = File(dir, "wallet").path,
+    rootsJson = roots ?: File(VECTORS, "trust/roots.json").readText(),
+    backend = backend,
+    limits = listOf(CurrencyLimits(currency, 100_000u, 200_000u, 0u, 0u)),
+    allowOfflinePayments = false, allowUnverifiedMerchants = unverified, timings = timings)
+
+/** A scope like viewModelScope, on a background dispatcher (no Main on the JVM). */
+fun <R> withScope(block: (CoroutineScope) -> R): R {
+    val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    try { return block(scope) } finally { scope.cancel() }
+}
+
+fun openWallet(cfg: WalletConfig, net: SwitchNetwork? = SwitchNetwork()): ScanPayWallet =
+    runBlocking { ScanPayWallet.open(cfg, JvmKeyStore(), net, null) }
+
+/** Drives a setup to Ready / Failed by typing [pin] on its pad. */
+fun setUp(vm: SetupViewModel, pin: List<Int> = PIN): SetupState {
+    vm.state.await(what = "setup start") { it is SetupState.ChoosePin }
+    pin.forEach { vm.pinDigit(it) }
+    return vm.state.await(what = "setup end") { it is SetupState.Ready || it is SetupState.Failed || (it is SetupState.ChoosePin && it.error != null) }
+}
+
+/** Records every screen the view-model shows. */
+fun recordScreens(vm: PaymentViewModel, scope: CoroutineScope): MutableList<Screen> {
+    val seen = CopyOnWriteArrayList<Screen>()
+    scope.launch { vm.ui.collect { seen.add(it.screen) } }
+    return seen
+}
+
+/** From Scanning to the PIN pad: text → review → amount → confirm. */
+fun toPin(vm: PaymentViewModel, text: String, amount: String): Screen.Pin {
+    vm.onScannedText(text)
+    val review = vm.ui.await(what = "review") { it.screen is Screen.Review && !it.busy }.screen as Screen.Review
+    check(review.merchant.payable) { "not payable: $review" }
+    vm.proceed()
+    vm.ui.await(what = "amount") { it.screen is Screen.Amount && !it.busy }
+    vm.editAmount(amount)
+    val a = vm.ui.await(what = "amount entered") { (it.screen as? Screen.Amount)?.canConfirm == true && !it.busy }.screen as Screen.Amount
+    check(a.total!!.startsWith(amount)) { "total ${a.total}" }
+    vm.confirm()
+    return vm.ui.await(what = "pin") { it.screen is Screen.Pin && !it.busy }.screen as Screen.Pin
+}
+
+fun frames(): List<Map<String, Any?>> = Json(File(FIXTURES, "frames.json").readText()).parse().obj()["frames"].arr().map { it.obj() }
+
+val tests = linkedMapOf<String, () -> Unit>(
+    "sensorRegion maps the upright viewfinder for each rotation" to {
+        val full = Viewfinder(0f, 0f, 1f, 1f)
+        for (r in listOf(0, 90, 180, 270)) check(sensorRegion(600, 400, r, full) == Region(0u, 0u, 600u, 400u)) { "full frame at $r" }
+        // The upright top-left quarter of a 600×400 sensor frame rotated 90° (upright 400×600).
+        val q = Viewfinder(0f, 0f, 0.5f, 0.5f)
+        check(sensorRegion(600, 400, 0, q) == Region(0u, 0u, 300u, 200u))
+        check(sensorRegion(600, 400, 90, q) == Region(0u, 200u, 300u, 200u)) { "${sensorRegion(600, 400, 90, q)}" }
+        check(sensorRegion(600, 400, 180, q) == Region(300u, 200u, 300u, 200u))
+        check(sensorRegion(600, 400, 270, q) == Region(300u, 0u, 300u, 200u)) { "${sensorRegion(600, 400, 270, q)}" }
+        val sq = Viewfinder.centredSquare(400, 600, 0.5f)
+        val r = sensorRegion(600, 400, 90, sq)
+        check(r.width == r.height && r.width == 200u) { "$r" }
+        check(runCatching { sensorRegion(600, 400, 45, full) }.isFailure)
+    },
+    "FrameScanner reads the camera fixtures through the viewfinder" to {
+        FrameScanner().use { fs ->
+            for (f in frames()) {
+                val data = File(FIXTURES, f["file"] as String).readBytes()
+                val (w, h, stride, rot) = listOf(f["width"].int(), f["height"].int(), f["row_stride"].int(), f["rotation_degrees"].int())
+                // A direct buffer whose last row is only `width` long, as CameraX hands over the Y plane.
+                val plane = ByteBuffer.allocateDirect((h - 1) * stride + w).put(data, 0, (h - 1) * stride + w).also { it.flip() }
+                val codes = fs.scan(plane, w, h, stride, rot, Viewfinder.centredSquare(w, h, 0.98f))
+                check(codes.map { it.text } == listOf(f["payload"])) { "${f["name"]}: $codes" }
+            }
+        }
+    },
+    "the viewfinder crop follows the rotation (code off-centre in a 600x400 frame)" to {
+        val f = frames().first { it["rotation_degrees"] == 0L }
+        val src = File(FIXTURES, f["file"] as String).readBytes()
+        val (w, h, stride) = listOf(f["width"].int(), f["height"].int(), f["row_stride"].int())
+        val W = 600; val H = 400
+        val frame = ByteArray(W * H) { 0xFF.toByte() }
+        for (y in 0 until h) System.arraycopy(src, y * stride, frame, (40 + y) * W + 280, w) // code at x 280..588, y 40..348
+        val top = Viewfinder(0f, 0f, 1f, 0.45f); val bottom = Viewfinder(0f, 0.45f, 1f, 1f)
+        val left = Viewfinder(0f, 0f, 0.45f, 1f); val right = Viewfinder(0.45f, 0f, 1f, 1f)
+        FrameScanner().use { fs ->
+            fun found(rot: Int, v: Viewfinder) = fs.scan(frame, W, H, W, rot, v).isNotEmpty()
+            check(found(0, right) && !found(0, left)) { "0°" }
+            check(found(90, bottom) && !found(90, top)) { "90°: the code is in the lower part of the upright image" }
+            check(found(270, top.copy(bottom = 0.56f)) && !found(270, bottom)) { "270°: upper part" }
+            check(found(180, left.copy(right = 0.56f)) && !found(180, right)) { "180°: left part" }
+        }
+    },
+    "ScanPayWallet: status StateFlow follows the network monitor; banner follows it" to {
+        val net = SwitchNetwork(true)
+        openWallet(config(tmpDir()), net).use { w ->
+            withScope { scope ->
+                val conn = ConnectivityViewModel(w.status, scope)
+                check(w.status.value.connectivity !is ConnectivityStatus.Offline)
+                net.set(false) // as ConnectivityManager's callback would, on its thread
+                w.status.await(what = "offline") { it.connectivity is ConnectivityStatus.Offline }
+                check(conn.banner.await(what = "offline banner") { it != null }!!.level == Banner.Level.OFFLINE)
+                net.set(true)
+                w.status.await(what = "back online") { it.connectivity !is ConnectivityStatus.Offline }
+                conn.banner.await(what = "banner gone") { it == null }
+            }
+        }
+    },
+    "status changes from a Rust worker thread reach the StateFlow" to {
+        val net = SwitchNetwork(true)
+        openWallet(config(tmpDir()), net).use { w ->
+            run {
+                net.set(false); net.set(true)
+                // The monitor now says "no network" without pushing it: start() asks on its worker thread.
+                net.setSilently(false)
+                runBlocking { w.start() }
+                w.status.await(what = "offline after start") { it.connectivity is ConnectivityStatus.Offline }
+            }
+        }
+    },
+    "setup: a weak PIN is refused, then enrol through the pad; no backend to register" to {
+        openWallet(config(tmpDir())).use { w ->
+            withScope { scope ->
+                SetupViewModel(w, scope, "SANDBOX").use { vm ->
+                    val weak = setUp(vm, listOf(1, 1, 1, 1, 1, 1))
+                    check(weak is SetupState.ChoosePin && weak.error != null && weak.digits == 0) { "$weak" }
+                    PIN.forEach { vm.pinDigit(it) }
+                    val end = vm.state.await(what = "registered or failed") { it is SetupState.Failed || it is SetupState.Ready }
+                    check(end is SetupState.Failed && end.message.contains("no backend")) { "$end" }
+                    check(runBlocking { w.isEnrolled() })
+                }
+            }
+        }
+    },
+    "payment without a backend: review, amount, PIN, not sent, retry offered" to {
+        openWallet(config(tmpDir())).use { w ->
+            withScope { scope ->
+                SetupViewModel(w, scope, "X").use { setUp(it) }
+                PaymentViewModel(w, scope).use { vm ->
+                    vm.onScannedText("https://example.com/pay")
+                    val bad = vm.ui.await(what = "message") { it.message != null && !it.busy }
+                    check(bad.screen == Screen.Scanning) { "$bad" }
+                    vm.dismissMessage()
+                    val pin = toPin(vm, THB_CODE, "12.50")
+                    check(pin.digits == 0 && pin.length == 6 && pin.total.startsWith("12.50"))
+                    val seen = recordScreens(vm, scope)
+                    PIN.dropLast(1).forEachIndexed { i, d -> vm.pinDigit(d); vm.ui.await(what = "digit $i") { (it.screen as? Screen.Pin)?.digits == i + 1 } }
+                    vm.backspace(); vm.ui.await(what = "backspace") { (it.screen as? Screen.Pin)?.digits == 4 && !it.busy }
+                    vm.pinDigit(PIN[4]); vm.pinDigit(PIN[5])
+                    val end = vm.ui.await(what = "result") { it.screen is Screen.Result && !it.busy }.screen as Screen.Result
+                    check(end.outcome == Outcome.FAILED && end.canRetry && end.detail.startsWith("Not sent") && end.paymentId != null) { "$end" }
+                    check(seen.any { it is Screen.Processing }) { "no processing screen: $seen" }
+                    check(w.ffi.history(10u, null).size == 1)
+                    vm.newPayment()
+                    vm.ui.await(what = "new payment") { it == UiState() }
+                }
+            }
+        }
+    },
+    "PIN digits typed at once on a multi-threaded dispatcher arrive in order" to {
+        // A fresh wallet each round: without a backend, failed sends make the
+        // core's status Offline, which (rightly) stops the next payment early.
+        repeat(4) { round ->
+            openWallet(config(tmpDir())).use { w ->
+                withScope { scope ->
+                    SetupViewModel(w, scope, "X").use { setUp(it) }
+                    PaymentViewModel(w, scope).use { vm ->
+                        toPin(vm, THB_CODE, "1.0$round")
+                        PIN.forEach { vm.pinDigit(it) } // no waiting between taps
+                        val end = vm.ui.await(what = "result $round") { it.screen is Screen.Result || (it.screen as? Screen.Pin)?.error != null }
+                        check(end.screen is Screen.Result) { "round $round: $end" }
+                    }
+                }
+            }
+        }
+    },
+    "camera path: frame -> FrameScanner -> onScanned -> merchant review" to {
+        openWallet(config(tmpDir())).use { w ->
+            withScope { scope ->
+                PaymentViewModel(w, scope).use { vm ->
+                    val f = frames().first()
+                    val code = FrameScanner().use { fs ->
+                        fs.scan(File(FIXTURES, f["file"] as String).readBytes(), f["width"].int(), f["height"].int(), f["row_stride"].int(), f["rotation_degrees"].int(), null).single()
+                    }
+                    vm.onScanned(code)
+                    val review = vm.ui.await(what = "review") { it.screen is Screen.Review }.screen as Screen.Review
+                    check(review.merchant.verdict.isNotEmpty())
+                    vm.onScanned(code) // frames keep coming: ignored outside Scanning
+                    vm.cancel()
+                    vm.ui.await(what = "back to scanning") { it.screen == Screen.Scanning && !it.busy }
+                }
+            }
+        }
+    },
+    "close frees every Rust object" to {
+        System.gc()
+        val before = liveObjectCount()
+        openWallet(config(tmpDir())).use { w ->
+            withScope { scope ->
+                PaymentViewModel(w, scope).use { SetupViewModel(w, scope, "X").use { FrameScanner().use {
+                    check(liveObjectCount() > before) } } }
+            }
+        }
+        check(liveObjectCount() == before) { "leaked ${liveObjectCount() - before}" }
+    },
+)
+
+fun sandboxTests(bin: String) {
+    val proc = ProcessBuilder(bin, File(tmpDir(), "sandbox").path).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+    val out = proc.inputStream.bufferedReader(); val inp = proc.outputStream.bufferedWriter()
+    val sb = Json(out.readLine()).parse().obj()
+    fun command(c: String): String { inp.write(c + "\n"); inp.flush(); return out.readLine() }
+    Runtime.getRuntime().addShutdownHook(Thread { runCatching { command("quit") }; proc.waitFor() })
+    tests["sandbox over TLS: setup, pay, decline, lost response resolved"] = {
+        val backend = BackendConfig(sb["base_url"] as String, sb["ca_pem"] as String, listOf(sb["spki_pin"] as String), true, 5000u, 5000u)
+        val cfg = config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false, Timings(1u, 20u, 3u, 1u))
+        openWallet(cfg).use { w ->
+            withScope { scope ->
+                SetupViewModel(w, scope, sb["enrolment_code"] as String).use { check(setUp(it) == SetupState.Ready) }
+                val conn = ConnectivityViewModel(w.status, scope)
+                PaymentViewModel(w, scope).use { vm ->
+                    fun pay(payload: String, amount: String): Pair<Screen.Result, List<Screen>> {
+                        vm.newPayment(); vm.ui.await(what = "scanning") { it == UiState() }
+                        vm.onScannedText(payload)
+                        val review = vm.ui.await(what = "review") { it.screen is Screen.Review && !it.busy }.screen as Screen.Review
+                        check(review.merchant.verified && review.merchant.name != null) { "$review" }
+                        vm.cancel(); vm.ui.await(what = "cancelled") { it.screen == Screen.Scanning && !it.busy }
+                        toPin(vm, payload, amount)
+                        val seen = recordScreens(vm, scope)
+                        PIN.forEach { vm.pinDigit(it) }
+                        return (vm.ui.await(what = "result") { it.screen is Screen.Result && !it.busy }.screen as Screen.Result) to seen
+                    }
+                    val (ok, _) = pay(sb["payload_ok"] as String, "3.50")
+                    check(ok.outcome == Outcome.PAID && ok.title.startsWith("Paid 3.50")) { "$ok" }
+                    val (declined, _) = pay(sb["payload_blocked"] as String, "1.00")
+                    check(declined.outcome == Outcome.FAILED && declined.detail.startsWith("Declined")) { "$declined" }
+                    check(command("fault submit drop-after-commit") == "ok")
+                    val (resolved, seen) = pay(sb["payload_ok"] as String, "2.00")
+                    check(resolved.outcome == Outcome.PAID) { "$resolved" }
+                    check(seen.any { it is Screen.Processing && it.stage.startsWith("No clear answer") }) { "no confirming stage: $seen" }
+                    check(conn.banner.value == null) { "banner ${conn.banner.value}" }
+                }
+            }
+        }
+    }
+}
+
+fun main() {
+    System.getenv("SCANPAY_SANDBOX_BIN")?.let { sandboxTests(it) }
+    var passed = 0; var failed = 0
+    for ((name, t) in tests) {
+        try { t(); passed++; println("PASS $name") }
+        catch (e: Throwable) { failed++; println("FAIL $name: $e"); e.printStackTrace() }
+    }
+    println("$passed passed, $failed failed")
+    kotlin.system.exitProcess(if (failed == 0) 0 else 1)
+}

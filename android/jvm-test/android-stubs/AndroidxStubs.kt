@@ -1,0 +1,5 @@
+// COMPILE-ONLY signature stub (see AndroidStubs.kt).
+package androidx.annotation
+
+@Retention(AnnotationRetention.BINARY)
+annotation class RequiresApi(val value: Int = 1, val api: Int = 1)

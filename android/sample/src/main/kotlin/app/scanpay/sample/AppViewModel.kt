@@ -1,0 +1,48 @@
+package app.scanpay.sample
+
+import android.app.Application
+import androidx.lifecycle.AndroidViewModel
+import androidx.lifecycle.viewModelScope
+import app.scanpay.sample.model.ConnectivityViewModel
+import app.scanpay.sample.model.PaymentViewModel
+import app.scanpay.sample.model.SetupViewModel
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.launch
+
+/**
+ * The androidx holder of the plain view-models: gives them viewModelScope
+ * (Main) and closes them in [onCleared]. All logic is in the plain classes.
+ */
+class AppViewModel(app: Application) : AndroidViewModel(app) {
+    /** The plain view-models, once the wallet is open. */
+    class Models(val setup: SetupViewModel, val payment: PaymentViewModel, val connectivity: ConnectivityViewModel)
+
+    private val _models = MutableStateFlow<Models?>(null)
+    val models: StateFlow<Models?> = _models
+    val problem: String? get() = getApplication<SampleApp>().setupProblem
+    val openError = MutableStateFlow<String?>(null)
+
+    init {
+        viewModelScope.launch {
+            val w = try {
+                getApplication<SampleApp>().wallet.await()
+            } catch (e: Exception) {
+                openError.value = e.message ?: e.toString()
+                return@launch
+            }
+            _models.value = Models(
+                SetupViewModel(w, viewModelScope, BuildConfig.ENROLMENT_CODE),
+                PaymentViewModel(w, viewModelScope),
+                ConnectivityViewModel(w.status, viewModelScope),
+            )
+        }
+    }
+
+    override fun onCleared() {
+        _models.value?.let {
+            it.payment.close()
+            it.setup.close()
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package app.scanpay.sample
+
+import android.app.Application
+import android.util.Log
+import app.scanpay.android.AndroidKeystoreKeyStore
+import app.scanpay.android.AndroidNetworkMonitor
+import app.scanpay.android.LogcatLogger
+import app.scanpay.android.ScanPayWallet
+import app.scanpay.ffi.BackendConfig
+import app.scanpay.ffi.CurrencyLimits
+import app.scanpay.ffi.WalletConfig
+import java.io.File
+import java.io.IOException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.async
+import kotlinx.coroutines.flow.drop
+import kotlinx.coroutines.flow.filter
+import kotlinx.coroutines.launch
+
+/**
+ * Owns the wallet for the whole process (one wallet per data directory): opened
+ * once, off the main thread; payments left unresolved by a previous run are
+ * resumed; queued payments are forwarded whenever the network comes back.
+ */
+class SampleApp : Application() {
+    /** Process-wide work (the wallet outlives any screen). */
+    val appScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    lateinit var network: AndroidNetworkMonitor
+        private set
+
+    /** The wallet, once open. */
+    lateinit var wallet: Deferred<ScanPayWallet>
+        private set
+
+    /** Why the sample runs without a backend, if it does (missing sandbox files). */
+    @Volatile
+    var setupProblem: String? = null
+        private set
+
+    override fun onCreate() {
+        super.onCreate()
+        network = AndroidNetworkMonitor(this)
+        wallet = appScope.async(Dispatchers.IO) {
+            ScanPayWallet.open(config(), AndroidKeystoreKeyStore(this@SampleApp), network, LogcatLogger())
+        }
+        appScope.launch {
+            val w = wallet.await()
+            runCatching { w.start() }.onFailure { Log.w(TAG, "resume failed", it) }
+            // Back online: send what was authorised offline, refresh the status.
+            network.available.drop(1).filter { it }.collect {
+                runCatching { w.forwardQueued(); w.checkBackend() }.onFailure { e -> Log.w(TAG, "forward failed", e) }
+            }
+        }
+    }
+
+    private fun asset(name: String): String? = try {
+        assets.open("sandbox/$name").bufferedReader().use { it.readText() }
+    } catch (e: IOException) {
+        null
+    }
+
+    /**
+     * The sandbox's trust files, copied from its data directory into the debug
+     * src/debug/assets/sandbox/ (docs/android.md): roots.json, ca.pem, pin.txt.
+     */
+    private fun config(): WalletConfig {
+        val roots = asset("roots.json")
+        val ca = asset("ca.pem")
+        val pin = asset("pin.txt")?.trim()
+        val backend = if (ca != null && pin != null) {
+            BackendConfig(BuildConfig.SANDBOX_URL, ca, listOf(pin), requirePins = true, connectTimeoutMs = 10_000u, readTimeoutMs = 15_000u)
+        } else {
+            setupProblem = "No sandbox ca.pem / pin.txt in assets/sandbox: payments cannot be sent."
+            null
+        }
+        return WalletConfig(
+            dataDir = File(filesDir, "wallet").path,
+            // No roots, no wallet: merchants could never be verified.
+            rootsJson = roots ?: error("copy the sandbox's roots.json to sample/src/debug/assets/sandbox/ (docs/android.md)"),
+            backend = backend,
+            limits = listOf(
+                CurrencyLimits("SGD", 30_000u, 40_000u, 2_000u, 5_000u),
+                CurrencyLimits("THB", 500_000u, 1_000_000u, 50_000u, 100_000u),
+            ),
+            allowOfflinePayments = true,
+            allowUnverifiedMerchants = false,
+            timings = null,
+        )
+    }
+
+    private companion object {
+        const val TAG = "ScanPaySample"
+    }
+}

@@ -1,0 +1,208 @@
+// Plain Kotlin view-model: no android.* imports (compiled and tested on the
+// JVM by scripts/test-android-jvm.sh). The sample's Activity holds it in an
+// androidx ViewModel and passes viewModelScope.
+package app.scanpay.sample.model
+
+import app.scanpay.android.PaymentSession
+import app.scanpay.android.ScanPayWallet
+import app.scanpay.ffi.AmountBreakdown
+import app.scanpay.ffi.FlowException
+import app.scanpay.ffi.FlowState
+import app.scanpay.ffi.Intent
+import app.scanpay.ffi.PendingReason
+import app.scanpay.ffi.RetryOption
+import app.scanpay.ffi.ScannedCode
+import java.util.concurrent.atomic.AtomicInteger
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.launch
+
+/** One screen of the payment, with everything it draws. */
+sealed interface Screen {
+    /** The camera is on. */
+    data object Scanning : Screen
+
+    /** Who is being paid. */
+    data class Review(val merchant: MerchantUi) : Screen
+
+    /** Type (static code) or confirm (dynamic code) the amount. */
+    data class Amount(
+        val merchant: MerchantUi,
+        val entered: String,
+        val tipEntered: String,
+        /** The total the Pay button shows, once the text parses. */
+        val total: String?,
+        val problem: String?,
+        /** The amount is in the code and cannot be edited. */
+        val fixed: Boolean,
+    ) : Screen {
+        val canConfirm: Boolean get() = total != null && problem == null
+    }
+
+    /** The PIN pad: only the number of digits is known here. */
+    data class Pin(val merchantName: String, val total: String, val digits: Int, val length: Int, val offline: Boolean, val error: String?) : Screen
+
+    /** Money in motion. */
+    data class Processing(val total: String, val stage: String) : Screen
+
+    /** The end of this payment. */
+    data class Result(val outcome: Outcome, val title: String, val detail: String, val paymentId: String?, val canRetry: Boolean) : Screen
+}
+
+/** How a payment ended, for the result screen's colour and icon. */
+enum class Outcome { PAID, PENDING, FAILED, NEEDS_ATTENTION }
+
+/** Everything the payment UI renders. */
+data class UiState(
+    val screen: Screen = Screen.Scanning,
+    /** An intent is being applied or the payment is running: ignore taps. */
+    val busy: Boolean = false,
+    /** A one-off message (a scanned code that is not a merchant code…). */
+    val message: String? = null,
+)
+
+/**
+ * Drives one payment at a time through the core's flow and exposes the UI
+ * state as a [StateFlow]. All work runs in [scope] (viewModelScope in the
+ * app); intents are queued and applied one at a time, in order, whatever the
+ * dispatcher. After the last PIN digit the payment is processed right away
+ * (later intents wait in the queue until it ends).
+ */
+class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: CoroutineScope) : AutoCloseable {
+    private val _ui = MutableStateFlow(UiState())
+
+    /** The UI state. Collect on Main. */
+    val ui: StateFlow<UiState> = _ui.asStateFlow()
+
+    // Intents are applied one at a time, in the order the user made them: a
+    // queue with one consumer (launching a coroutine per tap would let a
+    // multi-threaded dispatcher reorder PIN digits).
+    private val queue = Channel<suspend () -> Unit>(Channel.UNLIMITED)
+    private val queued = AtomicInteger(0)
+    private var session: PaymentSession = wallet.newPayment()
+    private var collector: Job = collect(session)
+    @Volatile
+    private var lastBreakdown: AmountBreakdown? = null
+
+    init {
+        scope.launch {
+            for (work in queue) {
+                try { work() } finally { queued.decrementAndGet() }
+            }
+        }
+    }
+
+    private fun enqueue(work: suspend () -> Unit) {
+        queued.incrementAndGet()
+        if (queue.trySend(work).isFailure) queued.decrementAndGet() // closed
+    }
+
+    private fun collect(s: PaymentSession): Job = scope.launch {
+        s.state.collect { state -> _ui.update { it.copy(screen = screenOf(state)) } }
+    }
+
+    private fun screenOf(state: FlowState): Screen = when (state) {
+        is FlowState.Scanning -> Screen.Scanning
+        is FlowState.ReviewMerchant -> Screen.Review(merchantUi(state.review))
+        is FlowState.EnterAmount -> {
+            lastBreakdown = state.breakdown
+            Screen.Amount(merchantUi(state.review), state.entered, state.tipEntered, state.breakdown?.let { money(it.total) }, state.problem, fixed = false)
+        }
+        is FlowState.ConfirmAmount -> {
+            lastBreakdown = state.breakdown
+            Screen.Amount(merchantUi(state.review), money(state.breakdown.amount), state.tipEntered, money(state.breakdown.total), state.problem, fixed = true)
+        }
+        is FlowState.EnterPin -> Screen.Pin(
+            state.review.registeredName ?: state.review.printedName ?: "Unverified merchant",
+            money(state.breakdown.total), state.digits.toInt(), PIN_LENGTH, state.offline, state.lastError?.let(::describe),
+        )
+        is FlowState.Processing -> Screen.Processing(money(state.breakdown.total), describe(state.stage))
+        is FlowState.Done -> Screen.Result(Outcome.PAID, "Paid ${money(state.receipt.amount)}",
+            "to ${state.merchantName} · ref ${state.receipt.reference}", state.paymentId, canRetry = false)
+        is FlowState.Pending -> Screen.Result(Outcome.PENDING, "Pending ${money(state.breakdown.total)}",
+            when (state.reason) {
+                PendingReason.QUEUED_OFFLINE -> "Authorised offline: it is sent when you are back online."
+                PendingReason.UNRESOLVED -> "Still being confirmed: the wallet finishes it on its own."
+            }, state.paymentId, canRetry = false)
+        is FlowState.Failed -> Screen.Result(Outcome.FAILED, "Not paid", describe(state.reason), state.paymentId,
+            canRetry = state.retry is RetryOption.SameId || state.retry is RetryOption.NewAttempt)
+        is FlowState.NeedsAttention -> Screen.Result(Outcome.NEEDS_ATTENTION, "Contact support",
+            "The wallet cannot tell whether ${money(state.breakdown.total)} was paid. Quote this id.", state.paymentId, canRetry = false)
+    }
+
+    private fun send(intent: Intent) = enqueue {
+        _ui.update { it.copy(busy = true, message = null) }
+        try {
+            val s = session.send(intent)
+            if (s is FlowState.Processing) session.process()
+        } catch (e: FlowException) {
+            _ui.update { it.copy(message = e.message) }
+        } catch (e: CancellationException) {
+            throw e
+        } catch (e: Exception) {
+            // A bug, not a user error (the core turns its own panics into
+            // FlowException.Internal): show it rather than crash the app.
+            _ui.update { it.copy(message = "Something went wrong: ${e.message ?: e}") }
+        } finally {
+            _ui.update { it.copy(busy = false) }
+        }
+    }
+
+    /** A code from the camera. Ignored unless the camera screen is showing (frames keep coming). */
+    fun onScanned(code: ScannedCode) {
+        val now = _ui.value
+        if (now.screen != Screen.Scanning || now.busy || queued.get() > 0) return
+        send(Intent.ScannedCode(code))
+    }
+
+    /** A pasted or imported text. */
+    fun onScannedText(text: String) = send(Intent.ScannedText(text))
+    fun proceed() = send(Intent.Proceed)
+    fun editAmount(text: String) = send(Intent.EditAmount(text))
+    fun editTip(text: String) = send(Intent.EditTip(text))
+
+    /** Confirms, echoing the total the screen displayed. */
+    fun confirm() {
+        val total = lastBreakdown?.total ?: return
+        send(Intent.Confirm(total))
+    }
+
+    /** A PIN pad key (0–9). The digit goes straight to Rust; only the count comes back. */
+    fun pinDigit(digit: Int) {
+        if (digit !in 0..9) return
+        send(Intent.PinDigit(digit.toUByte()))
+    }
+
+    fun backspace() = send(Intent.Backspace)
+    fun cancel() = send(Intent.Cancel)
+    fun retry() = send(Intent.Retry)
+    fun dismissMessage() = _ui.update { it.copy(message = null) }
+
+    /** Ends this payment (from the result screen) and starts a new one in Scanning. */
+    fun newPayment() = enqueue {
+        collector.cancel()
+        session.close()
+        lastBreakdown = null
+        session = wallet.newPayment()
+        collector = collect(session)
+        _ui.value = UiState(screen = screenOf(session.state.value))
+    }
+
+    /** Frees the flow (the app calls it from ViewModel.onCleared). */
+    override fun close() {
+        queue.close()
+        collector.cancel()
+        session.close()
+    }
+
+    companion object {
+        /** Digits in a PIN. */
+        const val PIN_LENGTH = 6
+    }
+}

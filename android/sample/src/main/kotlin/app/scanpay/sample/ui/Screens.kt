@@ -1,0 +1,258 @@
+package app.scanpay.sample.ui
+
+import android.Manifest
+import android.content.pm.PackageManager
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.compose.foundation.background
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.Spacer
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.height
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.size
+import androidx.compose.foundation.shape.CircleShape
+import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.material3.Button
+import androidx.compose.material3.CircularProgressIndicator
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Surface
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.draw.clip
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.text.input.KeyboardType
+import androidx.compose.ui.unit.dp
+import androidx.compose.ui.unit.sp
+import androidx.core.content.ContextCompat
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.scanpay.sample.AppViewModel
+import app.scanpay.sample.model.Banner
+import app.scanpay.sample.model.ConnectivityViewModel
+import app.scanpay.sample.model.MerchantUi
+import app.scanpay.sample.model.Outcome
+import app.scanpay.sample.model.PaymentViewModel
+import app.scanpay.sample.model.Screen
+import app.scanpay.sample.model.SetupState
+import app.scanpay.sample.model.SetupViewModel
+
+/** The whole app: the banner on top, then setup or the payment screens. */
+@Composable
+fun ScanPayApp(model: AppViewModel) {
+    val models by model.models.collectAsStateWithLifecycle()
+    val openError by model.openError.collectAsStateWithLifecycle()
+    MaterialTheme {
+        Surface(Modifier.fillMaxSize()) {
+            val m = models
+            when {
+                openError != null -> Centered { Text("The wallet could not open: $openError") }
+                m == null -> Centered { CircularProgressIndicator() }
+                else -> Column(Modifier.fillMaxSize()) {
+                    ConnectivityBanner(m.connectivity)
+                    model.problem?.let { Text(it, Modifier.padding(8.dp), color = Color(0xFFB00020)) }
+                    val setup by m.setup.state.collectAsStateWithLifecycle()
+                    if (setup == SetupState.Ready) PaymentScreens(m.payment) else SetupScreen(m.setup, setup)
+                }
+            }
+        }
+    }
+}
+
+@Composable
+private fun Centered(content: @Composable () -> Unit) =
+    Box(Modifier.fillMaxSize().padding(24.dp), contentAlignment = Alignment.Center) { content() }
+
+@Composable
+fun ConnectivityBanner(vm: ConnectivityViewModel) {
+    val banner by vm.banner.collectAsStateWithLifecycle()
+    val b = banner ?: return
+    val colour = when (b.level) {
+        Banner.Level.INFO -> Color(0xFF1565C0)
+        Banner.Level.WARNING -> Color(0xFFEF6C00)
+        Banner.Level.OFFLINE -> Color(0xFF424242)
+    }
+    Text(b.text, Modifier.fillMaxWidth().background(colour).padding(12.dp), color = Color.White)
+}
+
+@Composable
+private fun SetupScreen(vm: SetupViewModel, state: SetupState) {
+    Column(Modifier.fillMaxSize().padding(24.dp), horizontalAlignment = Alignment.CenterHorizontally) {
+        when (state) {
+            SetupState.Checking, SetupState.Ready -> CircularProgressIndicator()
+            is SetupState.ChoosePin -> {
+                Text("Choose a 6-digit PIN", style = MaterialTheme.typography.titleLarge)
+                state.error?.let { Text(it, color = Color(0xFFB00020)) }
+                PinPad(state.digits, 6, onDigit = vm::pinDigit, onBackspace = vm::backspace)
+            }
+            is SetupState.Working -> { CircularProgressIndicator(); Text(state.step) }
+            is SetupState.Failed -> {
+                Text(state.message)
+                Button(onClick = { vm.register() }) { Text("Try again") }
+            }
+        }
+    }
+}
+
+@Composable
+private fun PaymentScreens(vm: PaymentViewModel) {
+    val ui by vm.ui.collectAsStateWithLifecycle()
+    Column(Modifier.fillMaxSize()) {
+        ui.message?.let {
+            Row(Modifier.fillMaxWidth().background(Color(0xFFFFF3E0)).padding(8.dp), verticalAlignment = Alignment.CenterVertically) {
+                Text(it, Modifier.weight(1f))
+                TextButton(onClick = vm::dismissMessage) { Text("OK") }
+            }
+        }
+        when (val s = ui.screen) {
+            Screen.Scanning -> ScanningScreen(vm)
+            is Screen.Review -> ReviewScreen(vm, s.merchant, ui.busy)
+            is Screen.Amount -> AmountScreen(vm, s, ui.busy)
+            is Screen.Pin -> Column(Modifier.fillMaxSize().padding(24.dp), horizontalAlignment = Alignment.CenterHorizontally) {
+                Text("Pay ${s.total}", style = MaterialTheme.typography.headlineSmall)
+                Text("to ${s.merchantName}")
+                if (s.offline) Text("Offline: the payment will be sent when you are back online.")
+                s.error?.let { Text(it, color = Color(0xFFB00020)) }
+                PinPad(s.digits, s.length, onDigit = vm::pinDigit, onBackspace = vm::backspace, enabled = !ui.busy)
+                TextButton(onClick = vm::cancel) { Text("Cancel") }
+            }
+            is Screen.Processing -> Centered {
+                Column(horizontalAlignment = Alignment.CenterHorizontally) {
+                    CircularProgressIndicator()
+                    Text(s.total, style = MaterialTheme.typography.headlineSmall)
+                    Text(s.stage)
+                }
+            }
+            is Screen.Result -> ResultScreen(vm, s)
+        }
+    }
+}
+
+@Composable
+private fun ScanningScreen(vm: PaymentViewModel) {
+    val context = LocalContext.current
+    var granted by remember {
+        mutableStateOf(ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED)
+    }
+    val ask = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted = it }
+    LaunchedEffect(Unit) { if (!granted) ask.launch(Manifest.permission.CAMERA) }
+    Column(Modifier.fillMaxSize()) {
+        if (granted) {
+            CameraScanner(onCode = vm::onScanned, modifier = Modifier.weight(1f).fillMaxWidth())
+        } else {
+            Box(Modifier.weight(1f).fillMaxWidth(), contentAlignment = Alignment.Center) { Text("The camera is needed to scan codes.") }
+        }
+        // For emulators without a camera: paste a code's text.
+        var pasted by remember { mutableStateOf("") }
+        Row(Modifier.padding(8.dp), verticalAlignment = Alignment.CenterVertically) {
+            OutlinedTextField(pasted, { pasted = it }, Modifier.weight(1f), label = { Text("or paste a code") }, singleLine = true)
+            TextButton(onClick = { vm.onScannedText(pasted.trim()) }, enabled = pasted.isNotBlank()) { Text("Use") }
+        }
+    }
+}
+
+@Composable
+private fun MerchantCard(m: MerchantUi) {
+    Column(Modifier.fillMaxWidth().padding(vertical = 8.dp)) {
+        Text(m.name ?: "Unverified merchant", fontSize = 24.sp, fontWeight = FontWeight.Bold)
+        m.city?.let { Text(it) }
+        Text(m.verdict, color = if (m.verified) Color(0xFF2E7D32) else Color(0xFFB00020))
+        m.claim?.let { Text(it, color = Color(0xFFB00020)) }
+        m.warnings.forEach { Text("⚠ $it", color = Color(0xFFEF6C00)) }
+    }
+}
+
+@Composable
+private fun ReviewScreen(vm: PaymentViewModel, m: MerchantUi, busy: Boolean) {
+    Column(Modifier.fillMaxSize().padding(24.dp)) {
+        Text("You are paying", style = MaterialTheme.typography.labelLarge)
+        MerchantCard(m)
+        m.fixedAmount?.let { Text("Amount in the code: $it") }
+        Spacer(Modifier.weight(1f))
+        Button(onClick = vm::proceed, enabled = m.payable && !busy, modifier = Modifier.fillMaxWidth()) { Text("Continue") }
+        OutlinedButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
+    }
+}
+
+@Composable
+private fun AmountScreen(vm: PaymentViewModel, s: Screen.Amount, busy: Boolean) {
+    // The core's text is the truth; a local copy keeps typing smooth while intents apply.
+    var amount by remember { mutableStateOf(s.entered) }
+    var tip by remember { mutableStateOf(s.tipEntered) }
+    Column(Modifier.fillMaxSize().padding(24.dp)) {
+        MerchantCard(s.merchant)
+        OutlinedTextField(
+            amount, { amount = it; vm.editAmount(it) }, Modifier.fillMaxWidth(),
+            label = { Text("Amount") }, enabled = !s.fixed, singleLine = true,
+            keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Decimal),
+        )
+        OutlinedTextField(
+            tip, { tip = it; vm.editTip(it) }, Modifier.fillMaxWidth(),
+            label = { Text("Tip (optional)") }, singleLine = true,
+            keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Decimal),
+        )
+        s.problem?.let { Text(it, color = Color(0xFFB00020)) }
+        Spacer(Modifier.weight(1f))
+        Button(onClick = vm::confirm, enabled = s.canConfirm && !busy, modifier = Modifier.fillMaxWidth()) {
+            Text(s.total?.let { "Pay $it" } ?: "Pay")
+        }
+        OutlinedButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
+    }
+}
+
+@Composable
+private fun ResultScreen(vm: PaymentViewModel, s: Screen.Result) {
+    val colour = when (s.outcome) {
+        Outcome.PAID -> Color(0xFF2E7D32)
+        Outcome.PENDING -> Color(0xFF1565C0)
+        Outcome.FAILED -> Color(0xFFB00020)
+        Outcome.NEEDS_ATTENTION -> Color(0xFFEF6C00)
+    }
+    Column(Modifier.fillMaxSize().padding(24.dp), horizontalAlignment = Alignment.CenterHorizontally, verticalArrangement = Arrangement.Center) {
+        Text(s.title, fontSize = 28.sp, fontWeight = FontWeight.Bold, color = colour)
+        Text(s.detail)
+        s.paymentId?.let { Text("Payment id: $it", style = MaterialTheme.typography.bodySmall) }
+        Spacer(Modifier.height(24.dp))
+        if (s.canRetry) Button(onClick = vm::retry) { Text("Try again") }
+        OutlinedButton(onClick = vm::newPayment) { Text("Done") }
+    }
+}
+
+/** The PIN pad: dots for the count, keys 1–9, 0 and backspace. Digits go straight to Rust. */
+@Composable
+fun PinPad(digits: Int, length: Int, onDigit: (Int) -> Unit, onBackspace: () -> Unit, enabled: Boolean = true) {
+    Row(Modifier.padding(16.dp), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+        repeat(length) { i ->
+            Box(Modifier.size(16.dp).clip(CircleShape).background(if (i < digits) Color.Black else Color.LightGray))
+        }
+    }
+    val rows = listOf(listOf(1, 2, 3), listOf(4, 5, 6), listOf(7, 8, 9), listOf(-1, 0, -2))
+    rows.forEach { row ->
+        Row(horizontalArrangement = Arrangement.spacedBy(12.dp), modifier = Modifier.padding(4.dp)) {
+            row.forEach { key ->
+                when (key) {
+                    -1 -> Spacer(Modifier.size(72.dp))
+                    -2 -> TextButton(onClick = onBackspace, enabled = enabled && digits > 0, modifier = Modifier.size(72.dp)) { Text("⌫", fontSize = 24.sp) }
+                    else -> OutlinedButton(onClick = { onDigit(key) }, enabled = enabled, modifier = Modifier.size(72.dp), shape = CircleShape) {
+                        Text("$key", fontSize = 24.sp)
+                    }
+                }
+            }
+        }
+    }
+}

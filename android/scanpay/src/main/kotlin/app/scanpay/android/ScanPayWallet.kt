@@ -1,0 +1,144 @@
+// Plain Kotlin (no android.* imports): compiled and tested on the JVM by
+// scripts/test-android-jvm.sh as well as in the AAR.
+package app.scanpay.android
+
+import app.scanpay.ffi.DeviceRegistration
+import app.scanpay.ffi.KeyStore
+import app.scanpay.ffi.Logger
+import app.scanpay.ffi.NetworkMonitor
+import app.scanpay.ffi.Payment
+import app.scanpay.ffi.PinPad
+import app.scanpay.ffi.RegistryInfo
+import app.scanpay.ffi.ResumeSummary
+import app.scanpay.ffi.StatusListener
+import app.scanpay.ffi.StatusSnapshot
+import app.scanpay.ffi.StatusSubscription
+import app.scanpay.ffi.Wallet
+import app.scanpay.ffi.WalletConfig
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.withContext
+
+/**
+ * A [NetworkMonitor] that also pushes changes (Android's `ConnectivityManager`
+ * callback, a test's switch). [ScanPayWallet.open] registers itself as the
+ * listener, so availability reaches the core's connectivity status without
+ * the app wiring it.
+ */
+interface ObservableNetworkMonitor : NetworkMonitor {
+    /** Whether a usable network is available now. */
+    val available: StateFlow<Boolean>
+
+    /**
+     * Sets (or clears, with `null`) the one listener told about each change,
+     * on the thread that observed it.
+     */
+    fun setListener(listener: ((Boolean) -> Unit)?)
+}
+
+/**
+ * The idiomatic face of [Wallet]: `suspend` functions that never block the
+ * caller's thread, and the connectivity status as a [StateFlow].
+ *
+ * Threads: the generated `suspend` functions (enrol, start, sync, …) run their
+ * work on a Rust `scanpay-worker` thread and resume on the caller's
+ * dispatcher; the quick-but-blocking calls (open, history, isEnrolled) are
+ * moved to [io]. [status] is updated from whichever thread changed it (a
+ * worker, the network callback's thread): collect it on Main.
+ */
+class ScanPayWallet private constructor(
+    /** The generated wallet, for calls this layer does not wrap. */
+    val ffi: Wallet,
+    private val network: ObservableNetworkMonitor?,
+    private val io: CoroutineDispatcher,
+) : AutoCloseable {
+    private val lock = Any()
+    private val _status = MutableStateFlow(ffi.status())
+
+    /** Connectivity and pending payments; a new value on every change. */
+    val status: StateFlow<StatusSnapshot> = _status.asStateFlow()
+
+    private val subscription: StatusSubscription = ffi.subscribeStatus(object : StatusListener {
+        override fun onStatus(status: StatusSnapshot) {
+            synchronized(lock) { _status.value = status }
+        }
+    })
+
+    init {
+        // A change between reading the first status and subscribing would be
+        // lost: read again now that the listener is in place. Under the same
+        // lock as the listener, and changes are delivered in order, so the
+        // value that stays is the newest.
+        synchronized(lock) { _status.value = ffi.status() }
+        network?.setListener { available -> ffi.setNetworkAvailable(available) }
+    }
+
+    companion object {
+        /**
+         * Opens the wallet in `config.dataDir` on [io] (local files only, but
+         * not for the UI thread). A [network] that is an
+         * [ObservableNetworkMonitor] pushes its changes to the wallet.
+         */
+        suspend fun open(
+            config: WalletConfig,
+            keyStore: KeyStore,
+            network: NetworkMonitor? = null,
+            logger: Logger? = null,
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): ScanPayWallet = withContext(io) {
+            val wallet = Wallet.open(config, keyStore, network, logger)
+            try {
+                ScanPayWallet(wallet, network as? ObservableNetworkMonitor, io)
+            } catch (e: Throwable) {
+                wallet.close()
+                throw e
+            }
+        }
+    }
+
+    /** Resumes payments left unresolved by a crash or restart. Call once at start. */
+    suspend fun start(): ResumeSummary = ffi.start()
+
+    /** Whether a device key exists. */
+    suspend fun isEnrolled(): Boolean = withContext(io) { ffi.isEnrolled() }
+
+    /** Creates the device key under the PIN typed into [pad] (wiped afterwards). */
+    suspend fun enrol(pad: PinPad): ByteArray = ffi.enrol(pad)
+
+    /** Checks the PIN typed into [pad] (wiped afterwards). */
+    suspend fun verifyPin(pad: PinPad) = ffi.verifyPin(pad)
+
+    /** Registers the device key with the backend. */
+    suspend fun registerDevice(enrolmentCode: String): DeviceRegistration =
+        ffi.registerDevice(enrolmentCode)
+
+    /** Downloads and applies a newer merchant registry, if any. */
+    suspend fun syncRegistry(): RegistryInfo? = ffi.syncRegistry()
+
+    /** Probes the backend; the outcome also lands in [status]. */
+    suspend fun checkBackend(): StatusSnapshot = ffi.checkBackend()
+
+    /** Sends payments queued offline. */
+    suspend fun forwardQueued(): List<Payment> = ffi.forwardQueued()
+
+    /** History, newest first. */
+    suspend fun history(limit: Int = 50, before: ULong? = null): List<Payment> =
+        withContext(io) { ffi.history(limit.coerceAtLeast(0).toUInt(), before) }
+
+    /** A new payment, in Scanning. */
+    fun newPayment(): PaymentSession = PaymentSession(ffi.newFlow(), io)
+
+    /** A journalled payment (from history or after a restart). */
+    suspend fun resumePayment(paymentId: String): PaymentSession =
+        withContext(io) { PaymentSession(ffi.flowForPayment(paymentId), io) }
+
+    /** Unsubscribes, detaches the network monitor and frees the Rust wallet. */
+    override fun close() {
+        network?.setListener(null)
+        subscription.close()
+        ffi.close()
+    }
+}
