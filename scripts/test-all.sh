@@ -31,6 +31,9 @@ cargo test --workspace --locked
 step "bindings: Kotlin on the JVM and Python, against the host library"
 scripts/test-bindings.sh
 
+step "android: the sample's view-models and the library's Kotlin, on the JVM against the real core"
+scripts/test-android-jvm.sh
+
 step "Swift: syntax of the Swift layer, the sample app and the generated bindings"
 scripts/check-swift.sh
 
