@@ -12,19 +12,10 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 step() { printf '\n==> %s\n' "$*"; }
 
-KOTLIN_VERSION=2.4.20
-tools=target/tools
-kc="$tools/node_modules/kotlin-compiler"
-if [[ ! -x "$kc/bin/kotlinc" ]]; then
-  step "installing kotlin-compiler $KOTLIN_VERSION (npm)"
-  npm install --silent --prefix "$tools" "kotlin-compiler@$KOTLIN_VERSION"
-fi
-JNA=/usr/share/java/jna.jar
-if [[ ! -f "$JNA" ]]; then
-  step "installing JNA (libjna-java)"
-  apt-get update -qq && apt-get install -y -qq libjna-java
-fi
-command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq default-jre-headless; }
+# kotlinc (npm), JNA (Debian) and a JRE, installed when missing: shared with
+# scripts/test-android-jvm.sh. Sets KC (the compiler's folder) and KOTLIN_CP.
+. scripts/lib-kotlin.sh
+kotlin_tools
 venv=target/bindings-venv
 if [[ ! -x "$venv/bin/pytest" ]]; then
   step "installing pytest (venv $venv)"
@@ -45,11 +36,10 @@ cp "$lib" target/bindings/python/
 (cd target/bindings/python && "$root/$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/bindings/tests/test_bindings.py")
 
 step "Kotlin suite (kotlinc, JVM, JNA)"
-cp_jars="$kc/lib/kotlinx-coroutines-core-jvm.jar:$JNA"
 mkdir -p target/bindings/kotlin-build
-"$kc/bin/kotlinc" -nowarn -cp "$cp_jars" \
+"$KC/bin/kotlinc" -nowarn -cp "$KOTLIN_CP" \
   target/bindings/kotlin/app/scanpay/ffi/scanpay.kt bindings/tests/kotlin/BindingsTest.kt \
   -d target/bindings/kotlin-build/tests.jar
 java -Djna.library.path="$(dirname "$lib")" \
-  -cp "target/bindings/kotlin-build/tests.jar:$cp_jars:$kc/lib/kotlin-stdlib.jar" \
+  -cp "target/bindings/kotlin-build/tests.jar:$KOTLIN_CP:$KC/lib/kotlin-stdlib.jar" \
   app.scanpay.test.BindingsTestKt
