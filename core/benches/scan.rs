@@ -3,12 +3,18 @@
 //! case between codes), and noise (worst case for candidate search).
 //!
 //! `cargo bench -p scanpay-core --bench scan -- --warm-up-time 1 --measurement-time 3`
+//!
+//! With `SCAN_BENCH_P99=1` it first prints the median and p99 over 300
+//! varied 1280x720 frames per kind (criterion reports no tail): codes at
+//! random scale, rotation, tilt, blur and noise (`scan::synth`), empty
+//! frames with varied gradients, and noise of varied strength.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use qrcode::{Color, QrCode};
+use scanpay_core::scan::synth::{render, Degradation};
 use scanpay_core::scan::{LumaFrame, Rotation, ScanOptions, Scanner};
 
 const PAYLOAD: &str = "00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京540523.7253031565502016233030412340603***0708A60086670902ME91320016A0112233449988770708123456786304A13A";
@@ -48,7 +54,97 @@ fn noise(w: usize, h: usize) -> Vec<u8> {
         .collect()
 }
 
+/// Median and p99 (ms) of scanning each frame once with one reused scanner.
+fn percentiles(frames: &[Vec<u8>], w: u32, h: u32) -> (f64, f64, usize) {
+    let mut scanner = Scanner::new();
+    let opts = ScanOptions::default();
+    let mut ms = Vec::with_capacity(frames.len());
+    let mut read = 0;
+    for data in frames {
+        let f = LumaFrame {
+            data,
+            width: w,
+            height: h,
+            row_stride: w,
+            rotation: Rotation::R0,
+        };
+        let start = std::time::Instant::now();
+        let found = scanner.scan(&f, &opts).map(|c| c.len()).unwrap_or(0);
+        ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        read += usize::from(found > 0);
+    }
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        ms.get(((ms.len() as f64 * q).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    (at(0.5), at(0.99), read)
+}
+
+fn tail_report() {
+    let (w, h) = (1280usize, 720usize);
+    let Ok(code) = QrCode::new(PAYLOAD.as_bytes()) else {
+        return;
+    };
+    let n = code.width();
+    let modules: Vec<bool> = code.to_colors().iter().map(|c| *c == Color::Dark).collect();
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut codes = Vec::new();
+    let mut empties = Vec::new();
+    let mut noises = Vec::new();
+    for i in 0..300u64 {
+        let d = Degradation {
+            module_px: (3.0 + rnd() * 5.0) as f32,
+            rotation_deg: (rnd() * 360.0) as f32,
+            perspective: (rnd() * 0.2) as f32,
+            blur_radius: u32::from(rnd() < 0.3),
+            noise_sigma: (rnd() * 6.0) as f32,
+            contrast: (0.4 + rnd() * 0.5) as f32,
+            seed: i + 1,
+            ..Degradation::default()
+        };
+        if let Ok(f) = render(&modules, n, w as u32, h as u32, &d) {
+            codes.push(f.luma);
+        }
+        let (a, b) = (rnd() * 120.0, rnd() * 100.0);
+        empties.push(
+            (0..w * h)
+                .map(|p| (a + ((p % w) as f64 * b / w as f64)) as u8 + 20)
+                .collect(),
+        );
+        let amp = 16 + (rnd() * 240.0) as u64;
+        let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        noises.push(
+            (0..w * h)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (128 - amp / 2 + x % amp) as u8
+                })
+                .collect(),
+        );
+    }
+    for (kind, frames) in [("code", &codes), ("empty", &empties), ("noise", &noises)] {
+        let (p50, p99, read) = percentiles(frames, w as u32, h as u32);
+        println!(
+            "tail 1280x720/{kind}: {} frames, median {p50:.2} ms, p99 {p99:.2} ms, frames with a code found: {read}",
+            frames.len()
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
+    if std::env::var_os("SCAN_BENCH_P99").is_some() {
+        tail_report();
+    }
     let mut group = c.benchmark_group("scan");
     let opts = ScanOptions::default();
     for (w, h, m) in [

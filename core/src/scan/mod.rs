@@ -13,37 +13,54 @@
 //!    nothing and never indexes out of bounds.
 //! 2. **ROI crop.** Only the region is copied into a tightly packed working
 //!    image: less work, and codes outside the viewfinder are not reported.
-//! 3. **rqrr passes.** [`rqrr`] finds finder patterns, fits the grid and
-//!    samples its modules. Each pass runs inside `catch_unwind`, because rqrr
-//!    has assertion panics on real photos; release builds keep `panic =
-//!    "unwind"` for exactly this. Cheap passes beyond plain rqrr, in order,
-//!    stopping at the first that finds a code (unless
-//!    [`ScanOptions::exhaustive`]):
-//!    a 2× downscaled pass for large frames (a quarter of the pixels: a
-//!    viewfinder-sized code in a 720p/1080p frame is found at that cost), the
-//!    full-resolution pass, a second binarisation (local mean over a square
-//!    window, for shadows and gradients that rqrr's row mean misses), an
-//!    inverted pass (rqrr reads only dark-on-light codes), and for small
-//!    images 2× bilinear-upscaled passes (rqrr samples one pixel per module;
-//!    interpolation rescues small and rotated codes). The dataset test
-//!    (`tests/scan_dataset.rs`, `SCAN_DATASET_ABLATION=1`) measures what each
-//!    pass adds.
-//! 4. **Our own bitstream decode.** rqrr's `decode_to` drops ECI designators,
+//! 3. **Our own front end first** (`detect`, ADR 0008): block-adaptive
+//!    binarisation, a row scan for the 1:1:3:1:1 finder ratio with
+//!    vertical/horizontal/diagonal cross-checks, finder triples ranked by
+//!    geometry, alignment-pattern–assisted perspective sampling. It runs in
+//!    both polarities (a light-on-dark code is binarised as `255 - v`) and
+//!    at half scale (2×2 averaging halves sensor noise); it is rotation
+//!    invariant, and mirrored codes are read by the transposed retry.
+//!    Its cost is bounded per frame: at most `detect::MAX_CONFIRMS`
+//!    cross-checks, `MAX_TRIPLES` hypotheses.
+//! 4. **rqrr fallback passes**, only where our front end saw finder-like
+//!    evidence it could not decode (at least [`FALLBACK_EVIDENCE`] strong
+//!    candidates in that polarity, and rows that are not pixel-scale noise),
+//!    at most [`MAX_FALLBACK_PASSES`] passes and [`FALLBACK_PIXELS`] of rqrr
+//!    work: this is the per-frame work budget that keeps empty and noise
+//!    frames cheap. [`rqrr`] finds finder regions by flood fill, fits the grid and
+//!    samples its modules; each pass runs inside `catch_unwind`, because
+//!    rqrr has assertion panics on real photos (release builds keep `panic =
+//!    "unwind"` for exactly this). In order, per polarity: a 2× downscaled
+//!    pass for large frames, the full-resolution pass, a local-mean
+//!    binarisation; then for small images 2× bilinear-upscaled passes.
+//!    Stopping at the first pass that finds a code (unless
+//!    [`ScanOptions::exhaustive`], which also lifts the evidence gate).
+//!    The dataset test (`tests/scan_dataset.rs`, `SCAN_DATASET_ABLATION=1`)
+//!    measures what each pass adds.
+//! 5. **Our own bitstream decode.** rqrr's `decode_to` drops ECI designators,
 //!    so a Latin-1 or Shift_JIS payload would come back as wrong text. We take
 //!    rqrr's sampled modules and raw codewords and do the Reed–Solomon
 //!    correction and segment parsing ourselves (`bitstream`), keeping the raw
 //!    bytes and every ECI; text is decoded strictly per ECI (`text`).
-//! 5. **Dedupe.** The same code seen by two passes (same bytes, overlapping
+//! 6. **Dedupe.** The same code seen by two passes (same bytes, overlapping
 //!    position) is reported once; two identical stickers side by side stay two.
-//! 6. **Rotate points.** Corners are mapped from the pass image back to frame
+//! 7. **Rotate points.** Corners are mapped from the pass image back to frame
 //!    (sensor) coordinates and then rotated into the upright system; rotating
 //!    four points is far cheaper than rotating the pixels.
+//!
+//! [`StreamScanner`] wraps a [`Scanner`] for live camera frames and reports
+//! each code once; [`synth`] renders degraded frames for tests and QA.
 
 mod bitstream;
+mod detect;
 mod image;
 mod rs;
+mod stream;
+pub mod synth;
 mod tables;
 mod text;
+
+pub use stream::{StreamScanner, DEFAULT_FORGET_AFTER};
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -65,6 +82,31 @@ pub const UPSCALE_BELOW: u32 = 640;
 /// [`ScanOptions::for_still_image`]'s upscale limit: a still is scanned once,
 /// so it can afford the upscaled passes up to this size.
 pub const STILL_UPSCALE_BELOW: u32 = 1280;
+
+/// The rqrr fallback passes run only when our own front end saw at least
+/// this many finder-pattern candidates in that polarity (unless
+/// [`ScanOptions::exhaustive`]).
+pub const FALLBACK_EVIDENCE: usize = 2;
+
+/// Images (regions) whose longer side is below this also get our own front
+/// end on a 2× upscaled copy.
+pub const OWN_UPSCALE_BELOW: u32 = 400;
+
+/// Frames (regions) whose longer side is at least this also get our own
+/// front end at half scale.
+pub const MIN_HALF_SIDE: u32 = 320;
+
+/// At most this many rqrr fallback passes run per frame (unless
+/// [`ScanOptions::exhaustive`]): each costs several of our own passes, and
+/// the first three of the plan read everything the rest did on the dataset.
+pub const MAX_FALLBACK_PASSES: usize = 3;
+
+/// Pixels the rqrr fallback passes may process per frame, all passes
+/// together (unless [`ScanOptions::exhaustive`]): rqrr costs roughly 5–10 ms
+/// per megapixel here, so this caps the fallback near 20 ms. A 720p frame or
+/// a 640×480 still gets its three passes, a 1080p frame only the half-scale
+/// ones.
+pub const FALLBACK_PIXELS: usize = 2_200_000;
 
 /// One camera frame's luma plane, borrowed from the platform buffer.
 #[derive(Debug, Clone, Copy)]
@@ -145,19 +187,27 @@ pub struct ScanOptions {
     pub region: Option<Region>,
     /// Also look for light-on-dark codes (an inverted pass).
     pub try_inverted: bool,
-    /// For large images, try a 2× downscaled pass first.
+    /// Also run our own front end on the 2×2-averaged image (frames of at
+    /// least [`MIN_HALF_SIDE`] px), and, for large frames, start the rqrr
+    /// fallback with a 2× downscaled pass.
     pub try_downscaled: bool,
     /// Also try a second binarisation (local mean threshold) that copes with
     /// uneven lighting.
     pub try_local_threshold: bool,
-    /// For small images (longer side below `upscale_below`), try 2×
-    /// upscaled (bilinear) passes last: rqrr samples each module at one pixel,
-    /// and interpolation makes small, rotated codes sample cleanly.
+    /// For small images, try 2× upscaled (bilinear) passes: our own front
+    /// end below [`OWN_UPSCALE_BELOW`] px, rqrr's last, below
+    /// `upscale_below`. Both sample each module at one pixel, and
+    /// interpolation makes small, rotated codes sample cleanly.
     pub try_upscaled: bool,
     /// Longer-side limit (exclusive, in region pixels) for the upscaled passes.
     pub upscale_below: u32,
-    /// Run every pass even after one found a code: slower, but finds codes
-    /// that only a later pass reads (e.g. a dark and a light code side by side).
+    /// After our own front end, fall back to rqrr's detector passes (its
+    /// flood-fill finder search reads some damaged or oddly lit codes ours
+    /// misses; it is also several times slower).
+    pub try_rqrr: bool,
+    /// Run every pass even after one found a code, and the rqrr fallback
+    /// passes even without finder evidence: slower, but finds codes that only
+    /// a later pass reads (e.g. a dark and a light code side by side).
     pub exhaustive: bool,
 }
 
@@ -170,6 +220,7 @@ impl Default for ScanOptions {
             try_local_threshold: true,
             try_upscaled: true,
             upscale_below: UPSCALE_BELOW,
+            try_rqrr: true,
             exhaustive: false,
         }
     }
@@ -315,6 +366,14 @@ pub struct Scanner {
     scratch: Vec<u8>,
     binary: Vec<u8>,
     integral: Vec<u32>,
+    bitmap: detect::Bitmap,
+    /// The 2×2-averaged working image, made once per frame for both
+    /// polarities' half-scale passes.
+    half: Vec<u8>,
+    half_size: (usize, usize),
+    half_ready: bool,
+    finders: Vec<detect::Finder>,
+    triples: Vec<detect::Triple>,
 }
 
 /// The resolution a pass works at, relative to the (cropped) frame.
@@ -325,10 +384,12 @@ enum Scale {
     Double,
 }
 
-/// One attempt: a resolution, a binarisation (rqrr's row mean, or our local
-/// mean) and a polarity.
+/// One attempt: our own front end (`detect`) at full resolution, or an rqrr
+/// pass at a resolution with a binarisation (rqrr's row mean, or our local
+/// mean); and a polarity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Pass {
+    own: bool,
     scale: Scale,
     local: bool,
     inverted: bool,
@@ -373,8 +434,85 @@ impl Scanner {
 
         let mut found: Vec<Found> = Vec::new();
         let mut faulted = false;
+        // Finder candidates our own front end saw, per polarity, and whether
+        // the full-resolution pass found pixel-scale noise there (which no
+        // coarser pass may overrule: averaged noise looks like texture).
+        let mut evidence = [0usize; 2];
+        let mut noisy = [false; 2];
+        let mut any_finder = [false; 2];
+        let mut rqrr_runs = 0usize;
+        let mut rqrr_pixels = 0usize;
+        self.half_ready = false;
         for pass in plan(opts, region.width.max(region.height)) {
-            match self.run_pass(pass, w, h) {
+            let result = if pass.own {
+                let pol = usize::from(pass.inverted);
+                // The coarser and finer own passes are for noise and for
+                // small finders: a clean frame whose full pass saw no
+                // finder-like pattern at all skips them.
+                let hinted = noisy.get(pol).copied().unwrap_or(false)
+                    || any_finder.get(pol).copied().unwrap_or(false);
+                if pass.scale != Scale::Full && !hinted && !opts.exhaustive {
+                    continue;
+                }
+                // On a frame the full pass found noisy, the half pass gets a
+                // quarter of the budget: it is there for moderate sensor noise
+                // over a code, not to search snow.
+                let vetoed = noisy.get(pol).copied().unwrap_or(false);
+                // Our own code does not panic by design (every access is
+                // checked); the guard makes a bug a DecoderFault, not a crash.
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    self.run_own_pass(pass.inverted, pass.scale, vetoed, w, h)
+                }));
+                let Ok((list, candidates, noise, any)) = outcome else {
+                    faulted = true;
+                    continue;
+                };
+                if pass.scale == Scale::Full {
+                    if let Some(n) = noisy.get_mut(pol) {
+                        *n = noise;
+                    }
+                    if let Some(a) = any_finder.get_mut(pol) {
+                        *a = any;
+                    }
+                }
+                let vetoed = noisy.get(pol).copied().unwrap_or(false);
+                if let Some(e) = evidence.get_mut(pol) {
+                    *e = if vetoed { 0 } else { (*e).max(candidates) };
+                }
+                if self.bitmap.flat
+                    && pass.scale == Scale::Full
+                    && list.is_empty()
+                    && !opts.exhaustive
+                {
+                    // No edge anywhere: no pass can find a code here.
+                    break;
+                }
+                Ok(list)
+            } else {
+                // The work budget: rqrr's passes cost several times ours, so
+                // they run only where ours saw finder-like patterns it could
+                // not decode. An empty or noisy frame stops here.
+                let seen = evidence
+                    .get(usize::from(pass.inverted))
+                    .copied()
+                    .unwrap_or(0);
+                let pixels = match pass.scale {
+                    Scale::Half => (w / 2) * (h / 2),
+                    Scale::Full => w * h,
+                    Scale::Double => 4 * w * h,
+                };
+                if !opts.exhaustive
+                    && (seen < FALLBACK_EVIDENCE
+                        || rqrr_runs >= MAX_FALLBACK_PASSES
+                        || rqrr_pixels + pixels > FALLBACK_PIXELS)
+                {
+                    continue;
+                }
+                rqrr_runs += 1;
+                rqrr_pixels += pixels;
+                self.run_pass(pass, w, h)
+            };
+            match result {
                 Ok(list) => {
                     let any = !list.is_empty();
                     found.extend(list);
@@ -408,6 +546,89 @@ impl Scanner {
             }
         }
         Ok(out)
+    }
+
+    /// Our own front end over the working image: binarise (per polarity),
+    /// find finder patterns, decode the most plausible triples. Also returns
+    /// how many finder candidates it saw: the evidence that decides whether
+    /// the slower rqrr passes are worth running.
+    ///
+    /// The half-scale pass averages 2×2 blocks first: that halves sensor
+    /// noise and joins the speckle that breaks finder run lengths, at a
+    /// quarter of the pixels.
+    fn run_own_pass(
+        &mut self,
+        inverted: bool,
+        pass_scale: Scale,
+        frugal: bool,
+        w: usize,
+        h: usize,
+    ) -> (Vec<Found>, usize, bool, bool) {
+        let half = pass_scale == Scale::Half;
+        let (confirms, max_triples) = if frugal {
+            (detect::MAX_CONFIRMS / 4, detect::MAX_TRIPLES / 4)
+        } else {
+            (detect::MAX_CONFIRMS, detect::MAX_TRIPLES)
+        };
+        let to_work = if pass_scale == Scale::Double {
+            let (uw, uh) = image::upscale2(&self.work, w, h, &mut self.scratch);
+            self.bitmap.binarise(&self.scratch, uw, uh, inverted);
+            0.5
+        } else if half {
+            if !self.half_ready {
+                let (dw, dh) = image::downscale2(&self.work, w, h, &mut self.half);
+                self.half_size = (dw, dh);
+                self.half_ready = true;
+            }
+            let (dw, dh) = self.half_size;
+            self.bitmap.binarise(&self.half, dw, dh, inverted);
+            2.0
+        } else {
+            self.bitmap.binarise(&self.work, w, h, inverted);
+            1.0
+        };
+        let mean_run = detect::find_finders(
+            &self.bitmap,
+            &mut self.finders,
+            detect::MAX_CANDIDATES,
+            confirms,
+        );
+        detect::rank(&mut self.finders);
+        detect::triples(&self.finders, &mut self.triples, max_triples);
+        let mut used: Vec<usize> = Vec::new();
+        let mut list = Vec::new();
+        let mut attempts = if frugal {
+            detect::MAX_ATTEMPTS / 4
+        } else {
+            detect::MAX_ATTEMPTS
+        };
+        for t in &self.triples {
+            if t.ids().iter().any(|i| used.contains(i)) {
+                continue;
+            }
+            if let Some(d) = detect::decode_triple(&self.bitmap, t, &mut attempts) {
+                used.extend(t.ids());
+                let b = d.bounds.map(|(x, y)| (x * to_work, y * to_work));
+                let bounds = if d.symbol.mirrored {
+                    [b[0], b[3], b[2], b[1]]
+                } else {
+                    b
+                };
+                list.push(Found {
+                    symbol: d.symbol,
+                    bounds,
+                    inverted,
+                });
+            }
+        }
+        let noise = mean_run < detect::NOISE_RUN;
+        let evidence = if noise {
+            0
+        } else {
+            self.finders.iter().filter(|f| f.is_evidence()).count()
+        };
+        let any = !self.finders.is_empty();
+        (list, evidence, noise, any)
     }
 
     /// Runs one pass over the working image (`w`×`h`). Returns the decoded
@@ -547,25 +768,69 @@ impl BitGrid for Cells {
 /// The passes to try, cheapest and most productive first.
 fn plan(opts: &ScanOptions, long_side: u32) -> Vec<Pass> {
     let pass = |scale, local, inverted| Pass {
+        own: false,
         scale,
         local,
         inverted,
     };
-    let mut passes = Vec::with_capacity(6);
-    if opts.try_downscaled && long_side >= DOWNSCALE_FROM {
-        passes.push(pass(Scale::Half, false, false));
-    }
-    passes.push(pass(Scale::Full, false, false));
-    if opts.try_local_threshold {
-        passes.push(pass(Scale::Full, true, false));
-    }
+    let own = |scale, inverted| Pass {
+        own: true,
+        scale,
+        local: false,
+        inverted,
+    };
+    let mut passes = Vec::with_capacity(16);
+    passes.push(own(Scale::Full, false));
     if opts.try_inverted {
-        passes.push(pass(Scale::Full, false, true));
+        passes.push(own(Scale::Full, true));
+    }
+    // Half scale needs modules of 2 px or more to remain; frames below
+    // MIN_HALF_SIDE are too small for that to matter.
+    if opts.try_downscaled && long_side >= MIN_HALF_SIDE {
+        passes.push(own(Scale::Half, false));
+        if opts.try_inverted {
+            passes.push(own(Scale::Half, true));
+        }
+    }
+    // Small stills: modules of 1–2 px sample badly; the 2× bilinear image
+    // gives the finder ratios and the sampler room.
+    if opts.try_upscaled && long_side < OWN_UPSCALE_BELOW {
+        passes.push(own(Scale::Double, false));
+        if opts.try_inverted {
+            passes.push(own(Scale::Double, true));
+        }
+    }
+    if !opts.try_rqrr {
+        return passes;
+    }
+    // Light-on-dark codes get the same passes as dark-on-light ones, so a
+    // code reads the same in either polarity; the evidence gate keeps the
+    // inverted ones from costing anything on frames without such a code.
+    let polarities: &[bool] = if opts.try_inverted {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    for &inv in polarities {
+        if opts.try_downscaled && long_side >= DOWNSCALE_FROM {
+            passes.push(pass(Scale::Half, false, inv));
+        }
+        passes.push(pass(Scale::Full, false, inv));
+        if opts.try_local_threshold {
+            passes.push(pass(Scale::Full, true, inv));
+        }
     }
     if opts.try_upscaled && long_side < opts.upscale_below {
-        passes.push(pass(Scale::Double, false, false));
-        if opts.try_local_threshold {
-            passes.push(pass(Scale::Double, true, false));
+        // The plain upscaled pass read nothing the others missed on the
+        // dataset once our own front end ran first; only exhaustive scans
+        // keep it.
+        for &inv in polarities {
+            if opts.exhaustive || !opts.try_local_threshold {
+                passes.push(pass(Scale::Double, false, inv));
+            }
+            if opts.try_local_threshold {
+                passes.push(pass(Scale::Double, true, inv));
+            }
         }
     }
     passes

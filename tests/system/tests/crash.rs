@@ -246,8 +246,13 @@ fn wallet_killed_at_random_points_recovers_without_loss_or_double_charge() {
         last.resumed,
         last.resubmitted,
     );
+    // Two thirds of the kills aim a few milliseconds after a payment was
+    // journalled; how many land before its answer is written depends on how
+    // busy the machine is (about 30 % alone, 18 % seen with a parallel build).
+    // A tenth is the floor below which the harness is not testing what it
+    // claims; the safety checks above hold for every run whatever the split.
     assert!(
-        in_flight * 4 >= runs,
+        in_flight * 10 >= runs,
         "too few kills landed mid-payment ({in_flight} of {runs}): the harness is not testing what it claims"
     );
     assert!(last.resumed > 0, "no payment was ever resumed: {last:?}");
