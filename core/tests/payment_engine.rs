@@ -6,49 +6,9 @@
 mod payment_support;
 
 use payment_support::*;
-use scanpay_core::auth::PaymentAuthorisation;
-use scanpay_core::payment::{
-    breakdown, EngineError, MerchantSummary, NewPayment, Operation, PaymentEngine, PaymentRecord,
-    PaymentState,
-};
+use scanpay_core::payment::{EngineError, Operation, PaymentEngine, PaymentRecord, PaymentState};
 use scanpay_core::status::ConnectivityStatus;
 use scanpay_core::store::StoreError;
-
-fn new_payment(app: &App, total: u64) -> NewPayment {
-    let id = PaymentEngine::new_payment_id().unwrap();
-    let payload = static_code(Tip::None);
-    let b = breakdown(thb(total), None, None).unwrap();
-    let signed = app
-        .auth
-        .authorise(
-            &pad(PIN),
-            PaymentAuthorisation {
-                payment_id: id.clone(),
-                merchant_key_id: "m1".into(),
-                merchant_account: format!("04={ACCOUNT}"),
-                amount_minor: total,
-                currency: b.total.currency,
-                payload_sha256: PaymentAuthorisation::payload_digest(&payload),
-                time: NOW,
-            },
-            NOW,
-        )
-        .unwrap();
-    NewPayment {
-        id,
-        merchant: MerchantSummary {
-            name: NAME.into(),
-            city: Some(CITY.into()),
-            merchant_id: Some("M-1".into()),
-            key_id: Some("m1".into()),
-            account: format!("04={ACCOUNT}"),
-            verified: true,
-        },
-        breakdown: b,
-        payload,
-        authorisation: signed,
-    }
-}
 
 fn pay(app: &App, total: u64) -> PaymentRecord {
     app.engine

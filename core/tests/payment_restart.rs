@@ -11,10 +11,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 
 use payment_support::*;
-use scanpay_core::auth::PaymentAuthorisation;
-use scanpay_core::payment::{
-    breakdown, MerchantSummary, NewPayment, Operation, PaymentEngine, PaymentState,
-};
+use scanpay_core::payment::{Operation, PaymentState};
 
 fn quiet_crashes() {
     static ONCE: Once = Once::new();
@@ -31,42 +28,6 @@ fn quiet_crashes() {
             }
         }));
     });
-}
-
-fn new_payment(app: &App, total: u64) -> NewPayment {
-    let id = PaymentEngine::new_payment_id().unwrap();
-    let payload = static_code(Tip::None);
-    let b = breakdown(thb(total), None, None).unwrap();
-    let signed = app
-        .auth
-        .authorise(
-            &pad(PIN),
-            PaymentAuthorisation {
-                payment_id: id.clone(),
-                merchant_key_id: "m1".into(),
-                merchant_account: format!("04={ACCOUNT}"),
-                amount_minor: total,
-                currency: b.total.currency,
-                payload_sha256: PaymentAuthorisation::payload_digest(&payload),
-                time: NOW,
-            },
-            NOW,
-        )
-        .unwrap();
-    NewPayment {
-        id,
-        merchant: MerchantSummary {
-            name: NAME.into(),
-            city: None,
-            merchant_id: None,
-            key_id: Some("m1".into()),
-            account: format!("04={ACCOUNT}"),
-            verified: true,
-        },
-        breakdown: b,
-        payload,
-        authorisation: signed,
-    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -13,12 +13,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use scanpay_core::auth::{Authenticator, PinPad, SoftwareKeyStore};
+use scanpay_core::auth::{Authenticator, PaymentAuthorisation, PinPad, SoftwareKeyStore};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::payload::mpm::MpmBuilder;
 use scanpay_core::payment::{
-    Backend, BackendError, BackendReply, Clock, CurrencyLimits, FlowServices, Operation,
-    PaymentEngine, PaymentFlow, PaymentRequest, Receipt, VirtualClock, WalletConfig,
+    breakdown, Backend, BackendError, BackendReply, Clock, CurrencyLimits, FlowServices,
+    MerchantSummary, NewPayment, Operation, PaymentEngine, PaymentFlow, PaymentRequest, Receipt,
+    VirtualClock, WalletConfig,
 };
 use scanpay_core::status::StatusMonitor;
 use scanpay_core::store::Store;
@@ -606,5 +607,43 @@ impl World {
             trust: Arc::new(RwLock::new(trust_store())),
             status,
         }
+    }
+}
+
+/// A payment to the test merchant for `total` minor units of THB, authorised
+/// with the PIN: ready for `PaymentEngine::journal` / `pay`.
+pub fn new_payment(app: &App, total: u64) -> NewPayment {
+    let id = PaymentEngine::new_payment_id().unwrap();
+    let payload = static_code(Tip::None);
+    let b = breakdown(thb(total), None, None).unwrap();
+    let signed = app
+        .auth
+        .authorise(
+            &pad(PIN),
+            PaymentAuthorisation {
+                payment_id: id.clone(),
+                merchant_key_id: "m1".into(),
+                merchant_account: format!("04={ACCOUNT}"),
+                amount_minor: total,
+                currency: b.total.currency,
+                payload_sha256: PaymentAuthorisation::payload_digest(&payload),
+                time: NOW,
+            },
+            NOW,
+        )
+        .unwrap();
+    NewPayment {
+        id,
+        merchant: MerchantSummary {
+            name: NAME.into(),
+            city: Some(CITY.into()),
+            merchant_id: Some("M-1".into()),
+            key_id: Some("m1".into()),
+            account: format!("04={ACCOUNT}"),
+            verified: true,
+        },
+        breakdown: b,
+        payload,
+        authorisation: signed,
     }
 }
