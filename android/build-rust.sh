@@ -62,8 +62,8 @@ if [[ -n "${RUSTFLAGS:-}" || -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]]; then
   echo "build-rust.sh: unset RUSTFLAGS / CARGO_ENCODED_RUSTFLAGS (they would drop the 16 KB link flags)" >&2
   exit 1
 fi
-# The flags live in rustflags-16k.txt, shared with `check-16k.sh --host-proxy`.
-page_flags=$(cat "$here/rustflags-16k.txt")
+# The flags live in rustflags.txt, shared with `check-16k.sh --host-proxy`.
+page_flags=$(cat "$here/rustflags.txt")
 ndk_args=()
 for abi in "${abis[@]}"; do
   t=$(triple_of "$abi")

@@ -11,9 +11,9 @@
 # Usage: android/check-16k.sh PATH...      (default: android/scanpay/src/main/jniLibs)
 #        android/check-16k.sh --host-proxy
 #   --host-proxy: where no NDK exists (this project's Linux machines), builds
-#   the HOST x86_64 libscanpay_ffi.so (profile release-small) with the same
-#   link flags as build-rust.sh (rustflags-16k.txt) into its own target dir
-#   (target/android-16k-proxy, so the shared target dir is not rebuilt), checks
+#   the HOST libscanpay_ffi.so (profile release-small) with the same link
+#   flags as build-rust.sh (rustflags.txt) through scripts/size-report.sh
+#   (into target/phone-proxy, so the shared target dir is not rebuilt), checks
 #   it, and checks that the default-linked dev library is REJECTED (4 KB
 #   alignment), which shows the check can fail.
 # Needs `llvm-readelf` or binutils `readelf` (either reads every Android ABI).
@@ -23,11 +23,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 if [[ "${1:-}" == "--host-proxy" ]]; then
   root=$(cd "$here/.." && pwd)
-  proxy="$root/target/android-16k-proxy"
-  echo "==> host proxy: release-small x86_64 with $(cat "$here/rustflags-16k.txt")"
-  (cd "$root" && CARGO_TARGET_DIR="$proxy" RUSTFLAGS="$(cat "$here/rustflags-16k.txt")" \
-    cargo build --locked -q -p scanpay-ffi --profile release-small)
-  "$0" "$proxy/release-small/libscanpay_ffi.so"
+  echo "==> host proxy: release-small with $(cat "$here/rustflags.txt") (scripts/size-report.sh)"
+  # size-report.sh builds the proxy with the same flags and runs this check on it.
+  "$root/scripts/size-report.sh" --budget 100000000 --top 0 >/dev/null
+  "$0" "$root/target/phone-proxy/libscanpay_ffi.stripped.so"
   dev="${CARGO_TARGET_DIR:-$root/target}/debug/libscanpay_ffi.so"
   if [[ -f "$dev" ]]; then
     echo "==> negative control: the default-linked dev library must be rejected"

@@ -71,7 +71,7 @@ val buildRust by tasks.registering(Exec::class) {
             exclude("**/target/**")
         },
     )
-    inputs.files(rootDir.resolve("build-rust.sh"), rootDir.resolve("uniffi-android.toml"), rootDir.resolve("rustflags-16k.txt"))
+    inputs.files(rootDir.resolve("build-rust.sh"), rootDir.resolve("uniffi-android.toml"), rootDir.resolve("rustflags.txt"))
     outputs.dir("src/main/jniLibs")
     outputs.dir(generatedBindings)
 }

@@ -5,7 +5,11 @@ use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::crypto::{
+    CryptoProvider, GetRandomFailed, KeyProvider, SecureRandom, WebPkiSupportedAlgorithms,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::SigningKey;
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use super::config::{parse_pins, parse_roots, ConfigError, SpkiPin, TlsConfig};
@@ -74,6 +78,105 @@ impl ServerCertVerifier for PinningVerifier {
     }
 }
 
+/// The client's crypto: ring, trimmed to what a TLS 1.3 client without client
+/// certificates uses.
+///
+/// `rustls::crypto::ring::default_provider()` also carries ChaCha20-Poly1305
+/// and a key loader for every signing-key type (RSA included); a phone library
+/// pays for all of it in size (ADR 0009) although this client never signs and
+/// both AES-GCM suites are hardware-accelerated on every phone it targets.
+/// Certificate-chain verification keeps every algorithm a public CA may use
+/// (RSA PKCS#1 and PSS, ECDSA P-256/P-384, Ed25519): the backend's chain is
+/// not ours to choose.
+fn provider() -> CryptoProvider {
+    use rustls::crypto::ring::{cipher_suite, kx_group};
+    CryptoProvider {
+        cipher_suites: vec![
+            cipher_suite::TLS13_AES_128_GCM_SHA256,
+            cipher_suite::TLS13_AES_256_GCM_SHA384,
+        ],
+        kx_groups: vec![kx_group::X25519, kx_group::SECP256R1, kx_group::SECP384R1],
+        signature_verification_algorithms: SIGNATURE_ALGORITHMS,
+        secure_random: &SystemRandom,
+        key_provider: &NoClientKeys,
+    }
+}
+
+/// Chain signatures: any of these. Handshake signatures (TLS 1.3
+/// `CertificateVerify`): the schemes of the mapping; TLS 1.3 forbids PKCS#1
+/// there, so it has no mapping.
+static SIGNATURE_ALGORITHMS: WebPkiSupportedAlgorithms = {
+    use webpki::ring as alg;
+    WebPkiSupportedAlgorithms {
+        all: &[
+            alg::ECDSA_P256_SHA256,
+            alg::ECDSA_P256_SHA384,
+            alg::ECDSA_P384_SHA256,
+            alg::ECDSA_P384_SHA384,
+            alg::ED25519,
+            alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+            alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+            alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+            alg::RSA_PKCS1_2048_8192_SHA256,
+            alg::RSA_PKCS1_2048_8192_SHA384,
+            alg::RSA_PKCS1_2048_8192_SHA512,
+            alg::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+            alg::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+            alg::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+        ],
+        mapping: &[
+            (
+                SignatureScheme::ECDSA_NISTP256_SHA256,
+                &[alg::ECDSA_P256_SHA256],
+            ),
+            (
+                SignatureScheme::ECDSA_NISTP384_SHA384,
+                &[alg::ECDSA_P384_SHA384],
+            ),
+            (SignatureScheme::ED25519, &[alg::ED25519]),
+            (
+                SignatureScheme::RSA_PSS_SHA256,
+                &[alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY],
+            ),
+            (
+                SignatureScheme::RSA_PSS_SHA384,
+                &[alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY],
+            ),
+            (
+                SignatureScheme::RSA_PSS_SHA512,
+                &[alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY],
+            ),
+        ],
+    }
+};
+
+/// Randomness for the handshake: the operating system's, through ring.
+#[derive(Debug)]
+struct SystemRandom;
+
+impl SecureRandom for SystemRandom {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), GetRandomFailed> {
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), buf)
+            .map_err(|_| GetRandomFailed)
+    }
+}
+
+/// The client authenticates with its device key inside requests, never with
+/// a TLS client certificate, so no private key is ever loaded into rustls.
+#[derive(Debug)]
+struct NoClientKeys;
+
+impl KeyProvider for NoClientKeys {
+    fn load_private_key(
+        &self,
+        _key_der: PrivateKeyDer<'static>,
+    ) -> Result<Arc<dyn SigningKey>, rustls::Error> {
+        Err(rustls::Error::General(
+            "this client uses no TLS client certificates".into(),
+        ))
+    }
+}
+
 /// Builds the rustls client configuration from `tls`.
 pub(crate) fn client_config(tls: &TlsConfig) -> Result<rustls::ClientConfig, ConfigError> {
     let pins = parse_pins(tls)?;
@@ -85,7 +188,7 @@ pub(crate) fn client_config(tls: &TlsConfig) -> Result<rustls::ClientConfig, Con
     }
     // Explicit provider: ring, never a process-wide default (which could be
     // another crate's choice, or aws-lc-rs).
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(provider());
     let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| ConfigError::Tls(e.to_string()))?;

@@ -7,8 +7,9 @@
 //! rather than text with replacement characters, which a payment UI must
 //! never show as if it were the merchant's data.
 
-use encoding_rs::Encoding;
+mod charsets;
 
+use self::charsets::SingleByte;
 use super::bitstream::{Run, RunKind};
 
 /// The text of all runs, or `None` if any run does not decode.
@@ -22,8 +23,8 @@ pub(crate) fn runs_to_text(runs: &[Run]) -> Option<String> {
 
 fn run_to_text(run: &Run) -> Option<String> {
     match run.kind {
-        RunKind::Kanji => strict(encoding_rs::SHIFT_JIS, &run.bytes),
-        RunKind::Hanzi => strict(encoding_rs::GBK, &run.bytes),
+        RunKind::Kanji => charsets::shift_jis(&run.bytes),
+        RunKind::Hanzi => charsets::gb2312(&run.bytes),
         RunKind::Bytes => match run.eci {
             Some(eci) => eci_text(eci, &run.bytes),
             None => guess(&run.bytes),
@@ -31,13 +32,8 @@ fn run_to_text(run: &Run) -> Option<String> {
     }
 }
 
-fn strict(enc: &'static Encoding, bytes: &[u8]) -> Option<String> {
-    enc.decode_without_bom_handling_and_without_replacement(bytes)
-        .map(|c| c.into_owned())
-}
-
-/// ISO-8859-1 maps each byte to the code point of the same value. encoding_rs
-/// treats the label as windows-1252, which differs in 0x80..0x9F, so do it here.
+/// ISO-8859-1 maps each byte to the code point of the same value (the WHATWG
+/// label maps it to windows-1252, which differs in 0x80..0x9F; ECI 3 does not).
 fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
@@ -47,39 +43,39 @@ fn ascii(bytes: &[u8]) -> Option<String> {
 }
 
 /// Character sets by ECI assignment number (AIM ECI specification).
+/// Big5 (28) and EUC-KR (30) are not decoded and GB18030 (29) only as far as
+/// GB2312 (see `charsets`): their codes keep their bytes, without text.
 fn eci_text(eci: u32, bytes: &[u8]) -> Option<String> {
-    let enc: &'static Encoding = match eci {
-        // 0 and 2 are CP437, which encoding_rs lacks: accept only ASCII.
+    let table: SingleByte = match eci {
+        // 0 and 2 are CP437: accept only its ASCII half.
         0 | 2 | 27 | 170 => return ascii(bytes),
         1 | 3 => return Some(latin1(bytes)),
-        4 => encoding_rs::ISO_8859_2,
-        5 => encoding_rs::ISO_8859_3,
-        6 => encoding_rs::ISO_8859_4,
-        7 => encoding_rs::ISO_8859_5,
-        8 => encoding_rs::ISO_8859_6,
-        9 => encoding_rs::ISO_8859_7,
-        10 => encoding_rs::ISO_8859_8,
-        // ISO-8859-9 is windows-1254 in the WHATWG set encoding_rs follows.
-        11 => encoding_rs::WINDOWS_1254,
-        12 => encoding_rs::ISO_8859_10,
-        13 => encoding_rs::WINDOWS_874,
-        15 => encoding_rs::ISO_8859_13,
-        16 => encoding_rs::ISO_8859_14,
-        17 => encoding_rs::ISO_8859_15,
-        18 => encoding_rs::ISO_8859_16,
-        20 => encoding_rs::SHIFT_JIS,
-        21 => encoding_rs::WINDOWS_1250,
-        22 => encoding_rs::WINDOWS_1251,
-        23 => encoding_rs::WINDOWS_1252,
-        24 => encoding_rs::WINDOWS_1256,
-        25 => encoding_rs::UTF_16BE,
-        26 => encoding_rs::UTF_8,
-        28 => encoding_rs::BIG5,
-        29 => encoding_rs::GB18030,
-        30 => encoding_rs::EUC_KR,
+        4 => charsets::ISO_8859_2,
+        5 => charsets::ISO_8859_3,
+        6 => charsets::ISO_8859_4,
+        7 => charsets::ISO_8859_5,
+        8 => charsets::ISO_8859_6,
+        9 => charsets::ISO_8859_7,
+        10 => charsets::ISO_8859_8,
+        // ISO-8859-9 is windows-1254 in the WHATWG set the tables follow.
+        11 => charsets::WINDOWS_1254,
+        12 => charsets::ISO_8859_10,
+        13 => charsets::WINDOWS_874,
+        15 => charsets::ISO_8859_13,
+        16 => charsets::ISO_8859_14,
+        17 => charsets::ISO_8859_15,
+        18 => charsets::ISO_8859_16,
+        20 => return charsets::shift_jis(bytes),
+        21 => charsets::WINDOWS_1250,
+        22 => charsets::WINDOWS_1251,
+        23 => charsets::WINDOWS_1252,
+        24 => charsets::WINDOWS_1256,
+        25 => return charsets::utf16be(bytes),
+        26 => return std::str::from_utf8(bytes).ok().map(str::to_owned),
+        29 => return charsets::gb2312(bytes),
         _ => return None,
     };
-    strict(enc, bytes)
+    table.decode(bytes)
 }
 
 /// Untagged bytes: UTF-8 if valid; else Shift_JIS if valid and it looks like
@@ -94,7 +90,7 @@ fn guess(bytes: &[u8]) -> Option<String> {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Some(s.to_owned());
     }
-    if let Some(s) = strict(encoding_rs::SHIFT_JIS, bytes) {
+    if let Some(s) = charsets::shift_jis(bytes) {
         let is_kana = |c: char| ('\u{FF61}'..='\u{FF9F}').contains(&c);
         let (mut kana, mut wide, mut run, mut max_run) = (0usize, 0usize, 0usize, 0usize);
         for c in s.chars() {
