@@ -102,6 +102,10 @@ pub struct Inspection {
     /// Why it is not a valid payload of its kind (a damaged merchant code…),
     /// as a message for the UI.
     pub problem: Option<String>,
+    /// The same reason as a stable code (`mpm/bad-crc`, `mpm/tlv/overrun`,
+    /// `cpm/base64`, `link/invalid`, `too-long`): for choosing the UI's own
+    /// wording, analytics and tests; it does not change with messages.
+    pub problem_code: Option<String>,
     /// For a merchant code.
     pub merchant: Option<MerchantCodeInfo>,
     /// For someone's payment code.
@@ -125,12 +129,16 @@ pub fn classify(text: String) -> Inspection {
     let mut out = Inspection {
         kind,
         problem: None,
+        problem_code: None,
         merchant: None,
         consumer: None,
         link: None,
     };
     match c.result {
-        Err(e) => out.problem = Some(e.to_string()),
+        Err(e) => {
+            out.problem = Some(e.to_string());
+            out.problem_code = Some(e.code());
+        }
         Ok(Payload::EmvMpm(p)) => {
             out.merchant = Some(MerchantCodeInfo {
                 dynamic: p.is_dynamic(),

@@ -210,15 +210,18 @@ fn https_backend(b: &BackendConfig) -> Result<HttpsBackend, WalletError> {
     Ok(HttpsBackend::new(cfg)?)
 }
 
-fn outcome_of(e: &NetError) -> RequestOutcome {
-    if e.is_tls() {
-        RequestOutcome::Tls
-    } else if e.definitely_not_sent() {
-        RequestOutcome::Unreachable
-    } else if matches!(e, NetError::Status { status, .. } if *status >= 500) {
-        RequestOutcome::ServerError
-    } else {
-        RequestOutcome::Timeout
+/// What the status monitor learns from one request made outside the payment
+/// engine (health probe, registry sync): any HTTP answer below 500, a 304 or
+/// a 404 included, shows the backend up and answering.
+fn outcome_of<T>(result: &Result<T, NetError>, started: Instant) -> RequestOutcome {
+    match result {
+        Err(e) if e.is_tls() => RequestOutcome::Tls,
+        Err(e) if e.definitely_not_sent() => RequestOutcome::Unreachable,
+        Err(NetError::Status { status, .. }) if *status >= 500 => RequestOutcome::ServerError,
+        Ok(_) | Err(NetError::Status { .. }) => RequestOutcome::Replied {
+            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        },
+        Err(_) => RequestOutcome::Timeout,
     }
 }
 
@@ -467,12 +470,22 @@ impl Wallet {
 
     /// Downloads the merchant registry if the backend has a newer one,
     /// verifies and applies it, and caches it. Returns the registry in use.
+    /// The request's outcome feeds the connectivity status like a payment
+    /// request's (a pin failure makes it Degraded(TlsFailure)); subscribers
+    /// are told on the `scanpay-worker` thread.
     pub async fn sync_registry(&self) -> Result<Option<RegistryInfo>, WalletError> {
         let shared = Arc::clone(&self.shared);
         run_blocking(move || {
             shared.refresh_network();
             let have = shared.wallet.registry_info().map(|i| i.version);
-            if let Some(doc) = shared.https()?.fetch_registry(have)? {
+            let https = shared.https()?;
+            let started = Instant::now();
+            let fetched = https.fetch_registry(have);
+            // Like every payment request, the sync tells the status what it
+            // saw: a pin failure here is the first sign of an interception.
+            let status = shared.wallet.status();
+            status.record_request(outcome_of(&fetched, started), shared.now_ms());
+            if let Some(doc) = fetched? {
                 let info = shared.wallet.apply_registry(&doc)?;
                 let v = info.version;
                 shared
@@ -515,17 +528,13 @@ impl Wallet {
             shared.refresh_network();
             let https = shared.https()?;
             let started = Instant::now();
-            let outcome = match https.health() {
-                Ok(_) => RequestOutcome::Replied {
-                    latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                },
-                Err(e) => {
-                    shared
-                        .log
-                        .line(LogLevel::Warn, || format!("health probe failed: {e}"));
-                    outcome_of(&e)
-                }
-            };
+            let probed = https.health();
+            if let Err(e) = &probed {
+                shared
+                    .log
+                    .line(LogLevel::Warn, || format!("health probe failed: {e}"));
+            }
+            let outcome = outcome_of(&probed, started);
             let status = shared.wallet.status();
             status.record_probe(outcome, shared.now_ms());
             Ok(status.current().into())

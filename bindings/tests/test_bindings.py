@@ -140,11 +140,12 @@ def test_classify_kinds_and_problems():
     assert mpm.merchant.currency == "THB" and mpm.merchant.amount is None
     damaged = sp.classify(THB_CODE[:-1] + "8")
     assert damaged.kind == sp.PayloadKind.EMV_MPM and "CRC" in damaged.problem.upper()
+    assert damaged.problem_code == "mpm/bad-crc" and mpm.problem_code is None
     link = sp.classify("http://paypa1.com/login")
     assert link.kind == sp.PayloadKind.URL
     assert sp.LinkFlag.NOT_HTTPS() in link.link.flags
     assert sp.classify("hello").kind == sp.PayloadKind.TEXT
-    assert sp.classify("x" * 5000).problem is not None
+    assert sp.classify("x" * 5000).problem_code == "too-long"
 
 
 def test_real_payload_vectors_classify():
@@ -466,8 +467,11 @@ def test_e2e_wrong_pin_pin_refuses_tls(tmp_path, sandbox):
                                spki_pins=["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
                                require_pins=True, connect_timeout_ms=5000, read_timeout_ms=5000)
     w = sp.Wallet.open(config(tmp_path, backend=backend, roots=sandbox["roots_json"]), HmacKeyStore(), None, None)
+    assert w.status().connectivity == sp.ConnectivityStatus.ONLINE()
     with pytest.raises(sp.WalletError.Network):
         run(w.sync_registry())
+    # The failed sync itself is reported to the status, before any probe.
+    assert w.status().connectivity == sp.ConnectivityStatus.DEGRADED(sp.DegradedReason.TLS_FAILURE)
     status = run(w.check_backend())
     assert status.connectivity == sp.ConnectivityStatus.DEGRADED(sp.DegradedReason.TLS_FAILURE)
 
@@ -642,12 +646,9 @@ class AttackRunner:
             got = sp.classify(attack_text(case))
             assert kebab(got.kind.name) == exp["kind"], got.kind
             if "error" in exp:
-                # Inspection carries a UI message, not the core's error chain
-                # (`mpm/tlv/overrun`): only its presence can be asserted.
                 assert got.problem, f"expected a problem ({exp['error']}), got none"
+                assert got.problem_code == exp["error"], got.problem_code
                 assert got.merchant is None and got.consumer is None and got.link is None
-                self.notes[case["name"]] = ("classify: the core's error chain is not exposed by Inspection "
-                                            "(problem message only): its presence is asserted")
             else:
                 assert got.problem is None, got.problem
                 part = {"emv-mpm": got.merchant, "emv-cpm": got.consumer, "url": got.link}.get(exp["kind"])

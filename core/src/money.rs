@@ -367,6 +367,27 @@ pub enum MoneyError {
     UnknownCode(String),
 }
 
+impl MoneyError {
+    /// A stable, kebab-case code for the error's kind (no values), for UIs,
+    /// logs and tests that must not match on messages.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MoneyError::Empty => "empty",
+            MoneyError::TooLong { .. } => "too-long",
+            MoneyError::InvalidCharacter { .. } => "invalid-character",
+            MoneyError::MultipleDecimalPoints => "multiple-decimal-points",
+            MoneyError::MissingIntegerPart => "missing-integer-part",
+            MoneyError::MissingFraction => "missing-fraction",
+            MoneyError::TooManyFractionDigits { .. } => "too-many-fraction-digits",
+            MoneyError::Overflow => "overflow",
+            MoneyError::CurrencyMismatch { .. } => "currency-mismatch",
+            MoneyError::BadNumericCode(_) => "bad-numeric-code",
+            MoneyError::UnknownNumeric(_) => "unknown-numeric",
+            MoneyError::UnknownCode(_) => "unknown-code",
+        }
+    }
+}
+
 /// Keeps error payloads short: a hostile 500-character field should not be
 /// echoed whole into a UI message.
 fn truncate_for_error(s: &str) -> String {

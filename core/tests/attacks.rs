@@ -82,7 +82,7 @@ fn classify_outcome(text: &str) -> Value {
             out["flags"] = Value::from(link.flags.iter().map(flag_code).collect::<Vec<_>>());
         }
         Ok(_) => {}
-        Err(e) => out["error"] = Value::from(error_code(&format!("{e:?}"))),
+        Err(e) => out["error"] = Value::from(e.code()),
     }
     out
 }

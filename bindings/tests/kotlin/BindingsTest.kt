@@ -208,11 +208,9 @@ class AttackRunner(val m: Map<String, Any?>) {
                 val got = classify(attackText(c))
                 check(kebab(got.kind.name) == exp["kind"]) { "kind ${got.kind}" }
                 if (exp.containsKey("error")) {
-                    // Inspection carries a UI message, not the core's error chain
-                    // (`mpm/tlv/overrun`): only its presence can be asserted.
                     check(!got.problem.isNullOrEmpty()) { "expected a problem (${exp["error"]}), got none" }
+                    check(got.problemCode == exp["error"]) { "problem code ${got.problemCode}, expected ${exp["error"]}" }
                     check(got.merchant == null && got.consumer == null && got.link == null) { "$got" }
-                    notes[name] = "classify: the core's error chain is not exposed by Inspection (problem message only): its presence is asserted"
                 } else {
                     check(got.problem == null) { "problem ${got.problem}" }
                     val part: Any? = when (exp["kind"]) { "emv-mpm" -> got.merchant; "emv-cpm" -> got.consumer; "url" -> got.link; else -> Unit }
@@ -241,7 +239,8 @@ val tests = linkedMapOf<String, () -> Unit>(
     "classify" to {
         val mpm = classify(THB_CODE)
         check(mpm.kind == PayloadKind.EMV_MPM && mpm.problem == null && mpm.merchant!!.currency == "THB")
-        check(classify(THB_CODE.dropLast(1) + "8").problem != null)
+        val damaged = classify(THB_CODE.dropLast(1) + "8")
+        check(damaged.problem != null && damaged.problemCode == "mpm/bad-crc") { "$damaged" }
         val link = classify("http://paypa1.com/login")
         check(link.kind == PayloadKind.URL && LinkFlag.NotHttps in link.link!!.flags)
         check(classify("hello").kind == PayloadKind.TEXT)

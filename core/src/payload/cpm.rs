@@ -56,6 +56,21 @@ pub enum CpmError {
     NoApplication,
 }
 
+impl CpmError {
+    /// A stable, kebab-case code for the error's kind (no offsets), for UIs,
+    /// logs and tests that must not match on messages.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CpmError::TooLong { .. } => "too-long",
+            CpmError::Base64 => "base64",
+            CpmError::Ber { .. } => "ber",
+            CpmError::TooComplex => "too-complex",
+            CpmError::FormatIndicator => "format-indicator",
+            CpmError::NoApplication => "no-application",
+        }
+    }
+}
+
 /// A primary account number, of which only the first six and last four digits
 /// are kept; `Debug` and `Display` both show it masked.
 #[derive(Clone, PartialEq, Eq, Hash)]

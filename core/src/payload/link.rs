@@ -110,6 +110,18 @@ pub enum LinkError {
     Invalid(String),
 }
 
+impl LinkError {
+    /// A stable, kebab-case code for the error's kind, for UIs, logs and
+    /// tests that must not match on messages.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LinkError::TooLong { .. } => "too-long",
+            LinkError::NotALink => "not-a-link",
+            LinkError::Invalid(_) => "invalid",
+        }
+    }
+}
+
 /// A classified URL. Nothing here fetches or opens anything.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Link {

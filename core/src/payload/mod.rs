@@ -85,6 +85,22 @@ pub enum PayloadError {
     },
 }
 
+impl PayloadError {
+    /// A stable code for why the text is not a valid payload: the kind it
+    /// looked like, then the reason, `/`-separated (`mpm/bad-crc`,
+    /// `mpm/tlv/overrun`, `cpm/base64`, `link/invalid`, `too-long`). Codes
+    /// carry no positions or values and do not change with the wording of
+    /// messages; a UI picks its own text by them, tests assert on them.
+    pub fn code(&self) -> String {
+        match self {
+            PayloadError::Mpm(e) => format!("mpm/{}", e.code()),
+            PayloadError::Cpm(e) => format!("cpm/{}", e.code()),
+            PayloadError::Link(e) => format!("link/{}", e.code()),
+            PayloadError::TooLong { .. } => "too-long".to_owned(),
+        }
+    }
+}
+
 /// The kind of a scanned text and, if it could be parsed, what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classified {

@@ -506,6 +506,35 @@ pub enum MpmError {
     Encode(TlvError),
 }
 
+impl MpmError {
+    /// A stable code for the error's kind, `/`-separated from the outer kind
+    /// to the inner one (`tlv/overrun`, `currency/unknown-numeric`), without
+    /// positions or values: for UIs, logs and tests that must not match on
+    /// messages.
+    pub fn code(&self) -> String {
+        let (outer, inner) = match self {
+            MpmError::TooLong { .. } => ("too-long", None),
+            MpmError::Tlv(e) => ("tlv", Some(e.code())),
+            MpmError::Template { .. } => ("template", None),
+            MpmError::FormatIndicatorNotFirst => ("format-indicator-not-first", None),
+            MpmError::FormatIndicator { .. } => ("format-indicator", None),
+            MpmError::MissingCrc => ("missing-crc", None),
+            MpmError::CrcNotLast => ("crc-not-last", None),
+            MpmError::BadCrc { .. } => ("bad-crc", None),
+            MpmError::Missing(_) => ("missing", None),
+            MpmError::NoMerchantAccount => ("no-merchant-account", None),
+            MpmError::Invalid { .. } => ("invalid", None),
+            MpmError::Amount { .. } => ("amount", None),
+            MpmError::Currency(e) => ("currency", Some(e.code())),
+            MpmError::Encode(e) => ("encode", Some(e.code())),
+        };
+        match inner {
+            Some(inner) => format!("{outer}/{inner}"),
+            None => outer.to_owned(),
+        }
+    }
+}
+
 /// A parsed EMVCo Merchant-Presented Mode payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MerchantPayload {

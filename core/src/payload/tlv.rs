@@ -89,6 +89,24 @@ pub enum TlvError {
     },
 }
 
+impl TlvError {
+    /// A stable, kebab-case code for the error's kind (no positions or
+    /// values), for UIs, logs and tests that must not match on messages.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TlvError::TruncatedHeader { .. } => "truncated-header",
+            TlvError::BadId { .. } => "bad-id",
+            TlvError::BadLength { .. } => "bad-length",
+            TlvError::EmptyValue { .. } => "empty-value",
+            TlvError::Overrun { .. } => "overrun",
+            TlvError::DuplicateId { .. } => "duplicate-id",
+            TlvError::ValueTooLong { .. } => "value-too-long",
+            TlvError::EncodeEmpty { .. } => "encode-empty",
+            TlvError::IdOutOfRange { .. } => "id-out-of-range",
+        }
+    }
+}
+
 /// One data object, borrowing its value from the parsed text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataObject<'a> {
