@@ -414,7 +414,7 @@ pub enum Intent {
         /// The text.
         text: String,
     },
-    /// A code from the [`crate::scanner::Scanner`].
+    /// A code from the [`crate::scanner::QrScanner`].
     ScannedCode {
         /// The code.
         code: ScannedCode,

@@ -11,7 +11,7 @@
 //! | [`wallet`] | [`wallet::Wallet`]: open from a data directory, enrol, PIN, registry, history, status |
 //! | [`flow`] | [`flow::PaymentFlow`]: the payment state machine (states and intents) |
 //! | [`pinpad`] | [`pinpad::PinPad`]: digits go in one by one, only the count comes out |
-//! | [`scanner`] | [`scanner::Scanner`]: luma frames (stride, rotation, region) → codes |
+//! | [`scanner`] | [`scanner::QrScanner`]: luma frames (stride, rotation, region) → codes |
 //! | [`inspect`] | classification of a scanned text; [`inspect::TrustChecker`] for verdicts at a given time |
 //! | [`platform`] | foreign interfaces the app implements: key store, network, logging, listeners |
 //! | [`types`] | records and enums mirroring core types |

@@ -105,7 +105,7 @@ pub enum LogLevel {
 /// Lines never contain PIN digits, keys or payloads. Called on whichever
 /// thread logs (the caller's or a `scanpay-worker` thread); keep it quick.
 #[uniffi::export(foreign)]
-pub trait Logger: Send + Sync {
+pub trait LogSink: Send + Sync {
     /// One log line.
     fn log(&self, level: LogLevel, message: String);
 }
@@ -141,9 +141,9 @@ pub trait FlowListener: Send + Sync {
     fn on_state(&self, state: FlowState);
 }
 
-/// Logs through an optional [`Logger`], swallowing a throwing logger.
+/// Logs through an optional [`LogSink`], swallowing a throwing logger.
 #[derive(Clone, Default)]
-pub(crate) struct Log(pub(crate) Option<Arc<dyn Logger>>);
+pub(crate) struct Log(pub(crate) Option<Arc<dyn LogSink>>);
 
 impl Log {
     pub(crate) fn line(&self, level: LogLevel, message: impl FnOnce() -> String) {

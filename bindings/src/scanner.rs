@@ -140,24 +140,26 @@ impl From<&ScannedCode> for CoreScannedCode {
 /// calling thread (the camera's analysis thread) and takes a few
 /// milliseconds: never call it on the UI thread.
 #[derive(uniffi::Object)]
-pub struct Scanner {
+pub struct QrScanner {
     inner: Mutex<CoreScanner>,
     opts: ScanOptions,
     _live: LiveToken,
 }
 
-impl std::fmt::Debug for Scanner {
+impl std::fmt::Debug for QrScanner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scanner").field("opts", &self.opts).finish()
+        f.debug_struct("QrScanner")
+            .field("opts", &self.opts)
+            .finish()
     }
 }
 
 #[uniffi::export]
-impl Scanner {
+impl QrScanner {
     /// A scanner tuned for a live camera preview.
     #[uniffi::constructor]
-    pub fn new() -> Scanner {
-        Scanner {
+    pub fn new() -> QrScanner {
+        QrScanner {
             inner: Mutex::new(CoreScanner::new()),
             opts: ScanOptions::default(),
             _live: LiveToken::new(),
@@ -167,8 +169,8 @@ impl Scanner {
     /// A scanner for photos and screenshots scanned once (gallery import):
     /// slower, reads more.
     #[uniffi::constructor]
-    pub fn for_still_images() -> Scanner {
-        Scanner {
+    pub fn for_still_images() -> QrScanner {
+        QrScanner {
             inner: Mutex::new(CoreScanner::new()),
             opts: ScanOptions::for_still_image(),
             _live: LiveToken::new(),
@@ -215,8 +217,8 @@ impl Scanner {
     }
 }
 
-impl Default for Scanner {
+impl Default for QrScanner {
     fn default() -> Self {
-        Scanner::new()
+        QrScanner::new()
     }
 }

@@ -20,7 +20,7 @@ use crate::errors::{PinError, WalletError};
 use crate::flow::PaymentFlow;
 use crate::pinpad::PinPad;
 use crate::platform::{
-    KeyStore, KeyStoreAdapter, Log, LogLevel, Logger, NetworkMonitor, StatusAdapter, StatusListener,
+    KeyStore, KeyStoreAdapter, Log, LogLevel, LogSink, NetworkMonitor, StatusAdapter, StatusListener,
 };
 use crate::types::{AuthStatus, Money, Payment, RegistryInfo, StatusSnapshot};
 use crate::worker::run_blocking;
@@ -294,7 +294,7 @@ impl Wallet {
         config: WalletConfig,
         key_store: Arc<dyn KeyStore>,
         network: Option<Arc<dyn NetworkMonitor>>,
-        logger: Option<Arc<dyn Logger>>,
+        logger: Option<Arc<dyn LogSink>>,
     ) -> Result<Wallet, WalletError> {
         let log = Log(logger);
         let roots = RootKeys::from_json(config.roots_json.as_bytes())

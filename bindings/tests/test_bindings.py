@@ -69,7 +69,7 @@ class Network(sp.NetworkMonitor):
         return self.available
 
 
-class Logs(sp.Logger):
+class Logs(sp.LogSink):
     def __init__(self):
         self.lines = []
 
@@ -200,7 +200,7 @@ def frames():
 
 
 def test_scan_luma_frames_with_stride_and_rotation():
-    scanner = sp.Scanner()
+    scanner = sp.QrScanner()
     for f in frames():
         data = (FIXTURES / f["file"]).read_bytes()
         codes = scanner.scan(data, f["width"], f["height"], f["row_stride"], f["rotation_degrees"], None)
@@ -215,7 +215,7 @@ def test_scan_luma_frames_with_stride_and_rotation():
 
 
 def test_scan_bad_input_raises_typed_errors():
-    scanner = sp.Scanner.for_still_images()
+    scanner = sp.QrScanner.for_still_images()
     with pytest.raises(sp.ScanError.StrideTooSmall):
         scanner.scan(bytes(100 * 100), 100, 100, 50, 0, None)
     with pytest.raises(sp.ScanError.InvalidRotation):
@@ -380,7 +380,7 @@ def test_closing_frees_rust_objects(tmp_path):
     gc.collect()
     before = sp.live_object_count()
     w = sp.Wallet.open(config(tmp_path), HmacKeyStore(), None, None)
-    objs = [w, w.new_flow(), sp.PinPad(), sp.Scanner(), w.subscribe_status(Statuses())]
+    objs = [w, w.new_flow(), sp.PinPad(), sp.QrScanner(), w.subscribe_status(Statuses())]
     assert sp.live_object_count() == before + len(objs)
     del objs, w
     gc.collect()
@@ -480,7 +480,7 @@ def test_e2e_wrong_pin_pin_refuses_tls(tmp_path, sandbox):
 #
 # The same manifest core/tests/attacks.rs asserts through the core. Every case is
 # checked here through the Python API an app uses: TrustChecker + apply_registry +
-# verify, classify, Scanner.scan. What the bindings cannot express is noted per
+# verify, classify, QrScanner.scan. What the bindings cannot express is noted per
 # case (NOTES) and printed with the counts; a case that is neither checked nor
 # listed in EXPECTED_SKIPS fails the test.
 
@@ -662,7 +662,7 @@ class AttackRunner:
                 luma, w, h = generated_luma(case["generate"])
             # Default options (the manifest's contract: the live-camera scanner),
             # and the gallery-import scanner must agree on these frames.
-            for scanner in (sp.Scanner(), sp.Scanner.for_still_images()):
+            for scanner in (sp.QrScanner(), sp.QrScanner.for_still_images()):
                 got = scan_outcome(scanner, luma, w, h)
                 assert got == exp, got
         else:

@@ -68,7 +68,7 @@ class AesKeyStore : KeyStore {
     }
 }
 class Net(@Volatile var available: Boolean = true) : NetworkMonitor { override fun isNetworkAvailable() = available }
-class Logs : Logger { val lines = java.util.concurrent.CopyOnWriteArrayList<String>(); override fun log(level: LogLevel, message: String) { lines.add("$level $message") } }
+class Logs : LogSink { val lines = java.util.concurrent.CopyOnWriteArrayList<String>(); override fun log(level: LogLevel, message: String) { lines.add("$level $message") } }
 class Statuses : StatusListener {
     val got = java.util.concurrent.CopyOnWriteArrayList<Pair<StatusSnapshot, String>>()
     override fun onStatus(status: StatusSnapshot) { got.add(status to Thread.currentThread().name) }
@@ -119,7 +119,7 @@ fun toPin(flow: PaymentFlow, text: String, amount: String): FlowState {
 // ----- the attack corpus (tests/fixtures/attacks), as an app calls the bindings -----
 // The same manifest core/tests/attacks.rs asserts through the core; every case is
 // checked here through the Kotlin API an app uses (TrustChecker + applyRegistry +
-// verify, classify, Scanner.scan). What the bindings cannot express is noted per
+// verify, classify, QrScanner.scan). What the bindings cannot express is noted per
 // case and printed with the counts; a case neither checked nor in EXPECTED_SKIPS fails.
 val ATTACKS = File(ROOT, "tests/fixtures/attacks")
 val ATTACK_KINDS = listOf("verify", "replay", "registry", "classify", "image")
@@ -140,7 +140,7 @@ fun verdictOutcome(v: Verdict): Map<String, Any?> = when (v) {
     is Verdict.Unverified -> mapOf("verdict" to "unverified", "reason" to reasonCode(v.reason))
 }
 fun flagCode(f: LinkFlag): String = if (f is LinkFlag.Lookalike) "lookalike:${f.brand}" else kebab(f::class.simpleName!!)
-fun scanOutcome(scanner: Scanner, luma: ByteArray, w: Int, h: Int): Map<String, Any?> = try {
+fun scanOutcome(scanner: QrScanner, luma: ByteArray, w: Int, h: Int): Map<String, Any?> = try {
     mapOf("codes" to scanner.scan(luma, w.toUInt(), h.toUInt(), w.toUInt(), 0u, null).size.toLong())
 } catch (e: ScanException) { mapOf("error" to kebab(e::class.simpleName!!)) }
 /** A corpus PNG (8-bit greyscale) decoded with ImageIO, as an app would on the JVM. */
@@ -225,7 +225,7 @@ class AttackRunner(val m: Map<String, Any?>) {
                 val (luma, w, h) = (c["file"] as String?)?.let { pngLuma(File(ATTACKS, it)) } ?: generatedLuma(c["generate"].obj())
                 // Default options (the manifest's contract: the live-camera scanner),
                 // and the gallery-import scanner must agree on these frames.
-                for (make in listOf({ Scanner() }, { Scanner.forStillImages() })) {
+                for (make in listOf({ QrScanner() }, { QrScanner.forStillImages() })) {
                     val got = make().use { scanOutcome(it, luma, w, h) }
                     check(got == exp) { "got $got" }
                 }
@@ -275,7 +275,7 @@ val tests = linkedMapOf<String, () -> Unit>(
         }
     },
     "scan luma frames" to {
-        Scanner().use { scanner ->
+        QrScanner().use { scanner ->
             for (f in Json(File(FIXTURES, "frames.json").readText()).parse().obj()["frames"].arr().map { it.obj() }) {
                 val data = File(FIXTURES, f["file"] as String).readBytes()
                 val codes = scanner.scan(data, (f["width"] as Long).toUInt(), (f["height"] as Long).toUInt(),
@@ -356,7 +356,7 @@ val tests = linkedMapOf<String, () -> Unit>(
         System.gc()
         val before = liveObjectCount()
         Wallet.open(config(tmpDir()), AesKeyStore(), null, null).use { w ->
-            w.newFlow().use { PinPad().use { Scanner().use { w.subscribeStatus(Statuses()).use {
+            w.newFlow().use { PinPad().use { QrScanner().use { w.subscribeStatus(Statuses()).use {
                 check(liveObjectCount() == before + 5u) } } } }
         }
         check(liveObjectCount() == before) { "leaked ${liveObjectCount() - before}" }

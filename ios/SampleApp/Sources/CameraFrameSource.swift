@@ -13,7 +13,7 @@ import UIKit
 final class CameraFrameSource: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate, @unchecked Sendable {
     let session = AVCaptureSession()
     private let queue = DispatchQueue(label: "app.scanpay.camera")
-    private let scanner = ScanPay.Scanner()
+    private let scanner = QrScanner()
     // Touched only on `queue`.
     private var onCode: (@MainActor (ScannedCode) -> Void)?
     private var configured = false

@@ -36,7 +36,7 @@ enum PhotoImport {
         context.draw(image, in: rect)
         guard let pixels = context.data else { throw Problem.notAnImage }
         let luma = Data(bytes: pixels, count: width * height)
-        let codes = try ScanPay.Scanner.forStillImages().scan(
+        let codes = try QrScanner.forStillImages().scan(
             data: luma, width: UInt32(width), height: UInt32(height), rowStride: UInt32(width),
             rotationDegrees: 0, region: nil
         )

@@ -6,7 +6,7 @@ import os
 /// digits, keys or payloads; lines are still logged as private data, which
 /// the unified log redacts unless a debugger is attached or a logging profile
 /// enables it. Called on whichever thread logs.
-public final class OSLogger: ScanPay.Logger {
+public final class OSLogger: LogSink {
     // `ScanPay.Logger`: the core's protocol, not `os.Logger`.
     private let sink: os.Logger
 

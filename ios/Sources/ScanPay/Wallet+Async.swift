@@ -14,7 +14,7 @@ extension Wallet {
         config: WalletConfig,
         keyStore: KeyStore,
         network: NetworkMonitor?,
-        logger: Logger?
+        logger: LogSink?
     ) async throws -> Wallet {
         try await Task.detached(priority: .userInitiated) {
             try Wallet.open(config: config, keyStore: keyStore, network: network, logger: logger)

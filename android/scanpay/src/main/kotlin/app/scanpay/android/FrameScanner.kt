@@ -4,7 +4,7 @@ package app.scanpay.android
 
 import app.scanpay.ffi.Region
 import app.scanpay.ffi.ScannedCode
-import app.scanpay.ffi.Scanner
+import app.scanpay.ffi.QrScanner
 import java.nio.ByteBuffer
 import kotlin.math.roundToInt
 
@@ -68,7 +68,7 @@ fun sensorRegion(width: Int, height: Int, rotationDegrees: Int, viewfinder: View
  * calling thread (a few milliseconds per frame). Not thread-safe: one per
  * analyzer.
  */
-class FrameScanner(private val scanner: Scanner = Scanner()) : AutoCloseable {
+class FrameScanner(private val scanner: QrScanner = QrScanner()) : AutoCloseable {
     private var buffer = ByteArray(0)
 
     /**

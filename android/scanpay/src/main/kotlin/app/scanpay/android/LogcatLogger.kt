@@ -2,7 +2,7 @@ package app.scanpay.android
 
 import android.util.Log
 import app.scanpay.ffi.LogLevel
-import app.scanpay.ffi.Logger
+import app.scanpay.ffi.LogSink
 
 /**
  * Sends the core's log lines to Logcat (tag `ScanPay`). The lines never carry
@@ -10,7 +10,7 @@ import app.scanpay.ffi.Logger
  * `scanpay-worker` thread); Logcat is thread-safe. [minLevel] drops the
  * chattier levels in release builds.
  */
-class LogcatLogger(private val minLevel: LogLevel = LogLevel.INFO) : Logger {
+class LogcatLogger(private val minLevel: LogLevel = LogLevel.INFO) : LogSink {
     override fun log(level: LogLevel, message: String) {
         if (level.ordinal < minLevel.ordinal) return
         when (level) {

@@ -4,7 +4,7 @@ package app.scanpay.android
 
 import app.scanpay.ffi.DeviceRegistration
 import app.scanpay.ffi.KeyStore
-import app.scanpay.ffi.Logger
+import app.scanpay.ffi.LogSink
 import app.scanpay.ffi.NetworkMonitor
 import app.scanpay.ffi.Payment
 import app.scanpay.ffi.PinPad
@@ -86,7 +86,7 @@ class ScanPayWallet private constructor(
             config: WalletConfig,
             keyStore: KeyStore,
             network: NetworkMonitor? = null,
-            logger: Logger? = null,
+            logger: LogSink? = null,
             io: CoroutineDispatcher = Dispatchers.IO,
         ): ScanPayWallet = withContext(io) {
             val wallet = Wallet.open(config, keyStore, network, logger)
