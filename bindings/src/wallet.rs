@@ -20,7 +20,8 @@ use crate::errors::{PinError, WalletError};
 use crate::flow::PaymentFlow;
 use crate::pinpad::PinPad;
 use crate::platform::{
-    KeyStore, KeyStoreAdapter, Log, LogLevel, LogSink, NetworkMonitor, StatusAdapter, StatusListener,
+    KeyStore, KeyStoreAdapter, Log, LogLevel, LogSink, NetworkMonitor, StatusAdapter,
+    StatusListener,
 };
 use crate::types::{AuthStatus, Money, Payment, RegistryInfo, StatusSnapshot};
 use crate::worker::run_blocking;
