@@ -407,7 +407,11 @@ impl From<pay::FlowState> for FlowState {
 }
 
 /// What the user did.
-#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+///
+/// `Debug` redacts the digit of `PinDigit` (secrets never reach logs). The
+/// generated Kotlin `toString()` and Swift description of `PinDigit` do show
+/// it: apps must not log the intents they send (docs/bindings.md).
+#[derive(Clone, PartialEq, uniffi::Enum)]
 pub enum Intent {
     /// A scanned text (camera, gallery, paste).
     ScannedText {
@@ -447,6 +451,32 @@ pub enum Intent {
     Cancel,
     /// Retry after a failure, as the Failed state's `retry` says.
     Retry,
+}
+
+impl std::fmt::Debug for Intent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Intent::ScannedText { text } => {
+                f.debug_struct("ScannedText").field("text", text).finish()
+            }
+            Intent::ScannedCode { code } => {
+                f.debug_struct("ScannedCode").field("code", code).finish()
+            }
+            Intent::Proceed => f.write_str("Proceed"),
+            Intent::EditAmount { text } => {
+                f.debug_struct("EditAmount").field("text", text).finish()
+            }
+            Intent::EditTip { text } => f.debug_struct("EditTip").field("text", text).finish(),
+            Intent::Confirm { displayed_total } => f
+                .debug_struct("Confirm")
+                .field("displayed_total", displayed_total)
+                .finish(),
+            Intent::PinDigit { .. } => f.write_str("PinDigit(<redacted>)"),
+            Intent::Backspace => f.write_str("Backspace"),
+            Intent::Cancel => f.write_str("Cancel"),
+            Intent::Retry => f.write_str("Retry"),
+        }
+    }
 }
 
 impl TryFrom<Intent> for CoreIntent {
@@ -552,8 +582,12 @@ impl PaymentFlow {
 
     /// Runs the network part of the payment (valid in Processing, and in
     /// Pending to forward or resolve it) on a `scanpay-worker` thread.
-    /// `listener` receives each intermediate state on that thread. Returns
-    /// the end state: Done, Failed, Pending or NeedsAttention.
+    /// `listener` receives every state on that thread, each once, ending
+    /// with the end state it returns: Done, Failed, Pending or
+    /// NeedsAttention. If another part of the wallet is already resolving
+    /// this payment (the resume at start, `forward_queued`, another flow),
+    /// the call waits for it and reports its progress meanwhile, so it still
+    /// ends settled.
     pub async fn process(
         &self,
         listener: Option<Arc<dyn FlowListener>>,
@@ -568,8 +602,15 @@ impl PaymentFlow {
                 Err(TryLockError::WouldBlock) => return Err(busy()),
             };
             shared.refresh_network();
-            let end = flow.process(&mut |s| {
-                let s = FlowState::from(s.clone());
+            // The listener sees each state once, the end state included
+            // (progress reports every journalled change, which often is the
+            // end state already; a payment settled elsewhere reports none).
+            let mut last: Option<FlowState> = None;
+            let mut tell = |s: FlowState| {
+                if last.as_ref() == Some(&s) {
+                    return;
+                }
+                last = Some(s.clone());
                 set(&snapshot, s.clone());
                 if let Some(l) = &listener {
                     let l = Arc::clone(l);
@@ -577,7 +618,11 @@ impl PaymentFlow {
                         l.on_state(s)
                     }));
                 }
-            });
+            };
+            let end = flow.process(&mut |s| tell(FlowState::from(s.clone())));
+            if let Ok(s) = &end {
+                tell(FlowState::from(s.clone()));
+            }
             let end = match end {
                 Ok(s) => FlowState::from(s),
                 Err(e) => {
@@ -592,5 +637,19 @@ impl PaymentFlow {
             Ok(end)
         })
         .await?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_pin_digit() {
+        for digit in 0..=9u8 {
+            let shown = format!("{:?}", Intent::PinDigit { digit });
+            assert_eq!(shown, "PinDigit(<redacted>)");
+        }
+        assert_eq!(format!("{:?}", Intent::Cancel), "Cancel");
     }
 }

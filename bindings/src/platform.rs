@@ -112,10 +112,14 @@ pub trait LogSink: Send + Sync {
 
 /// Receives connectivity changes (see `Wallet::subscribe_status`).
 ///
-/// Called once per change, in order, on the thread whose call caused the
-/// change: the thread that called `set_network_available`, or the
-/// `scanpay-worker` thread of a payment, probe or forward. Hop to the UI
-/// thread yourself, and return quickly.
+/// Called once per change, in order, on any thread — usually the one whose
+/// call caused the change: the caller of `set_network_available`, the
+/// `scanpay-worker` of a payment, probe, sync or forward, or the caller of
+/// `PaymentFlow::handle` (PIN digits refresh the network flag and change the
+/// pending count). While one thread is delivering, changes made on other
+/// threads are handed to it, so a change may arrive on another thread than
+/// the one that made it, after that call returned. Hop to the UI thread
+/// yourself, and return quickly.
 #[uniffi::export(foreign)]
 pub trait StatusListener: Send + Sync {
     /// The new status.

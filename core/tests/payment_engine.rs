@@ -386,6 +386,49 @@ fn concurrent_drivers_never_double_a_payment() {
     no_violations(&w);
 }
 
+#[test]
+fn a_second_driver_waits_and_ends_with_the_settled_record() {
+    // The resume at start is resolving a lost response when the user opens
+    // the same payment: the second caller must not get a stale SENDING /
+    // UNKNOWN record back (its screen would spin forever), but the settled
+    // one, with the first driver's progress reported on the way.
+    let w = World::new(config());
+    let app = w.open();
+    w.sim.fault(Operation::Submit, Fault::LoseResponse);
+    let rec = app.engine.journal(new_payment(&app, 1000)).unwrap();
+    let id = rec.id.clone();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        let engine = &app.engine;
+        let first_id = id.clone();
+        let first = s.spawn(move || {
+            let mut once = Some(started_tx);
+            engine.drive(&first_id, &mut |r| {
+                if let Some(tx) = once.take() {
+                    tx.send(()).unwrap();
+                    // Hold the payment long enough for the second caller
+                    // to arrive while it is in flight.
+                    std::thread::sleep(std::time::Duration::from_millis(400));
+                }
+                // Re-entering from one's own progress callback returns at
+                // once instead of waiting on oneself.
+                assert_eq!(engine.drive(&first_id, &mut |_| {}).unwrap().id, r.id);
+            })
+        });
+        started_rx.recv().unwrap();
+        let mut seen = Vec::new();
+        let second = engine.drive(&id, &mut |r| seen.push(r.state)).unwrap();
+        assert_eq!(second.state, PaymentState::Succeeded);
+        assert!(!seen.is_empty(), "the waiting caller saw no progress");
+        assert_eq!(
+            first.join().unwrap().unwrap().state,
+            PaymentState::Succeeded
+        );
+    });
+    assert_eq!(w.sim.submits(&id), 1);
+    no_violations(&w);
+}
+
 trait ClockNow {
     fn clock_now(&self) -> u64;
 }

@@ -5,8 +5,10 @@
 //! the bindings run it on a background thread. Waiting goes through the
 //! injected [`Clock`], so tests run 45 seconds of querying in microseconds.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::ThreadId;
+use std::time::Duration;
 
 use thiserror::Error;
 
@@ -155,9 +157,28 @@ pub struct PaymentEngine {
     clock: Arc<dyn Clock>,
     config: WalletConfig,
     status: StatusMonitor,
-    /// Payments being driven by a thread of this process: a second driver of
-    /// the same payment returns its current record instead of racing.
-    active: Mutex<HashSet<String>>,
+    /// Payments being driven, and by which thread: a second driver of the
+    /// same payment waits for the first instead of racing it.
+    active: Active,
+}
+
+/// The payments being driven (id → driving thread), and a signal for the
+/// drivers waiting on one of them.
+#[derive(Default)]
+struct Active {
+    drivers: Mutex<HashMap<String, ThreadId>>,
+    released: Condvar,
+}
+
+/// How often a waiting driver looks at the journal to report the other
+/// driver's progress to its own listener.
+const WAIT_POLL: Duration = Duration::from_millis(200);
+
+enum Claim<'a> {
+    Claimed(ActiveGuard<'a>),
+    /// This very thread is driving it (a progress callback re-entered).
+    HeldByThisThread,
+    HeldElsewhere,
 }
 
 impl std::fmt::Debug for PaymentEngine {
@@ -170,16 +191,18 @@ impl std::fmt::Debug for PaymentEngine {
 }
 
 struct ActiveGuard<'a> {
-    set: &'a Mutex<HashSet<String>>,
+    active: &'a Active,
     id: String,
 }
 
 impl Drop for ActiveGuard<'_> {
     fn drop(&mut self) {
-        self.set
+        self.active
+            .drivers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&self.id);
+        self.active.released.notify_all();
     }
 }
 
@@ -229,7 +252,7 @@ impl PaymentEngine {
             clock,
             config,
             status,
-            active: Mutex::new(HashSet::new()),
+            active: Active::default(),
         }
     }
 
@@ -459,29 +482,85 @@ impl PaymentEngine {
             .ok_or_else(|| EngineError::NotFound(id.to_string()))
     }
 
-    fn claim(&self, id: &str) -> Option<ActiveGuard<'_>> {
-        let mut set = self.active.lock().unwrap_or_else(PoisonError::into_inner);
-        if !set.insert(id.to_string()) {
-            return None;
+    fn claim(&self, id: &str) -> Claim<'_> {
+        let me = std::thread::current().id();
+        let mut drivers = self
+            .active
+            .drivers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match drivers.get(id) {
+            Some(owner) if *owner == me => Claim::HeldByThisThread,
+            Some(_) => Claim::HeldElsewhere,
+            None => {
+                drivers.insert(id.to_string(), me);
+                Claim::Claimed(ActiveGuard {
+                    active: &self.active,
+                    id: id.to_string(),
+                })
+            }
         }
-        Some(ActiveGuard {
-            set: &self.active,
-            id: id.to_string(),
-        })
+    }
+
+    /// Waits until no other thread drives `id`, reporting the journalled
+    /// changes it makes to `progress` meanwhile (the waiting caller's screen
+    /// moves with the payment instead of freezing on a stale state).
+    fn wait_for_other_driver(
+        &self,
+        id: &str,
+        progress: &mut dyn FnMut(&PaymentRecord),
+    ) -> Result<(), EngineError> {
+        let mut seen: Option<(PaymentState, u64)> = None;
+        loop {
+            {
+                let drivers = self
+                    .active
+                    .drivers
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if !drivers.contains_key(id) {
+                    return Ok(());
+                }
+                let (drivers, _) = self
+                    .active
+                    .released
+                    .wait_timeout(drivers, WAIT_POLL)
+                    .unwrap_or_else(PoisonError::into_inner);
+                if !drivers.contains_key(id) {
+                    return Ok(());
+                }
+            }
+            let rec = self.load(id)?;
+            if seen != Some((rec.state, rec.updated_at)) {
+                seen = Some((rec.state, rec.updated_at));
+                progress(&rec);
+            }
+        }
     }
 
     /// Drives a payment until it is final, waits for the user (NotSent), or
     /// waits for the network (Queued while offline). Blocks through queries
     /// and reversal backoff. `progress` sees the record after every journalled
-    /// change. If another thread of this process is driving the payment, its
-    /// current record is returned at once.
+    /// change.
+    ///
+    /// One thread drives a payment at a time. If another thread of this
+    /// process is driving it (the resume at start, forwarding, a second flow
+    /// opened from the history), this call waits for that driver to stop,
+    /// passing its journalled changes to `progress`, then carries on from
+    /// where it left off — so every caller ends with the same settled record,
+    /// never a stale in-flight one. A re-entrant call from this thread's own
+    /// `progress` returns the current record at once.
     pub fn drive(
         &self,
         id: &str,
         progress: &mut dyn FnMut(&PaymentRecord),
     ) -> Result<PaymentRecord, EngineError> {
-        let Some(_guard) = self.claim(id) else {
-            return self.load(id);
+        let _guard = loop {
+            match self.claim(id) {
+                Claim::Claimed(guard) => break guard,
+                Claim::HeldByThisThread => return self.load(id),
+                Claim::HeldElsewhere => self.wait_for_other_driver(id, progress)?,
+            }
         };
         let mut rec = self.load(id)?;
         let t = self.config.timings;

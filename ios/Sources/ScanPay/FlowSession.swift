@@ -36,12 +36,11 @@ public final class FlowSession: @unchecked Sendable {
     }
 
     /// Runs the network part (in `Processing`, or `Pending` to resolve it),
-    /// yielding each stage, and returns the end state.
+    /// yielding each stage, and returns the end state. The core's listener
+    /// already delivers the end state (once), so it is not yielded again.
     @discardableResult
     public func process() async throws -> FlowState {
-        let end = try await flow.process(listener: StreamListener(continuation))
-        continuation.yield(end)
-        return end
+        try await flow.process(listener: StreamListener(continuation))
     }
 
     /// Ends the stream (the view went away).

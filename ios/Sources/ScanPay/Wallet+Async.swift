@@ -27,8 +27,12 @@ extension Wallet {
     /// main actor to update UI. Ending the iteration cancels the subscription.
     public func statusUpdates() -> AsyncStream<StatusSnapshot> {
         AsyncStream(bufferingPolicy: .bufferingNewest(16)) { continuation in
-            continuation.yield(self.status())
+            // Subscribe first, then read: a change landing in between is
+            // then either delivered or already in `status()` (the core does
+            // not replay the current value to new subscribers), so the last
+            // value yielded is never older than the real status.
             let subscription = self.subscribeStatus(listener: StreamListener(continuation))
+            continuation.yield(self.status())
             continuation.onTermination = { _ in
                 _ = subscription.cancel()
             }

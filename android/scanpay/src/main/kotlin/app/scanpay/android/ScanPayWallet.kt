@@ -73,8 +73,16 @@ class ScanPayWallet private constructor(
         // lock as the listener, and changes are delivered in order, so the
         // value that stays is the newest.
         synchronized(lock) { _status.value = ffi.status() }
-        network?.setListener { available -> ffi.setNetworkAvailable(available) }
+        network?.setListener { available ->
+            // The system calls this on its own thread; `close()` may have
+            // freed the Rust wallet in between (the generated code would then
+            // throw on that thread, an uncaught crash). Under the lock,
+            // `closed` is exact.
+            synchronized(lock) { if (!closed) ffi.setNetworkAvailable(available) }
+        }
     }
+
+    private var closed = false
 
     companion object {
         /**
@@ -137,6 +145,10 @@ class ScanPayWallet private constructor(
 
     /** Unsubscribes, detaches the network monitor and frees the Rust wallet. */
     override fun close() {
+        synchronized(lock) {
+            if (closed) return
+            closed = true
+        }
         network?.setListener(null)
         subscription.close()
         ffi.close()
