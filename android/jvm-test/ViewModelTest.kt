@@ -11,11 +11,13 @@ import app.scanpay.android.ObservableNetworkMonitor
 import app.scanpay.android.ScanPayWallet
 import app.scanpay.android.Viewfinder
 import app.scanpay.android.sensorRegion
+import app.scanpay.android.userMessage
 import app.scanpay.ffi.BackendConfig
 import app.scanpay.ffi.ConnectivityStatus
 import app.scanpay.ffi.CurrencyLimits
 import app.scanpay.ffi.KeyStore
 import app.scanpay.ffi.KeyStoreException
+import app.scanpay.ffi.PinException
 import app.scanpay.ffi.Region
 import app.scanpay.ffi.Timings
 import app.scanpay.ffi.WalletConfig
@@ -253,6 +255,9 @@ val tests = linkedMapOf<String, () -> Unit>(
                 SetupViewModel(w, scope, "SANDBOX").use { vm ->
                     val weak = setUp(vm, listOf(1, 1, 1, 1, 1, 1))
                     check(weak is SetupState.ChoosePin && weak.error != null && weak.digits == 0) { "$weak" }
+                    // A sentence, not UniFFI's field dump ("reason=…").
+                    val sentence = (weak as SetupState.ChoosePin).error.orEmpty()
+                    check(!sentence.contains("reason=") && sentence.contains("PIN")) { "$weak" }
                     PIN.forEach { vm.pinDigit(it) }
                     val end = vm.state.await(what = "registered or failed") { it is SetupState.Failed || it is SetupState.Ready }
                     check(end is SetupState.Failed && end.message.contains("no backend")) { "$end" }
@@ -260,6 +265,15 @@ val tests = linkedMapOf<String, () -> Unit>(
                 }
             }
         }
+    },
+    "userMessage: a sentence for every PinException, never the field dump" to {
+        val wrong = PinException.WrongPin(3u, 0uL).userMessage()
+        check(wrong == "Wrong PIN. 3 attempts left.") { wrong }
+        check(PinException.WrongPin(2u, 30uL).userMessage().endsWith("wait 30 s.")) { "wait" }
+        check(PinException.DeviceKeyUnusable("keystore lost").userMessage().contains("Set up the wallet again"))
+        check(PinException.SamePinPad().userMessage().contains("separate pad"))
+        check(KeyStoreException.Unavailable("no key").userMessage() == "no key")
+        check(IllegalStateException("plain").userMessage() == "plain")
     },
     "payment without a backend: review, amount, PIN, not sent, retry offered" to {
         openWallet(config(tmpDir())).use { w ->

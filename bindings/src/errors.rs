@@ -145,12 +145,28 @@ pub enum PinError {
     /// The wallet is already enrolled.
     #[error("the wallet is already enrolled")]
     AlreadyEnrolled,
-    /// The platform key store failed (nothing was counted).
+    /// The platform key store failed (nothing was counted). Possibly
+    /// transient: the same call may work later.
     #[error("the device key store failed: {reason}")]
     KeyStore {
         /// The platform's message.
         reason: String,
     },
+    /// The device key can no longer be opened on this device, whatever PIN is
+    /// entered: the platform key store lost its key (app data restored onto a
+    /// new phone, Keystore / Keychain wiped) or rejects the wrapping, or the
+    /// stored key is damaged. Nothing was counted. Offer
+    /// `Wallet.resetDeviceKey()`, then enrolment and device registration
+    /// again, instead of asking for the PIN again.
+    #[error("this wallet's device key cannot be opened on this device; set up the PIN again")]
+    DeviceKeyUnusable {
+        /// What the key store or the stored key reported, for support.
+        reason: String,
+    },
+    /// `changePin` was given the same pad for the old and the new PIN; nothing
+    /// was attempted or counted. Use two pads.
+    #[error("the old and the new PIN must be entered on two different pads")]
+    SamePinPad,
     /// Storage, the stored key or cryptography failed (nothing was counted).
     #[error("{reason}")]
     Internal {
@@ -187,6 +203,9 @@ impl From<AuthError> for PinError {
             AuthError::Disabled => PinError::Disabled,
             AuthError::NotEnrolled => PinError::NotEnrolled,
             AuthError::AlreadyEnrolled => PinError::AlreadyEnrolled,
+            e if e.device_key_unusable() => PinError::DeviceKeyUnusable {
+                reason: e.to_string(),
+            },
             AuthError::KeyStore(k) => PinError::KeyStore {
                 reason: k.to_string(),
             },
@@ -290,6 +309,12 @@ pub enum FlowError {
     /// Still locked out after wrong PINs.
     #[error("{0}")]
     StillLockedOut(String),
+    /// The last PIN digit could not be checked because the device key can no
+    /// longer be opened on this device (platform key store lost its key,
+    /// stored key damaged); nothing was counted. Offer
+    /// `Wallet.resetDeviceKey()` and enrolment, as for `PinError.DeviceKeyUnusable`.
+    #[error("{0}")]
+    DeviceKeyUnusable(String),
     /// A limit, the offline policy or the journal refused.
     #[error("{0}")]
     Payment(String),
@@ -319,6 +344,14 @@ impl From<CoreFlowError> for FlowError {
             CoreFlowError::AmountTooLong => FlowError::AmountTooLong(m),
             CoreFlowError::AmountRequired => FlowError::AmountRequired(m),
             CoreFlowError::TotalMismatch { .. } => FlowError::TotalMismatch(m),
+            CoreFlowError::Pin(p) if p.device_key_unusable() => {
+                // The same UI sentence as PinError::DeviceKeyUnusable; the
+                // core's message stays in brackets for support.
+                FlowError::DeviceKeyUnusable(format!(
+                    "this wallet's device key cannot be opened on this device; \
+                     set up the PIN again ({m})"
+                ))
+            }
             CoreFlowError::Pin(_) => FlowError::Pin(m),
             CoreFlowError::StillLockedOut { .. } => FlowError::StillLockedOut(m),
             CoreFlowError::Payment(_) => FlowError::Payment(m),

@@ -5,6 +5,10 @@
 //! live in the core's zeroizing [`scanpay_core::auth::PinPad`], which is
 //! wiped after every enrol / verify / change that used it, on `clear()`, and
 //! when the object is closed.
+//!
+//! Enrol / verify / change move the digits out (`PinPad::take`) and release
+//! the pad's lock before the ~0.15 s key derivation and the key store call,
+//! so a press on the pad from the UI thread meanwhile never blocks.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -31,6 +35,13 @@ impl std::fmt::Debug for PinPad {
 impl PinPad {
     pub(crate) fn lock(&self) -> MutexGuard<'_, CorePinPad> {
         self.pad.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves the digits out, leaving the pad empty, and releases the lock at
+    /// once. The returned core pad is the only copy and wipes itself when
+    /// dropped; the slot it came from is overwritten by the empty pad.
+    pub(crate) fn take(&self) -> CorePinPad {
+        std::mem::take(&mut *self.lock())
     }
 }
 

@@ -610,7 +610,9 @@ impl From<pay::PaymentRecord> for Payment {
 /// What the UI shows about the PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct AuthStatus {
-    /// A usable device key exists.
+    /// A device key exists and is not disabled. Read from the journal only:
+    /// a key the platform key store lost still counts until a PIN check says
+    /// `PinError.DeviceKeyUnusable` and the app calls `resetDeviceKey`.
     pub enrolled: bool,
     /// Disabled after too many failures: re-enrol.
     pub disabled: bool,
@@ -635,4 +637,34 @@ impl From<scanpay_core::auth::AuthStatus> for AuthStatus {
             retry_after_secs: s.retry_after_secs,
         }
     }
+}
+
+/// Where a history page ended; pass it back unchanged to
+/// `Wallet::history_page` for the next (older) page. (creation time, journal
+/// position) rather than a bare time, so payments created in the same second
+/// are neither skipped nor repeated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct HistoryCursor {
+    /// Creation time of the page's last payment (unix seconds).
+    pub created_at: u64,
+    /// Journal position of the page's last payment (orders same-second payments).
+    pub seq: u64,
+}
+
+impl From<scanpay_core::store::HistoryCursor> for HistoryCursor {
+    fn from(c: scanpay_core::store::HistoryCursor) -> HistoryCursor {
+        HistoryCursor {
+            created_at: c.created_at(),
+            seq: c.seq(),
+        }
+    }
+}
+
+/// One page of history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HistoryPage {
+    /// The payments on this page.
+    pub payments: Vec<Payment>,
+    /// The cursor for the next page; `None` when this page is the last.
+    pub next: Option<HistoryCursor>,
 }

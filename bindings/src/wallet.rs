@@ -13,6 +13,7 @@ use scanpay_core::payment::{
     WalletConfig as CoreConfig,
 };
 use scanpay_core::status::{RequestOutcome, StatusMonitor, SubscriptionId};
+use scanpay_core::store::{HistoryCursor as CoreCursor, PaymentRow};
 use scanpay_core::trust::RootKeys;
 use scanpay_core::wallet::{Wallet as CoreWallet, WalletOptions};
 
@@ -23,7 +24,9 @@ use crate::platform::{
     KeyStore, KeyStoreAdapter, Log, LogLevel, LogSink, NetworkMonitor, StatusAdapter,
     StatusListener,
 };
-use crate::types::{AuthStatus, Money, Payment, RegistryInfo, StatusSnapshot};
+use crate::types::{
+    AuthStatus, HistoryCursor, HistoryPage, Money, Payment, RegistryInfo, StatusSnapshot,
+};
 use crate::worker::run_blocking;
 use crate::LiveToken;
 
@@ -230,6 +233,18 @@ fn payments(records: Vec<PaymentRecord>) -> Vec<Payment> {
     records.into_iter().map(Payment::from).collect()
 }
 
+/// Journal rows to payments; a record that does not parse is a storage error
+/// naming the payment (support can find it), not a silently shorter list.
+fn decode_rows(rows: Vec<PaymentRow>) -> Result<Vec<Payment>, WalletError> {
+    rows.into_iter()
+        .map(|row| {
+            PaymentRecord::from_json(&row.record)
+                .map(Payment::from)
+                .map_err(|e| WalletError::Storage(format!("payment {}: {e}", row.id)))
+        })
+        .collect()
+}
+
 /// A subscription to connectivity changes; closing it (or `cancel`) stops
 /// delivery.
 #[derive(uniffi::Object)]
@@ -277,6 +292,9 @@ impl std::fmt::Debug for Wallet {
     }
 }
 
+/// Wipes `pads` (again) once a PIN call is over: the digits were moved out at
+/// its start, so this only removes digits pressed while it ran, keeping the
+/// promise that a pad is empty after the call.
 fn clear_after<T>(pads: &[&PinPad], r: T) -> T {
     for p in pads {
         p.clear();
@@ -378,7 +396,10 @@ impl Wallet {
         ))
     }
 
-    /// Whether a usable device key exists.
+    /// Whether a device key exists and is not disabled. Reads only the
+    /// journal: a key the platform key store can no longer open still counts
+    /// until `verify_pin` (or the last PIN digit of a payment) reports
+    /// [`PinError::DeviceKeyUnusable`] and the app calls `reset_device_key`.
     pub fn is_enrolled(&self) -> Result<bool, PinError> {
         Ok(self.shared.wallet.authenticator().is_enrolled()?)
     }
@@ -399,10 +420,10 @@ impl Wallet {
     pub async fn enrol(&self, pin: Arc<PinPad>) -> Result<Vec<u8>, PinError> {
         let shared = Arc::clone(&self.shared);
         run_blocking(move || {
-            let r = shared
-                .wallet
-                .authenticator()
-                .enrol(&pin.lock(), shared.now());
+            // Digits moved out first: the pad is not locked during the
+            // derivation, so a press from the UI thread does not block.
+            let digits = pin.take();
+            let r = shared.wallet.authenticator().enrol(&digits, shared.now());
             clear_after(&[&pin], r)
         })
         .await?
@@ -410,13 +431,16 @@ impl Wallet {
     }
 
     /// Checks the PIN (counts against the attempt limits). The pad is wiped.
+    /// [`PinError::DeviceKeyUnusable`] means no PIN can succeed on this device
+    /// any more: offer `reset_device_key`.
     pub async fn verify_pin(&self, pin: Arc<PinPad>) -> Result<(), PinError> {
         let shared = Arc::clone(&self.shared);
         run_blocking(move || {
+            let digits = pin.take();
             let r = shared
                 .wallet
                 .authenticator()
-                .verify_pin(&pin.lock(), shared.now());
+                .verify_pin(&digits, shared.now());
             clear_after(&[&pin], r)
         })
         .await?
@@ -424,19 +448,52 @@ impl Wallet {
     }
 
     /// Changes the PIN (the old one counts against the limits; the new one is
-    /// policy-checked). Both pads are wiped.
+    /// policy-checked). Both pads are wiped. The same pad for both is
+    /// [`PinError::SamePinPad`] (nothing attempted or counted; the pad is
+    /// wiped).
     pub async fn change_pin(&self, old: Arc<PinPad>, new: Arc<PinPad>) -> Result<(), PinError> {
+        if Arc::ptr_eq(&old, &new) {
+            // One pad cannot hold two PINs; refused before any work rather
+            // than evaluating an empty "new" PIN.
+            old.clear();
+            return Err(PinError::SamePinPad);
+        }
         let shared = Arc::clone(&self.shared);
         run_blocking(move || {
+            // Each pad is locked only for the moment its digits move out,
+            // never both at once and never during the derivation.
+            let old_digits = old.take();
+            let new_digits = new.take();
             let r =
                 shared
                     .wallet
                     .authenticator()
-                    .change_pin(&old.lock(), &new.lock(), shared.now());
+                    .change_pin(&old_digits, &new_digits, shared.now());
             clear_after(&[&old, &new], r)
         })
         .await?
         .map_err(PinError::from)
+    }
+
+    /// Deletes the device key and the PIN attempt state (failures, waits, the
+    /// disable) so that `enrol` works again; the journal, the history and
+    /// unresolved payments are kept. Quick (one local write, no key store
+    /// call).
+    ///
+    /// For a key that can no longer be opened on this device
+    /// ([`PinError::DeviceKeyUnusable`] / `FlowError::DeviceKeyUnusable`:
+    /// app data restored onto a new phone, Keystore / Keychain wiped, stored
+    /// key damaged), after the user confirms; never for a wrong PIN. Afterwards
+    /// `auth_status().enrolled` is false: enrol a new PIN, then **register the
+    /// device with the backend again** (`register_device` with an enrolment code),
+    /// since the backend only accepts payments signed by a registered
+    /// key.
+    pub fn reset_device_key(&self) -> Result<(), PinError> {
+        self.shared.wallet.authenticator().reset_device_key()?;
+        self.shared.log.line(LogLevel::Warn, || {
+            "device key reset; enrol again".to_string()
+        });
+        Ok(())
     }
 
     /// The device's Ed25519 public key, when enrolled.
@@ -560,15 +617,31 @@ impl Wallet {
 
     /// History, newest first: at most `limit` payments (capped by the core)
     /// created before `before` (unix seconds), or the newest when `None`.
+    ///
+    /// Do not page with it: passing the last row's `created_at` as `before`
+    /// skips every other payment created in that same second. Use
+    /// `history_page`, whose cursor cannot skip or repeat a payment.
     pub fn history(&self, limit: u32, before: Option<u64>) -> Result<Vec<Payment>, WalletError> {
-        let rows = self.shared.wallet.store().payments(limit, before)?;
-        rows.into_iter()
-            .map(|row| {
-                PaymentRecord::from_json(&row.record)
-                    .map(Payment::from)
-                    .map_err(|e| WalletError::Storage(format!("payment {}: {e}", row.id)))
-            })
-            .collect()
+        decode_rows(self.shared.wallet.store().payments(limit, before)?)
+    }
+
+    /// One page of history, newest first, for infinite scroll: the first page
+    /// with `cursor = None`, then pass the page's `next` back until it is
+    /// `None` (this page was the last). `limit` is clamped to 1–1000. The
+    /// cursor is (creation time, journal position), so payments created in
+    /// the same second are neither skipped nor repeated. Payments created
+    /// after the first page are not in later pages (refresh from `None`).
+    pub fn history_page(
+        &self,
+        limit: u32,
+        cursor: Option<HistoryCursor>,
+    ) -> Result<HistoryPage, WalletError> {
+        let after = cursor.map(|c| CoreCursor::new(c.created_at, c.seq));
+        let page = self.shared.wallet.store().payments_page(limit, after)?;
+        Ok(HistoryPage {
+            payments: decode_rows(page.rows)?,
+            next: page.next.map(HistoryCursor::from),
+        })
     }
 
     /// The current connectivity status.

@@ -13,6 +13,7 @@ import os
 import pathlib
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -59,6 +60,38 @@ class HmacKeyStore(sp.KeyStore):
         if not hmac.compare_digest(tag, good):
             raise sp.KeyStoreError.Rejected()
         return bytes(a ^ b for a, b in zip(ct, self._stream(alias, nonce, len(ct))))
+
+
+class SwitchableKeyStore(HmacKeyStore):
+    """The HMAC key store, switchable to what a phone's key store reports when
+    its key is gone (app data restored onto a new phone, Keystore / Keychain
+    wiped), and able to hold an unwrap at a gate (to look at the pad meanwhile)."""
+
+    def __init__(self):
+        super().__init__()
+        self.unavailable = False
+        self.gate = None
+        self.entered = threading.Event()
+
+    def new_phone(self):
+        """The platform has a different key now, and it works."""
+        self.key = os.urandom(32)
+        self.unavailable = False
+
+    def _check(self):
+        if self.unavailable:
+            raise sp.KeyStoreError.Unavailable(reason="key permanently invalidated")
+
+    def wrap(self, alias, plaintext):
+        self._check()
+        return super().wrap(alias, plaintext)
+
+    def unwrap(self, alias, wrapped):
+        self._check()
+        if self.gate is not None:
+            self.entered.set()
+            assert self.gate.wait(10), "gate never opened"
+        return super().unwrap(alias, wrapped)
 
 
 class Network(sp.NetworkMonitor):
@@ -277,6 +310,114 @@ def test_enrol_verify_change_pin(wallet):
         run(wallet.verify_pin(incomplete))
 
 
+def in_thread(fn, timeout=10):
+    """Runs `fn` on a thread; fails (instead of hanging the suite) if it does
+    not finish in `timeout` seconds. Returns its result or raises its error."""
+    out = {}
+
+    def target():
+        try:
+            out["value"] = fn()
+        except BaseException as e:  # handed back to the test thread
+            out["error"] = e
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(timeout)
+    assert not t.is_alive(), f"still running after {timeout} s (deadlock?)"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def test_change_pin_with_the_same_pad_is_a_typed_error(wallet):
+    enrol(wallet)
+    pad = sp.PinPad()
+    press_all(pad, PIN)
+    started = time.monotonic()
+    with pytest.raises(sp.PinError.SamePinPad):
+        in_thread(lambda: run(wallet.change_pin(pad, pad)))
+    # Refused before any key derivation (which alone takes ~0.15 s).
+    assert time.monotonic() - started < 2
+    assert pad.count() == 0, "the pad is wiped"
+    assert wallet.auth_status().failures == 0, "nothing was counted"
+    good = sp.PinPad()
+    press_all(good, PIN)
+    run(wallet.verify_pin(good))
+
+
+def test_pad_is_not_locked_while_the_pin_is_checked(tmp_path):
+    ks = SwitchableKeyStore()
+    w = sp.Wallet.open(config(tmp_path), ks, None, None)
+    enrol(w)
+    pad = sp.PinPad()
+    press_all(pad, PIN)
+    ks.gate = threading.Event()
+    result = {}
+
+    def verify():
+        try:
+            result["ok"] = run(w.verify_pin(pad))
+        except BaseException as e:
+            result["error"] = e
+
+    t = threading.Thread(target=verify, daemon=True)
+    t.start()
+    assert ks.entered.wait(10), "verify never reached the key store"
+    # The worker is inside the key store call: the UI thread can still use
+    # the pad (before the fix this press waited for the whole check).
+    assert in_thread(lambda: pad.count(), timeout=5) == 0, "digits moved out"
+    assert in_thread(lambda: pad.press(1), timeout=5) == 1
+    ks.gate.set()
+    t.join(10)
+    assert not t.is_alive() and "error" not in result, result
+    assert pad.count() == 0, "the pad is empty after the call"
+
+
+def test_unusable_device_key_is_reset_and_enrolled_again(tmp_path):
+    ks = SwitchableKeyStore()
+    w = sp.Wallet.open(config(tmp_path), ks, Network(True), Logs())
+    old_key = enrol(w)
+    paid = make_not_sent_payment(w)
+
+    # The app data was restored onto a new phone: the platform key is gone.
+    ks.unavailable = True
+    pad = sp.PinPad()
+    press_all(pad, PIN)
+    with pytest.raises(sp.PinError.DeviceKeyUnusable):
+        run(w.verify_pin(pad))
+    assert pad.count() == 0
+    with pytest.raises(sp.PinError.DeviceKeyUnusable):
+        w.device_public_key()
+    # At the last digit of a payment, the same thing, as a flow error.
+    flow = w.new_flow()
+    drive_to_pin(flow, THB_CODE)
+    for d in PIN[:-1]:
+        flow.handle(sp.Intent.PIN_DIGIT(d))
+    with pytest.raises(sp.FlowError.DeviceKeyUnusable):
+        flow.handle(sp.Intent.PIN_DIGIT(PIN[-1]))
+    # Nothing was counted, and enrolment alone cannot get out of this.
+    status = w.auth_status()
+    assert status.enrolled and status.failures == 0 and not status.disabled
+    with pytest.raises(sp.PinError.AlreadyEnrolled):
+        enrol(w, OTHER_PIN)
+
+    w.reset_device_key()
+    status = w.auth_status()
+    assert not status.enrolled and not w.is_enrolled() and status.failures == 0
+    assert w.device_public_key() is None
+
+    ks.new_phone()
+    new_key = enrol(w, OTHER_PIN)
+    assert len(new_key) == 32 and new_key != old_key
+    good = sp.PinPad()
+    press_all(good, OTHER_PIN)
+    run(w.verify_pin(good))
+    assert w.device_public_key() == new_key
+    # The journal was kept.
+    assert [p.id for p in w.history(10, None)] == [paid]
+
+
 def test_software_key_store_from_rust(tmp_path):
     w = sp.Wallet.open(config(tmp_path), sp.software_key_store(), None, None)
     assert len(enrol(w)) == 32
@@ -364,6 +505,80 @@ def test_flow_states_intents_and_errors(wallet):
     assert wallet.payment(payment_id).state == sp.PaymentState.CANCELLED
 
 
+def make_not_sent_payment(w, amount="1.00"):
+    """A journalled payment, the way an app makes one (no backend: NotSent)."""
+    flow = w.new_flow()
+    drive_to_pin(flow, THB_CODE, amount)
+    for d in PIN:
+        s = flow.handle(sp.Intent.PIN_DIGIT(d))
+    assert s.is_processing()
+    end = run(flow.process(None))
+    assert end.is_failed() and end.reason.is_not_sent(), end
+    return end.payment_id
+
+
+def make_payment(w, amount="1.00"):
+    """A journalled payment without a backend: NotSent while the wallet thinks
+    it is online, queued offline once the unreachable sends made it Offline."""
+    flow = w.new_flow()
+    drive_to_pin(flow, THB_CODE, amount)
+    for d in PIN:
+        s = flow.handle(sp.Intent.PIN_DIGIT(d))
+    # Online: Processing until sent (NotSent here). Offline: queued, Pending at once.
+    assert s.is_processing() or s.is_pending(), s
+    if s.is_processing():
+        run(flow.process(None))
+    payment_id = flow.payment_id()
+    assert payment_id is not None
+    return payment_id
+
+
+def test_history_pages_keep_payments_of_the_same_second(tmp_path):
+    cfg = config(tmp_path)
+    cfg.allow_offline_payments = True
+    cfg.limits[0].offline_per_payment = 100_000
+    cfg.limits[0].offline_total = 200_000
+    wallet = sp.Wallet.open(cfg, HmacKeyStore(), Network(True), None)
+    enrol(wallet)
+    made = []
+    # Until at least two payments share a creation second (each takes a PIN
+    # key derivation, so a few per second), and at least four in all.
+    while len(made) < 12:
+        made.append(make_payment(wallet))
+        seconds = [p.created_at for p in wallet.history(100, None)]
+        if len(made) >= 4 and len(set(seconds)) < len(seconds):
+            break
+    newest_first = [p.id for p in wallet.history(100, None)]
+    assert sorted(newest_first) == sorted(made)
+    seconds = [p.created_at for p in wallet.history(100, None)]
+    assert len(set(seconds)) < len(seconds), "no two payments in the same second"
+
+    for limit in (1, 2, 3):
+        got, cursor, pages = [], None, 0
+        while True:
+            page = wallet.history_page(limit, cursor)
+            assert len(page.payments) <= limit
+            got += [p.id for p in page.payments]
+            pages += 1
+            cursor = page.next
+            if cursor is None:
+                break
+            assert isinstance(cursor, sp.HistoryCursor)
+            assert cursor.created_at == page.payments[-1].created_at
+        assert got == newest_first, f"limit {limit}"
+        assert pages <= len(made) // limit + 1
+
+    # Why history(limit, before) must not be used for paging: it skips.
+    naive, before = [], None
+    while True:
+        rows = wallet.history(1, before)
+        if not rows:
+            break
+        naive.append(rows[0].id)
+        before = rows[0].created_at
+    assert len(naive) < len(newest_first)
+
+
 def test_wrong_pin_in_the_flow(wallet):
     enrol(wallet)
     flow = wallet.new_flow()
@@ -436,7 +651,12 @@ def pay(w, payload, amount):
         s = flow.handle(sp.Intent.PIN_DIGIT(d))
     assert s.is_processing()
     states = States()
-    return run(flow.process(states)), states
+    end = run(flow.process(states))
+    # The listener saw every state once, the end state last.
+    got = [st for st, _ in states.got]
+    assert got and got[-1] == end, (got, end)
+    assert all(a != b for a, b in zip(got, got[1:])), got
+    return end, states
 
 
 def test_e2e_payment_decline_and_lost_response(tmp_path, sandbox):

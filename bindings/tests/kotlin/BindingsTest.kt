@@ -67,6 +67,23 @@ class AesKeyStore : KeyStore {
         return try { c.doFinal(wrapped.copyOfRange(12, wrapped.size)) } catch (e: Exception) { throw KeyStoreException.Rejected() }
     }
 }
+/** The AES key store, switchable to what a phone's key store reports when its key is gone
+ *  (app data restored onto a new phone, Keystore wiped), and able to hold an unwrap at a gate. */
+class SwitchableKeyStore : KeyStore {
+    @Volatile var inner = AesKeyStore()
+    @Volatile var unavailable = false
+    @Volatile var gate: java.util.concurrent.CountDownLatch? = null
+    val entered = java.util.concurrent.CountDownLatch(1)
+    /** The platform has a different key now, and it works. */
+    fun newPhone() { inner = AesKeyStore(); unavailable = false }
+    private fun guard() { if (unavailable) throw KeyStoreException.Unavailable("key permanently invalidated") }
+    override fun wrap(alias: String, plaintext: ByteArray): ByteArray { guard(); return inner.wrap(alias, plaintext) }
+    override fun unwrap(alias: String, wrapped: ByteArray): ByteArray {
+        guard()
+        gate?.let { entered.countDown(); check(it.await(10, java.util.concurrent.TimeUnit.SECONDS)) { "gate never opened" } }
+        return inner.unwrap(alias, wrapped)
+    }
+}
 class Net(@Volatile var available: Boolean = true) : NetworkMonitor { override fun isNetworkAvailable() = available }
 class Logs : LogSink { val lines = java.util.concurrent.CopyOnWriteArrayList<String>(); override fun log(level: LogLevel, message: String) { lines.add("$level $message") } }
 class Statuses : StatusListener {
@@ -103,6 +120,36 @@ fun config(dir: File, backend: BackendConfig? = null, roots: String? = null, cur
 
 fun enrol(w: Wallet, digits: List<Int> = PIN): ByteArray = PinPad().use { pad ->
     pad.type(digits); val key = runBlocking { w.enrol(pad) }; check(pad.count() == 0u) { "pad wiped" }; key
+}
+
+/** Runs [block] on a thread; fails (instead of hanging the suite) if it does not finish in time. */
+fun <T> inThread(timeoutSecs: Long = 10, block: () -> T): T {
+    val out = java.util.concurrent.CompletableFuture<T>()
+    Thread { try { out.complete(block()) } catch (e: Throwable) { out.completeExceptionally(e) } }.apply { isDaemon = true; start() }
+    return try { out.get(timeoutSecs, java.util.concurrent.TimeUnit.SECONDS) }
+    catch (e: java.util.concurrent.TimeoutException) { throw AssertionError("still running after $timeoutSecs s (deadlock?)") }
+    catch (e: java.util.concurrent.ExecutionException) { throw e.cause!! }
+}
+
+/** A journalled payment, the way an app makes one (no backend: NotSent). */
+fun notSentPayment(w: Wallet, amount: String = "1.00"): String = w.newFlow().use { flow ->
+    toPin(flow, THB_CODE, amount)
+    PIN.forEach { flow.handle(Intent.PinDigit(it.toUByte())) }
+    val end = runBlocking { flow.process(null) }
+    check(end is FlowState.Failed && end.reason is FailureReason.NotSent) { "$end" }
+    (end as FlowState.Failed).paymentId!!
+}
+
+/** A journalled payment without a backend: NotSent while the wallet thinks it is online,
+ *  queued offline once the unreachable sends made it Offline (needs offline payments allowed). */
+fun anyPayment(w: Wallet, amount: String = "1.00"): String = w.newFlow().use { flow ->
+    toPin(flow, THB_CODE, amount)
+    var s: FlowState? = null
+    PIN.forEach { s = flow.handle(Intent.PinDigit(it.toUByte())) }
+    // Online: Processing until sent (NotSent here). Offline: queued, Pending at once.
+    check(s is FlowState.Processing || s is FlowState.Pending) { "$s" }
+    if (s is FlowState.Processing) runBlocking { flow.process(null) }
+    flow.paymentId()!!
 }
 
 fun toPin(flow: PaymentFlow, text: String, amount: String): FlowState {
@@ -307,6 +354,102 @@ val tests = linkedMapOf<String, () -> Unit>(
             PinPad().use { old -> PinPad().use { new -> old.type(PIN); new.type(OTHER_PIN); runBlocking { w.changePin(old, new) } } }
             PinPad().use { p -> p.type(OTHER_PIN); runBlocking { w.verifyPin(p) } }
             check(w.authStatus().failures == 0u)
+        }
+    },
+    "changePin with the same pad is a typed error" to {
+        Wallet.open(config(tmpDir()), AesKeyStore(), null, null).use { w ->
+            enrol(w)
+            PinPad().use { pad ->
+                pad.type(PIN)
+                val started = System.nanoTime()
+                inThread { raises<PinException.SamePinPad> { runBlocking { w.changePin(pad, pad) } } }
+                // Refused before any key derivation (which alone takes ~0.15 s).
+                check(System.nanoTime() - started < 2_000_000_000L) { "slow" }
+                check(pad.count() == 0u) { "pad wiped" }
+            }
+            check(w.authStatus().failures == 0u) { "nothing counted" }
+            PinPad().use { p -> p.type(PIN); runBlocking { w.verifyPin(p) } }
+        }
+    },
+    "pad not locked while the PIN is checked" to {
+        val ks = SwitchableKeyStore()
+        Wallet.open(config(tmpDir()), ks, null, null).use { w ->
+            enrol(w)
+            PinPad().use { pad ->
+                pad.type(PIN)
+                ks.gate = java.util.concurrent.CountDownLatch(1)
+                val verify = java.util.concurrent.CompletableFuture<Unit>()
+                Thread { try { runBlocking { w.verifyPin(pad) }; verify.complete(Unit) } catch (e: Throwable) { verify.completeExceptionally(e) } }.start()
+                check(ks.entered.await(10, java.util.concurrent.TimeUnit.SECONDS)) { "verify never reached the key store" }
+                // The worker is inside the key store call: the UI thread can still use the pad.
+                check(inThread(5) { pad.count() } == 0u) { "digits moved out" }
+                check(inThread(5) { pad.press(1u) } == 1u)
+                ks.gate!!.countDown()
+                verify.get(10, java.util.concurrent.TimeUnit.SECONDS)
+                check(pad.count() == 0u) { "pad empty after the call" }
+            }
+        }
+    },
+    "unusable device key: reset and enrol again" to {
+        val ks = SwitchableKeyStore()
+        Wallet.open(config(tmpDir()), ks, Net(), null).use { w ->
+            val oldKey = enrol(w)
+            val paid = notSentPayment(w)
+            // The app data was restored onto a new phone: the platform key is gone.
+            ks.unavailable = true
+            PinPad().use { p -> p.type(PIN); raises<PinException.DeviceKeyUnusable> { runBlocking { w.verifyPin(p) } } }
+            raises<PinException.DeviceKeyUnusable> { w.devicePublicKey() }
+            w.newFlow().use { flow ->
+                toPin(flow, THB_CODE, "1.00")
+                PIN.dropLast(1).forEach { flow.handle(Intent.PinDigit(it.toUByte())) }
+                raises<FlowException.DeviceKeyUnusable> { flow.handle(Intent.PinDigit(PIN.last().toUByte())) }
+            }
+            val stuck = w.authStatus()
+            check(stuck.enrolled && stuck.failures == 0u && !stuck.disabled) { "$stuck" }
+            raises<PinException.AlreadyEnrolled> { enrol(w, OTHER_PIN) }
+            w.resetDeviceKey()
+            check(!w.authStatus().enrolled && !w.isEnrolled() && w.devicePublicKey() == null)
+            ks.newPhone()
+            val newKey = enrol(w, OTHER_PIN)
+            check(newKey.size == 32 && !newKey.contentEquals(oldKey))
+            PinPad().use { p -> p.type(OTHER_PIN); runBlocking { w.verifyPin(p) } }
+            check(w.devicePublicKey()!!.contentEquals(newKey))
+            check(w.history(10u, null).map { it.id } == listOf(paid)) { "journal kept" }
+        }
+    },
+    "historyPage keeps payments of the same second" to {
+        val cfg = config(tmpDir()).let { c ->
+            c.copy(allowOfflinePayments = true, limits = listOf(c.limits[0].copy(offlinePerPayment = 100_000u, offlineTotal = 200_000u)))
+        }
+        Wallet.open(cfg, AesKeyStore(), Net(), null).use { w ->
+            enrol(w)
+            val made = ArrayList<String>()
+            // Until two payments share a creation second, and at least four in all.
+            while (made.size < 12) {
+                made.add(anyPayment(w))
+                val secs = w.history(100u, null).map { it.createdAt }
+                if (made.size >= 4 && secs.toSet().size < secs.size) break
+            }
+            val all = w.history(100u, null)
+            check(all.map { it.createdAt }.let { it.toSet().size < it.size }) { "no two payments in the same second" }
+            val newestFirst = all.map { it.id }
+            check(newestFirst.sorted() == made.sorted())
+            for (limit in 1..3) {
+                val got = ArrayList<String>()
+                var cursor: HistoryCursor? = null
+                do {
+                    val page = w.historyPage(limit.toUInt(), cursor)
+                    check(page.payments.size <= limit)
+                    got += page.payments.map { it.id }
+                    cursor = page.next
+                    if (cursor != null) check(cursor.createdAt == page.payments.last().createdAt)
+                } while (cursor != null)
+                check(got == newestFirst) { "limit $limit: $got != $newestFirst" }
+            }
+            // Why history(limit, before) must not be used for paging: it skips.
+            val naive = ArrayList<String>(); var before: ULong? = null
+            while (true) { val r = w.history(1u, before); if (r.isEmpty()) break; naive += r[0].id; before = r[0].createdAt }
+            check(naive.size < newestFirst.size)
         }
     },
     "typed open errors" to {

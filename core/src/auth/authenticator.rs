@@ -21,6 +21,11 @@
 //!
 //! Calls on one `Authenticator` are serialised by an internal lock, so two
 //! threads cannot both read the same count and each spend one attempt for it.
+//!
+//! A key that no PIN can open any more (platform key gone, blob damaged) is
+//! not the PIN's fault and counts nothing, so it never reaches the disable
+//! that would delete it: [`Authenticator::reset_device_key`] is the explicit
+//! way out, followed by enrolment and registration with the backend.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -40,7 +45,9 @@ use crate::store::{AuthRecord, Store};
 /// What the UI shows about the PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthStatus {
-    /// A usable device key exists.
+    /// A device key exists and is not disabled. From the store only: whether
+    /// the platform key store can still open it shows when it is used (see
+    /// [`Authenticator::is_enrolled`]).
     pub enrolled: bool,
     /// The device key was disabled by too many failures; re-enrol.
     pub disabled: bool,
@@ -90,7 +97,11 @@ impl Authenticator {
     }
 
     /// True when a device key exists and is not disabled. Reads only the
-    /// store (no key store call, no PIN).
+    /// store (no key store call, no PIN), so it does not prove the key can
+    /// still be opened: after a restore onto another phone or a wiped platform
+    /// key store it stays true while every verification fails with an error
+    /// for which [`AuthError::device_key_unusable`] holds. The way out is
+    /// [`Authenticator::reset_device_key`].
     pub fn is_enrolled(&self) -> Result<bool, AuthError> {
         let disabled = self.store.load_auth()?.is_some_and(|r| r.disabled);
         Ok(!disabled && self.store.load_sealed_key()?.is_some())
@@ -126,6 +137,29 @@ impl Authenticator {
         self.save_attempts(&fresh)?;
         self.store.save_sealed_key(&blob)?;
         Ok(key.public_key().to_vec())
+    }
+
+    /// Deletes the device key and the PIN attempt state (failures, waits, the
+    /// disable) in one transaction, so that [`Authenticator::enrol`] works
+    /// again. The journal, the history and unresolved payments are kept.
+    ///
+    /// This is the deliberate way out when the key cannot be opened any more
+    /// ([`AuthError::device_key_unusable`]: the platform key store lost its
+    /// key after a restore onto a new phone or a wipe, or the stored blob is
+    /// damaged); a wrong PIN is never a reason to call it. The UI should ask
+    /// the user to confirm, since the old key is destroyed even if the key
+    /// store would have come back.
+    ///
+    /// After a reset the wallet is not enrolled: the app must enrol a new PIN
+    /// and then **register the new device key with the backend again** (with an
+    /// enrolment code); the backend refuses authorisations signed by a key
+    /// it does not know. It needs neither the PIN nor the key store, and it
+    /// gives an attacker holding the phone nothing: the old key is gone, and a
+    /// new one is useless until the backend registers it.
+    pub fn reset_device_key(&self) -> Result<(), AuthError> {
+        let _serial = self.serialise();
+        self.store.reset_device_key()?;
+        Ok(())
     }
 
     /// Checks `pin` (one attempt, counted as described in the module docs).

@@ -24,7 +24,7 @@
 //! | [`keystore`] | the platform key store trait and the software implementation |
 //! | [`limits`] | attempt limits, waits and the clock |
 //! | [`authorisation`] | what the device key signs, and its verification |
-//! | [`authenticator`] | enrol, verify, change, authorise, status |
+//! | [`authenticator`] | enrol, verify, change, authorise, status, reset |
 //!
 //! Secrets (PIN digits, derived keys, decrypted PKCS#8) live in buffers wiped
 //! on drop, never appear in `Debug` or error messages, and never cross the
@@ -120,6 +120,36 @@ pub enum AuthError {
     /// Random generation, encryption or signing failed inside `ring`.
     #[error("cryptographic operation failed")]
     Crypto,
+}
+
+impl AuthError {
+    /// True when the stored device key can no longer be opened on this device
+    /// whatever PIN is entered: the platform key store reports its key
+    /// unavailable (app data restored onto a new phone, Keystore / Keychain
+    /// wiped) or rejects the wrapping, or the sealed blob is damaged. No
+    /// attempt was counted. The UI should offer
+    /// [`Authenticator::reset_device_key`] and re-enrolment instead of asking
+    /// for the PIN again.
+    ///
+    /// Not for transient key store failures ([`KeyStoreError::Failed`]), and
+    /// not for a blob written by a newer app version
+    /// ([`SealedError::UnsupportedVersion`]): updating the app opens that key,
+    /// a reset would destroy it.
+    pub fn device_key_unusable(&self) -> bool {
+        match self {
+            AuthError::KeyStore(k) => {
+                matches!(k, KeyStoreError::Unavailable(_) | KeyStoreError::Rejected)
+            }
+            AuthError::SealedKey(s) => matches!(
+                s,
+                SealedError::Malformed(_)
+                    | SealedError::UnsupportedAlgorithm
+                    | SealedError::KdfIterations(_)
+                    | SealedError::KeyRejected
+            ),
+            _ => false,
+        }
+    }
 }
 
 impl From<SealedError> for AuthError {

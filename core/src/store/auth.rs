@@ -1,6 +1,6 @@
 //! PIN attempt state and the sealed device key.
 
-use rusqlite::OptionalExtension;
+use rusqlite::{OptionalExtension, TransactionBehavior};
 
 use super::{check_len, from_i64, to_i64, Store, StoreError};
 
@@ -92,6 +92,24 @@ impl Store {
              ON CONFLICT(name) DO UPDATE SET value = excluded.value",
             rusqlite::params![DEVICE_KEY, blob],
         )?;
+        Ok(())
+    }
+
+    /// Deletes the sealed device key and the PIN attempt record together, in
+    /// one transaction: afterwards the wallet is simply not enrolled, with no
+    /// failures, wait or disable carried over. Payments, their log, the
+    /// registry and the seen nonces are not touched. Only
+    /// `Authenticator::reset_device_key` should call this.
+    ///
+    /// One transaction because the two halves alone are unsafe in one order
+    /// (counters cleared while the old key is still there would hand out fresh
+    /// guesses) and confusing in the other (no key, yet "disabled").
+    pub fn reset_device_key(&self) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM secrets WHERE name = ?1", [DEVICE_KEY])?;
+        tx.execute("DELETE FROM auth WHERE id = 1", [])?;
+        tx.commit()?;
         Ok(())
     }
 

@@ -78,10 +78,41 @@ pub struct TransitionRow {
 
 /// Where a history page ends; pass it back to get the next (older) page.
 /// Unlike a bare timestamp it cannot skip payments created in the same second.
+///
+/// The fields are private so a cursor normally comes from
+/// [`Store::payments_page`]; [`HistoryCursor::new`] and the accessors exist so
+/// the bindings can carry it across the FFI as a plain record and back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistoryCursor {
     created_at: i64,
     seq: i64,
+}
+
+impl HistoryCursor {
+    /// A cursor at (`created_at`, `seq`), as read back from
+    /// [`HistoryCursor::created_at`] and [`HistoryCursor::seq`]. Values above
+    /// `i64::MAX` (which the journal never stores) are clamped to it: such a
+    /// cursor lies after every stored payment, so its page starts at the
+    /// newest, which is what a cursor "from the far future" means.
+    pub fn new(created_at: u64, seq: u64) -> HistoryCursor {
+        HistoryCursor {
+            created_at: i64::try_from(created_at).unwrap_or(i64::MAX),
+            seq: i64::try_from(seq).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// Creation time (unix seconds) of the last payment on the page.
+    pub fn created_at(&self) -> u64 {
+        // Never negative: `new` clamps, and the schema checks created_at >= 0.
+        u64::try_from(self.created_at).unwrap_or(0)
+    }
+
+    /// Journal position of the last payment on the page (breaks ties between
+    /// payments created in the same second).
+    pub fn seq(&self) -> u64 {
+        // Never negative: `new` clamps, and SQLite row ids here start at 1.
+        u64::try_from(self.seq).unwrap_or(0)
+    }
 }
 
 /// One page of history, newest first.
@@ -378,5 +409,75 @@ impl Store {
         raws.into_iter()
             .map(|r| to_payment(r).map(|(_, p)| p))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, created_at: u64) -> PaymentRow {
+        PaymentRow {
+            id: id.to_string(),
+            state: "Created".to_string(),
+            record: b"{}".to_vec(),
+            created_at,
+            updated_at: created_at,
+            resolved: false,
+        }
+    }
+
+    #[test]
+    fn cursor_round_trips_through_its_parts() -> Result<(), StoreError> {
+        let store = Store::open_in_memory()?;
+        for (i, t) in [100, 100, 100, 101, 101].into_iter().enumerate() {
+            store.insert_payment(&row(&format!("p{i}"), t))?;
+        }
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = store.payments_page(2, cursor)?;
+            seen.extend(page.rows.iter().map(|r| r.id.clone()));
+            // What the bindings do: take the cursor apart and build it again.
+            cursor = page
+                .next
+                .map(|c| HistoryCursor::new(c.created_at(), c.seq()));
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(seen, ["p4", "p3", "p2", "p1", "p0"]);
+        Ok(())
+    }
+
+    #[test]
+    fn cursor_beyond_sqlite_range_starts_at_the_newest() -> Result<(), StoreError> {
+        let store = Store::open_in_memory()?;
+        store.insert_payment(&row("a", 5))?;
+        let far = HistoryCursor::new(u64::MAX, u64::MAX);
+        assert_eq!(
+            (far.created_at(), far.seq()),
+            (i64::MAX as u64, i64::MAX as u64)
+        );
+        let page = store.payments_page(10, Some(far))?;
+        assert_eq!(page.rows.len(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn reset_device_key_keeps_payments() -> Result<(), StoreError> {
+        let store = Store::open_in_memory()?;
+        store.insert_payment(&row("kept", 7))?;
+        store.save_sealed_key(b"blob")?;
+        store.save_auth(&crate::store::AuthRecord {
+            failures: 3,
+            disabled: true,
+            ..Default::default()
+        })?;
+        store.reset_device_key()?;
+        assert_eq!(store.load_sealed_key()?, None);
+        assert_eq!(store.load_auth()?, None);
+        assert!(store.payment("kept")?.is_some());
+        Ok(())
     }
 }

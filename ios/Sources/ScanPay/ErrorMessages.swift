@@ -24,6 +24,10 @@ public func userMessage(for error: Error) -> String {
             return "A PIN is already set."
         case .NotADigit, .PadFull:
             return "Only 6 digits can be entered."
+        case .DeviceKeyUnusable:
+            return "This device can no longer use its payment key. Set up the wallet again to keep paying."
+        case .SamePinPad:
+            return "Enter the new PIN on a separate pad."
         }
     case let store as KeyStoreError:
         switch store {

@@ -3,6 +3,8 @@
 package app.scanpay.android
 
 import app.scanpay.ffi.DeviceRegistration
+import app.scanpay.ffi.HistoryCursor
+import app.scanpay.ffi.HistoryPage
 import app.scanpay.ffi.KeyStore
 import app.scanpay.ffi.LogSink
 import app.scanpay.ffi.NetworkMonitor
@@ -132,9 +134,24 @@ class ScanPayWallet private constructor(
     /** Sends payments queued offline. */
     suspend fun forwardQueued(): List<Payment> = ffi.forwardQueued()
 
-    /** History, newest first. */
+    /** History, newest first, before a time in seconds. Not for paging: use [historyPage]. */
     suspend fun history(limit: Int = 50, before: ULong? = null): List<Payment> =
         withContext(io) { ffi.history(limit.coerceAtLeast(0).toUInt(), before) }
+
+    /**
+     * One page of history, newest first: pass the previous page's `next` as
+     * [cursor] (null for the first page); `next` is null on the last page.
+     * Payments made in the same second are never skipped or repeated.
+     */
+    suspend fun historyPage(limit: Int = 50, cursor: HistoryCursor? = null): HistoryPage =
+        withContext(io) { ffi.historyPage(limit.coerceAtLeast(0).toUInt(), cursor) }
+
+    /**
+     * Deletes the device key and the PIN attempt state (payments and history
+     * are kept). Only after the user confirmed, on `DeviceKeyUnusable`; then
+     * [enrol] and [registerDevice] again.
+     */
+    suspend fun resetDeviceKey() = withContext(io) { ffi.resetDeviceKey() }
 
     /** A new payment, in Scanning. */
     fun newPayment(): PaymentSession = PaymentSession(ffi.newFlow(), io)

@@ -3,6 +3,7 @@
 package app.scanpay.sample.model
 
 import app.scanpay.android.ScanPayWallet
+import app.scanpay.android.userMessage
 import app.scanpay.ffi.PinException
 import app.scanpay.ffi.PinPad
 import app.scanpay.ffi.WalletException
@@ -60,7 +61,7 @@ class SetupViewModel(private val wallet: ScanPayWallet, private val scope: Corou
         try {
             wallet.enrol(pad) // wipes the pad, whatever happens
         } catch (e: PinException) {
-            _state.value = SetupState.ChoosePin(0, e.message)
+            _state.value = SetupState.ChoosePin(0, e.userMessage())
             return@launch
         }
         register()
