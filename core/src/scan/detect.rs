@@ -6,10 +6,11 @@
 //! milliseconds on a 720p frame, most of it on frames with no code at all.
 //! Scanning every few rows for the 1:1:3:1:1 run ratio of a finder pattern
 //! touches each scanned pixel once and finds nothing quickly on empty and
-//! noise frames; it is also rotation-invariant and, by flipping the bitmap,
-//! reads light-on-dark codes at the same cost. The sampled modules go to
-//! our own bitstream decoder, exactly like rqrr's grids do, so a wrong
-//! hypothesis costs one Reed–Solomon check and cannot produce a false read.
+//! noise frames; it is also rotation-invariant and, with a second bit plane
+//! from the same binarisation, reads light-on-dark codes in the same scan.
+//! The sampled modules go to our own bitstream decoder, exactly like rqrr's
+//! grids do, so a wrong hypothesis costs one Reed–Solomon check and cannot
+//! produce a false read.
 //!
 //! Every pixel access goes through `get`, so a geometry slip makes a
 //! hypothesis fail instead of panicking.
@@ -32,132 +33,182 @@ pub(crate) const MAX_CONFIRMS: usize = 400;
 /// pixel-scale noise: no code is readable there, so no fallback pass runs.
 pub(crate) const NOISE_RUN: f32 = 2.5;
 
-/// Sampling attempts per pass at most (a triple takes up to 6, or 30 with
-/// the bottom-right search): bounds the cost of texture that forms many
-/// plausible triples.
-pub(crate) const MAX_ATTEMPTS: usize = 60;
+/// Sampling attempts per polarity and pass at most (a triple takes up to 8
+/// at its candidate dimensions, plus up to 48 per dimension for the
+/// bottom-right search of small codes): bounds the cost of texture that
+/// forms many plausible triples. Most failing attempts stop at the timing
+/// check, so a sampling costs little more than its homography.
+pub(crate) const MAX_ATTEMPTS: usize = 120;
 
 /// Side of the binariser's blocks, in pixels.
 const BLOCK: usize = 8;
 /// Blocks whose luma range is at most this are "flat": no edge inside.
 const MIN_DYNAMIC_RANGE: u8 = 24;
 
-/// A binarised image: one byte per pixel, 1 = dark.
+/// A binarised image in both polarities: one byte per pixel, bit 0 set
+/// where the pixel is dark in the dark-on-light reading, bit 1 where it is
+/// dark in the light-on-dark one (the binarisation of `255 - v`).
+///
+/// The two readings are nearly complements, but not quite: a flat block is
+/// taken as background (light) in *both*, so a flat dark quiet zone around
+/// a light-on-dark code is light in its reading, which complementing the
+/// dark-on-light bitmap would get wrong. Computing both planes in one pass
+/// shares the block statistics and the pass over the pixels, and lets one
+/// row scan look for finders of either polarity.
 #[derive(Debug, Default)]
 pub(crate) struct Bitmap {
     pub w: usize,
     pub h: usize,
     pub bits: Vec<u8>,
-    /// Per-block black points, reused between frames.
-    blocks: Vec<u8>,
     /// Every block was flat: the frame has no edge a code could make, in
     /// either polarity or at any coarser scale.
     pub flat: bool,
+    /// Per-column sum, min and max over one row of blocks.
+    col_sum: Vec<u16>,
+    col_min: Vec<u8>,
+    col_max: Vec<u8>,
     /// Per-block (sum, min, max), reused between frames.
     stats: Vec<(u32, u8, u8)>,
-    /// One row of blocks' thresholds.
-    thresholds: Vec<u8>,
+    /// Per-block black points, per polarity, reused between frames.
+    blocks: [Vec<u8>; 2],
+    /// One row of blocks' thresholds, per polarity.
+    thresholds: [Vec<u8>; 2],
+    /// The same, one entry per pixel column, in source luma (a pixel is
+    /// dark-on-light dark at or below the first, light-on-dark dark at or
+    /// above the second).
+    limits: [Vec<u8>; 2],
+    /// Five block rows' black points summed per block column.
+    block_cols: Vec<u32>,
+    /// Scratch row for the column folds.
+    fold: Vec<u8>,
+}
+
+/// One polarity's reading of a [`Bitmap`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub w: usize,
+    pub h: usize,
+    bits: &'a [u8],
+    mask: u8,
+}
+
+impl View<'_> {
+    /// Dark in this polarity; outside the image is always light (the quiet
+    /// zone a cropped code lacks).
+    #[inline]
+    fn dark(&self, x: usize, y: usize) -> bool {
+        x < self.w
+            && self
+                .bits
+                .get(y * self.w + x)
+                .is_some_and(|&b| b & self.mask != 0)
+    }
 }
 
 impl Bitmap {
-    #[inline]
-    fn dark(&self, x: usize, y: usize) -> bool {
-        x < self.w && self.bits.get(y * self.w + x).is_some_and(|&b| b != 0)
+    /// The dark-on-light (`inverted` false) or light-on-dark reading.
+    pub(crate) fn view(&self, inverted: bool) -> View<'_> {
+        View {
+            w: self.w,
+            h: self.h,
+            bits: &self.bits,
+            mask: if inverted { 2 } else { 1 },
+        }
     }
 
     /// Block-adaptive binarisation: each 8×8 block gets a black point (its
     /// mean, or for a flat block a value derived from its neighbours so flat
     /// areas stay light), and each pixel is compared with the average black
     /// point of the 5×5 blocks around its own. This follows shadows and
-    /// gradients at a cost of two passes over the image.
-    ///
-    /// `inverted` binarises `255 - v`, so a light-on-dark code comes out as
-    /// a normal one; flipping the plain bitmap would not do, because a flat
-    /// dark quiet zone is taken for background (light) before the flip.
-    pub(crate) fn binarise(&mut self, src: &[u8], w: usize, h: usize, inverted: bool) {
-        let flip = if inverted { 255u8 } else { 0 };
+    /// gradients at a cost of two passes over the image. Both polarities
+    /// are computed (see [`Bitmap`]); the light-on-dark one exactly as the
+    /// same procedure on `255 - v`.
+    pub(crate) fn binarise(&mut self, src: &[u8], w: usize, h: usize) {
         self.w = w;
         self.h = h;
         let bw = w.div_ceil(BLOCK);
         let bh = h.div_ceil(BLOCK);
-        // Block statistics in one streaming pass over the rows (8-pixel
-        // chunks of each row add into their block's sum, min and max).
-        self.stats.clear();
-        self.stats.resize(bw * bh, (0, 255, 0));
-        for (y, row) in src.chunks_exact(w.max(1)).take(h).enumerate() {
-            let base = (y / BLOCK) * bw;
-            let Some(acc) = self.stats.get_mut(base..base + bw) else {
-                break;
-            };
-            for (chunk, a) in row.chunks(BLOCK).zip(acc.iter_mut()) {
-                let (mut sum, mut min, mut max) = (0u32, 255u8, 0u8);
-                for &v in chunk {
-                    let v = v ^ flip;
-                    sum += u32::from(v);
-                    min = min.min(v);
-                    max = max.max(v);
-                }
-                a.0 += sum;
-                a.1 = a.1.min(min);
-                a.2 = a.2.max(max);
-            }
-        }
-        self.blocks.clear();
-        self.blocks.resize(bw * bh, 0);
+        self.block_stats(src, w, h);
         let mut all_flat = true;
+        let [normal, inverted] = &mut self.blocks;
+        for blocks in [&mut *normal, &mut *inverted] {
+            blocks.clear();
+            blocks.resize(bw * bh, 0);
+        }
         for by in 0..bh {
             let rows = (h - by * BLOCK).min(BLOCK) as u32;
             for bx in 0..bw {
                 let cols = (w - bx * BLOCK).min(BLOCK) as u32;
                 let (sum, min, max) = self.stats.get(by * bw + bx).copied().unwrap_or((0, 0, 0));
-                let mut avg = sum.checked_div(rows * cols).unwrap_or(0) as u8;
+                let n = rows * cols;
+                // A whole block's mean is a shift, not a division. The
+                // light-on-dark mean, of 255 - v, is 255 minus the mean
+                // rounded up.
+                let (down, up) = if n == (BLOCK * BLOCK) as u32 {
+                    (sum >> 6, (sum + 63) >> 6)
+                } else {
+                    (
+                        sum.checked_div(n).unwrap_or(0),
+                        (sum + n.saturating_sub(1)).checked_div(n).unwrap_or(0),
+                    )
+                };
                 let flat = max.saturating_sub(min) <= MIN_DYNAMIC_RANGE;
                 all_flat &= flat;
-                if flat {
-                    // A flat block: assume it is light (background), unless
-                    // its neighbours say it lies inside a dark area.
-                    avg = min / 2;
-                    if by > 0 && bx > 0 {
-                        let at = |x: usize, y: usize| {
-                            u32::from(self.blocks.get(y * bw + x).copied().unwrap_or(0))
-                        };
-                        let nb = (at(bx, by - 1) + 2 * at(bx - 1, by) + at(bx - 1, by - 1)) / 4;
-                        if u32::from(min) < nb {
-                            avg = nb as u8;
+                let at = by * bw + bx;
+                for (blocks, avg, min) in [
+                    (&mut *normal, down.min(255) as u8, min),
+                    (&mut *inverted, 255 - up.min(255) as u8, 255 - max),
+                ] {
+                    let mut avg = avg;
+                    if flat {
+                        // A flat block: assume it is light (background),
+                        // unless its neighbours say it lies inside a dark
+                        // area.
+                        avg = min / 2;
+                        if by > 0 && bx > 0 {
+                            let at = |x: usize, y: usize| {
+                                u32::from(blocks.get(y * bw + x).copied().unwrap_or(0))
+                            };
+                            let nb = (at(bx, by - 1) + 2 * at(bx - 1, by) + at(bx - 1, by - 1)) / 4;
+                            if u32::from(min) < nb {
+                                avg = nb as u8;
+                            }
                         }
                     }
-                }
-                if let Some(b) = self.blocks.get_mut(by * bw + bx) {
-                    *b = avg;
+                    if let Some(b) = blocks.get_mut(at) {
+                        *b = avg;
+                    }
                 }
             }
         }
         self.flat = all_flat;
-        self.bits.clear();
+        // Every pixel is written below unless the frame is flat, so the
+        // buffer is only cleared in that case.
         self.bits.resize(w * h, 0);
         if all_flat {
             // Nothing but background: the all-light bitmap is the answer.
+            self.bits.fill(0);
             return;
         }
-        // Thresholds: the mean black point of the 5×5 blocks around each
-        // block (clamped inside the grid), one row of blocks at a time.
-        self.thresholds.clear();
-        self.thresholds.resize(bw, 0);
         for by in 0..bh {
-            let cy = by.clamp(2, bh.saturating_sub(3).max(2));
-            for (bx, t) in self.thresholds.iter_mut().enumerate() {
-                let cx = bx.clamp(2, bw.saturating_sub(3).max(2));
-                let (mut sum, mut n) = (0u32, 0u32);
-                for yy in cy.saturating_sub(2)..(cy + 3).min(bh) {
-                    if let Some(r) = self
-                        .blocks
-                        .get(yy * bw + cx.saturating_sub(2)..yy * bw + (cx + 3).min(bw))
-                    {
-                        sum += r.iter().map(|&v| u32::from(v)).sum::<u32>();
-                        n += r.len() as u32;
-                    }
+            // Thresholds: the mean black point of the 5×5 blocks around
+            // each block (clamped inside the grid), one row of blocks at a
+            // time, spread over the block's pixel columns.
+            for k in 0..2 {
+                let (Some(blocks), Some(t), Some(limit)) = (
+                    self.blocks.get(k),
+                    self.thresholds.get_mut(k),
+                    self.limits.get_mut(k),
+                ) else {
+                    continue;
+                };
+                block_thresholds(blocks, bw, bh, by, &mut self.block_cols, t);
+                limit.clear();
+                for &v in t.iter() {
+                    let v = if k == 1 { 255 - v } else { v };
+                    limit.extend_from_slice(&[v; BLOCK]);
                 }
-                *t = sum.checked_div(n).unwrap_or(0) as u8;
+                limit.truncate(w);
             }
             let y0 = by * BLOCK;
             let y1 = (y0 + BLOCK).min(h);
@@ -166,18 +217,107 @@ impl Bitmap {
             else {
                 break;
             };
+            let [dark_at, light_from] = &self.limits;
             for (srow, drow) in srows.chunks_exact(w).zip(drows.chunks_exact_mut(w)) {
-                for ((sc, dc), &t) in srow
-                    .chunks(BLOCK)
-                    .zip(drow.chunks_mut(BLOCK))
-                    .zip(self.thresholds.iter())
+                for ((o, &v), (&lo, &hi)) in drow
+                    .iter_mut()
+                    .zip(srow)
+                    .zip(dark_at.iter().zip(light_from.iter()))
                 {
-                    for (o, &v) in dc.iter_mut().zip(sc) {
-                        *o = u8::from((v ^ flip) <= t);
-                    }
+                    *o = u8::from(v <= lo) | (u8::from(v >= hi) << 1);
                 }
             }
         }
+    }
+
+    /// Per-block (sum, min, max) into `self.stats`: each row of blocks is
+    /// accumulated per pixel column first (a loop the compiler vectorises),
+    /// then folded into blocks eight columns at a time.
+    fn block_stats(&mut self, src: &[u8], w: usize, h: usize) {
+        let bw = w.div_ceil(BLOCK);
+        self.stats.clear();
+        self.stats.reserve(bw * h.div_ceil(BLOCK));
+        // Padded to whole blocks; the padding columns keep the neutral
+        // values, so they change no block's statistics.
+        let padded = bw * BLOCK;
+        for band in src.chunks(BLOCK * w.max(1)).take(h.div_ceil(BLOCK)) {
+            self.col_sum.clear();
+            self.col_sum.resize(padded, 0);
+            self.col_min.clear();
+            self.col_min.resize(padded, 255);
+            self.col_max.clear();
+            self.col_max.resize(padded, 0);
+            for row in band.chunks_exact(w.max(1)) {
+                for (s, &v) in self.col_sum.iter_mut().zip(row) {
+                    *s += u16::from(v);
+                }
+                for (lo, &v) in self.col_min.iter_mut().zip(row) {
+                    *lo = (*lo).min(v);
+                }
+                for (hi, &v) in self.col_max.iter_mut().zip(row) {
+                    *hi = (*hi).max(v);
+                }
+            }
+            // Eight-column minima and maxima by doubling windows (1, 2, 4
+            // columns ahead): whole-row loops, branch-free and vectorised,
+            // where a per-block fold mispredicts on every pixel.
+            for step in [1usize, 2, 4] {
+                fold_ahead(&mut self.col_min, &mut self.fold, step, u8::min);
+                fold_ahead(&mut self.col_max, &mut self.fold, step, u8::max);
+            }
+            for (bx, s) in self.col_sum.chunks_exact(BLOCK).enumerate() {
+                let sum = s.iter().map(|&v| u32::from(v)).sum::<u32>();
+                let min = self.col_min.get(bx * BLOCK).copied().unwrap_or(0);
+                let max = self.col_max.get(bx * BLOCK).copied().unwrap_or(0);
+                self.stats.push((sum, min, max));
+            }
+        }
+    }
+}
+
+/// `v[x] = f(v[x], v[x + step])` for every `x` with a neighbour `step`
+/// ahead (the last `step` entries keep their value), via `tmp`.
+#[inline]
+fn fold_ahead(v: &mut Vec<u8>, tmp: &mut Vec<u8>, step: usize, f: fn(u8, u8) -> u8) {
+    tmp.clear();
+    tmp.extend(v.iter().zip(v.iter().skip(step)).map(|(&a, &b)| f(a, b)));
+    tmp.extend_from_slice(v.get(v.len().saturating_sub(step)..).unwrap_or(&[]));
+    std::mem::swap(v, tmp);
+}
+
+/// The mean black point of the 5×5 blocks around each block of block row
+/// `by` (the window clamped inside the grid), into `out`: five rows of
+/// blocks summed per column, then a five-column sum per block.
+fn block_thresholds(
+    blocks: &[u8],
+    bw: usize,
+    bh: usize,
+    by: usize,
+    cols: &mut Vec<u32>,
+    out: &mut Vec<u8>,
+) {
+    let cy = by.clamp(2, bh.saturating_sub(3).max(2));
+    let (y0, y1) = (cy.saturating_sub(2), (cy + 3).min(bh));
+    cols.clear();
+    cols.resize(bw, 0);
+    for row in blocks
+        .chunks_exact(bw.max(1))
+        .skip(y0)
+        .take(y1.saturating_sub(y0))
+    {
+        for (c, &v) in cols.iter_mut().zip(row) {
+            *c += u32::from(v);
+        }
+    }
+    let rows = y1.saturating_sub(y0) as u32;
+    out.clear();
+    for bx in 0..bw {
+        let cx = bx.clamp(2, bw.saturating_sub(3).max(2));
+        let window = cols
+            .get(cx.saturating_sub(2)..(cx + 3).min(bw))
+            .unwrap_or(&[]);
+        let n = window.len() as u32 * rows;
+        out.push(window.iter().sum::<u32>().checked_div(n).unwrap_or(0) as u8);
     }
 }
 
@@ -199,19 +339,22 @@ impl Finder {
     }
 }
 
-/// 1:1:3:1:1 within half a module per run.
+/// 1:1:3:1:1 within half a module per run: with `m = total / 7`, each
+/// outer run within `m / 2` of `m` and the centre within `1.5 m` of `3 m`,
+/// in integers (times 14).
+#[inline]
 fn finder_ratio(c: &[u32; 5]) -> bool {
     let total: u32 = c.iter().sum();
     if total < 7 || c.contains(&0) {
         return false;
     }
-    let m = total as f32 / 7.0;
-    let v = m / 2.0;
-    (m - c[0] as f32).abs() < v
-        && (m - c[1] as f32).abs() < v
-        && (3.0 * m - c[2] as f32).abs() < 3.0 * v
-        && (m - c[3] as f32).abs() < v
-        && (m - c[4] as f32).abs() < v
+    let t = i64::from(total);
+    let off = |v: u32, k: i64| (7 * i64::from(v) - k * t).abs() * 2;
+    off(c[0], 1) < t
+        && off(c[1], 1) < t
+        && off(c[2], 3) < 3 * t
+        && off(c[3], 1) < t
+        && off(c[4], 1) < t
 }
 
 /// Counts the five runs of a finder pattern through (`cx`, `cy`) along the
@@ -219,7 +362,7 @@ fn finder_ratio(c: &[u32; 5]) -> bool {
 /// middle run lies backwards (centre pixel included). `None` if a run is
 /// longer than `max` or the image edge comes first.
 fn runs_through(
-    bm: &Bitmap,
+    bm: View<'_>,
     cx: usize,
     cy: usize,
     dx: isize,
@@ -292,7 +435,7 @@ fn runs_through(
 /// keep the finder ratio and a similar total. Returns the centre of the
 /// middle run relative to `(cx, cy)`, along the direction.
 fn cross_check(
-    bm: &Bitmap,
+    bm: View<'_>,
     cx: usize,
     cy: usize,
     dx: isize,
@@ -302,7 +445,10 @@ fn cross_check(
 ) -> Option<f32> {
     let (c, back) = runs_through(bm, cx, cy, dx, dy, max)?;
     let t: u32 = c.iter().sum();
-    if 5 * t.abs_diff(total) >= 2 * total || !finder_ratio(&c) {
+    // Within a factor of two of the row's width: a finder seen obliquely is
+    // that much narrower one way than the other (a 40 % tolerance lost
+    // strongly tilted codes seen sideways); the ratio test still applies.
+    if 2 * t <= total || t >= 2 * total || !finder_ratio(&c) {
         return None;
     }
     // The middle run covers offsets -(back - 1) ..= forward.
@@ -310,80 +456,137 @@ fn cross_check(
     Some((forward - back as f32 + 1.0) / 2.0)
 }
 
-/// Finds finder-pattern candidates, scanning every `skip`-th row.
+/// Finds finder-pattern candidates of both polarities, scanning every
+/// `skip`-th row: `out[0]` gets the dark-on-light ones, `out[1]` the
+/// light-on-dark ones. Polarity `k` gets at most `confirms[k]` cross-checks
+/// (0: not searched) and `max_candidates` candidates, which bounds the cost
+/// of noise and fine texture.
 ///
-/// Returns the mean run length (pixels per colour change) of the scanned
-/// rows: a frame of pixel-scale noise has runs of about 2 px, a code's runs
-/// are about two modules long. The search stops after [`MAX_CONFIRMS`]
-/// cross-checks (`max_confirms` at most [`MAX_CONFIRMS`]), which bounds the
-/// cost of noise and fine texture.
+/// Returns, per polarity, the mean run length (pixels per colour change) of
+/// the rows scanned until its budget ran out: a frame of pixel-scale noise
+/// has runs of about 2 px, a code's runs are about two modules long.
 pub(crate) fn find_finders(
     bm: &Bitmap,
-    out: &mut Vec<Finder>,
+    out: [&mut Vec<Finder>; 2],
+    confirms: [usize; 2],
+    runs: &mut Vec<u32>,
     max_candidates: usize,
-    max_confirms: usize,
-) -> f32 {
-    out.clear();
-    let (mut edges, mut pixels, mut confirms) = (0usize, 0usize, 0usize);
+) -> [f32; 2] {
+    let mut state = [0, 1].map(|k| Search {
+        view: bm.view(k == 1),
+        live: confirms.get(k).is_some_and(|&c| c > 0),
+        left: confirms.get(k).copied().unwrap_or(0),
+        pixels: 0,
+        edges: 0,
+    });
+    let [normal, inverted] = out;
+    normal.clear();
+    inverted.clear();
+    let mut lists = [normal, inverted];
     // Small enough that the three-module centre of a finder of modules about
     // 1.5 px is crossed by a scanned row in most images.
     let skip = (3 * bm.h / (4 * 97)).clamp(1, 4);
     let mut y = skip / 2;
-    while y < bm.h {
-        let row = bm.bits.get(y * bm.w..(y + 1) * bm.w).unwrap_or(&[]);
-        let mut c = [0u32; 5];
-        let mut state = 0usize;
-        let mut prev = 0u8;
-        pixels += row.len();
-        for (x, &b) in row.iter().enumerate() {
-            edges += usize::from(b != prev);
-            prev = b;
-            let dark = b != 0;
-            if dark {
-                if state % 2 == 1 {
-                    state += 1;
-                }
-                if let Some(v) = c.get_mut(state) {
-                    *v += 1;
-                }
-            } else if state % 2 == 1 {
-                if let Some(v) = c.get_mut(state) {
-                    *v += 1;
-                }
-            } else if state == 0 && c[0] == 0 {
-                // Light before any dark run: nothing to count yet.
-            } else if state < 4 {
-                state += 1;
-                if let Some(v) = c.get_mut(state) {
-                    *v += 1;
-                }
-            } else {
-                // End of a dark-light-dark-light-dark sequence at x.
+    while y < bm.h && state.iter().any(|s| s.live) {
+        let Some(row) = bm.bits.get(y * bm.w..(y + 1) * bm.w) else {
+            break;
+        };
+        for (s, list) in state.iter_mut().zip(lists.iter_mut()) {
+            if !s.live {
+                continue;
+            }
+            row_runs(row, s.view.mask, runs);
+            let first = row.first().is_some_and(|&b| b & s.view.mask != 0);
+            s.pixels += row.len();
+            s.edges += runs.len().saturating_sub(1) + usize::from(first);
+            // Windows of five runs starting on a dark one: the first run is
+            // dark when the row starts dark, then every second one.
+            let mut pos = 0usize;
+            let mut i = usize::from(!first);
+            if let Some(&r) = runs.first().filter(|_| !first) {
+                pos += r as usize;
+            }
+            while let Some(win) = runs.get(i..i + 5) {
+                let c = [win[0], win[1], win[2], win[3], win[4]];
                 if finder_ratio(&c) {
-                    confirm(bm, &c, x, y, out);
-                    confirms += 1;
-                    if out.len() >= max_candidates || confirms >= max_confirms {
-                        return pixels as f32 / edges.max(1) as f32;
+                    let end = pos + c.iter().sum::<u32>() as usize;
+                    confirm(s.view, &c, end, y, list);
+                    s.left = s.left.saturating_sub(1);
+                    if list.len() >= max_candidates || s.left == 0 {
+                        s.live = false;
+                        break;
                     }
                 }
-                c = [c[2], c[3], c[4], 1, 0];
-                state = 3;
+                pos += (c[0] + c[1]) as usize;
+                i += 2;
             }
-        }
-        if state == 4 && finder_ratio(&c) {
-            confirm(bm, &c, bm.w, y, out);
         }
         y += skip;
     }
-    pixels as f32 / edges.max(1) as f32
+    state.map(|s| s.pixels as f32 / s.edges.max(1) as f32)
+}
+
+/// The run lengths of one row in the bit plane `mask` into `runs`, the
+/// first run starting at x = 0 and the last ending at the row's end.
+///
+/// Eight pixels at a time: each byte's plane bit is compared with the
+/// previous pixel's, and only the pixels where the colour changes cost
+/// more than that (a row of a code changes colour every few pixels, a
+/// background row rarely).
+fn row_runs(row: &[u8], mask: u8, runs: &mut Vec<u32>) {
+    runs.clear();
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    let shift = mask.trailing_zeros();
+    let mut prev = u64::from(row.first().is_some_and(|&b| b & mask != 0));
+    let mut start = 0usize;
+    let mut x = 0usize;
+    let mut chunks = row.chunks_exact(8);
+    for chunk in &mut chunks {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let plane = (u64::from_le_bytes(bytes) >> shift) & LOW;
+        // Bit 0 of byte i: pixel x + i differs from pixel x + i - 1.
+        let mut change = plane ^ ((plane << 8) | prev);
+        prev = plane >> 56;
+        while change != 0 {
+            let at = x + (change.trailing_zeros() / 8) as usize;
+            runs.push((at - start) as u32);
+            start = at;
+            change &= change - 1;
+        }
+        x += 8;
+    }
+    for &b in chunks.remainder() {
+        let bit = u64::from(b & mask != 0);
+        if bit != prev {
+            runs.push((x - start) as u32);
+            start = x;
+            prev = bit;
+        }
+        x += 1;
+    }
+    runs.push((row.len() - start) as u32);
+}
+
+/// One polarity's row-scan state in [`find_finders`].
+struct Search<'a> {
+    view: View<'a>,
+    live: bool,
+    /// Cross-checks left.
+    left: usize,
+    pixels: usize,
+    edges: usize,
 }
 
 /// Cross-checks a row hit vertically, horizontally and diagonally; merges it
 /// into an existing candidate or adds a new one.
-fn confirm(bm: &Bitmap, c: &[u32; 5], end: usize, y: usize, out: &mut Vec<Finder>) {
+fn confirm(bm: View<'_>, c: &[u32; 5], end: usize, y: usize, out: &mut Vec<Finder>) {
     let total: u32 = c.iter().sum();
     let cx = end as f32 - c[4] as f32 - c[3] as f32 - c[2] as f32 / 2.0;
-    let max = c[2].max(2) * 2;
+    // Runs up to three times the row's centre run: room for the factor of
+    // two the cross-checks allow.
+    let max = c[2].max(2) * 3;
     let Some(ix) = float_px(cx) else { return };
     let Some(dyo) = cross_check(bm, ix, y, 0, 1, total, max) else {
         return;
@@ -461,12 +664,218 @@ pub(crate) fn rank(finders: &mut Vec<Finder>) {
     finders.truncate(KEEP_CANDIDATES);
 }
 
+/// Looks for a missing third finder where pairs of confirmed ones put it,
+/// with a looser run test than the row scan's: a finder next to dark data
+/// or the frame (no quiet zone on one side), or blurred into thicker rings,
+/// fails 1:1:3:1:1 but still shows a light ring around a three-module dark
+/// centre. Found candidates are appended to `finders` (at most `limit`
+/// pairs of candidates not in `used` are tried).
+///
+/// For a pair that is a side of the code the third finder lies a side's
+/// length away at a right angle from either end (four places); for a
+/// diagonal pair, half a diagonal from its middle (two places).
+pub(crate) fn rescue_third(bm: View<'_>, finders: &mut Vec<Finder>, used: &[usize], limit: usize) {
+    let confirmed: Vec<Finder> = finders
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| f.is_evidence() && !used.contains(i))
+        .map(|(_, f)| f)
+        .take(4)
+        .copied()
+        .collect();
+    let mut pairs = 0usize;
+    for (i, a) in confirmed.iter().enumerate() {
+        for b in confirmed.iter().skip(i + 1) {
+            let (mn, mx) = (a.module.min(b.module), a.module.max(b.module));
+            if mx > 1.5 * mn || pairs >= limit {
+                continue;
+            }
+            pairs += 1;
+            let m = (a.module + b.module) / 2.0;
+            let (dx, dy) = (b.x - a.x, b.y - a.y);
+            let side = (dx * dx + dy * dy).sqrt();
+            if side < 10.0 * m {
+                continue;
+            }
+            let (mx2, my2) = ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
+            let places = [
+                (a.x - dy, a.y + dx),
+                (a.x + dy, a.y - dx),
+                (b.x - dy, b.y + dx),
+                (b.x + dy, b.y - dx),
+                (mx2 - dy / 2.0, my2 + dx / 2.0),
+                (mx2 + dy / 2.0, my2 - dx / 2.0),
+            ];
+            // Perspective moves the third finder by a fair share of the side
+            // (capped, so a large code of small modules costs a bounded
+            // window).
+            let radius = (0.15 * side).min(24.0 * m).max(3.0 * m);
+            for (px, py) in places {
+                let near = |f: &Finder| (f.x - px).abs() < radius && (f.y - py).abs() < radius;
+                if finders.iter().any(near) {
+                    continue;
+                }
+                if let Some(f) = search_finder(bm, px, py, radius, m) {
+                    finders.push(f);
+                }
+            }
+        }
+    }
+}
+
+/// Scans the rows within `radius` of (`px`, `py`) for a finder of module
+/// `m` with the loose test of [`loose_ratio`], confirmed across; returns the
+/// one nearest the estimate.
+fn search_finder(bm: View<'_>, px: f32, py: f32, radius: f32, m: f32) -> Option<Finder> {
+    let reach = radius + 5.0 * m;
+    let x0 = float_px((px - reach).max(0.0))?;
+    let x1 = float_px((px + reach).min(bm.w as f32 - 1.0))?;
+    let y0 = float_px((py - radius).max(0.0))?;
+    let y1 = float_px((py + radius).min(bm.h as f32 - 1.0))?;
+    if x1 <= x0 + 7 || y1 <= y0 {
+        return None;
+    }
+    // About half a module between rows, and at most 48 rows.
+    let step = ((m / 2.0) as usize).max((y1 - y0) / 48).max(1);
+    let mut best: Option<(f32, Finder)> = None;
+    let mut runs: Vec<u32> = Vec::with_capacity(64);
+    let mut y = y0;
+    while y <= y1 {
+        runs.clear();
+        let first = bm.dark(x0, y);
+        let mut prev = first;
+        let mut len = 0u32;
+        for x in x0..=x1 {
+            let d = bm.dark(x, y);
+            if d != prev {
+                runs.push(len);
+                len = 0;
+                prev = d;
+            }
+            len += 1;
+        }
+        runs.push(len);
+        let mut pos = x0;
+        for (i, win) in runs.windows(5).enumerate() {
+            let dark_start = (i % 2 == 0) == first;
+            let c = [win[0], win[1], win[2], win[3], win[4]];
+            if dark_start && loose_ratio(&c, m) {
+                let cx = pos + (c[0] + c[1]) as usize + (c[2] / 2) as usize;
+                if (cx as f32 - px).abs() <= radius {
+                    if let Some(f) = loose_confirm(bm, cx, y, m) {
+                        let d = (f.x - px).powi(2) + (f.y - py).powi(2);
+                        if best.is_none_or(|(bd, _)| d < bd) {
+                            best = Some((d, f));
+                        }
+                    }
+                }
+            }
+            pos += c[0] as usize;
+        }
+        y += step;
+    }
+    best.map(|(_, f)| f)
+}
+
+/// Loose finder runs for module `m`: light rings of 0.4–1.8 modules, a
+/// centre of 1.8–4.5 modules and clearly the widest, outer dark runs of at
+/// least half a module (their far side may merge into anything).
+fn loose_ratio(c: &[u32; 5], m: f32) -> bool {
+    let [o0, l1, cc, l3, o4] = c.map(|v| v as f32);
+    let ring = |v: f32| (0.4 * m..=1.8 * m).contains(&v);
+    ring(l1)
+        && ring(l3)
+        && (1.8 * m..=4.5 * m).contains(&cc)
+        && cc >= 1.5 * l1.max(l3)
+        && o0 >= 0.5 * m
+        && o4 >= 0.5 * m
+}
+
+/// Confirms a loose row hit at (`cx`, `y`) vertically, then horizontally
+/// through the corrected centre.
+fn loose_confirm(bm: View<'_>, cx: usize, y: usize, m: f32) -> Option<Finder> {
+    let cap = (2.0 * m) as u32 + 1;
+    let (cv, dyo) = capped_runs(bm, cx, y, 0, 1, cap)?;
+    if !loose_ratio(&cv, m) {
+        return None;
+    }
+    let fy = y as f32 + dyo;
+    let iy = float_px(fy + 0.5)?;
+    let (ch, dxo) = capped_runs(bm, cx, iy, 1, 0, cap)?;
+    if !loose_ratio(&ch, m) {
+        return None;
+    }
+    let inner = |c: &[u32; 5]| (c[1] + c[2] + c[3]) as f32 / 5.0;
+    Some(Finder {
+        x: cx as f32 + dxo + 0.5,
+        y: fy + 0.5,
+        module: (inner(&cv) + inner(&ch)) / 2.0,
+        count: 1,
+        strong: false,
+    })
+}
+
+/// Like [`runs_through`], but the outer dark runs stop counting at `cap`
+/// instead of failing (and at the image edge), and the inner runs may be at
+/// most `2 cap` long. Returns the runs and the centre run's middle relative
+/// to (`cx`, `cy`).
+fn capped_runs(
+    bm: View<'_>,
+    cx: usize,
+    cy: usize,
+    dx: isize,
+    dy: isize,
+    cap: u32,
+) -> Option<([u32; 5], f32)> {
+    if !bm.dark(cx, cy) {
+        return None;
+    }
+    let walk = |dir: isize| -> Option<[u32; 3]> {
+        let mut c = [0u32; 3];
+        let mut k = 0isize;
+        let at = |k: isize| -> Option<bool> {
+            let x = cx.checked_add_signed(dx * dir * k)?;
+            let y = cy.checked_add_signed(dy * dir * k)?;
+            (x < bm.w && y < bm.h).then(|| bm.dark(x, y))
+        };
+        // Centre run (from the centre pixel on), light ring, outer ring.
+        while at(k)? {
+            c[0] += 1;
+            k += 1;
+            if c[0] > 4 * cap {
+                return None;
+            }
+        }
+        while !at(k)? {
+            c[1] += 1;
+            k += 1;
+            if c[1] > 2 * cap {
+                return None;
+            }
+        }
+        while c[2] < cap && at(k).unwrap_or(false) {
+            c[2] += 1;
+            k += 1;
+        }
+        Some(c)
+    };
+    let f = walk(1)?;
+    let b = walk(-1)?;
+    // The centre pixel was counted both ways.
+    let centre = (f[0] + b[0]).saturating_sub(1);
+    let offset = (f[0] as f32 - b[0] as f32) / 2.0;
+    Some(([b[2], b[1], centre, f[1], f[2]], offset))
+}
+
 /// Three finders in code order: top-left, top-right, bottom-left.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Triple {
     tl: Finder,
     tr: Finder,
     bl: Finder,
+    /// The fourth finder centre to sample against instead of the
+    /// parallelogram's (see [`projective_corner`]).
+    corner: Option<(f32, f32)>,
     ids: [usize; 3],
     score: f32,
 }
@@ -533,6 +942,7 @@ pub(crate) fn triples(finders: &[Finder], out: &mut Vec<Triple>, limit: usize) {
                     tl: *tl,
                     tr,
                     bl,
+                    corner: None,
                     ids,
                     score,
                 });
@@ -657,7 +1067,7 @@ impl BitGrid for Modules {
 /// Searches for the alignment pattern (a dark module in a light ring) near
 /// `(ex, ey)`, within `allow` pixels; returns the candidate nearest the
 /// estimate.
-fn find_alignment(bm: &Bitmap, ex: f32, ey: f32, module: f32, allow: f32) -> Option<(f32, f32)> {
+fn find_alignment(bm: View<'_>, ex: f32, ey: f32, module: f32, allow: f32) -> Option<(f32, f32)> {
     let x0 = float_px((ex - allow).max(0.0))?;
     let x1 = float_px((ex + allow).min(bm.w as f32 - 1.0))?;
     let y0 = float_px((ey - allow).max(0.0))?;
@@ -698,7 +1108,7 @@ fn find_alignment(bm: &Bitmap, ex: f32, ey: f32, module: f32, allow: f32) -> Opt
 }
 
 fn vertical_alignment(
-    bm: &Bitmap,
+    bm: View<'_>,
     cx: f32,
     y: usize,
     module: f32,
@@ -745,7 +1155,7 @@ pub(crate) struct Decoded {
 /// dimension first and then its neighbours.
 ///
 /// Every sampling attempt spends one unit of `budget`; at zero it stops.
-pub(crate) fn decode_triple(bm: &Bitmap, t: &Triple, budget: &mut usize) -> Option<Decoded> {
+pub(crate) fn decode_triple(bm: View<'_>, t: &Triple, budget: &mut usize) -> Option<Decoded> {
     let module = (t.tl.module + t.tr.module + t.bl.module) / 3.0;
     let dist = |a: &Finder, b: &Finder| d2(a, b).sqrt();
     // Module size per edge: under perspective the finders' sizes differ, and
@@ -754,9 +1164,32 @@ pub(crate) fn decode_triple(bm: &Bitmap, t: &Triple, budget: &mut usize) -> Opti
         + dist(&t.tl, &t.bl) / ((t.tl.module + t.bl.module) / 2.0))
         / 2.0
         + 7.0;
-    let base = (((est - 17.0) / 4.0).round() * 4.0 + 17.0).clamp(21.0, 177.0) as usize;
+    let snap = |e: f32| (((e - 17.0) / 4.0).round() * 4.0 + 17.0).clamp(21.0, 177.0) as usize;
+    // The same, with each edge measured in modules along that edge: a
+    // finder seen obliquely is narrower along one axis than the other, and
+    // the row scan measured it across, not along the edge.
+    let along = |a: &Finder, b: &Finder| -> Option<f32> {
+        let m = (finder_width_along(bm, a, b)? + finder_width_along(bm, b, a)?) / 14.0;
+        Some(dist(a, b) / m)
+    };
+    let edge_est = along(&t.tl, &t.tr)
+        .zip(along(&t.tl, &t.bl))
+        .map(|(a, b)| (a + b) / 2.0 + 7.0);
+    let base = edge_est.map_or(snap(est), snap);
+    // Dimensions to try, likeliest first: the along-edge estimate, the
+    // row-scan one when it differs, then the along-edge one's neighbours.
+    let mut dims = [Some(base), None, Some(base + 4), base.checked_sub(4)];
+    if snap(est) != base {
+        dims[1] = Some(snap(est));
+        if dims[2] == dims[1] {
+            dims[2] = None;
+        }
+        if dims[3] == dims[1] {
+            dims[3] = None;
+        }
+    }
     let mut refine_anchor = None;
-    for dim in [base, base + 4, base.saturating_sub(4)] {
+    for dim in dims.into_iter().flatten() {
         if !(21..=177).contains(&dim) {
             continue;
         }
@@ -792,15 +1225,56 @@ pub(crate) fn decode_triple(bm: &Bitmap, t: &Triple, budget: &mut usize) -> Opti
             return Some(d);
         }
     }
+    // Strong perspective: the finders' module sizes place the fourth corner
+    // (see `projective_corner`); a small search around it, when it is more
+    // than a module from the parallelogram's.
+    let projective = projective_corner(t).filter(|&(x, y)| {
+        let (px, py) = (t.tr.x - t.tl.x + t.bl.x, t.tr.y - t.tl.y + t.bl.y);
+        (x - px).powi(2) + (y - py).powi(2) > module * module
+    });
+    if let Some(corner) = projective {
+        let tp = Triple {
+            corner: Some(corner),
+            ..*t
+        };
+        for dim in dims.into_iter().flatten() {
+            if !(21..=MAX_SEARCH_DIM).contains(&dim) {
+                continue;
+            }
+            for dy in [0.0f32, -1.0, 1.0] {
+                for dx in [0.0f32, -1.0, 1.0] {
+                    if *budget == 0 {
+                        return None;
+                    }
+                    *budget -= 1;
+                    if let Some(d) = sample_and_decode(bm, &tp, dim, module, None, (dx, dy), false)
+                    {
+                        return Some(d);
+                    }
+                }
+            }
+        }
+    }
     // Perspective: three finder centres fix an affine map, and the
     // parallelogram's fourth corner can be modules away from the real one
     // (no alignment pattern in version 1, or none found). Search the
     // bottom-right anchor on a grid around the estimate; Reed–Solomon tells
     // the right one. Small codes only, where a module is a large share of
-    // the code and the search is cheap.
-    if base <= MAX_SEARCH_DIM {
-        for dy in [-2.0f32, -1.0, 0.0, 1.0, 2.0] {
-            for dx in [-2.0f32, -1.0, 0.0, 1.0, 2.0] {
+    // the code and the search is cheap (a wrong anchor is mostly rejected
+    // by the timing check, before any decoding). Under strong perspective
+    // the dimension estimate is off too, so each candidate dimension gets
+    // its search, the likeliest first.
+    for dim in dims.into_iter().flatten() {
+        if !(21..=MAX_SEARCH_DIM).contains(&dim) {
+            continue;
+        }
+        let reach: &[f32] = if dim <= 29 {
+            &[-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
+        } else {
+            &[-2.0, -1.0, 0.0, 1.0, 2.0]
+        };
+        for &dy in reach {
+            for &dx in reach {
                 if dx == 0.0 && dy == 0.0 {
                     continue;
                 }
@@ -808,7 +1282,7 @@ pub(crate) fn decode_triple(bm: &Bitmap, t: &Triple, budget: &mut usize) -> Opti
                     return None;
                 }
                 *budget -= 1;
-                if let Some(d) = sample_and_decode(bm, t, base, module, None, (dx, dy), false) {
+                if let Some(d) = sample_and_decode(bm, t, dim, module, None, (dx, dy), false) {
                     return Some(d);
                 }
             }
@@ -817,12 +1291,63 @@ pub(crate) fn decode_triple(bm: &Bitmap, t: &Triple, budget: &mut usize) -> Opti
     None
 }
 
+/// The width of finder `f` (pixels, about 7 modules) measured along the
+/// line towards `to`: from its centre, the dark centre, light ring and dark
+/// ring up to the light beyond, both ways.
+fn finder_width_along(bm: View<'_>, f: &Finder, to: &Finder) -> Option<f32> {
+    let (dx, dy) = (to.x - f.x, to.y - f.y);
+    let s = dx.abs().max(dy.abs());
+    if s < 1.0 {
+        return None;
+    }
+    // Unit steps along the major axis; each covers `len` pixels.
+    let (sx, sy) = (dx / s, dy / s);
+    let len = (sx * sx + sy * sy).sqrt();
+    let limit = (f.module * 12.0) as usize + 4;
+    let half = |dir: f32| -> Option<f32> {
+        let mut state = 0u8;
+        for i in 0..limit {
+            let x = f.x + dir * sx * i as f32;
+            let y = f.y + dir * sy * i as f32;
+            if x < 0.0 || y < 0.0 {
+                return None;
+            }
+            let dark = bm.dark(x as usize, y as usize);
+            state = match (state, dark) {
+                (0, false) => 1,
+                (1, true) => 2,
+                (2, false) => return Some(i as f32 * len),
+                (s, _) => s,
+            };
+        }
+        None
+    };
+    Some(half(1.0)? + half(-1.0)?)
+}
+
+/// The fourth finder-centre position under perspective, from the three
+/// finder centres and their module sizes: a projective map's local scale
+/// goes as `w^(-3/2)` of its denominator `w`, which is affine over the
+/// code, and so is the numerator `w·p`; the parallelogram rule holds for
+/// both. `None` when the sizes are too uneven to trust.
+fn projective_corner(t: &Triple) -> Option<(f32, f32)> {
+    let weight = |f: &Finder| (t.tl.module / f.module).powf(2.0 / 3.0);
+    let (wr, wb) = (weight(&t.tr), weight(&t.bl));
+    let w = wr + wb - 1.0;
+    if !(0.3..=3.0).contains(&wr) || !(0.3..=3.0).contains(&wb) || w < 0.3 {
+        return None;
+    }
+    let x = (t.tr.x * wr + t.bl.x * wb - t.tl.x) / w;
+    let y = (t.tr.y * wr + t.bl.y * wb - t.tl.y) / w;
+    Some((x, y))
+}
+
 /// Largest dimension for the bottom-right anchor search (version 5).
 const MAX_SEARCH_DIM: usize = 37;
 
 /// Searches the bottom-right alignment pattern of a `dim` code in growing
 /// windows around its affine estimate.
-fn locate_alignment(bm: &Bitmap, t: &Triple, dim: usize, module: f32) -> Option<(f32, f32)> {
+fn locate_alignment(bm: View<'_>, t: &Triple, dim: usize, module: f32) -> Option<(f32, f32)> {
     let n = dim as f32;
     let (tl, tr, bl) = (t.tl, t.tr, t.bl);
     let br = (tr.x - tl.x + bl.x, tr.y - tl.y + bl.y);
@@ -841,7 +1366,7 @@ fn locate_alignment(bm: &Bitmap, t: &Triple, dim: usize, module: f32) -> Option<
 /// (version 2 and up); without it, on the parallelogram's corner moved by
 /// `shift` modules. `refine`: sample through every alignment pattern.
 fn sample_and_decode(
-    bm: &Bitmap,
+    bm: View<'_>,
     t: &Triple,
     dim: usize,
     module: f32,
@@ -851,14 +1376,15 @@ fn sample_and_decode(
 ) -> Option<Decoded> {
     let n = dim as f32;
     let (tl, tr, bl) = (t.tl, t.tr, t.bl);
-    // `shift` moves the parallelogram's fourth corner by whole modules along
-    // the code's own axes.
+    // `shift` moves the fourth corner (the parallelogram's, or `t.corner`
+    // when set) by whole modules along the code's own axes.
     let span = (n - 7.0).max(1.0);
     let (ux, uy) = ((tr.x - tl.x) / span, (tr.y - tl.y) / span);
     let (vx, vy) = ((bl.x - tl.x) / span, (bl.y - tl.y) / span);
+    let (cx, cy) = t.corner.unwrap_or((tr.x - tl.x + bl.x, tr.y - tl.y + bl.y));
     let br = (
-        tr.x - tl.x + bl.x + shift.0 * ux + shift.1 * vx,
-        tr.y - tl.y + bl.y + shift.0 * uy + shift.1 * vy,
+        cx + shift.0 * ux + shift.1 * vx,
+        cy + shift.0 * uy + shift.1 * vy,
     );
     // Where the bottom-right corner's reference point sits, and which module
     // coordinate it stands for: the alignment pattern's centre for version 2
@@ -877,24 +1403,34 @@ fn sample_and_decode(
     } else {
         None
     };
+    // A few modules past the edge are read as light (a cropped photo, or an
+    // estimate a little off); far past it (`None`), the hypothesis is wrong.
+    let slack = 2.0 * module;
+    let sample = |x: usize, y: usize| -> Option<bool> {
+        let (mx, my) = (x as f32 + 0.5, y as f32 + 0.5);
+        let (px, py) = match &grid {
+            Some(g) => g.map(mx, my),
+            None => h.map(mx, my),
+        };
+        let inside =
+            px > -slack && py > -slack && px < bm.w as f32 + slack && py < bm.h as f32 + slack;
+        inside.then(|| px >= 0.0 && py >= 0.0 && bm.dark(px as usize, py as usize))
+    };
+    // The timing patterns first: most wrong hypotheses end here, after a
+    // few dozen samples instead of the whole grid.
+    let (mut agree, mut total) = (0usize, 0usize);
+    for i in 8..dim.saturating_sub(8) {
+        let expected = i % 2 == 0;
+        agree += usize::from(sample(i, 6)? == expected) + usize::from(sample(6, i)? == expected);
+        total += 2;
+    }
+    if !timing_plausible(agree, total) {
+        return None;
+    }
     let mut bits = Vec::with_capacity(dim * dim);
     for y in 0..dim {
         for x in 0..dim {
-            let (mx, my) = (x as f32 + 0.5, y as f32 + 0.5);
-            let (px, py) = match &grid {
-                Some(g) => g.map(mx, my),
-                None => h.map(mx, my),
-            };
-            // A few modules past the edge are read as light (a cropped
-            // photo, or an estimate a little off); far past it, the
-            // hypothesis is wrong.
-            let slack = 2.0 * module;
-            let inside =
-                px > -slack && py > -slack && px < bm.w as f32 + slack && py < bm.h as f32 + slack;
-            if !inside {
-                return None;
-            }
-            bits.push(px >= 0.0 && py >= 0.0 && bm.dark(px as usize, py as usize));
+            bits.push(sample(x, y)?);
         }
     }
     let grid = Modules { size: dim, bits };
@@ -902,6 +1438,17 @@ fn sample_and_decode(
     let symbol = r.ok()?;
     let bounds = [(0.0, 0.0), (n, 0.0), (n, n), (0.0, n)].map(|(x, y)| h.map(x, y));
     Some(Decoded { symbol, bounds })
+}
+
+/// The timing patterns (row and column 6 between the finders, alternating
+/// from dark) mostly agree with the sampled modules (`agree` of `total`). A wrong hypothesis, or
+/// finders found in noise, samples them at chance (half); a readable code
+/// gets nearly all, since Reed–Solomon could not repair a grid sampled that
+/// badly anyway. This keeps noise from paying for a full codeword read per
+/// attempt, where a chance format match (likely: the format code corrects
+/// three of fifteen bits) would otherwise send it.
+fn timing_plausible(agree: usize, total: usize) -> bool {
+    total > 0 && 10 * agree >= 6 * total
 }
 
 /// Alignment-pattern centres (module coordinates) of the version with side
@@ -935,7 +1482,7 @@ struct AlignmentGrid {
 }
 
 impl AlignmentGrid {
-    fn build(bm: &Bitmap, h: &Homography, dim: usize, module: f32) -> Option<Self> {
+    fn build(bm: View<'_>, h: &Homography, dim: usize, module: f32) -> Option<Self> {
         let pos: Vec<f32> = alignment_positions(dim)
             .iter()
             .map(|&p| p as f32 + 0.5)
@@ -994,6 +1541,135 @@ impl AlignmentGrid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A deterministic pseudo-random image with runs of varied length and
+    /// flat patches, so both binarisation rules and odd sizes are exercised.
+    fn test_image(w: usize, h: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut px = Vec::with_capacity(w * h);
+        for y in 0..h {
+            let mut v = (next() % 256) as u8;
+            let mut left = 0u64;
+            for x in 0..w {
+                if left == 0 {
+                    v = (next() % 256) as u8;
+                    left = next() % 9 + 1;
+                }
+                left -= 1;
+                // A flat band in the middle rows, darker on the left.
+                let flat = (h / 3..h / 2).contains(&y);
+                px.push(if flat { 40 + (x % 3) as u8 } else { v });
+            }
+        }
+        px
+    }
+
+    #[test]
+    fn light_on_dark_plane_is_the_binarisation_of_the_inverted_image() {
+        for (w, h, seed) in [(64, 48, 1), (61, 37, 7), (203, 91, 42), (21, 21, 3)] {
+            let src = test_image(w, h, seed);
+            let inv: Vec<u8> = src.iter().map(|&v| 255 - v).collect();
+            let (mut a, mut b) = (Bitmap::default(), Bitmap::default());
+            a.binarise(&src, w, h);
+            b.binarise(&inv, w, h);
+            for (i, (&pa, &pb)) in a.bits.iter().zip(&b.bits).enumerate() {
+                assert_eq!(pa >> 1, pb & 1, "{w}x{h} pixel {i}");
+                assert_eq!(pa & 1, pb >> 1, "{w}x{h} pixel {i}");
+            }
+        }
+    }
+
+    /// The dark-on-light plane, straight from the definition: block means
+    /// (flat blocks: half their minimum, or their neighbours' black point
+    /// when that is brighter than their minimum), 5×5 block averages
+    /// clamped inside the grid, dark at or below.
+    fn reference_plane(src: &[u8], w: usize, h: usize) -> Vec<u8> {
+        let (bw, bh) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
+        let mut black = vec![0u32; bw * bh];
+        for by in 0..bh {
+            for bx in 0..bw {
+                let (mut sum, mut n, mut lo, mut hi) = (0u32, 0u32, 255u8, 0u8);
+                for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
+                    for x in bx * BLOCK..((bx + 1) * BLOCK).min(w) {
+                        let v = src[y * w + x];
+                        sum += u32::from(v);
+                        n += 1;
+                        lo = lo.min(v);
+                        hi = hi.max(v);
+                    }
+                }
+                let mut avg = sum / n;
+                if hi - lo <= MIN_DYNAMIC_RANGE {
+                    avg = u32::from(lo / 2);
+                    if by > 0 && bx > 0 {
+                        let at = |x: usize, y: usize| black[y * bw + x];
+                        let nb = (at(bx, by - 1) + 2 * at(bx - 1, by) + at(bx - 1, by - 1)) / 4;
+                        if u32::from(lo) < nb {
+                            avg = nb;
+                        }
+                    }
+                }
+                black[by * bw + bx] = avg;
+            }
+        }
+        let mut out = vec![0u8; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                let cy = (y / BLOCK).clamp(2, bh.saturating_sub(3).max(2));
+                let cx = (x / BLOCK).clamp(2, bw.saturating_sub(3).max(2));
+                let (mut sum, mut n) = (0u32, 0u32);
+                for yy in cy.saturating_sub(2)..(cy + 3).min(bh) {
+                    for xx in cx.saturating_sub(2)..(cx + 3).min(bw) {
+                        sum += black[yy * bw + xx];
+                        n += 1;
+                    }
+                }
+                out[y * w + x] = u8::from(u32::from(src[y * w + x]) <= sum / n);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn dark_on_light_plane_matches_the_definition() {
+        for (w, h, seed) in [(64, 48, 1), (61, 37, 7), (203, 91, 42), (21, 21, 3)] {
+            let src = test_image(w, h, seed);
+            let mut bm = Bitmap::default();
+            bm.binarise(&src, w, h);
+            let plane: Vec<u8> = bm.bits.iter().map(|&b| b & 1).collect();
+            assert_eq!(plane, reference_plane(&src, w, h), "{w}x{h}");
+        }
+    }
+
+    #[test]
+    fn row_runs_match_a_plain_run_length_count() {
+        let src = test_image(203, 5, 9);
+        let mut bm = Bitmap::default();
+        bm.binarise(&src, 203, 5);
+        let mut runs = Vec::new();
+        for row in bm.bits.chunks(203) {
+            for mask in [1u8, 2] {
+                row_runs(row, mask, &mut runs);
+                let mut plain: Vec<u32> = Vec::new();
+                let mut prev = None;
+                for &b in row {
+                    let d = b & mask != 0;
+                    match plain.last_mut() {
+                        Some(n) if prev == Some(d) => *n += 1,
+                        _ => plain.push(1),
+                    }
+                    prev = Some(d);
+                }
+                assert_eq!(runs, plain);
+            }
+        }
+    }
 
     #[test]
     fn alignment_positions_match_the_standard_table() {

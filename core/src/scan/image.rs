@@ -20,20 +20,33 @@ pub(crate) fn crop(frame: &LumaFrame<'_>, region: Region, out: &mut Vec<u8>) {
 }
 
 /// Averages 2×2 blocks of `src` (`w`×`h`) into `out`; returns the new size.
+/// Two rows at a time, pixel pairs by `chunks_exact`, so the loop has no
+/// per-pixel bounds checks (a short buffer pads with white).
 pub(crate) fn downscale2(src: &[u8], w: usize, h: usize, out: &mut Vec<u8>) -> (usize, usize) {
     let (dw, dh) = (w / 2, h / 2);
     out.clear();
     out.reserve(dw * dh);
-    let at = |x: usize, y: usize| u16::from(src.get(y * w + x).copied().unwrap_or(255));
-    for y in 0..dh {
-        for x in 0..dw {
-            let sum = at(2 * x, 2 * y)
-                + at(2 * x + 1, 2 * y)
-                + at(2 * x, 2 * y + 1)
-                + at(2 * x + 1, 2 * y + 1);
-            out.push((sum / 4) as u8);
-        }
+    let mut rows = src.chunks_exact(w.max(1));
+    for _ in 0..dh {
+        let (Some(a), Some(b)) = (rows.next(), rows.next()) else {
+            break;
+        };
+        out.extend(
+            a.chunks_exact(2)
+                .zip(b.chunks_exact(2))
+                .take(dw)
+                .map(|(p, q)| {
+                    let (p0, p1) = (p.first().copied(), p.last().copied());
+                    let (q0, q1) = (q.first().copied(), q.last().copied());
+                    let sum = [p0, p1, q0, q1]
+                        .into_iter()
+                        .map(|v| u16::from(v.unwrap_or(255)))
+                        .sum::<u16>();
+                    (sum / 4) as u8
+                }),
+        );
     }
+    out.resize(dw * dh, 255);
     (dw, dh)
 }
 
@@ -123,5 +136,32 @@ pub(crate) fn local_threshold(
             };
             out.push(u8::from(dark));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downscale_averages_each_2x2_block() {
+        let (w, h) = (7usize, 5usize);
+        let src: Vec<u8> = (0..w * h).map(|i| (i * 37 % 256) as u8).collect();
+        let mut out = Vec::new();
+        assert_eq!(downscale2(&src, w, h, &mut out), (3, 2));
+        for y in 0..2 {
+            for x in 0..3 {
+                let at = |xx: usize, yy: usize| u16::from(src[yy * w + xx]);
+                let want = (at(2 * x, 2 * y)
+                    + at(2 * x + 1, 2 * y)
+                    + at(2 * x, 2 * y + 1)
+                    + at(2 * x + 1, 2 * y + 1))
+                    / 4;
+                assert_eq!(u16::from(out[y * 3 + x]), want);
+            }
+        }
+        // A buffer shorter than the geometry pads with white.
+        assert_eq!(downscale2(&src[..w * 2], w, h, &mut out), (3, 2));
+        assert_eq!(&out[3..], &[255, 255, 255]);
     }
 }

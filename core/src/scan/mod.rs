@@ -16,12 +16,18 @@
 //! 3. **Our own front end first** (`detect`, ADR 0008): block-adaptive
 //!    binarisation, a row scan for the 1:1:3:1:1 finder ratio with
 //!    vertical/horizontal/diagonal cross-checks, finder triples ranked by
-//!    geometry, alignment-pattern–assisted perspective sampling. It runs in
-//!    both polarities (a light-on-dark code is binarised as `255 - v`) and
-//!    at half scale (2×2 averaging halves sensor noise); it is rotation
+//!    geometry, alignment-pattern–assisted perspective sampling. One
+//!    binarisation yields both polarities (a bit plane each; the
+//!    light-on-dark one is exactly the binarisation of `255 - v`) and one
+//!    row scan finds finders of either, so a light-on-dark code costs what a
+//!    dark-on-light one does. Where only two finders are confirmed, a
+//!    looser search looks for the third where they put it. It runs at full
+//!    and at half scale (2×2 averaging halves sensor noise); it is rotation
 //!    invariant, and mirrored codes are read by the transposed retry.
 //!    Its cost is bounded per frame: at most `detect::MAX_CONFIRMS`
-//!    cross-checks, `MAX_TRIPLES` hypotheses.
+//!    cross-checks, `MAX_TRIPLES` hypotheses and `MAX_ATTEMPTS` samplings
+//!    per polarity and pass, and a sampled grid whose timing patterns are
+//!    at chance is dropped before any decoding.
 //! 4. **rqrr fallback passes**, only where our front end saw finder-like
 //!    evidence it could not decode (at least [`FALLBACK_EVIDENCE`] strong
 //!    candidates in that polarity, and rows that are not pixel-scale noise),
@@ -373,7 +379,11 @@ pub struct Scanner {
     half_size: (usize, usize),
     half_ready: bool,
     finders: Vec<detect::Finder>,
+    /// Light-on-dark finder candidates seen in the same row scan.
+    inv_finders: Vec<detect::Finder>,
     triples: Vec<detect::Triple>,
+    /// One scanned row's run lengths.
+    runs: Vec<u32>,
 }
 
 /// The resolution a pass works at, relative to the (cropped) frame.
@@ -393,6 +403,89 @@ struct Pass {
     scale: Scale,
     local: bool,
     inverted: bool,
+}
+
+/// How one own pass runs, per polarity (index 0: dark-on-light, 1:
+/// light-on-dark).
+#[derive(Debug, Clone, Copy)]
+struct OwnPass {
+    scale: Scale,
+    /// Which polarities to search.
+    enabled: [bool; 2],
+    /// A quarter of the work budget (a noisy frame's coarser pass).
+    frugal: [bool; 2],
+    /// Decode both polarities even after one read.
+    exhaustive: bool,
+}
+
+/// What one own pass found and saw, per polarity (index 0: dark-on-light,
+/// 1: light-on-dark).
+struct OwnOutcome {
+    found: Vec<Found>,
+    /// Confirmed finder candidates.
+    evidence: [usize; 2],
+    /// The scanned rows were pixel-scale noise.
+    noise: [bool; 2],
+    /// Any finder candidate at all.
+    any: [bool; 2],
+}
+
+/// Finder pairs the third-finder search tries per polarity and pass.
+const RESCUE_PAIRS: usize = 3;
+
+/// Sampling attempts the triples the third-finder search completes may
+/// spend per polarity and pass (two triples' worth of dimensions).
+const RESCUE_ATTEMPTS: usize = 12;
+
+/// Decoding one polarity's finder candidates of an own pass.
+struct Decoding<'a> {
+    view: detect::View<'a>,
+    /// Pass image to working image scale.
+    to_work: f32,
+    inverted: bool,
+    max_triples: usize,
+}
+
+impl Decoding<'_> {
+    /// Decodes the plausible triples of `finders` (only those using a
+    /// candidate from index `new_from` on), best first, each finder in at
+    /// most one code, spending `attempts`. Returns the candidates used by
+    /// the codes read.
+    fn run(
+        &self,
+        finders: &[detect::Finder],
+        new_from: usize,
+        triples: &mut Vec<detect::Triple>,
+        attempts: &mut usize,
+        out: &mut Vec<Found>,
+    ) -> Vec<usize> {
+        if finders.len() < 3 {
+            return Vec::new();
+        }
+        detect::triples(finders, triples, self.max_triples);
+        let mut used: Vec<usize> = Vec::new();
+        for t in triples.iter() {
+            let ids = t.ids();
+            if ids.iter().all(|&i| i < new_from) || ids.iter().any(|i| used.contains(i)) {
+                continue;
+            }
+            if let Some(d) = detect::decode_triple(self.view, t, attempts) {
+                used.extend(ids);
+                let b = d.bounds.map(|(x, y)| (x * self.to_work, y * self.to_work));
+                let bounds = if d.symbol.mirrored {
+                    [b[0], b[3], b[2], b[1]]
+                } else {
+                    b
+                };
+                out.push(Found {
+                    symbol: d.symbol,
+                    bounds,
+                    inverted: self.inverted,
+                });
+            }
+        }
+        used
+    }
 }
 
 /// A grid decoded by one pass, in working-image coordinates.
@@ -445,40 +538,53 @@ impl Scanner {
         self.half_ready = false;
         for pass in plan(opts, region.width.max(region.height)) {
             let result = if pass.own {
-                let pol = usize::from(pass.inverted);
-                // The coarser and finer own passes are for noise and for
-                // small finders: a clean frame whose full pass saw no
-                // finder-like pattern at all skips them.
-                let hinted = noisy.get(pol).copied().unwrap_or(false)
-                    || any_finder.get(pol).copied().unwrap_or(false);
-                if pass.scale != Scale::Full && !hinted && !opts.exhaustive {
+                let mut enabled = [false; 2];
+                for (k, e) in enabled.iter_mut().enumerate() {
+                    if k == 1 && !opts.try_inverted {
+                        continue;
+                    }
+                    // The coarser and finer own passes are for noise and
+                    // for small finders: a clean frame whose full pass saw
+                    // no finder-like pattern at all skips them.
+                    let hinted = noisy.get(k).copied().unwrap_or(false)
+                        || any_finder.get(k).copied().unwrap_or(false);
+                    *e = pass.scale == Scale::Full || hinted || opts.exhaustive;
+                }
+                if !enabled.contains(&true) {
                     continue;
                 }
                 // On a frame the full pass found noisy, the half pass gets a
                 // quarter of the budget: it is there for moderate sensor noise
                 // over a code, not to search snow.
-                let vetoed = noisy.get(pol).copied().unwrap_or(false);
+                let own = OwnPass {
+                    scale: pass.scale,
+                    enabled,
+                    frugal: noisy,
+                    exhaustive: opts.exhaustive,
+                };
                 // Our own code does not panic by design (every access is
                 // checked); the guard makes a bug a DecoderFault, not a crash.
-                let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    self.run_own_pass(pass.inverted, pass.scale, vetoed, w, h)
-                }));
-                let Ok((list, candidates, noise, any)) = outcome else {
+                let outcome = catch_unwind(AssertUnwindSafe(|| self.run_own_pass(own, w, h)));
+                let Ok(outcome) = outcome else {
                     faulted = true;
                     continue;
                 };
-                if pass.scale == Scale::Full {
-                    if let Some(n) = noisy.get_mut(pol) {
-                        *n = noise;
+                for (k, _) in enabled.iter().enumerate().filter(|(_, &e)| e) {
+                    if pass.scale == Scale::Full {
+                        if let (Some(n), Some(&seen)) = (noisy.get_mut(k), outcome.noise.get(k)) {
+                            *n = seen;
+                        }
+                        if let (Some(a), Some(&seen)) = (any_finder.get_mut(k), outcome.any.get(k))
+                        {
+                            *a = seen;
+                        }
                     }
-                    if let Some(a) = any_finder.get_mut(pol) {
-                        *a = any;
+                    let vetoed = noisy.get(k).copied().unwrap_or(false);
+                    if let (Some(e), Some(&seen)) = (evidence.get_mut(k), outcome.evidence.get(k)) {
+                        *e = if vetoed { 0 } else { (*e).max(seen) };
                     }
                 }
-                let vetoed = noisy.get(pol).copied().unwrap_or(false);
-                if let Some(e) = evidence.get_mut(pol) {
-                    *e = if vetoed { 0 } else { (*e).max(candidates) };
-                }
+                let list = outcome.found;
                 if self.bitmap.flat
                     && pass.scale == Scale::Full
                     && list.is_empty()
@@ -548,87 +654,139 @@ impl Scanner {
         Ok(out)
     }
 
-    /// Our own front end over the working image: binarise (per polarity),
-    /// find finder patterns, decode the most plausible triples. Also returns
-    /// how many finder candidates it saw: the evidence that decides whether
-    /// the slower rqrr passes are worth running.
+    /// Our own front end over the working image: binarise, find finder
+    /// patterns, decode the most plausible triples. Also returns how many
+    /// finder candidates it saw per polarity: the evidence that decides
+    /// whether the slower rqrr passes are worth running.
+    ///
+    /// Both polarities come from one binarisation and one row scan (a
+    /// light-on-dark finder is the same runs with the colours swapped), so
+    /// a light-on-dark code costs no failed dark-on-light pass first. The
+    /// polarity with more confirmed finders is decoded first.
     ///
     /// The half-scale pass averages 2×2 blocks first: that halves sensor
     /// noise and joins the speckle that breaks finder run lengths, at a
     /// quarter of the pixels.
-    fn run_own_pass(
-        &mut self,
-        inverted: bool,
-        pass_scale: Scale,
-        frugal: bool,
-        w: usize,
-        h: usize,
-    ) -> (Vec<Found>, usize, bool, bool) {
-        let half = pass_scale == Scale::Half;
-        let (confirms, max_triples) = if frugal {
-            (detect::MAX_CONFIRMS / 4, detect::MAX_TRIPLES / 4)
-        } else {
-            (detect::MAX_CONFIRMS, detect::MAX_TRIPLES)
-        };
-        let to_work = if pass_scale == Scale::Double {
-            let (uw, uh) = image::upscale2(&self.work, w, h, &mut self.scratch);
-            self.bitmap.binarise(&self.scratch, uw, uh, inverted);
-            0.5
-        } else if half {
-            if !self.half_ready {
-                let (dw, dh) = image::downscale2(&self.work, w, h, &mut self.half);
-                self.half_size = (dw, dh);
-                self.half_ready = true;
+    fn run_own_pass(&mut self, pass: OwnPass, w: usize, h: usize) -> OwnOutcome {
+        let to_work = match pass.scale {
+            Scale::Double => {
+                let (uw, uh) = image::upscale2(&self.work, w, h, &mut self.scratch);
+                self.bitmap.binarise(&self.scratch, uw, uh);
+                0.5
             }
-            let (dw, dh) = self.half_size;
-            self.bitmap.binarise(&self.half, dw, dh, inverted);
-            2.0
-        } else {
-            self.bitmap.binarise(&self.work, w, h, inverted);
-            1.0
+            Scale::Half => {
+                if !self.half_ready {
+                    let (dw, dh) = image::downscale2(&self.work, w, h, &mut self.half);
+                    self.half_size = (dw, dh);
+                    self.half_ready = true;
+                }
+                let (dw, dh) = self.half_size;
+                self.bitmap.binarise(&self.half, dw, dh);
+                2.0
+            }
+            Scale::Full => {
+                self.bitmap.binarise(&self.work, w, h);
+                1.0
+            }
+        };
+        let share = |k: usize, full: usize| match (pass.enabled.get(k), pass.frugal.get(k)) {
+            (Some(true), Some(true)) => full / 4,
+            (Some(true), _) => full,
+            _ => 0,
         };
         let mean_run = detect::find_finders(
             &self.bitmap,
-            &mut self.finders,
+            [&mut self.finders, &mut self.inv_finders],
+            [
+                share(0, detect::MAX_CONFIRMS),
+                share(1, detect::MAX_CONFIRMS),
+            ],
+            &mut self.runs,
             detect::MAX_CANDIDATES,
-            confirms,
         );
-        detect::rank(&mut self.finders);
-        detect::triples(&self.finders, &mut self.triples, max_triples);
-        let mut used: Vec<usize> = Vec::new();
-        let mut list = Vec::new();
-        let mut attempts = if frugal {
-            detect::MAX_ATTEMPTS / 4
-        } else {
-            detect::MAX_ATTEMPTS
-        };
-        for t in &self.triples {
-            if t.ids().iter().any(|i| used.contains(i)) {
-                continue;
+        let noise = mean_run.map(|m| m < detect::NOISE_RUN);
+        // Pixel-scale noise forms many finder-like patterns and triples of
+        // them, each a costly sampling attempt at a large dimension; a code
+        // is not readable at this scale there anyway (the half-scale pass is
+        // for that), so such a pass gets a quarter of the decoding budget.
+        let budget = |k: usize, full: usize| {
+            let starved = noise.get(k).copied().unwrap_or(false);
+            if starved {
+                share(k, full) / 4
+            } else {
+                share(k, full)
             }
-            if let Some(d) = detect::decode_triple(&self.bitmap, t, &mut attempts) {
-                used.extend(t.ids());
-                let b = d.bounds.map(|(x, y)| (x * to_work, y * to_work));
-                let bounds = if d.symbol.mirrored {
-                    [b[0], b[3], b[2], b[1]]
-                } else {
-                    b
-                };
-                list.push(Found {
-                    symbol: d.symbol,
-                    bounds,
-                    inverted,
-                });
+        };
+        let mut evidence = [0usize; 2];
+        let mut any = [false; 2];
+        for (k, list) in [&mut self.finders, &mut self.inv_finders]
+            .into_iter()
+            .enumerate()
+        {
+            detect::rank(list);
+            if let (Some(e), Some(a)) = (evidence.get_mut(k), any.get_mut(k)) {
+                *e = list.iter().filter(|f| f.is_evidence()).count();
+                *a = !list.is_empty();
             }
         }
-        let noise = mean_run < detect::NOISE_RUN;
-        let evidence = if noise {
-            0
+        let order: [usize; 2] = if evidence[1] > evidence[0] {
+            [1, 0]
         } else {
-            self.finders.iter().filter(|f| f.is_evidence()).count()
+            [0, 1]
         };
-        let any = !self.finders.is_empty();
-        (list, evidence, noise, any)
+        let mut list = Vec::new();
+        for k in order {
+            let inverted = k == 1;
+            let finders = if inverted {
+                &mut self.inv_finders
+            } else {
+                &mut self.finders
+            };
+            let view = self.bitmap.view(inverted);
+            let mut attempts = budget(k, detect::MAX_ATTEMPTS);
+            let max_triples = budget(k, detect::MAX_TRIPLES);
+            let job = Decoding {
+                view,
+                to_work,
+                inverted,
+                max_triples,
+            };
+            let used = job.run(finders, 0, &mut self.triples, &mut attempts, &mut list);
+            // Two confirmed finders left unread: the third may be there but
+            // fail the strict run test (no quiet zone on one side, blur), or
+            // a small code sits inside a larger one.
+            let unread = finders
+                .iter()
+                .enumerate()
+                .filter(|(i, f)| f.is_evidence() && !used.contains(i))
+                .count();
+            let noisy = noise.get(k).copied().unwrap_or(false);
+            if unread >= 2 && !noisy && attempts > 0 && max_triples > 0 {
+                let known = finders.len();
+                detect::rescue_third(view, finders, &used, RESCUE_PAIRS);
+                if finders.len() > known {
+                    // The found candidates passed a looser test: a small
+                    // share of the budget, so texture cannot spend it all.
+                    let mut spend = attempts.min(RESCUE_ATTEMPTS);
+                    job.run(finders, known, &mut self.triples, &mut spend, &mut list);
+                }
+            }
+            if !list.is_empty() && !pass.exhaustive {
+                break;
+            }
+        }
+        // Finders in pixel noise are no evidence for the fallback passes.
+        for (e, &n) in evidence.iter_mut().zip(noise.iter()) {
+            if n {
+                *e = 0;
+            }
+        }
+        OwnOutcome {
+            found: list,
+            evidence,
+            noise,
+            any,
+        }
     }
 
     /// Runs one pass over the working image (`w`×`h`). Returns the decoded
@@ -773,32 +931,24 @@ fn plan(opts: &ScanOptions, long_side: u32) -> Vec<Pass> {
         local,
         inverted,
     };
-    let own = |scale, inverted| Pass {
+    let own = |scale| Pass {
         own: true,
         scale,
         local: false,
-        inverted,
+        inverted: false,
     };
     let mut passes = Vec::with_capacity(16);
-    passes.push(own(Scale::Full, false));
-    if opts.try_inverted {
-        passes.push(own(Scale::Full, true));
-    }
+    // Each own pass searches both polarities (when `try_inverted`).
+    passes.push(own(Scale::Full));
     // Half scale needs modules of 2 px or more to remain; frames below
     // MIN_HALF_SIDE are too small for that to matter.
     if opts.try_downscaled && long_side >= MIN_HALF_SIDE {
-        passes.push(own(Scale::Half, false));
-        if opts.try_inverted {
-            passes.push(own(Scale::Half, true));
-        }
+        passes.push(own(Scale::Half));
     }
     // Small stills: modules of 1–2 px sample badly; the 2× bilinear image
     // gives the finder ratios and the sampler room.
     if opts.try_upscaled && long_side < OWN_UPSCALE_BELOW {
-        passes.push(own(Scale::Double, false));
-        if opts.try_inverted {
-            passes.push(own(Scale::Double, true));
-        }
+        passes.push(own(Scale::Double));
     }
     if !opts.try_rqrr {
         return passes;
