@@ -315,7 +315,21 @@ pub enum FlowError {
     /// `Wallet.resetDeviceKey()` and enrolment, as for `PinError.DeviceKeyUnusable`.
     #[error("{0}")]
     DeviceKeyUnusable(String),
-    /// A limit, the offline policy or the journal refused.
+    /// Over a spending limit: per payment, the rolling 24 hours, or (offline)
+    /// per offline payment or the queued offline total. The message names
+    /// the limit and what is already spent or queued. Nothing was journalled.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// Offline, and this wallet's policy allows no offline payments: ask the
+    /// user for a connection. Nothing was journalled.
+    #[error("{0}")]
+    OfflineNotAllowed(String),
+    /// The code's currency has no limits configured in this wallet, so it
+    /// cannot be paid here. Nothing was journalled.
+    #[error("{0}")]
+    CurrencyNotAllowed(String),
+    /// The journal or the payment engine refused (storage, a payment that
+    /// is not found or not in a state for this).
     #[error("{0}")]
     Payment(String),
     /// The flow is processing a payment on another thread.
@@ -354,6 +368,18 @@ impl From<CoreFlowError> for FlowError {
             }
             CoreFlowError::Pin(_) => FlowError::Pin(m),
             CoreFlowError::StillLockedOut { .. } => FlowError::StillLockedOut(m),
+            CoreFlowError::Payment(
+                EngineError::PerPaymentLimit { .. }
+                | EngineError::DailyLimit { .. }
+                | EngineError::OfflinePerPaymentLimit { .. }
+                | EngineError::OfflineTotalLimit { .. },
+            ) => FlowError::LimitExceeded(m),
+            CoreFlowError::Payment(EngineError::OfflineNotAllowed) => {
+                FlowError::OfflineNotAllowed(m)
+            }
+            CoreFlowError::Payment(EngineError::CurrencyNotAllowed(_)) => {
+                FlowError::CurrencyNotAllowed(m)
+            }
             CoreFlowError::Payment(_) => FlowError::Payment(m),
         }
     }

@@ -452,6 +452,24 @@ val tests = linkedMapOf<String, () -> Unit>(
             check(naive.size < newestFirst.size)
         }
     },
+    "limits, offline policy and currency are typed flow errors" to {
+        fun confirmIn(cfg: WalletConfig, online: Boolean, amount: String) {
+            Wallet.open(cfg, AesKeyStore(), Net(online), null).use { w ->
+                enrol(w)
+                w.newFlow().use { flow ->
+                    flow.handle(Intent.ScannedText(THB_CODE))
+                    flow.handle(Intent.Proceed)
+                    val s = flow.handle(Intent.EditAmount(amount)) as FlowState.EnterAmount
+                    flow.handle(Intent.Confirm(s.breakdown!!.total))
+                }
+            }
+        }
+        val low = config(tmpDir()).let { it.copy(limits = listOf(it.limits[0].copy(perPayment = 1_000u))) }
+        val e = raises<FlowException.LimitExceeded> { confirmIn(low, true, "12.50") }
+        check(e.message!!.contains("10.00")) { "${e.message}" }
+        raises<FlowException.OfflineNotAllowed> { confirmIn(config(tmpDir()), false, "1.00") }
+        raises<FlowException.CurrencyNotAllowed> { confirmIn(config(tmpDir(), currency = "SGD"), true, "1.00") }
+    },
     "typed open errors" to {
         raises<WalletException.Roots> { Wallet.open(config(tmpDir(), roots = "[]"), AesKeyStore(), null, null) }
         val bad = BackendConfig("http://example.invalid", "", emptyList(), false, 0u, 0u)
