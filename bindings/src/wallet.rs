@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use scanpay_core::money::Currency;
 use scanpay_core::net::{ClientConfig, HttpsBackend, NetError, TlsConfig};
 use scanpay_core::payment::{
-    Backend, BackendError, BackendReply, CurrencyLimits as CoreLimits, OfflinePolicy,
-    PaymentFlow as CoreFlow, PaymentRecord, PaymentRequest, SystemClock, Timings as CoreTimings,
-    WalletConfig as CoreConfig,
+    request_outcome, Backend, BackendError, BackendReply, CurrencyLimits as CoreLimits,
+    OfflinePolicy, PaymentFlow as CoreFlow, PaymentRecord, PaymentRequest, SystemClock,
+    Timings as CoreTimings, WalletConfig as CoreConfig,
 };
 use scanpay_core::status::{RequestOutcome, StatusMonitor, SubscriptionId};
 use scanpay_core::store::{HistoryCursor as CoreCursor, PaymentRow};
@@ -215,18 +215,15 @@ fn https_backend(b: &BackendConfig) -> Result<HttpsBackend, WalletError> {
 }
 
 /// What the status monitor learns from one request made outside the payment
-/// engine (health probe, registry sync): any HTTP answer below 500, a 304 or
-/// a 404 included, shows the backend up and answering.
+/// engine (health probe, registry sync): the engine's own rule, through the
+/// same error classification as a payment request (a 4xx is a reply).
 fn outcome_of<T>(result: &Result<T, NetError>, started: Instant) -> RequestOutcome {
-    match result {
-        Err(e) if e.is_tls() => RequestOutcome::Tls,
-        Err(e) if e.definitely_not_sent() => RequestOutcome::Unreachable,
-        Err(NetError::Status { status, .. }) if *status >= 500 => RequestOutcome::ServerError,
-        Ok(_) | Err(NetError::Status { .. }) => RequestOutcome::Replied {
-            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        },
-        Err(_) => RequestOutcome::Timeout,
-    }
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let classified = result
+        .as_ref()
+        .map(|_| ())
+        .map_err(|e| BackendError::from(e.clone()));
+    request_outcome(&classified, latency_ms)
 }
 
 fn payments(records: Vec<PaymentRecord>) -> Vec<Payment> {

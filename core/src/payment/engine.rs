@@ -224,7 +224,11 @@ fn describe(op: Operation, result: &Result<BackendReply, BackendError>) -> Strin
     format!("{op}: {what}").chars().take(500).collect()
 }
 
-fn request_outcome(result: &Result<BackendReply, BackendError>, latency_ms: u64) -> RequestOutcome {
+/// What the connectivity status learns from one backend request that took
+/// `latency_ms`: the engine reports every payment request with it, and the
+/// bindings their health probes and registry syncs, so all requests count
+/// alike.
+pub fn request_outcome<T>(result: &Result<T, BackendError>, latency_ms: u64) -> RequestOutcome {
     match result {
         Ok(_) => RequestOutcome::Replied { latency_ms },
         Err(BackendError::NotSent(_)) => RequestOutcome::Unreachable,

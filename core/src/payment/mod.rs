@@ -27,7 +27,9 @@ pub mod record;
 pub use amount::{breakdown, AmountError};
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use config::{CurrencyLimits, OfflinePolicy, WalletConfig, DAILY_WINDOW_SECS};
-pub use engine::{Backend, EngineError, NewPayment, PaymentEngine, PaymentRequest, ResumeReport};
+pub use engine::{
+    request_outcome, Backend, EngineError, NewPayment, PaymentEngine, PaymentRequest, ResumeReport,
+};
 pub use flow::{
     FailureReason, FlowError, FlowServices, FlowState, Intent, MerchantReview, PaymentFlow,
     PendingReason, RetryOption, Stage,
