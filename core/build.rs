@@ -102,17 +102,39 @@ fn main() -> Result<(), Box<dyn Error>> {
         &gb,
     )?;
 
+    // Each single-byte page as a ready `SingleByte` (the type is defined in
+    // `charsets.rs`, which includes this file as a child module), plus the
+    // list of all of them with their WHATWG names for the unit tests.
     for (name, enc) in SINGLE_BYTE {
         let upper = (0x80u8..=0xFF)
             .map(|b| one_char(enc, &[b]))
             .collect::<Result<Vec<u16>, _>>()?;
+        let raw = format!("{name}_UPPER");
         table(
             &mut out,
-            name,
+            &raw,
             &format!("{}: bytes 0x80..=0xFF; 0 = unassigned.", enc.name()),
             &upper,
         )?;
+        writeln!(out, "/// {}.", enc.name())?;
+        writeln!(
+            out,
+            "pub(crate) const {name}: super::SingleByte = super::SingleByte(&{raw});"
+        )?;
     }
+    writeln!(
+        out,
+        "/// Every single-byte page with its WHATWG encoding name."
+    )?;
+    writeln!(
+        out,
+        "#[cfg(test)]\npub(crate) const ALL_SINGLE_BYTE: [(&str, super::SingleByte); {}] = [",
+        SINGLE_BYTE.len()
+    )?;
+    for (name, enc) in SINGLE_BYTE {
+        writeln!(out, "    ({:?}, {name}),", enc.name())?;
+    }
+    writeln!(out, "];")?;
 
     let dir = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(dir.join("charsets.rs"), out)?;
