@@ -9,7 +9,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step also prints the free space where the build goes: a CI run that
+# ran out of disk (2026-11-26) is then read off the log, not guessed (ADR 0010).
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+mkdir -p "$target_dir"
+step() {
+  local free
+  free=$(df -Pk "$target_dir" 2>/dev/null | awk 'NR==2 { printf "%.1f GB", $4 / 1048576 }')
+  printf '\n==> %s   [free disk: %s]\n' "$*" "${free:-?}"
+}
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo not found: install Rust stable (https://rustup.rs) and re-run." >&2
@@ -49,5 +57,5 @@ scripts/size-report.sh
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run
 
-echo
+step "done"
 echo "All ScanPay test suites passed."
