@@ -124,7 +124,11 @@ const val THB_CODE = "00020101021129370016A000000677010111011300668012345675802T
 val PIN = listOf(2, 5, 8, 0, 4, 7)
 
 fun check(cond: Boolean, msg: () -> String = { "check failed" }) { if (!cond) throw AssertionError(msg()) }
-fun tmpDir(): File = Files.createTempDirectory("scanpay-android").toFile()
+// Every temp dir a test makes is removed when the JVM exits (exitProcess runs the hook).
+val tmpDirs = java.util.concurrent.ConcurrentLinkedQueue<File>().also { dirs ->
+    Runtime.getRuntime().addShutdownHook(Thread { dirs.forEach { it.deleteRecursively() } })
+}
+fun tmpDir(): File = Files.createTempDirectory("scanpay-android").toFile().also { tmpDirs.add(it) }
 
 /** Waits (up to [ms]) for a StateFlow value matching [pred]; fails with the last value seen. */
 fun <T> StateFlow<T>.await(ms: Long = 30_000, what: String = "state", pred: (T) -> Boolean): T = try {

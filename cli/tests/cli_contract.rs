@@ -30,10 +30,12 @@ fn vectors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("scanpay-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// A fresh directory under the system temp dir, removed when dropped.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("scanpay-cli-{name}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 fn read_json(path: &Path) -> Value {
@@ -42,7 +44,8 @@ fn read_json(path: &Path) -> Value {
 
 #[test]
 fn decode_json_one_line_per_image_in_order_with_errors() {
-    let dir = temp_dir("decode");
+    let tmp = temp_dir("decode");
+    let dir = tmp.path();
     let text = "00020101021153037645802TH5907TESTING6007BANGKOK6304ABCD";
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).unwrap();
     let png = dir.join("code.png");
@@ -205,7 +208,8 @@ fn inspect_with_trust_files_gives_the_vector_verdicts() {
 
 #[test]
 fn demo_runs_end_to_end() {
-    let dir = temp_dir("demo");
+    let tmp = temp_dir("demo");
+    let dir = tmp.path();
     let out = scanpay(&["demo", "--out", dir.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(

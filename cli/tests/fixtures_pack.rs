@@ -17,11 +17,12 @@ fn scanpay(args: &[&str]) -> Output {
         .expect("run scanpay")
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("scanpay-fx-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory under the system temp dir, removed when dropped.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("scanpay-fx-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn s(p: &Path) -> &str {
@@ -30,9 +31,10 @@ fn s(p: &Path) -> &str {
 
 #[test]
 fn every_fixture_scans_back_and_gets_its_stated_verdict() {
-    let sandbox = temp_dir("sandbox");
-    let pack = temp_dir("pack");
-    let out = scanpay(&["fixtures", s(&pack), "--sandbox", s(&sandbox)]);
+    let sandbox_tmp = temp_dir("sandbox");
+    let pack_tmp = temp_dir("pack");
+    let (sandbox, pack) = (sandbox_tmp.path(), pack_tmp.path());
+    let out = scanpay(&["fixtures", s(pack), "--sandbox", s(sandbox)]);
     assert!(
         out.status.success(),
         "{}",

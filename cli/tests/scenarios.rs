@@ -18,11 +18,14 @@ fn every_scenario_replays_green() {
     files.sort();
     assert!(files.len() >= 6, "scenarios in {}", dir.display());
     for file in files {
-        let out_dir = std::env::temp_dir().join(format!(
-            "scanpay-scenario-{}-{}",
-            file.file_stem().unwrap().to_string_lossy(),
-            std::process::id()
-        ));
+        let out_tmp = tempfile::Builder::new()
+            .prefix(&format!(
+                "scanpay-scenario-{}-",
+                file.file_stem().unwrap().to_string_lossy()
+            ))
+            .tempdir()
+            .unwrap();
+        let out_dir = out_tmp.path();
         let out = Command::new(env!("CARGO_BIN_EXE_scanpay"))
             .args([
                 "scenario",
@@ -40,6 +43,5 @@ fn every_scenario_replays_green() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(stdout.contains("Scenario passed"), "{stdout}");
-        let _ = std::fs::remove_dir_all(&out_dir);
     }
 }

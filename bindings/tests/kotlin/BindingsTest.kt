@@ -108,7 +108,11 @@ inline fun <reified T : Throwable> raises(block: () -> Unit): T {
     throw AssertionError("expected ${T::class.simpleName}, nothing thrown")
 }
 fun PinPad.type(digits: List<Int>) = digits.forEachIndexed { i, d -> check(press(d.toUByte()) == (i + 1).toUInt()) }
-fun tmpDir(): File = Files.createTempDirectory("scanpay-kt").toFile()
+// Every temp dir a test makes is removed when the JVM exits (exitProcess runs the hook).
+val tmpDirs = java.util.concurrent.ConcurrentLinkedQueue<File>().also { dirs ->
+    Runtime.getRuntime().addShutdownHook(Thread { dirs.forEach { it.deleteRecursively() } })
+}
+fun tmpDir(): File = Files.createTempDirectory("scanpay-kt").toFile().also { tmpDirs.add(it) }
 
 fun config(dir: File, backend: BackendConfig? = null, roots: String? = null, currency: String = "THB",
            unverified: Boolean = true, timings: Timings? = null) = WalletConfig(
