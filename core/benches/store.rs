@@ -20,7 +20,6 @@
 #![allow(clippy::expect_used)]
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use scanpay_core::store::{AuthRecord, PaymentRow, Store, Transition};
@@ -28,28 +27,6 @@ use scanpay_core::trust::ReplayGuard;
 
 /// A realistic payment record: ~300 bytes of JSON.
 const RECORD: &[u8] = br#"{"id":"6f1c2a4e-9b7d-4c1e-8a3f-2d5e6b7c8d9e","merchant_key_id":"acq1-m000123-k2","merchant_account":"A000000677010111:0066812345678","amount_minor":12050,"currency":"THB","payload_sha256":"9f2b5c1d7e3a4f6b8c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a3b","stage":"querying","queries":3}"#;
-
-struct BenchDb(PathBuf);
-
-impl BenchDb {
-    fn new(tag: &str) -> BenchDb {
-        let p = std::env::temp_dir().join(format!(
-            "scanpay-bench-store-{tag}-{}.db",
-            std::process::id()
-        ));
-        BenchDb(p)
-    }
-}
-
-impl Drop for BenchDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut s = self.0.clone().into_os_string();
-            s.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(s));
-        }
-    }
-}
 
 fn row(id: String, at: u64) -> PaymentRow {
     PaymentRow {
@@ -83,8 +60,12 @@ fn flip(store: &Store, id: &str, n: &mut u64) {
 }
 
 fn bench(c: &mut Criterion) {
-    let db = BenchDb::new("journal");
-    let store = Store::open(&db.0).expect("open");
+    // Removed with the WAL and shared-memory files when the bench ends.
+    let dir = tempfile::Builder::new()
+        .prefix("scanpay-bench-store-")
+        .tempdir()
+        .expect("temp dir");
+    let store = Store::open(&dir.path().join("journal.db")).expect("open");
     let mut counter = 0u64;
 
     c.bench_function("store/insert_payment", |b| {

@@ -174,15 +174,6 @@ fn text_of(c: &Value) -> String {
     )
 }
 
-struct TempFile(PathBuf);
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
-}
-
 /// Runs one case; returns its outcome (compared with `expect` by the caller).
 fn run_case(m: &Value, store: &TrustStore, c: &Value) -> Value {
     let name = c["name"].as_str().unwrap();
@@ -200,11 +191,11 @@ fn run_case(m: &Value, store: &TrustStore, c: &Value) -> Value {
             let now = c["now"].as_u64().unwrap();
             let restart = c["restart"].as_bool().unwrap_or(false);
             let (first, second) = if restart {
-                let path = std::env::temp_dir().join(format!(
-                    "scanpay-attacks-{name}-{}.sqlite",
-                    std::process::id()
-                ));
-                let _cleanup = TempFile(path.clone());
+                let dir = tempfile::Builder::new()
+                    .prefix(&format!("scanpay-attacks-{name}-"))
+                    .tempdir()
+                    .unwrap();
+                let path = dir.path().join("replay.sqlite");
                 let first = {
                     let mut db = Store::open(&path).unwrap();
                     store.verify(payload, now, &mut db as &mut dyn ReplayGuard)

@@ -13,7 +13,7 @@ use scanpay_core::wallet::{Wallet, WalletOptions};
 fn open(w: &World) -> Wallet {
     let clock: Arc<dyn Clock> = w.clock.clone();
     Wallet::open(WalletOptions {
-        data_dir: w.dir.0.join("data"),
+        data_dir: w.dir.path().join("data"),
         roots: roots(),
         config: config(),
         keystore: w.keystore.clone(),

@@ -9,7 +9,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{HashMap, VecDeque};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -512,25 +512,20 @@ pub fn pad(pin: &str) -> PinPad {
 }
 
 /// A temporary directory removed on drop.
-pub struct TempDir(pub PathBuf);
+pub struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        let p = std::env::temp_dir().join(format!(
-            "scanpay-{tag}-{}-{n}-{}",
-            std::process::id(),
-            PaymentEngine::new_payment_id().unwrap()
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
+        TempDir(
+            tempfile::Builder::new()
+                .prefix(&format!("scanpay-{tag}-"))
+                .tempdir()
+                .unwrap(),
+        )
     }
-}
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+    pub fn path(&self) -> &Path {
+        self.0.path()
     }
 }
 
@@ -580,7 +575,7 @@ impl World {
     }
 
     pub fn path(&self) -> PathBuf {
-        self.dir.0.join("wallet.db")
+        self.dir.path().join("wallet.db")
     }
 
     /// Opens (or reopens) the journal file and builds a fresh process on it.

@@ -21,7 +21,6 @@
 pub mod crash;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -99,34 +98,27 @@ pub type Result<T> = std::result::Result<T, HarnessError>;
 
 /// A directory removed (with everything in it) when dropped.
 #[derive(Debug)]
-pub struct TempDir {
-    path: PathBuf,
-}
+pub struct TempDir(tempfile::TempDir);
 
 impl TempDir {
-    /// A fresh, empty directory `<base>/<name>-<pid>-<n>`.
+    /// A fresh, empty directory `<base>/system-<name>-<random>`.
     pub fn new(base: &Path, name: &str) -> Result<TempDir> {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        let path = base.join(format!("system-{name}-{}-{n}", std::process::id()));
-        // A leftover from a killed run with the same pid: start clean.
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).map_err(|e| HarnessError::Io {
-            path: path.display().to_string(),
-            detail: e.to_string(),
-        })?;
-        Ok(TempDir { path })
+        std::fs::create_dir_all(base)
+            .and_then(|()| {
+                tempfile::Builder::new()
+                    .prefix(&format!("system-{name}-"))
+                    .tempdir_in(base)
+            })
+            .map(TempDir)
+            .map_err(|e| HarnessError::Io {
+                path: base.display().to_string(),
+                detail: e.to_string(),
+            })
     }
 
     /// The directory.
     pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+        self.0.path()
     }
 }
 
