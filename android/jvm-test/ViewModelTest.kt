@@ -15,6 +15,9 @@ import app.scanpay.android.userMessage
 import app.scanpay.ffi.BackendConfig
 import app.scanpay.ffi.ConnectivityStatus
 import app.scanpay.ffi.CurrencyLimits
+import app.scanpay.ffi.FlowException
+import app.scanpay.ffi.FlowState
+import app.scanpay.ffi.Intent
 import app.scanpay.ffi.KeyStore
 import app.scanpay.ffi.KeyStoreException
 import app.scanpay.ffi.PinException
@@ -300,6 +303,26 @@ val tests = linkedMapOf<String, () -> Unit>(
                     check(w.ffi.history(10u, null).size == 1)
                     vm.newPayment()
                     vm.ui.await(what = "new payment") { it == UiState() }
+                }
+            }
+        }
+    },
+    "PaymentSession.pressPinDigit: counts digits, refuses (never wraps) values outside 0-9" to {
+        openWallet(config(tmpDir())).use { w ->
+            w.newPayment().use { session ->
+                runBlocking {
+                    check(session.send(Intent.ScannedText(THB_CODE)) is FlowState.ReviewMerchant)
+                    session.send(Intent.Proceed)
+                    val amount = session.send(Intent.EditAmount("1.00")) as FlowState.EnterAmount
+                    check(session.send(Intent.Confirm(amount.breakdown!!.total)) is FlowState.EnterPin)
+                    // 256.toUByte() would be 0, a digit: it must be refused like 10 and -1.
+                    for (bad in listOf(10, 256, -1)) {
+                        val refused = try { session.pressPinDigit(bad); null } catch (e: FlowException.Pin) { e }
+                        check(refused != null) { "$bad accepted" }
+                        check((session.state.value as FlowState.EnterPin).digits == 0u) { "$bad counted" }
+                    }
+                    val s = session.pressPinDigit(PIN[0]) as FlowState.EnterPin
+                    check(s.digits == 1u && session.state.value == s) { "$s" }
                 }
             }
         }

@@ -2,14 +2,18 @@
 //!
 //! ```text
 //! Scanning ─ScannedText/ScannedCode─▶ ReviewMerchant ─Proceed─▶ EnterAmount | ConfirmAmount
-//!   ─Confirm─▶ EnterPin ─6th PinDigit─▶ Processing ─process()─▶ Done | Failed | Pending | NeedsAttention
+//!   ─Confirm─▶ EnterPin ─6th press_pin_digit─▶ Processing ─process()─▶ Done | Failed | Pending | NeedsAttention
 //! ```
 //!
-//! `handle` applies one intent at once on the calling thread (the 6th PIN
-//! digit derives the PIN key, ~0.15 s, and writes the journal: call it off
-//! the UI thread). `process` is async: it runs the network part on a
-//! `scanpay-worker` thread, reporting intermediate states to an optional
-//! [`FlowListener`]. `state` never blocks, even while processing.
+//! `handle` applies one [`Intent`] at once on the calling thread. PIN digits
+//! are not intents: they go in through `press_pin_digit`, a plain `u8`
+//! argument, so no value an app might log (the generated Kotlin `toString()`
+//! and Swift description of an `Intent` print every field) ever holds a PIN
+//! digit. The 6th digit derives the PIN key, ~0.15 s, and writes the
+//! journal: call `press_pin_digit` off the UI thread. `process` is async: it
+//! runs the network part on a `scanpay-worker` thread, reporting
+//! intermediate states to an optional [`FlowListener`]. `state` never
+//! blocks, even while processing.
 
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
@@ -406,12 +410,14 @@ impl From<pay::FlowState> for FlowState {
     }
 }
 
-/// What the user did.
+/// What the user did, except PIN pad keys (see
+/// [`PaymentFlow::press_pin_digit`]).
 ///
-/// `Debug` redacts the digit of `PinDigit` (secrets never reach logs). The
-/// generated Kotlin `toString()` and Swift description of `PinDigit` do show
-/// it: apps must not log the intents they send (docs/bindings.md).
-#[derive(Clone, PartialEq, uniffi::Enum)]
+/// No variant carries a secret, so every representation of an intent — this
+/// `Debug`, the generated Kotlin `toString()`, the Swift description, Python's
+/// `repr` — is safe to log. Keep it that way: the generated code prints every
+/// field, and Rust cannot redact it.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum Intent {
     /// A scanned text (camera, gallery, paste).
     ScannedText {
@@ -440,43 +446,12 @@ pub enum Intent {
         /// The total as displayed.
         displayed_total: Money,
     },
-    /// A PIN pad key (the digit value 0–9).
-    PinDigit {
-        /// The digit.
-        digit: u8,
-    },
     /// The PIN pad's backspace.
     Backspace,
     /// Back out (or close a finished payment).
     Cancel,
     /// Retry after a failure, as the Failed state's `retry` says.
     Retry,
-}
-
-impl std::fmt::Debug for Intent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Intent::ScannedText { text } => {
-                f.debug_struct("ScannedText").field("text", text).finish()
-            }
-            Intent::ScannedCode { code } => {
-                f.debug_struct("ScannedCode").field("code", code).finish()
-            }
-            Intent::Proceed => f.write_str("Proceed"),
-            Intent::EditAmount { text } => {
-                f.debug_struct("EditAmount").field("text", text).finish()
-            }
-            Intent::EditTip { text } => f.debug_struct("EditTip").field("text", text).finish(),
-            Intent::Confirm { displayed_total } => f
-                .debug_struct("Confirm")
-                .field("displayed_total", displayed_total)
-                .finish(),
-            Intent::PinDigit { .. } => f.write_str("PinDigit(<redacted>)"),
-            Intent::Backspace => f.write_str("Backspace"),
-            Intent::Cancel => f.write_str("Cancel"),
-            Intent::Retry => f.write_str("Retry"),
-        }
-    }
 }
 
 impl TryFrom<Intent> for CoreIntent {
@@ -491,7 +466,6 @@ impl TryFrom<Intent> for CoreIntent {
             Intent::Confirm { displayed_total } => CoreIntent::Confirm {
                 displayed_total: (&displayed_total).try_into()?,
             },
-            Intent::PinDigit { digit } => CoreIntent::PinDigit(digit),
             Intent::Backspace => CoreIntent::Backspace,
             Intent::Cancel => CoreIntent::Cancel,
             Intent::Retry => CoreIntent::Retry,
@@ -529,6 +503,29 @@ impl PaymentFlow {
             _live: LiveToken::new(),
         }
     }
+
+    /// Applies one core intent (what `handle` and `press_pin_digit` share).
+    /// Logs the intent's and the new state's names only: never a value, as
+    /// a PIN digit goes through here.
+    fn apply(&self, core_intent: CoreIntent) -> Result<FlowState, FlowError> {
+        let mut flow = match self.flow.try_lock() {
+            Ok(f) => f,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return Err(busy()),
+        };
+        if matches!(core_intent, CoreIntent::PinDigit(_)) {
+            // The offline flag of EnterPin and the queued/online decision at
+            // the last digit read the status: refresh it from the platform.
+            self.shared.refresh_network();
+        }
+        let name = core_intent.name();
+        let state = FlowState::from(flow.handle(core_intent)?);
+        self.shared.log.line(LogLevel::Debug, || {
+            format!("flow: {name} -> {}", flow.state().name())
+        });
+        set(&self.snapshot, state.clone());
+        Ok(state)
+    }
 }
 
 fn set(snapshot: &Mutex<FlowState>, state: FlowState) {
@@ -558,26 +555,30 @@ impl PaymentFlow {
     }
 
     /// Applies one intent and returns the new state. On error the state is
-    /// unchanged; [`FlowError::Busy`] while `process` runs.
+    /// unchanged; [`FlowError::Busy`] while `process` runs. Instant; PIN
+    /// digits go through [`PaymentFlow::press_pin_digit`].
     pub fn handle(&self, intent: Intent) -> Result<FlowState, FlowError> {
-        let core_intent = CoreIntent::try_from(intent)?;
-        let mut flow = match self.flow.try_lock() {
-            Ok(f) => f,
-            Err(TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(TryLockError::WouldBlock) => return Err(busy()),
-        };
-        if matches!(core_intent, CoreIntent::PinDigit(_)) {
-            // The offline flag of EnterPin and the queued/online decision at
-            // the last digit read the status: refresh it from the platform.
-            self.shared.refresh_network();
-        }
-        let name = core_intent.name();
-        let state = FlowState::from(flow.handle(core_intent)?);
-        self.shared.log.line(LogLevel::Debug, || {
-            format!("flow: {name} -> {}", flow.state().name())
-        });
-        set(&self.snapshot, state.clone());
-        Ok(state)
+        self.apply(CoreIntent::try_from(intent)?)
+    }
+
+    /// Enters one PIN pad key, the digit value 0–9 (valid in EnterPin), and
+    /// returns the new state: EnterPin with one more digit counted; at the
+    /// 6th digit, the outcome of the PIN check (Processing, Pending when
+    /// queued offline, EnterPin with `last_error` after a wrong PIN, Failed
+    /// when locked out or not enrolled). The digit stays in Rust: only the
+    /// count comes back, and it is never logged. A value above 9 is
+    /// [`FlowError::Pin`]. On error the state is unchanged;
+    /// [`FlowError::Busy`] while `process` runs.
+    ///
+    /// Asks the [`crate::platform::NetworkMonitor`] first, on this thread.
+    /// The 6th digit derives the PIN key (~0.15 s), calls the key store and
+    /// writes the journal on this thread: call it off the UI thread.
+    ///
+    /// A method rather than an [`Intent`] variant because the generated
+    /// Kotlin `toString()` and Swift description of an intent print its
+    /// fields: an app logging its intents would log the PIN.
+    pub fn press_pin_digit(&self, digit: u8) -> Result<FlowState, FlowError> {
+        self.apply(CoreIntent::PinDigit(digit))
     }
 
     /// Runs the network part of the payment (valid in Processing, and in
@@ -644,12 +645,191 @@ impl PaymentFlow {
 mod tests {
     use super::*;
 
-    #[test]
-    fn debug_never_shows_a_pin_digit() {
-        for digit in 0..=9u8 {
-            let shown = format!("{:?}", Intent::PinDigit { digit });
-            assert_eq!(shown, "PinDigit(<redacted>)");
+    use std::future::Future;
+    use std::path::PathBuf;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use scanpay_core::payment::FlowError as CoreFlowError;
+
+    use crate::pinpad::PinPad;
+    use crate::platform::{software_key_store, LogSink};
+    use crate::wallet::{CurrencyLimits, Wallet, WalletConfig};
+
+    /// A real, unsigned THB merchant code (static, no amount), as in the
+    /// Python and Kotlin suites.
+    const THB_CODE: &str =
+        "00020101021129370016A000000677010111011300668012345675802TH530376463046197";
+    const PIN: [u8; 6] = [2, 5, 8, 0, 4, 7];
+
+    /// Every line the wallet logs, at every level.
+    #[derive(Default)]
+    struct Lines(Mutex<Vec<String>>);
+
+    impl LogSink for Lines {
+        fn log(&self, _level: LogLevel, message: String) {
+            self.0.lock().unwrap().push(message);
         }
-        assert_eq!(format!("{:?}", Intent::Cancel), "Cancel");
+    }
+
+    impl Lines {
+        fn all(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    struct Unpark(std::thread::Thread);
+
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    /// Polls an exported `async fn` to completion on this thread (what
+    /// UniFFI's foreign executors do).
+    fn block_on<F: Future>(fut: F) -> F::Output {
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+            std::thread::park();
+        }
+    }
+
+    /// A wallet without a backend in a fresh directory, logging into `lines`.
+    fn open_wallet(name: &str, lines: &Arc<Lines>) -> (Wallet, PathBuf) {
+        let dir =
+            std::env::temp_dir().join(format!("scanpay-ffi-flow-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let roots = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/trust/roots.json"),
+        )
+        .unwrap();
+        let config = WalletConfig {
+            data_dir: dir.join("wallet").to_string_lossy().into_owned(),
+            roots_json: roots,
+            backend: None,
+            limits: vec![CurrencyLimits {
+                currency: "THB".into(),
+                per_payment: 100_000,
+                daily: 200_000,
+                offline_per_payment: 0,
+                offline_total: 0,
+            }],
+            allow_offline_payments: false,
+            allow_unverified_merchants: true,
+            timings: None,
+        };
+        let logger: Arc<dyn LogSink> = Arc::clone(lines) as Arc<dyn LogSink>;
+        let wallet =
+            Wallet::open(config, software_key_store().unwrap(), None, Some(logger)).unwrap();
+        (wallet, dir)
+    }
+
+    /// Scan → Proceed → amount → Confirm: the PIN pad, no digit entered.
+    fn drive_to_pin(flow: &PaymentFlow) {
+        flow.handle(Intent::ScannedText {
+            text: THB_CODE.into(),
+        })
+        .unwrap();
+        flow.handle(Intent::Proceed).unwrap();
+        let total = match flow
+            .handle(Intent::EditAmount {
+                text: "12.50".into(),
+            })
+            .unwrap()
+        {
+            FlowState::EnterAmount {
+                breakdown: Some(b), ..
+            } => b.total,
+            other => panic!("not an amount: {other:?}"),
+        };
+        let s = flow
+            .handle(Intent::Confirm {
+                displayed_total: total,
+            })
+            .unwrap();
+        assert!(matches!(s, FlowState::EnterPin { digits: 0, .. }), "{s:?}");
+    }
+
+    #[test]
+    fn a_non_digit_is_the_typed_pin_error_and_changes_nothing() {
+        let lines = Arc::new(Lines::default());
+        let (wallet, dir) = open_wallet("non-digit", &lines);
+        let flow = wallet.new_flow();
+        // Outside EnterPin: the same InvalidIntent `handle(PinDigit)` gave.
+        match flow.press_pin_digit(1) {
+            Err(FlowError::InvalidIntent(m)) => assert!(m.contains("pin-digit"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        drive_to_pin(&flow);
+        flow.press_pin_digit(PIN[0]).unwrap();
+        let before = flow.state();
+        // The conversion `handle` applied to the core's refusal, exactly.
+        let expected = FlowError::from(CoreFlowError::Pin(AuthError::NotADigit));
+        assert!(matches!(expected, FlowError::Pin(_)));
+        assert_eq!(flow.press_pin_digit(10), Err(expected.clone()));
+        assert_eq!(flow.press_pin_digit(u8::MAX), Err(expected));
+        assert_eq!(flow.state(), before, "state unchanged");
+        assert!(matches!(before, FlowState::EnterPin { digits: 1, .. }));
+        drop((flow, wallet));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn pin_digits_reach_the_flow_but_never_the_log() {
+        let lines = Arc::new(Lines::default());
+        let (wallet, dir) = open_wallet("log", &lines);
+        let pad = Arc::new(PinPad::new());
+        for d in PIN {
+            pad.press(d).unwrap();
+        }
+        block_on(wallet.enrol(pad)).unwrap();
+        let flow = wallet.new_flow();
+        drive_to_pin(&flow);
+        let mut last = flow.state();
+        for (i, d) in PIN.into_iter().enumerate() {
+            last = flow.press_pin_digit(d).unwrap();
+            if i + 1 < PIN.len() {
+                assert!(
+                    matches!(last, FlowState::EnterPin { digits, .. } if digits as usize == i + 1),
+                    "{last:?}"
+                );
+            }
+        }
+        // The right PIN: the payment is journalled and ready to send.
+        assert!(matches!(last, FlowState::Processing { .. }), "{last:?}");
+
+        let all = lines.all();
+        let pin: String = PIN.iter().map(u8::to_string).collect();
+        assert!(all.iter().all(|l| !l.contains(&pin)), "{all:?}");
+        // One line per digit, with the state's name and no digit at all.
+        let pin_lines: Vec<&String> = all.iter().filter(|l| l.contains("pin-digit")).collect();
+        assert_eq!(pin_lines.len(), PIN.len(), "{all:?}");
+        for l in &pin_lines {
+            assert!(!l.chars().any(|c| c.is_ascii_digit()), "{l}");
+        }
+        assert_eq!(
+            pin_lines.last().map(|l| l.as_str()),
+            Some("flow: pin-digit -> processing")
+        );
+        drop((flow, wallet));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn intents_print_every_field_because_none_is_secret() {
+        // Derived `Debug`, like the generated foreign code: fields shown.
+        let shown = format!(
+            "{:?}",
+            Intent::EditAmount {
+                text: "12.50".into()
+            }
+        );
+        assert_eq!(shown, r#"EditAmount { text: "12.50" }"#);
+        assert_eq!(format!("{:?}", Intent::Backspace), "Backspace");
     }
 }

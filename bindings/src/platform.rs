@@ -115,8 +115,9 @@ pub trait LogSink: Send + Sync {
 /// Called once per change, in order, on any thread — usually the one whose
 /// call caused the change: the caller of `set_network_available`, the
 /// `scanpay-worker` of a payment, probe, sync or forward, or the caller of
-/// `PaymentFlow::handle` (PIN digits refresh the network flag and change the
-/// pending count). While one thread is delivering, changes made on other
+/// `PaymentFlow::press_pin_digit` (a digit refreshes the network flag; the
+/// last one may queue a payment and change the pending count) or of
+/// `PaymentFlow::handle` (cancelling a queued payment). While one thread is delivering, changes made on other
 /// threads are handed to it, so a change may arrive on another thread than
 /// the one that made it, after that call returned. Hop to the UI thread
 /// yourself, and return quickly.

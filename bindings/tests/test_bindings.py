@@ -11,6 +11,7 @@ import hmac
 import json
 import os
 import pathlib
+import re
 import subprocess
 import threading
 import time
@@ -393,9 +394,9 @@ def test_unusable_device_key_is_reset_and_enrolled_again(tmp_path):
     flow = w.new_flow()
     drive_to_pin(flow, THB_CODE)
     for d in PIN[:-1]:
-        flow.handle(sp.Intent.PIN_DIGIT(d))
+        flow.press_pin_digit(d)
     with pytest.raises(sp.FlowError.DeviceKeyUnusable):
-        flow.handle(sp.Intent.PIN_DIGIT(PIN[-1]))
+        flow.press_pin_digit(PIN[-1])
     # Nothing was counted, and enrolment alone cannot get out of this.
     status = w.auth_status()
     assert status.enrolled and status.failures == 0 and not status.disabled
@@ -520,8 +521,8 @@ def test_flow_states_intents_and_errors(wallet):
     s = drive_to_pin(flow, THB_CODE)
     assert sp.format_money(s.breakdown.total).startswith("12.50")
     for i, d in enumerate(PIN[:-1]):
-        assert flow.handle(sp.Intent.PIN_DIGIT(d)).digits == i + 1
-    s = flow.handle(sp.Intent.PIN_DIGIT(PIN[-1]))
+        assert flow.press_pin_digit(d).digits == i + 1
+    s = flow.press_pin_digit(PIN[-1])
     assert s.is_processing()
     listener = States()
     end = run(flow.process(listener))
@@ -542,7 +543,7 @@ def make_not_sent_payment(w, amount="1.00"):
     flow = w.new_flow()
     drive_to_pin(flow, THB_CODE, amount)
     for d in PIN:
-        s = flow.handle(sp.Intent.PIN_DIGIT(d))
+        s = flow.press_pin_digit(d)
     assert s.is_processing()
     end = run(flow.process(None))
     assert end.is_failed() and end.reason.is_not_sent(), end
@@ -555,7 +556,7 @@ def make_payment(w, amount="1.00"):
     flow = w.new_flow()
     drive_to_pin(flow, THB_CODE, amount)
     for d in PIN:
-        s = flow.handle(sp.Intent.PIN_DIGIT(d))
+        s = flow.press_pin_digit(d)
     # Online: Processing until sent (NotSent here). Offline: queued, Pending at once.
     assert s.is_processing() or s.is_pending(), s
     if s.is_processing():
@@ -616,11 +617,62 @@ def test_wrong_pin_in_the_flow(wallet):
     flow = wallet.new_flow()
     drive_to_pin(flow, THB_CODE)
     for d in OTHER_PIN:
-        s = flow.handle(sp.Intent.PIN_DIGIT(d))
+        s = flow.press_pin_digit(d)
     assert s.is_enter_pin() and s.digits == 0
     assert s.last_error.is_wrong_pin()
     with pytest.raises(sp.FlowError.InvalidInput):
         flow.handle(sp.Intent.CONFIRM(sp.Money(minor_units=1, currency="XYZ", exponent=2)))
+
+
+def test_the_pin_reaches_no_log_and_no_intent(tmp_path):
+    # PIN digits are not intents: the generated `Intent` has no variant that
+    # could carry one (its repr prints every field, so an app logging its
+    # intents would log the PIN).
+    assert not [n for n in dir(sp.Intent) if "PIN" in n.upper() or "DIGIT" in n.upper()]
+    logs = Logs()  # every line, at every level (Debug included)
+    w = sp.Wallet.open(config(tmp_path), HmacKeyStore(), Network(True), logs)
+    enrol(w)
+    flow = w.new_flow()
+    sent = []
+
+    def send(intent):
+        sent.append(intent)
+        return flow.handle(intent)
+
+    s = send(sp.Intent.SCANNED_TEXT(THB_CODE))
+    s = send(sp.Intent.PROCEED())
+    s = send(sp.Intent.EDIT_AMOUNT("12.50"))
+    s = send(sp.Intent.CONFIRM(s.breakdown.total))
+    assert s.is_enter_pin()
+    at_pin = len(sent)
+    # A correction on the pad: the intent sent while the PIN is typed.
+    assert flow.press_pin_digit(PIN[0]).digits == 1
+    assert send(sp.Intent.BACKSPACE()).digits == 0
+    for i, d in enumerate(PIN[:-1]):
+        assert flow.press_pin_digit(d).digits == i + 1
+    assert flow.press_pin_digit(PIN[-1]).is_processing()
+    end = run(flow.process(None))
+    assert end.is_failed() and end.reason.is_not_sent(), end
+
+    pin = "".join(map(str, PIN))
+    # The digits in order, whatever separates them ("2, 5, 8…", "[2,5,8…]").
+    spread = re.compile(r"\D{0,4}".join(map(str, PIN)))
+    lines = [m for _, m in logs.lines]
+    assert any(lvl == sp.LogLevel.DEBUG and "pin-digit" in m for lvl, m in logs.lines), lines
+    for line in lines:
+        assert pin not in line and not spread.search(line), line
+    # One line per key, naming the intent and the state only.
+    pin_lines = [m for m in lines if "pin-digit" in m]
+    assert len(pin_lines) == len(PIN) + 1, lines
+    assert all(not any(c.isdigit() for c in m) for m in pin_lines), pin_lines
+    for intent in sent:
+        for text in (repr(intent), str(intent)):
+            assert pin not in text and not spread.search(text), text
+    # What was sent during PIN entry shows no digit at all (the payment's own
+    # intents before it hold the code's and the amount's digits, not the PIN's).
+    for intent in sent[at_pin:]:
+        for text in (repr(intent), str(intent)):
+            assert not any(c.isdigit() for c in text), text
 
 
 def test_closing_frees_rust_objects(tmp_path):
@@ -680,7 +732,7 @@ def pay(w, payload, amount):
     s = flow.handle(sp.Intent.EDIT_AMOUNT(amount))
     flow.handle(sp.Intent.CONFIRM(s.breakdown.total))
     for d in PIN:
-        s = flow.handle(sp.Intent.PIN_DIGIT(d))
+        s = flow.press_pin_digit(d)
     assert s.is_processing()
     states = States()
     end = run(flow.process(states))

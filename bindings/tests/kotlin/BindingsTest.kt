@@ -138,7 +138,7 @@ fun <T> inThread(timeoutSecs: Long = 10, block: () -> T): T {
 /** A journalled payment, the way an app makes one (no backend: NotSent). */
 fun notSentPayment(w: Wallet, amount: String = "1.00"): String = w.newFlow().use { flow ->
     toPin(flow, THB_CODE, amount)
-    PIN.forEach { flow.handle(Intent.PinDigit(it.toUByte())) }
+    PIN.forEach { flow.pressPinDigit(it.toUByte()) }
     val end = runBlocking { flow.process(null) }
     check(end is FlowState.Failed && end.reason is FailureReason.NotSent) { "$end" }
     (end as FlowState.Failed).paymentId!!
@@ -149,7 +149,7 @@ fun notSentPayment(w: Wallet, amount: String = "1.00"): String = w.newFlow().use
 fun anyPayment(w: Wallet, amount: String = "1.00"): String = w.newFlow().use { flow ->
     toPin(flow, THB_CODE, amount)
     var s: FlowState? = null
-    PIN.forEach { s = flow.handle(Intent.PinDigit(it.toUByte())) }
+    PIN.forEach { s = flow.pressPinDigit(it.toUByte()) }
     // Online: Processing until sent (NotSent here). Offline: queued, Pending at once.
     check(s is FlowState.Processing || s is FlowState.Pending) { "$s" }
     if (s is FlowState.Processing) runBlocking { flow.process(null) }
@@ -405,8 +405,8 @@ val tests = linkedMapOf<String, () -> Unit>(
             raises<PinException.DeviceKeyUnusable> { w.devicePublicKey() }
             w.newFlow().use { flow ->
                 toPin(flow, THB_CODE, "1.00")
-                PIN.dropLast(1).forEach { flow.handle(Intent.PinDigit(it.toUByte())) }
-                raises<FlowException.DeviceKeyUnusable> { flow.handle(Intent.PinDigit(PIN.last().toUByte())) }
+                PIN.dropLast(1).forEach { flow.pressPinDigit(it.toUByte()) }
+                raises<FlowException.DeviceKeyUnusable> { flow.pressPinDigit(PIN.last().toUByte()) }
             }
             val stuck = w.authStatus()
             check(stuck.enrolled && stuck.failures == 0u && !stuck.disabled) { "$stuck" }
@@ -498,15 +498,16 @@ val tests = linkedMapOf<String, () -> Unit>(
         }
     },
     "payment flow without a backend" to {
-        Wallet.open(config(tmpDir()), AesKeyStore(), Net(), null).use { w ->
+        val logs = Logs()
+        Wallet.open(config(tmpDir()), AesKeyStore(), Net(), logs).use { w ->
             enrol(w)
             w.newFlow().use { flow ->
                 raises<FlowException.InvalidIntent> { flow.handle(Intent.Proceed) }
                 raises<FlowException.NotAMerchantCode> { flow.handle(Intent.ScannedText("https://example.com")) }
                 val pin = toPin(flow, THB_CODE, "12.50") as FlowState.EnterPin
                 check(formatMoney(pin.breakdown.total).startsWith("12.50"))
-                PIN.dropLast(1).forEach { flow.handle(Intent.PinDigit(it.toUByte())) }
-                check(flow.handle(Intent.PinDigit(PIN.last().toUByte())) is FlowState.Processing)
+                PIN.dropLast(1).forEach { flow.pressPinDigit(it.toUByte()) }
+                check(flow.pressPinDigit(PIN.last().toUByte()) is FlowState.Processing)
                 val states = States()
                 val end = runBlocking { flow.process(states) }
                 check(end is FlowState.Failed && end.reason is FailureReason.NotSent && end.retry == RetryOption.SameId) { "$end" }
@@ -516,6 +517,12 @@ val tests = linkedMapOf<String, () -> Unit>(
                 check(w.payment(id)!!.state == PaymentState.CANCELLED)
             }
         }
+        // The digits went in through pressPinDigit (no Intent, whose toString() prints
+        // its fields, can hold one) and the log names the intent and state only.
+        val digitLines = logs.lines.filter { "pin-digit" in it }
+        check(digitLines.size == PIN.size) { "$digitLines" }
+        check(digitLines.none { line -> line.any { it.isDigit() } }) { "$digitLines" }
+        check(logs.lines.none { PIN.joinToString("") in it }) { "${logs.lines}" }
     },
     "close frees Rust objects" to {
         System.gc()
@@ -587,7 +594,7 @@ fun sandboxTests(bin: String) {
             w.subscribeStatus(statuses).use {
                 fun pay(payload: String, amount: String): Pair<FlowState, States> = w.newFlow().use { flow ->
                     toPin(flow, payload, amount)
-                    PIN.forEach { flow.handle(Intent.PinDigit(it.toUByte())) }
+                    PIN.forEach { flow.pressPinDigit(it.toUByte()) }
                     val states = States()
                     runBlocking { flow.process(states) } to states
                 }

@@ -36,7 +36,8 @@ final class PaymentModel: ObservableObject {
     func editTip(_ text: String) { send(.editTip(text: text)) }
     /// Echoes the total the screen displayed: the core refuses a mismatch.
     func confirm(displayed total: Money) { send(.confirm(displayedTotal: total)) }
-    func digit(_ value: UInt8) { send(.pinDigit(digit: value)) }
+    /// The digit goes straight to Rust, never in an `Intent`; only the count comes back.
+    func digit(_ value: UInt8) { perform { try await self.session.pressPinDigit(value) } }
     func backspace() { send(.backspace) }
     func cancel() { send(.cancel) }
     func retry() { send(.retry) }
@@ -47,8 +48,14 @@ final class PaymentModel: ObservableObject {
     }
 
     private func send(_ intent: Intent) {
+        perform { try await self.session.send(intent) }
+    }
+
+    /// Queues one step in tap order; runs the payment at once if the step
+    /// reached `Processing`.
+    private func perform(_ step: @escaping @MainActor () async throws -> FlowState) {
         enqueue {
-            let next = try await self.session.send(intent)
+            let next = try await step()
             if case .processing = next {
                 try await self.process()
             }

@@ -3,9 +3,9 @@ import Foundation
 /// One payment attempt with its states as an `AsyncStream`.
 ///
 /// Every state the flow reaches is yielded, in order: the results of
-/// `send(_:)` and the intermediate `Processing` stages that `process()`
-/// reports from its `scanpay-worker` thread. A view-model iterates `states`
-/// on the main actor and renders each one.
+/// `send(_:)` and `pressPinDigit(_:)`, and the intermediate `Processing`
+/// stages that `process()` reports from its `scanpay-worker` thread. A
+/// view-model iterates `states` on the main actor and renders each one.
 public final class FlowSession: @unchecked Sendable {
     /// The underlying flow (state, payment id).
     public let flow: PaymentFlow
@@ -31,6 +31,17 @@ public final class FlowSession: @unchecked Sendable {
     @discardableResult
     public func send(_ intent: Intent) async throws -> FlowState {
         let state = try await flow.send(intent)
+        continuation.yield(state)
+        return state
+    }
+
+    /// Enters one PIN pad key (the digit value 0–9) off the calling thread
+    /// and yields the new state; only the digit count comes back. A value
+    /// above 9 throws `FlowError.Pin`. On error the state is unchanged and
+    /// nothing is yielded.
+    @discardableResult
+    public func pressPinDigit(_ digit: UInt8) async throws -> FlowState {
+        let state = try await flow.pressPinDigit(digit)
         continuation.yield(state)
         return state
     }

@@ -41,11 +41,21 @@ extension Wallet {
 }
 
 extension PaymentFlow {
-    /// `handle` off the calling thread: the sixth PIN digit derives the PIN
-    /// key (~0.15 s) and writes the journal. Other intents return at once.
+    /// `handle` off the calling thread (intents return at once; kept off the
+    /// caller's thread so every flow call from the UI looks the same).
     public func send(_ intent: Intent) async throws -> FlowState {
         try await Task.detached(priority: .userInitiated) {
             try self.handle(intent: intent)
+        }.value
+    }
+
+    /// `pressPinDigit(digit:)` off the calling thread: the sixth digit
+    /// derives the PIN key (~0.15 s), calls the key store and writes the
+    /// journal. PIN keys are not `Intent`s, whose description prints their
+    /// fields: no intent holds a PIN digit, so intents are safe to log.
+    public func pressPinDigit(_ digit: UInt8) async throws -> FlowState {
+        try await Task.detached(priority: .userInitiated) {
+            try self.pressPinDigit(digit: digit)
         }.value
     }
 }

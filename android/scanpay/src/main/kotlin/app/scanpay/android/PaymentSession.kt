@@ -16,8 +16,9 @@ import kotlinx.coroutines.withContext
  * One payment attempt: the core's state machine with its state as a
  * [StateFlow].
  *
- * [send] applies an intent on [io] (instant, except the last PIN digit, which
- * derives the PIN key and writes the journal: ~0.15 s). [process] runs the
+ * [send] applies an intent on [io] (instant). [pressPinDigit] enters a PIN
+ * key on [io] (instant, except the last digit, which derives the PIN key and
+ * writes the journal: ~0.15 s). [process] runs the
  * network part on a Rust `scanpay-worker` thread; the intermediate states
  * (sending, confirming, reversing) arrive on that thread and go straight into
  * [state]. Collect [state] on Main.
@@ -49,6 +50,19 @@ class PaymentSession internal constructor(
      */
     suspend fun send(intent: Intent): FlowState = withContext(io) {
         ffi.handle(intent).also { _state.value = it }
+    }
+
+    /**
+     * Enters one PIN pad key (the digit value 0–9) and returns the new state:
+     * only the digit count comes back. Not an [Intent]: the generated
+     * `toString()` of an intent prints its fields, so intents never carry a
+     * PIN digit and are safe to log. Throws `FlowException.Pin` for a value
+     * outside 0–9 (state unchanged), like [send] otherwise.
+     */
+    suspend fun pressPinDigit(digit: Int): FlowState = withContext(io) {
+        // toUByte() wraps (256 would become 0, a digit): send what the core refuses.
+        val value = if (digit in 0..255) digit.toUByte() else UByte.MAX_VALUE
+        ffi.pressPinDigit(value).also { _state.value = it }
     }
 
     /**

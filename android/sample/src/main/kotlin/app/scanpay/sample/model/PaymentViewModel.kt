@@ -136,10 +136,13 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
             "The wallet cannot tell whether ${money(state.breakdown.total)} was paid. Quote this id.", state.paymentId, canRetry = false)
     }
 
-    private fun send(intent: Intent) = enqueue {
+    private fun send(intent: Intent) = perform { it.send(intent) }
+
+    /** Queues one step on the current session (read when the step runs), then processes if it reached Processing. */
+    private fun perform(step: suspend (PaymentSession) -> FlowState) = enqueue {
         _ui.update { it.copy(busy = true, message = null) }
         try {
-            val s = session.send(intent)
+            val s = step(session)
             if (s is FlowState.Processing) session.process()
         } catch (e: FlowException) {
             _ui.update { it.copy(message = e.message) }
@@ -173,10 +176,10 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
         send(Intent.Confirm(total))
     }
 
-    /** A PIN pad key (0–9). The digit goes straight to Rust; only the count comes back. */
+    /** A PIN pad key (0–9). The digit goes straight to Rust, never in an Intent; only the count comes back. */
     fun pinDigit(digit: Int) {
         if (digit !in 0..9) return
-        send(Intent.PinDigit(digit.toUByte()))
+        perform { it.pressPinDigit(digit) }
     }
 
     fun backspace() = send(Intent.Backspace)
