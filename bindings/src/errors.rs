@@ -35,9 +35,32 @@ pub enum WalletError {
     /// The wallet was opened without a backend.
     #[error("no backend is configured")]
     NoBackend,
-    /// The backend could not be reached or answered with an error.
-    #[error("{0}")]
-    Network(String),
+    /// The wallet is not enrolled: set a PIN first (`enrol`).
+    #[error("the wallet is not enrolled: set a PIN first")]
+    NotEnrolled,
+    /// The backend could not be reached (no route, name not resolved,
+    /// connection refused or timed out). Nothing was sent: check the
+    /// connection and try again.
+    #[error("the ScanPay service cannot be reached: {0}")]
+    Unreachable(String),
+    /// The secure connection failed: the certificate did not validate or its
+    /// key matches no pin (a captive portal, an interception proxy). Nothing
+    /// was sent; do not retry on this network.
+    #[error("the secure connection to ScanPay failed: {0}")]
+    Tls(String),
+    /// The request went out but no usable answer came back (timeout,
+    /// connection lost, malformed reply). Safe to retry: these calls are
+    /// idempotent.
+    #[error("no answer from the ScanPay service: {0}")]
+    NoAnswer(String),
+    /// The backend refused the request (HTTP 4xx): for `register_device`,
+    /// the enrolment code is wrong or was already used. Retrying the same
+    /// request will not help.
+    #[error("the ScanPay service refused the request: {0}")]
+    Refused(String),
+    /// The backend failed (HTTP 5xx): try again later.
+    #[error("the ScanPay service failed: {0}")]
+    ServerFailure(String),
     /// A payment operation failed.
     #[error("{0}")]
     Payment(String),
@@ -88,8 +111,37 @@ impl From<ConfigError> for WalletError {
 }
 
 impl From<NetError> for WalletError {
+    /// One variant per thing a UI does differently: check the connection,
+    /// distrust the network, retry, fix the input, or wait.
     fn from(e: NetError) -> WalletError {
-        WalletError::Network(e.to_string())
+        let text = e.to_string();
+        match e {
+            NetError::InvalidRequest(_) => WalletError::Internal(text),
+            NetError::Tls(_) | NetError::PinMismatch => WalletError::Tls(text),
+            NetError::Resolve(_) | NetError::Connect(_) | NetError::ConnectTimeout(_) => {
+                WalletError::Unreachable(text)
+            }
+            NetError::Status { status, message } if (400..500).contains(&status) => {
+                WalletError::Refused(format!("{message} (HTTP {status})"))
+            }
+            NetError::Status { .. } => WalletError::ServerFailure(text),
+            NetError::ResponseTimeout
+            | NetError::ConnectionLost(_)
+            | NetError::BadResponse(_)
+            | NetError::UnsupportedTransferEncoding(_)
+            | NetError::TooLarge { .. }
+            | NetError::BadBody(_) => WalletError::NoAnswer(text),
+        }
+    }
+}
+
+impl From<AuthError> for WalletError {
+    fn from(e: AuthError) -> WalletError {
+        match e {
+            AuthError::Store(s) => s.into(),
+            AuthError::NotEnrolled => WalletError::NotEnrolled,
+            other => WalletError::Internal(other.to_string()),
+        }
     }
 }
 

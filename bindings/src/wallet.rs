@@ -510,8 +510,8 @@ impl Wallet {
                 .wallet
                 .authenticator()
                 .device_public_key()
-                .map_err(|e| WalletError::Payment(e.to_string()))?
-                .ok_or_else(|| WalletError::Payment("the wallet is not enrolled".into()))?;
+                .map_err(WalletError::from)?
+                .ok_or(WalletError::NotEnrolled)?;
             shared.refresh_network();
             let r = shared.https()?.enrol(&key, &enrolment_code)?;
             Ok(DeviceRegistration {

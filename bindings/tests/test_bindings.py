@@ -4,6 +4,7 @@ Runs against the generated module (target/bindings/python/scanpay.py) and the
 host library; `scripts/test-bindings.sh` sets everything up. Shares the JSON
 vectors under tests/vectors/ with the Rust and Kotlin suites.
 """
+import socket
 import asyncio
 import gc
 import hashlib
@@ -772,12 +773,45 @@ def test_e2e_wrong_pin_pin_refuses_tls(tmp_path, sandbox):
                                require_pins=True, connect_timeout_ms=5000, read_timeout_ms=5000)
     w = sp.Wallet.open(config(tmp_path, backend=backend, roots=sandbox["roots_json"]), HmacKeyStore(), None, None)
     assert w.status().connectivity == sp.ConnectivityStatus.ONLINE()
-    with pytest.raises(sp.WalletError.Network):
+    with pytest.raises(sp.WalletError.Tls):
         run(w.sync_registry())
     # The failed sync itself is reported to the status, before any probe.
     assert w.status().connectivity == sp.ConnectivityStatus.DEGRADED(sp.DegradedReason.TLS_FAILURE)
     status = run(w.check_backend())
     assert status.connectivity == sp.ConnectivityStatus.DEGRADED(sp.DegradedReason.TLS_FAILURE)
+
+
+def test_network_failures_are_told_apart(tmp_path, sandbox):
+    """What the UI does differs per failure: fix the code, check the connection, wait."""
+    backend = sp.BackendConfig(base_url=sandbox["base_url"], ca_pem=sandbox["ca_pem"],
+                               spki_pins=[sandbox["spki_pin"]], require_pins=True,
+                               connect_timeout_ms=5000, read_timeout_ms=5000)
+    cfg = config(tmp_path / "a", backend=backend, roots=sandbox["roots_json"], currency=sandbox["currency"])
+    w = sp.Wallet.open(cfg, HmacKeyStore(), Network(True), None)
+    # Registering before a PIN is set: the app must send the user to enrol.
+    with pytest.raises(sp.WalletError.NotEnrolled):
+        run(w.register_device(sandbox["enrolment_code"]))
+    enrol(w)
+    # A wrong enrolment code is refused by the backend (HTTP 4xx), not "offline".
+    with pytest.raises(sp.WalletError.Refused) as refused:
+        run(w.register_device("NOT-A-CODE"))
+    assert "403" in str(refused.value) and "enrolment code" in str(refused.value)
+    reg = run(w.register_device(sandbox["enrolment_code"]))
+    assert reg.balance.currency == sandbox["currency"]
+    del w
+
+    # Nothing listens on the port: unreachable (nothing was sent).
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    dead = sp.BackendConfig(base_url=f"https://127.0.0.1:{closed_port}", ca_pem=sandbox["ca_pem"],
+                            spki_pins=[sandbox["spki_pin"]], require_pins=True,
+                            connect_timeout_ms=2000, read_timeout_ms=2000)
+    w = sp.Wallet.open(config(tmp_path / "b", backend=dead, roots=sandbox["roots_json"]),
+                       HmacKeyStore(), Network(True), None)
+    with pytest.raises(sp.WalletError.Unreachable):
+        run(w.sync_registry())
+    del w
 
 
 # ----- the attack corpus (tests/fixtures/attacks), as an app calls the bindings -----

@@ -589,6 +589,9 @@ fun sandboxTests(bin: String) {
         Wallet.open(config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false, timings), AesKeyStore(), Net(), Logs()).use { w ->
             check(runBlocking { w.syncRegistry() }!!.keyCount > 0u)
             enrol(w)
+            // A wrong enrolment code is the backend's refusal (HTTP 403), not "offline".
+            val refused = raises<WalletException.Refused> { runBlocking { w.registerDevice("NOT-A-CODE") } }
+            check(refused.message!!.contains("403")) { "refusal: ${refused.message}" }
             runBlocking { w.registerDevice(sb["enrolment_code"] as String) }
             val statuses = Statuses()
             w.subscribeStatus(statuses).use {
