@@ -16,11 +16,11 @@ import app.scanpay.ffi.BackendConfig
 import app.scanpay.ffi.ConnectivityStatus
 import app.scanpay.ffi.CurrencyLimits
 import app.scanpay.ffi.FlowException
+import app.scanpay.ffi.FlowIntent
 import app.scanpay.ffi.FlowState
-import app.scanpay.ffi.Intent
-import app.scanpay.ffi.KeyStore
-import app.scanpay.ffi.KeyStoreException
 import app.scanpay.ffi.PinException
+import app.scanpay.ffi.PlatformKeyStore
+import app.scanpay.ffi.PlatformKeyStoreException
 import app.scanpay.ffi.Region
 import app.scanpay.ffi.Timings
 import app.scanpay.ffi.WalletConfig
@@ -92,7 +92,7 @@ fun Any?.int() = (this as Long).toInt()
 
 // ----- platform implementations a desktop / test app would write -----
 /** AES-256-GCM under an in-memory key, the same contract as the Android Keystore one. */
-class JvmKeyStore : KeyStore {
+class JvmKeyStore : PlatformKeyStore {
     private val key = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
     override fun wrap(alias: String, plaintext: ByteArray): ByteArray {
         val iv = ByteArray(12).also { SecureRandom().nextBytes(it) }
@@ -101,10 +101,10 @@ class JvmKeyStore : KeyStore {
         return iv + c.doFinal(plaintext)
     }
     override fun unwrap(alias: String, wrapped: ByteArray): ByteArray {
-        if (wrapped.size < 28) throw KeyStoreException.Rejected()
+        if (wrapped.size < 28) throw PlatformKeyStoreException.Rejected()
         val c = Cipher.getInstance("AES/GCM/NoPadding")
         c.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(128, wrapped, 0, 12)); c.updateAAD(alias.toByteArray())
-        return try { c.doFinal(wrapped, 12, wrapped.size - 12) } catch (e: Exception) { throw KeyStoreException.Rejected() }
+        return try { c.doFinal(wrapped, 12, wrapped.size - 12) } catch (e: Exception) { throw PlatformKeyStoreException.Rejected() }
     }
 }
 
@@ -279,7 +279,7 @@ val tests = linkedMapOf<String, () -> Unit>(
         check(PinException.WrongPin(2u, 30uL).userMessage().endsWith("wait 30 s.")) { "wait" }
         check(PinException.DeviceKeyUnusable("keystore lost").userMessage().contains("Set up the wallet again"))
         check(PinException.SamePinPad().userMessage().contains("separate pad"))
-        check(KeyStoreException.Unavailable("no key").userMessage() == "no key")
+        check(PlatformKeyStoreException.Unavailable("no key").userMessage() == "no key")
         check(IllegalStateException("plain").userMessage() == "plain")
     },
     "payment without a backend: review, amount, PIN, not sent, retry offered" to {
@@ -311,10 +311,10 @@ val tests = linkedMapOf<String, () -> Unit>(
         openWallet(config(tmpDir())).use { w ->
             w.newPayment().use { session ->
                 runBlocking {
-                    check(session.send(Intent.ScannedText(THB_CODE)) is FlowState.ReviewMerchant)
-                    session.send(Intent.Proceed)
-                    val amount = session.send(Intent.EditAmount("1.00")) as FlowState.EnterAmount
-                    check(session.send(Intent.Confirm(amount.breakdown!!.total)) is FlowState.EnterPin)
+                    check(session.send(FlowIntent.ScannedText(THB_CODE)) is FlowState.ReviewMerchant)
+                    session.send(FlowIntent.Proceed)
+                    val amount = session.send(FlowIntent.EditAmount("1.00")) as FlowState.EnterAmount
+                    check(session.send(FlowIntent.Confirm(amount.breakdown!!.total)) is FlowState.EnterPin)
                     // 256.toUByte() would be 0, a digit: it must be refused like 10 and -1.
                     for (bad in listOf(10, 256, -1)) {
                         val refused = try { session.pressPinDigit(bad); null } catch (e: FlowException.Pin) { e }

@@ -443,9 +443,12 @@ impl From<WorkerFailure> for FlowError {
     }
 }
 
-/// A platform key store failure, raised by the app's [`crate::platform::KeyStore`].
+/// A platform key store failure, raised by the app's
+/// [`crate::platform::PlatformKeyStore`]. Named like the trait, and not
+/// `KeyStoreError`, so the generated Kotlin `PlatformKeyStoreException` does
+/// not clash with `java.security.KeyStoreException`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
-pub enum KeyStoreError {
+pub enum PlatformKeyStoreError {
     /// The key store or its key is unavailable (new hardware, lock screen removed).
     #[error("key store unavailable: {reason}")]
     Unavailable {
@@ -469,30 +472,34 @@ pub enum KeyStoreError {
     },
 }
 
-impl From<uniffi::UnexpectedUniFFICallbackError> for KeyStoreError {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> KeyStoreError {
-        KeyStoreError::Failed { reason: e.reason }
+impl From<uniffi::UnexpectedUniFFICallbackError> for PlatformKeyStoreError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> PlatformKeyStoreError {
+        PlatformKeyStoreError::Failed { reason: e.reason }
     }
 }
 
-impl From<KeyStoreError> for CoreKeyStoreError {
-    fn from(e: KeyStoreError) -> CoreKeyStoreError {
+impl From<PlatformKeyStoreError> for CoreKeyStoreError {
+    fn from(e: PlatformKeyStoreError) -> CoreKeyStoreError {
         match e {
-            KeyStoreError::Unavailable { reason } => CoreKeyStoreError::Unavailable(reason),
-            KeyStoreError::Rejected => CoreKeyStoreError::Rejected,
-            KeyStoreError::InvalidInput { reason } => CoreKeyStoreError::InvalidInput(reason),
-            KeyStoreError::Failed { reason } => CoreKeyStoreError::Failed(reason),
+            PlatformKeyStoreError::Unavailable { reason } => CoreKeyStoreError::Unavailable(reason),
+            PlatformKeyStoreError::Rejected => CoreKeyStoreError::Rejected,
+            PlatformKeyStoreError::InvalidInput { reason } => {
+                CoreKeyStoreError::InvalidInput(reason)
+            }
+            PlatformKeyStoreError::Failed { reason } => CoreKeyStoreError::Failed(reason),
         }
     }
 }
 
-impl From<CoreKeyStoreError> for KeyStoreError {
-    fn from(e: CoreKeyStoreError) -> KeyStoreError {
+impl From<CoreKeyStoreError> for PlatformKeyStoreError {
+    fn from(e: CoreKeyStoreError) -> PlatformKeyStoreError {
         match e {
-            CoreKeyStoreError::Unavailable(reason) => KeyStoreError::Unavailable { reason },
-            CoreKeyStoreError::Rejected => KeyStoreError::Rejected,
-            CoreKeyStoreError::InvalidInput(reason) => KeyStoreError::InvalidInput { reason },
-            CoreKeyStoreError::Failed(reason) => KeyStoreError::Failed { reason },
+            CoreKeyStoreError::Unavailable(reason) => PlatformKeyStoreError::Unavailable { reason },
+            CoreKeyStoreError::Rejected => PlatformKeyStoreError::Rejected,
+            CoreKeyStoreError::InvalidInput(reason) => {
+                PlatformKeyStoreError::InvalidInput { reason }
+            }
+            CoreKeyStoreError::Failed(reason) => PlatformKeyStoreError::Failed { reason },
         }
     }
 }

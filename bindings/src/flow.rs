@@ -5,10 +5,10 @@
 //!   ─Confirm─▶ EnterPin ─6th press_pin_digit─▶ Processing ─process()─▶ Done | Failed | Pending | NeedsAttention
 //! ```
 //!
-//! `handle` applies one [`Intent`] at once on the calling thread. PIN digits
+//! `handle` applies one [`FlowIntent`] at once on the calling thread. PIN digits
 //! are not intents: they go in through `press_pin_digit`, a plain `u8`
 //! argument, so no value an app might log (the generated Kotlin `toString()`
-//! and Swift description of an `Intent` print every field) ever holds a PIN
+//! and Swift description of a `FlowIntent` print every field) ever holds a PIN
 //! digit. The 6th digit derives the PIN key, ~0.15 s, and writes the
 //! journal: call `press_pin_digit` off the UI thread. `process` is async: it
 //! runs the network part on a `scanpay-worker` thread, reporting
@@ -417,8 +417,11 @@ impl From<pay::FlowState> for FlowState {
 /// `Debug`, the generated Kotlin `toString()`, the Swift description, Python's
 /// `repr` — is safe to log. Keep it that way: the generated code prints every
 /// field, and Rust cannot redact it.
+///
+/// Named `FlowIntent` rather than `Intent` so that the generated Kotlin does
+/// not clash with `android.content.Intent`, which every Activity imports.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
-pub enum Intent {
+pub enum FlowIntent {
     /// A scanned text (camera, gallery, paste).
     ScannedText {
         /// The text.
@@ -454,21 +457,21 @@ pub enum Intent {
     Retry,
 }
 
-impl TryFrom<Intent> for CoreIntent {
+impl TryFrom<FlowIntent> for CoreIntent {
     type Error = FlowError;
-    fn try_from(i: Intent) -> Result<CoreIntent, FlowError> {
+    fn try_from(i: FlowIntent) -> Result<CoreIntent, FlowError> {
         Ok(match i {
-            Intent::ScannedText { text } => CoreIntent::ScannedText(text),
-            Intent::ScannedCode { code } => CoreIntent::ScannedCode((&code).into()),
-            Intent::Proceed => CoreIntent::Proceed,
-            Intent::EditAmount { text } => CoreIntent::EditAmount(text),
-            Intent::EditTip { text } => CoreIntent::EditTip(text),
-            Intent::Confirm { displayed_total } => CoreIntent::Confirm {
+            FlowIntent::ScannedText { text } => CoreIntent::ScannedText(text),
+            FlowIntent::ScannedCode { code } => CoreIntent::ScannedCode((&code).into()),
+            FlowIntent::Proceed => CoreIntent::Proceed,
+            FlowIntent::EditAmount { text } => CoreIntent::EditAmount(text),
+            FlowIntent::EditTip { text } => CoreIntent::EditTip(text),
+            FlowIntent::Confirm { displayed_total } => CoreIntent::Confirm {
                 displayed_total: (&displayed_total).try_into()?,
             },
-            Intent::Backspace => CoreIntent::Backspace,
-            Intent::Cancel => CoreIntent::Cancel,
-            Intent::Retry => CoreIntent::Retry,
+            FlowIntent::Backspace => CoreIntent::Backspace,
+            FlowIntent::Cancel => CoreIntent::Cancel,
+            FlowIntent::Retry => CoreIntent::Retry,
         })
     }
 }
@@ -557,7 +560,7 @@ impl PaymentFlow {
     /// Applies one intent and returns the new state. On error the state is
     /// unchanged; [`FlowError::Busy`] while `process` runs. Instant; PIN
     /// digits go through [`PaymentFlow::press_pin_digit`].
-    pub fn handle(&self, intent: Intent) -> Result<FlowState, FlowError> {
+    pub fn handle(&self, intent: FlowIntent) -> Result<FlowState, FlowError> {
         self.apply(CoreIntent::try_from(intent)?)
     }
 
@@ -574,7 +577,7 @@ impl PaymentFlow {
     /// The 6th digit derives the PIN key (~0.15 s), calls the key store and
     /// writes the journal on this thread: call it off the UI thread.
     ///
-    /// A method rather than an [`Intent`] variant because the generated
+    /// A method rather than a [`FlowIntent`] variant because the generated
     /// Kotlin `toString()` and Swift description of an intent print its
     /// fields: an app logging its intents would log the PIN.
     pub fn press_pin_digit(&self, digit: u8) -> Result<FlowState, FlowError> {
@@ -731,13 +734,13 @@ mod tests {
 
     /// Scan → Proceed → amount → Confirm: the PIN pad, no digit entered.
     fn drive_to_pin(flow: &PaymentFlow) {
-        flow.handle(Intent::ScannedText {
+        flow.handle(FlowIntent::ScannedText {
             text: THB_CODE.into(),
         })
         .unwrap();
-        flow.handle(Intent::Proceed).unwrap();
+        flow.handle(FlowIntent::Proceed).unwrap();
         let total = match flow
-            .handle(Intent::EditAmount {
+            .handle(FlowIntent::EditAmount {
                 text: "12.50".into(),
             })
             .unwrap()
@@ -748,7 +751,7 @@ mod tests {
             other => panic!("not an amount: {other:?}"),
         };
         let s = flow
-            .handle(Intent::Confirm {
+            .handle(FlowIntent::Confirm {
                 displayed_total: total,
             })
             .unwrap();
@@ -825,11 +828,11 @@ mod tests {
         // Derived `Debug`, like the generated foreign code: fields shown.
         let shown = format!(
             "{:?}",
-            Intent::EditAmount {
+            FlowIntent::EditAmount {
                 text: "12.50".into()
             }
         );
         assert_eq!(shown, r#"EditAmount { text: "12.50" }"#);
-        assert_eq!(format!("{:?}", Intent::Backspace), "Backspace");
+        assert_eq!(format!("{:?}", FlowIntent::Backspace), "Backspace");
     }
 }

@@ -9,12 +9,16 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+// The core's trait and error keep their names; the bindings export their own
+// `PlatformKeyStore` / `PlatformKeyStoreError` to the apps, so the core's are
+// aliased here.
 use scanpay_core::auth::{
-    KeyStoreError as CoreKeyStoreError, PlatformKeyStore, SoftwareKeyStore as CoreSoftwareKeyStore,
+    KeyStoreError as CoreKeyStoreError, PlatformKeyStore as CorePlatformKeyStore,
+    SoftwareKeyStore as CoreSoftwareKeyStore,
 };
 use scanpay_core::status::{StatusListener as CoreStatusListener, StatusSnapshot as CoreSnapshot};
 
-use crate::errors::KeyStoreError;
+use crate::errors::PlatformKeyStoreError;
 use crate::flow::FlowState;
 use crate::types::StatusSnapshot;
 
@@ -23,16 +27,20 @@ use crate::types::StatusSnapshot;
 /// receives is already encrypted under the PIN; the platform adds a key that
 /// never leaves its hardware.
 ///
+/// Named `PlatformKeyStore` rather than `KeyStore` so that the generated
+/// Kotlin does not clash with `java.security.KeyStore`, which the Android
+/// Keystore implementation of this trait must import.
+///
 /// Implementations must authenticate (an altered wrapping is
-/// [`KeyStoreError::Rejected`], never garbage) and bind `alias`. Called on the
+/// [`PlatformKeyStoreError::Rejected`], never garbage) and bind `alias`. Called on the
 /// thread that calls enrol / verify / change PIN (a `scanpay-worker` thread)
 /// or the thread that enters a payment's last PIN digit.
 #[uniffi::export(rust, foreign)]
-pub trait KeyStore: Send + Sync {
+pub trait PlatformKeyStore: Send + Sync {
     /// Encrypts `plaintext` under the key for `alias`, creating it if needed.
-    fn wrap(&self, alias: String, plaintext: Vec<u8>) -> Result<Vec<u8>, KeyStoreError>;
+    fn wrap(&self, alias: String, plaintext: Vec<u8>) -> Result<Vec<u8>, PlatformKeyStoreError>;
     /// Decrypts what `wrap` returned for `alias`.
-    fn unwrap(&self, alias: String, wrapped: Vec<u8>) -> Result<Vec<u8>, KeyStoreError>;
+    fn unwrap(&self, alias: String, wrapped: Vec<u8>) -> Result<Vec<u8>, PlatformKeyStoreError>;
 }
 
 /// The core's software key store (AES-256-GCM under an in-memory key), for
@@ -40,27 +48,29 @@ pub trait KeyStore: Send + Sync {
 /// process memory: phones use the platform's key store.
 struct SoftwareKeyStore(CoreSoftwareKeyStore);
 
-impl KeyStore for SoftwareKeyStore {
-    fn wrap(&self, alias: String, plaintext: Vec<u8>) -> Result<Vec<u8>, KeyStoreError> {
+impl PlatformKeyStore for SoftwareKeyStore {
+    fn wrap(&self, alias: String, plaintext: Vec<u8>) -> Result<Vec<u8>, PlatformKeyStoreError> {
         Ok(self.0.wrap(&alias, &plaintext)?)
     }
-    fn unwrap(&self, alias: String, wrapped: Vec<u8>) -> Result<Vec<u8>, KeyStoreError> {
-        Ok(PlatformKeyStore::unwrap(&self.0, &alias, &wrapped)?)
+    fn unwrap(&self, alias: String, wrapped: Vec<u8>) -> Result<Vec<u8>, PlatformKeyStoreError> {
+        Ok(CorePlatformKeyStore::unwrap(&self.0, &alias, &wrapped)?)
     }
 }
 
 /// A software key store with a fresh random key (desktop and tests only).
 #[uniffi::export]
-pub fn software_key_store() -> Result<Arc<dyn KeyStore>, KeyStoreError> {
+pub fn software_key_store() -> Result<Arc<dyn PlatformKeyStore>, PlatformKeyStoreError> {
     Ok(Arc::new(
         SoftwareKeyStore(CoreSoftwareKeyStore::generate()?),
     ))
 }
 
-/// Plugs a [`KeyStore`] into the core.
-pub(crate) struct KeyStoreAdapter(pub(crate) Arc<dyn KeyStore>);
+/// Plugs a [`PlatformKeyStore`] into the core.
+pub(crate) struct KeyStoreAdapter(pub(crate) Arc<dyn PlatformKeyStore>);
 
-fn guarded<T>(f: impl FnOnce() -> Result<T, KeyStoreError>) -> Result<T, CoreKeyStoreError> {
+fn guarded<T>(
+    f: impl FnOnce() -> Result<T, PlatformKeyStoreError>,
+) -> Result<T, CoreKeyStoreError> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r.map_err(CoreKeyStoreError::from),
         Err(_) => Err(CoreKeyStoreError::Failed(
@@ -69,7 +79,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, KeyStoreError>) -> Result<T, CoreKey
     }
 }
 
-impl PlatformKeyStore for KeyStoreAdapter {
+impl CorePlatformKeyStore for KeyStoreAdapter {
     fn wrap(&self, alias: &str, plaintext: &[u8]) -> Result<Vec<u8>, CoreKeyStoreError> {
         guarded(|| self.0.wrap(alias.to_string(), plaintext.to_vec()))
     }

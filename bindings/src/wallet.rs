@@ -21,7 +21,7 @@ use crate::errors::{PinError, WalletError};
 use crate::flow::PaymentFlow;
 use crate::pinpad::PinPad;
 use crate::platform::{
-    KeyStore, KeyStoreAdapter, Log, LogLevel, LogSink, NetworkMonitor, StatusAdapter,
+    KeyStoreAdapter, Log, LogLevel, LogSink, NetworkMonitor, PlatformKeyStore, StatusAdapter,
     StatusListener,
 };
 use crate::types::{
@@ -308,7 +308,7 @@ impl Wallet {
     #[uniffi::constructor]
     pub fn open(
         config: WalletConfig,
-        key_store: Arc<dyn KeyStore>,
+        key_store: Arc<dyn PlatformKeyStore>,
         network: Option<Arc<dyn NetworkMonitor>>,
         logger: Option<Arc<dyn LogSink>>,
     ) -> Result<Wallet, WalletError> {

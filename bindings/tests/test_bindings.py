@@ -31,7 +31,7 @@ PIN = [2, 5, 8, 0, 4, 7]
 OTHER_PIN = [9, 3, 6, 1, 7, 4]
 
 
-class HmacKeyStore(sp.KeyStore):
+class HmacKeyStore(sp.PlatformKeyStore):
     """A foreign key store: HMAC-SHA256 stream cipher plus tag (test-only)."""
 
     def __init__(self):
@@ -56,11 +56,11 @@ class HmacKeyStore(sp.KeyStore):
     def unwrap(self, alias, wrapped):
         self.calls += 1
         if len(wrapped) < 48:
-            raise sp.KeyStoreError.Rejected()
+            raise sp.PlatformKeyStoreError.Rejected()
         nonce, ct, tag = wrapped[:16], wrapped[16:-32], wrapped[-32:]
         good = hmac.new(self.key, alias.encode() + nonce + ct, hashlib.sha256).digest()
         if not hmac.compare_digest(tag, good):
-            raise sp.KeyStoreError.Rejected()
+            raise sp.PlatformKeyStoreError.Rejected()
         return bytes(a ^ b for a, b in zip(ct, self._stream(alias, nonce, len(ct))))
 
 
@@ -82,7 +82,7 @@ class SwitchableKeyStore(HmacKeyStore):
 
     def _check(self):
         if self.unavailable:
-            raise sp.KeyStoreError.Unavailable(reason="key permanently invalidated")
+            raise sp.PlatformKeyStoreError.Unavailable(reason="key permanently invalidated")
 
     def wrap(self, alias, plaintext):
         self._check()
@@ -470,41 +470,41 @@ def test_limits_and_currency_are_typed_flow_errors(tmp_path):
     w = sp.Wallet.open(cfg, HmacKeyStore(), Network(True), Logs())
     enrol(w)
     flow = w.new_flow()
-    flow.handle(sp.Intent.SCANNED_TEXT(THB_CODE))
-    flow.handle(sp.Intent.PROCEED())
-    s = flow.handle(sp.Intent.EDIT_AMOUNT("12.50"))
+    flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE))
+    flow.handle(sp.FlowIntent.PROCEED())
+    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT("12.50"))
     with pytest.raises(sp.FlowError.LimitExceeded) as e:
-        flow.handle(sp.Intent.CONFIRM(s.breakdown.total))
+        flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
     assert "10.00" in str(e.value)
     # Offline with no offline payments allowed: its own kind.
     off = sp.Wallet.open(config(tmp_path / "off"), HmacKeyStore(), Network(False), Logs())
     enrol(off)
     flow = off.new_flow()
-    flow.handle(sp.Intent.SCANNED_TEXT(THB_CODE))
-    flow.handle(sp.Intent.PROCEED())
-    s = flow.handle(sp.Intent.EDIT_AMOUNT("1.00"))
+    flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE))
+    flow.handle(sp.FlowIntent.PROCEED())
+    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT("1.00"))
     with pytest.raises(sp.FlowError.OfflineNotAllowed):
-        flow.handle(sp.Intent.CONFIRM(s.breakdown.total))
+        flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
     # A currency the wallet has no limits for.
     sgd = sp.Wallet.open(config(tmp_path / "sgd", currency="SGD"), HmacKeyStore(), Network(True), Logs())
     enrol(sgd)
     flow = sgd.new_flow()
-    flow.handle(sp.Intent.SCANNED_TEXT(THB_CODE))
-    flow.handle(sp.Intent.PROCEED())
-    s = flow.handle(sp.Intent.EDIT_AMOUNT("1.00"))
+    flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE))
+    flow.handle(sp.FlowIntent.PROCEED())
+    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT("1.00"))
     with pytest.raises(sp.FlowError.CurrencyNotAllowed):
-        flow.handle(sp.Intent.CONFIRM(s.breakdown.total))
+        flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
 
 
 def drive_to_pin(flow, text, amount="12.50"):
-    s = flow.handle(sp.Intent.SCANNED_TEXT(text))
+    s = flow.handle(sp.FlowIntent.SCANNED_TEXT(text))
     assert s.is_review_merchant() and s.review.payable
     assert s.review.registered_name is None and s.review.printed_name is None or True
-    s = flow.handle(sp.Intent.PROCEED())
+    s = flow.handle(sp.FlowIntent.PROCEED())
     assert s.is_enter_amount()
-    s = flow.handle(sp.Intent.EDIT_AMOUNT(amount))
+    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT(amount))
     assert s.breakdown is not None
-    s = flow.handle(sp.Intent.CONFIRM(s.breakdown.total))
+    s = flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
     assert s.is_enter_pin() and s.digits == 0
     return s
 
@@ -514,11 +514,11 @@ def test_flow_states_intents_and_errors(wallet):
     flow = wallet.new_flow()
     assert flow.state().is_scanning()
     with pytest.raises(sp.FlowError.InvalidIntent):
-        flow.handle(sp.Intent.PROCEED())
+        flow.handle(sp.FlowIntent.PROCEED())
     with pytest.raises(sp.FlowError.NotAMerchantCode):
-        flow.handle(sp.Intent.SCANNED_TEXT("https://example.com"))
+        flow.handle(sp.FlowIntent.SCANNED_TEXT("https://example.com"))
     with pytest.raises(sp.FlowError.DamagedCode):
-        flow.handle(sp.Intent.SCANNED_TEXT(THB_CODE[:-1] + "8"))
+        flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE[:-1] + "8"))
     s = drive_to_pin(flow, THB_CODE)
     assert sp.format_money(s.breakdown.total).startswith("12.50")
     for i, d in enumerate(PIN[:-1]):
@@ -535,7 +535,7 @@ def test_flow_states_intents_and_errors(wallet):
     assert p.breakdown.total.minor_units == 1250 and p.breakdown.total.currency == "THB"
     assert wallet.payment(payment_id).id == payment_id
     assert wallet.flow_for_payment(payment_id).state().is_failed()
-    flow.handle(sp.Intent.CANCEL())
+    flow.handle(sp.FlowIntent.CANCEL())
     assert wallet.payment(payment_id).state == sp.PaymentState.CANCELLED
 
 
@@ -622,14 +622,14 @@ def test_wrong_pin_in_the_flow(wallet):
     assert s.is_enter_pin() and s.digits == 0
     assert s.last_error.is_wrong_pin()
     with pytest.raises(sp.FlowError.InvalidInput):
-        flow.handle(sp.Intent.CONFIRM(sp.Money(minor_units=1, currency="XYZ", exponent=2)))
+        flow.handle(sp.FlowIntent.CONFIRM(sp.Money(minor_units=1, currency="XYZ", exponent=2)))
 
 
 def test_the_pin_reaches_no_log_and_no_intent(tmp_path):
-    # PIN digits are not intents: the generated `Intent` has no variant that
+    # PIN digits are not intents: the generated `FlowIntent` has no variant that
     # could carry one (its repr prints every field, so an app logging its
     # intents would log the PIN).
-    assert not [n for n in dir(sp.Intent) if "PIN" in n.upper() or "DIGIT" in n.upper()]
+    assert not [n for n in dir(sp.FlowIntent) if "PIN" in n.upper() or "DIGIT" in n.upper()]
     logs = Logs()  # every line, at every level (Debug included)
     w = sp.Wallet.open(config(tmp_path), HmacKeyStore(), Network(True), logs)
     enrol(w)
@@ -640,15 +640,15 @@ def test_the_pin_reaches_no_log_and_no_intent(tmp_path):
         sent.append(intent)
         return flow.handle(intent)
 
-    s = send(sp.Intent.SCANNED_TEXT(THB_CODE))
-    s = send(sp.Intent.PROCEED())
-    s = send(sp.Intent.EDIT_AMOUNT("12.50"))
-    s = send(sp.Intent.CONFIRM(s.breakdown.total))
+    s = send(sp.FlowIntent.SCANNED_TEXT(THB_CODE))
+    s = send(sp.FlowIntent.PROCEED())
+    s = send(sp.FlowIntent.EDIT_AMOUNT("12.50"))
+    s = send(sp.FlowIntent.CONFIRM(s.breakdown.total))
     assert s.is_enter_pin()
     at_pin = len(sent)
     # A correction on the pad: the intent sent while the PIN is typed.
     assert flow.press_pin_digit(PIN[0]).digits == 1
-    assert send(sp.Intent.BACKSPACE()).digits == 0
+    assert send(sp.FlowIntent.BACKSPACE()).digits == 0
     for i, d in enumerate(PIN[:-1]):
         assert flow.press_pin_digit(d).digits == i + 1
     assert flow.press_pin_digit(PIN[-1]).is_processing()
@@ -726,12 +726,12 @@ def sandbox_wallet(tmp_path, sb, logs=None):
 
 def pay(w, payload, amount):
     flow = w.new_flow()
-    s = flow.handle(sp.Intent.SCANNED_TEXT(payload))
+    s = flow.handle(sp.FlowIntent.SCANNED_TEXT(payload))
     assert s.review.verdict.is_verified(), s
     assert s.review.registered_name
-    s = flow.handle(sp.Intent.PROCEED())
-    s = flow.handle(sp.Intent.EDIT_AMOUNT(amount))
-    flow.handle(sp.Intent.CONFIRM(s.breakdown.total))
+    s = flow.handle(sp.FlowIntent.PROCEED())
+    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT(amount))
+    flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
     for d in PIN:
         s = flow.press_pin_digit(d)
     assert s.is_processing()

@@ -96,7 +96,8 @@ function selfTest() {
 // Declarations of the generated bindings that the hand-written Swift relies
 // on (whitespace-insensitive). A rename in bindings/src shows up here.
 const API = [
-  'public protocol KeyStore: AnyObject, Sendable',
+  'public protocol PlatformKeyStore: AnyObject, Sendable',
+  'public enum PlatformKeyStoreError: Swift.Error',
   'func wrap(alias: String, plaintext: Data) throws -> Data',
   'func unwrap(alias: String, wrapped: Data) throws -> Data',
   'public protocol NetworkMonitor: AnyObject, Sendable',
@@ -107,7 +108,7 @@ const API = [
   'func onStatus(status: StatusSnapshot)',
   'public protocol FlowListener: AnyObject, Sendable',
   'func onState(state: FlowState)',
-  'public static func `open`(config: WalletConfig, keyStore: KeyStore, network: NetworkMonitor?, logger: LogSink?)throws -> Wallet',
+  'public static func `open`(config: WalletConfig, keyStore: PlatformKeyStore, network: NetworkMonitor?, logger: LogSink?)throws -> Wallet',
   'func subscribeStatus(listener: StatusListener) -> StatusSubscription',
   'func setNetworkAvailable(available: Bool)',
   'func status() -> StatusSnapshot',
@@ -117,7 +118,8 @@ const API = [
   'func syncRegistry() async throws -> RegistryInfo?',
   'func registerDevice(enrolmentCode: String) async throws -> DeviceRegistration',
   'func start() async throws -> ResumeSummary',
-  'func handle(intent: Intent) throws -> FlowState',
+  'func handle(intent: FlowIntent) throws -> FlowState',
+  'public enum FlowIntent: Equatable, Hashable',
   'func pressPinDigit(digit: UInt8) throws -> FlowState',
   'func process(listener: FlowListener?) async throws -> FlowState',
   'func state() -> FlowState',

@@ -49,7 +49,7 @@ class Json(private val s: String) {
 @Suppress("UNCHECKED_CAST") fun Any?.arr() = this as List<Any?>
 
 // ----- platform implementations, as an app would write them -----
-class AesKeyStore : KeyStore {
+class AesKeyStore : PlatformKeyStore {
     private val key = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
     var calls = 0
     override fun wrap(alias: String, plaintext: ByteArray): ByteArray {
@@ -61,22 +61,22 @@ class AesKeyStore : KeyStore {
     }
     override fun unwrap(alias: String, wrapped: ByteArray): ByteArray {
         calls++
-        if (wrapped.size < 28) throw KeyStoreException.Rejected()
+        if (wrapped.size < 28) throw PlatformKeyStoreException.Rejected()
         val c = Cipher.getInstance("AES/GCM/NoPadding")
         c.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(128, wrapped.copyOfRange(0, 12))); c.updateAAD(alias.toByteArray())
-        return try { c.doFinal(wrapped.copyOfRange(12, wrapped.size)) } catch (e: Exception) { throw KeyStoreException.Rejected() }
+        return try { c.doFinal(wrapped.copyOfRange(12, wrapped.size)) } catch (e: Exception) { throw PlatformKeyStoreException.Rejected() }
     }
 }
 /** The AES key store, switchable to what a phone's key store reports when its key is gone
  *  (app data restored onto a new phone, Keystore wiped), and able to hold an unwrap at a gate. */
-class SwitchableKeyStore : KeyStore {
+class SwitchableKeyStore : PlatformKeyStore {
     @Volatile var inner = AesKeyStore()
     @Volatile var unavailable = false
     @Volatile var gate: java.util.concurrent.CountDownLatch? = null
     val entered = java.util.concurrent.CountDownLatch(1)
     /** The platform has a different key now, and it works. */
     fun newPhone() { inner = AesKeyStore(); unavailable = false }
-    private fun guard() { if (unavailable) throw KeyStoreException.Unavailable("key permanently invalidated") }
+    private fun guard() { if (unavailable) throw PlatformKeyStoreException.Unavailable("key permanently invalidated") }
     override fun wrap(alias: String, plaintext: ByteArray): ByteArray { guard(); return inner.wrap(alias, plaintext) }
     override fun unwrap(alias: String, wrapped: ByteArray): ByteArray {
         guard()
@@ -157,11 +157,11 @@ fun anyPayment(w: Wallet, amount: String = "1.00"): String = w.newFlow().use { f
 }
 
 fun toPin(flow: PaymentFlow, text: String, amount: String): FlowState {
-    var s = flow.handle(Intent.ScannedText(text))
+    var s = flow.handle(FlowIntent.ScannedText(text))
     check(s is FlowState.ReviewMerchant && s.review.payable) { "review: $s" }
-    s = flow.handle(Intent.Proceed)
-    s = flow.handle(Intent.EditAmount(amount)) as FlowState.EnterAmount
-    s = flow.handle(Intent.Confirm(s.breakdown!!.total))
+    s = flow.handle(FlowIntent.Proceed)
+    s = flow.handle(FlowIntent.EditAmount(amount)) as FlowState.EnterAmount
+    s = flow.handle(FlowIntent.Confirm(s.breakdown!!.total))
     check(s is FlowState.EnterPin && s.digits == 0u)
     return s
 }
@@ -461,10 +461,10 @@ val tests = linkedMapOf<String, () -> Unit>(
             Wallet.open(cfg, AesKeyStore(), Net(online), null).use { w ->
                 enrol(w)
                 w.newFlow().use { flow ->
-                    flow.handle(Intent.ScannedText(THB_CODE))
-                    flow.handle(Intent.Proceed)
-                    val s = flow.handle(Intent.EditAmount(amount)) as FlowState.EnterAmount
-                    flow.handle(Intent.Confirm(s.breakdown!!.total))
+                    flow.handle(FlowIntent.ScannedText(THB_CODE))
+                    flow.handle(FlowIntent.Proceed)
+                    val s = flow.handle(FlowIntent.EditAmount(amount)) as FlowState.EnterAmount
+                    flow.handle(FlowIntent.Confirm(s.breakdown!!.total))
                 }
             }
         }
@@ -502,8 +502,8 @@ val tests = linkedMapOf<String, () -> Unit>(
         Wallet.open(config(tmpDir()), AesKeyStore(), Net(), logs).use { w ->
             enrol(w)
             w.newFlow().use { flow ->
-                raises<FlowException.InvalidIntent> { flow.handle(Intent.Proceed) }
-                raises<FlowException.NotAMerchantCode> { flow.handle(Intent.ScannedText("https://example.com")) }
+                raises<FlowException.InvalidIntent> { flow.handle(FlowIntent.Proceed) }
+                raises<FlowException.NotAMerchantCode> { flow.handle(FlowIntent.ScannedText("https://example.com")) }
                 val pin = toPin(flow, THB_CODE, "12.50") as FlowState.EnterPin
                 check(formatMoney(pin.breakdown.total).startsWith("12.50"))
                 PIN.dropLast(1).forEach { flow.pressPinDigit(it.toUByte()) }
@@ -513,11 +513,11 @@ val tests = linkedMapOf<String, () -> Unit>(
                 check(end is FlowState.Failed && end.reason is FailureReason.NotSent && end.retry == RetryOption.SameId) { "$end" }
                 val id = (end as FlowState.Failed).paymentId!!
                 check(w.history(10u, null).single().state == PaymentState.NOT_SENT)
-                flow.handle(Intent.Cancel)
+                flow.handle(FlowIntent.Cancel)
                 check(w.payment(id)!!.state == PaymentState.CANCELLED)
             }
         }
-        // The digits went in through pressPinDigit (no Intent, whose toString() prints
+        // The digits went in through pressPinDigit (no FlowIntent, whose toString() prints
         // its fields, can hold one) and the log names the intent and state only.
         val digitLines = logs.lines.filter { "pin-digit" in it }
         check(digitLines.size == PIN.size) { "$digitLines" }

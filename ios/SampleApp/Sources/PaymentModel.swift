@@ -10,12 +10,12 @@ final class PaymentModel: ObservableObject {
     @Published private(set) var working = false
     @Published var error: String?
 
-    private let session: FlowSession
+    private let session: PaymentSession
     private var queue: Task<Void, Never>?
     private var listening: Task<Void, Never>?
 
     init(flow: PaymentFlow) {
-        session = FlowSession(flow: flow)
+        session = PaymentSession(flow: flow)
         state = flow.state()
         let states = session.states
         listening = Task { [weak self] in
@@ -36,7 +36,7 @@ final class PaymentModel: ObservableObject {
     func editTip(_ text: String) { send(.editTip(text: text)) }
     /// Echoes the total the screen displayed: the core refuses a mismatch.
     func confirm(displayed total: Money) { send(.confirm(displayedTotal: total)) }
-    /// The digit goes straight to Rust, never in an `Intent`; only the count comes back.
+    /// The digit goes straight to Rust, never in a `FlowIntent`; only the count comes back.
     func digit(_ value: UInt8) { perform { try await self.session.pressPinDigit(value) } }
     func backspace() { send(.backspace) }
     func cancel() { send(.cancel) }
@@ -47,7 +47,7 @@ final class PaymentModel: ObservableObject {
         enqueue { try await self.process() }
     }
 
-    private func send(_ intent: Intent) {
+    private func send(_ intent: FlowIntent) {
         perform { try await self.session.send(intent) }
     }
 

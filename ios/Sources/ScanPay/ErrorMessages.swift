@@ -29,7 +29,7 @@ public func userMessage(for error: Error) -> String {
         case .SamePinPad:
             return "Enter the new PIN on a separate pad."
         }
-    case let store as KeyStoreError:
+    case let store as PlatformKeyStoreError:
         switch store {
         case .Unavailable(let reason), .InvalidInput(let reason), .Failed(let reason):
             return reason

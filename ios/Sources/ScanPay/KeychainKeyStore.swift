@@ -2,7 +2,7 @@ import CryptoKit
 import Foundation
 import Security
 
-/// The iOS key store behind the core's `KeyStore` foreign interface.
+/// The iOS key store behind the bindings' `PlatformKeyStore` foreign interface.
 ///
 /// The core hands over the device key already sealed under the PIN; this
 /// store adds a key that never leaves the device:
@@ -22,7 +22,7 @@ import Security
 ///
 /// Called on `scanpay-worker` threads (or the thread entering a payment's last
 /// PIN digit); Keychain calls are thread-safe and the type holds no mutable state.
-public final class KeychainKeyStore: KeyStore {
+public final class KeychainKeyStore: PlatformKeyStore {
     private static let secureEnclaveScheme: UInt8 = 1
     private static let keychainAesScheme: UInt8 = 2
     /// The core wraps a few hundred bytes; refuse anything absurd before crypto.
@@ -48,17 +48,17 @@ public final class KeychainKeyStore: KeyStore {
 
     public func wrap(alias: String, plaintext: Data) throws -> Data {
         guard plaintext.count <= Self.maxInput else {
-            throw KeyStoreError.InvalidInput(reason: "\(plaintext.count) bytes to wrap")
+            throw PlatformKeyStoreError.InvalidInput(reason: "\(plaintext.count) bytes to wrap")
         }
         if useSecureEnclave {
             let key = try enclaveKey(alias: alias, create: true)
             guard let publicKey = SecKeyCopyPublicKey(key) else {
-                throw KeyStoreError.Unavailable(reason: "the Secure Enclave key has no public key")
+                throw PlatformKeyStoreError.Unavailable(reason: "the Secure Enclave key has no public key")
             }
             var error: Unmanaged<CFError>?
             let bound = aliasDigest(alias) + plaintext
             guard let sealed = SecKeyCreateEncryptedData(publicKey, Self.ecies, bound as CFData, &error) else {
-                throw KeyStoreError.Failed(reason: describe(error, "ECIES encryption failed"))
+                throw PlatformKeyStoreError.Failed(reason: describe(error, "ECIES encryption failed"))
             }
             return Data([Self.secureEnclaveScheme]) + (sealed as Data)
         }
@@ -66,19 +66,19 @@ public final class KeychainKeyStore: KeyStore {
         do {
             let box = try AES.GCM.seal(plaintext, using: key, authenticating: Data(alias.utf8))
             guard let combined = box.combined else {
-                throw KeyStoreError.Failed(reason: "AES-GCM produced no output")
+                throw PlatformKeyStoreError.Failed(reason: "AES-GCM produced no output")
             }
             return Data([Self.keychainAesScheme]) + combined
-        } catch let error as KeyStoreError {
+        } catch let error as PlatformKeyStoreError {
             throw error
         } catch {
-            throw KeyStoreError.Failed(reason: "AES-GCM encryption failed: \(error)")
+            throw PlatformKeyStoreError.Failed(reason: "AES-GCM encryption failed: \(error)")
         }
     }
 
     public func unwrap(alias: String, wrapped: Data) throws -> Data {
         guard wrapped.count <= Self.maxInput + 256, let scheme = wrapped.first else {
-            throw KeyStoreError.InvalidInput(reason: "\(wrapped.count) bytes to unwrap")
+            throw PlatformKeyStoreError.InvalidInput(reason: "\(wrapped.count) bytes to unwrap")
         }
         let body = wrapped.dropFirst()
         switch scheme {
@@ -87,11 +87,11 @@ public final class KeychainKeyStore: KeyStore {
             var error: Unmanaged<CFError>?
             guard let opened = SecKeyCreateDecryptedData(key, Self.ecies, Data(body) as CFData, &error) as Data? else {
                 // AES-GCM tag mismatch: altered, or wrapped under another key.
-                throw KeyStoreError.Rejected
+                throw PlatformKeyStoreError.Rejected
             }
             let digest = aliasDigest(alias)
             guard opened.count >= digest.count, opened.prefix(digest.count) == digest else {
-                throw KeyStoreError.Rejected
+                throw PlatformKeyStoreError.Rejected
             }
             return Data(opened.dropFirst(digest.count))
         case Self.keychainAesScheme:
@@ -100,10 +100,10 @@ public final class KeychainKeyStore: KeyStore {
                 let box = try AES.GCM.SealedBox(combined: body)
                 return try AES.GCM.open(box, using: key, authenticating: Data(alias.utf8))
             } catch {
-                throw KeyStoreError.Rejected
+                throw PlatformKeyStoreError.Rejected
             }
         default:
-            throw KeyStoreError.Rejected
+            throw PlatformKeyStoreError.Rejected
         }
     }
 
@@ -140,10 +140,10 @@ public final class KeychainKeyStore: KeyStore {
             return item as! SecKey // swiftlint:disable:this force_cast
         }
         guard status == errSecItemNotFound else {
-            throw KeyStoreError.Unavailable(reason: "Keychain lookup failed (\(status))")
+            throw PlatformKeyStoreError.Unavailable(reason: "Keychain lookup failed (\(status))")
         }
         guard create else {
-            throw KeyStoreError.Unavailable(reason: "the Secure Enclave key is gone (device restored or reset)")
+            throw PlatformKeyStoreError.Unavailable(reason: "the Secure Enclave key is gone (device restored or reset)")
         }
         var acError: Unmanaged<CFError>?
         // No user presence flag: the PIN in the core is the user's proof;
@@ -151,7 +151,7 @@ public final class KeychainKeyStore: KeyStore {
         guard let access = SecAccessControlCreateWithFlags(
             nil, kSecAttrAccessibleWhenUnlockedThisDeviceOnly, .privateKeyUsage, &acError
         ) else {
-            throw KeyStoreError.Unavailable(reason: describe(acError, "access control refused"))
+            throw PlatformKeyStoreError.Unavailable(reason: describe(acError, "access control refused"))
         }
         let attributes: [String: Any] = [
             kSecAttrKeyType as String: kSecAttrKeyTypeECSECPrimeRandom,
@@ -165,7 +165,7 @@ public final class KeychainKeyStore: KeyStore {
         ]
         var error: Unmanaged<CFError>?
         guard let key = SecKeyCreateRandomKey(attributes as CFDictionary, &error) else {
-            throw KeyStoreError.Unavailable(reason: describe(error, "Secure Enclave key creation failed"))
+            throw PlatformKeyStoreError.Unavailable(reason: describe(error, "Secure Enclave key creation failed"))
         }
         return key
     }
@@ -194,10 +194,10 @@ public final class KeychainKeyStore: KeyStore {
             return SymmetricKey(data: data)
         }
         guard status == errSecItemNotFound else {
-            throw KeyStoreError.Unavailable(reason: "Keychain lookup failed (\(status))")
+            throw PlatformKeyStoreError.Unavailable(reason: "Keychain lookup failed (\(status))")
         }
         guard create else {
-            throw KeyStoreError.Unavailable(reason: "the Keychain key is gone (device restored or reset)")
+            throw PlatformKeyStoreError.Unavailable(reason: "the Keychain key is gone (device restored or reset)")
         }
         let key = SymmetricKey(size: .bits256)
         var add = aesQuery(alias: alias)
@@ -206,7 +206,7 @@ public final class KeychainKeyStore: KeyStore {
         add[kSecAttrSynchronizable as String] = false
         let added = SecItemAdd(add as CFDictionary, nil)
         guard added == errSecSuccess else {
-            throw KeyStoreError.Unavailable(reason: "Keychain refused the key (\(added))")
+            throw PlatformKeyStoreError.Unavailable(reason: "Keychain refused the key (\(added))")
         }
         return key
     }

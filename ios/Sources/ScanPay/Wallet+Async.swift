@@ -12,7 +12,7 @@ extension Wallet {
     /// cached registry: quick, but file I/O does not belong on the main actor).
     public static func openDetached(
         config: WalletConfig,
-        keyStore: KeyStore,
+        keyStore: PlatformKeyStore,
         network: NetworkMonitor?,
         logger: LogSink?
     ) async throws -> Wallet {
@@ -43,7 +43,7 @@ extension Wallet {
 extension PaymentFlow {
     /// `handle` off the calling thread (intents return at once; kept off the
     /// caller's thread so every flow call from the UI looks the same).
-    public func send(_ intent: Intent) async throws -> FlowState {
+    public func send(_ intent: FlowIntent) async throws -> FlowState {
         try await Task.detached(priority: .userInitiated) {
             try self.handle(intent: intent)
         }.value
@@ -51,7 +51,7 @@ extension PaymentFlow {
 
     /// `pressPinDigit(digit:)` off the calling thread: the sixth digit
     /// derives the PIN key (~0.15 s), calls the key store and writes the
-    /// journal. PIN keys are not `Intent`s, whose description prints their
+    /// journal. PIN keys are not `FlowIntent`s, whose description prints their
     /// fields: no intent holds a PIN digit, so intents are safe to log.
     public func pressPinDigit(_ digit: UInt8) async throws -> FlowState {
         try await Task.detached(priority: .userInitiated) {

@@ -8,8 +8,8 @@ import android.security.keystore.KeyPermanentlyInvalidatedException
 import android.security.keystore.KeyProperties
 import android.security.keystore.StrongBoxUnavailableException
 import android.util.Log
-import app.scanpay.ffi.KeyStore as ScanPayKeyStore
-import app.scanpay.ffi.KeyStoreException as ScanPayKeyStoreException
+import app.scanpay.ffi.PlatformKeyStore
+import app.scanpay.ffi.PlatformKeyStoreException
 import java.security.GeneralSecurityException
 import java.security.KeyStore
 import java.security.ProviderException
@@ -31,7 +31,7 @@ import javax.crypto.spec.GCMParameterSpec
  * - Wrapped format: version byte `1`, 12-byte IV chosen by the Keystore
  *   (randomized encryption is required), ciphertext with its 128-bit tag. The
  *   alias and the version are authenticated as AAD, so a blob moved to
- *   another alias or altered in any bit is [ScanPayKeyStoreException.Rejected].
+ *   another alias or altered in any bit is [PlatformKeyStoreException.Rejected].
  * - No user-authentication binding: the core already seals the key under the
  *   PIN (with its own attempt limits), and a biometric prompt at the till
  *   would be a second, different gate. The Keystore key makes the wrapped
@@ -46,7 +46,7 @@ import javax.crypto.spec.GCMParameterSpec
  * ([PaymentSession.send] runs it on Dispatchers.IO). StrongBox operations can
  * take 100+ ms: never on Main.
  */
-class AndroidKeystoreKeyStore(context: Context) : ScanPayKeyStore {
+class AndroidKeystoreKeyStore(context: Context) : PlatformKeyStore {
     private val hasStrongBox: Boolean =
         Build.VERSION.SDK_INT >= Build.VERSION_CODES.P &&
             context.packageManager.hasSystemFeature(PackageManager.FEATURE_STRONGBOX_KEYSTORE)
@@ -96,7 +96,7 @@ class AndroidKeystoreKeyStore(context: Context) : ScanPayKeyStore {
 
     override fun wrap(alias: String, plaintext: ByteArray): ByteArray {
         if (alias.isEmpty() || plaintext.size > MAX_PLAINTEXT) {
-            throw ScanPayKeyStoreException.InvalidInput("alias empty or plaintext over $MAX_PLAINTEXT bytes")
+            throw PlatformKeyStoreException.InvalidInput("alias empty or plaintext over $MAX_PLAINTEXT bytes")
         }
         try {
             val cipher = Cipher.getInstance(TRANSFORMATION)
@@ -104,39 +104,39 @@ class AndroidKeystoreKeyStore(context: Context) : ScanPayKeyStore {
             cipher.updateAAD(aad(alias))
             val sealed = cipher.doFinal(plaintext)
             val iv = cipher.iv
-            if (iv.size != IV_BYTES) throw ScanPayKeyStoreException.Failed("unexpected IV length ${iv.size}")
+            if (iv.size != IV_BYTES) throw PlatformKeyStoreException.Failed("unexpected IV length ${iv.size}")
             return byteArrayOf(VERSION) + iv + sealed
         } catch (e: KeyPermanentlyInvalidatedException) {
-            throw ScanPayKeyStoreException.Unavailable("the Keystore key was invalidated")
+            throw PlatformKeyStoreException.Unavailable("the Keystore key was invalidated")
         } catch (e: GeneralSecurityException) {
-            throw ScanPayKeyStoreException.Failed(e.javaClass.simpleName)
+            throw PlatformKeyStoreException.Failed(e.javaClass.simpleName)
         } catch (e: ProviderException) {
-            throw ScanPayKeyStoreException.Unavailable(e.javaClass.simpleName)
+            throw PlatformKeyStoreException.Unavailable(e.javaClass.simpleName)
         }
     }
 
     override fun unwrap(alias: String, wrapped: ByteArray): ByteArray {
         if (wrapped.size < 1 + IV_BYTES + TAG_BYTES || wrapped.size > MAX_PLAINTEXT + 1 + IV_BYTES + TAG_BYTES) {
-            throw ScanPayKeyStoreException.Rejected()
+            throw PlatformKeyStoreException.Rejected()
         }
-        if (wrapped[0] != VERSION) throw ScanPayKeyStoreException.Rejected()
+        if (wrapped[0] != VERSION) throw PlatformKeyStoreException.Rejected()
         try {
             // A missing key is not "rejected": the blob may be fine but the key
             // is gone (app data restored onto another device, Keystore wiped).
             val key = synchronized(lock) { existingKey(keyName(alias)) }
-                ?: throw ScanPayKeyStoreException.Unavailable("no Keystore key for this wallet on this device")
+                ?: throw PlatformKeyStoreException.Unavailable("no Keystore key for this wallet on this device")
             val cipher = Cipher.getInstance(TRANSFORMATION)
             cipher.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(TAG_BYTES * 8, wrapped, 1, IV_BYTES))
             cipher.updateAAD(aad(alias))
             return cipher.doFinal(wrapped, 1 + IV_BYTES, wrapped.size - 1 - IV_BYTES)
         } catch (e: AEADBadTagException) {
-            throw ScanPayKeyStoreException.Rejected()
+            throw PlatformKeyStoreException.Rejected()
         } catch (e: KeyPermanentlyInvalidatedException) {
-            throw ScanPayKeyStoreException.Unavailable("the Keystore key was invalidated")
+            throw PlatformKeyStoreException.Unavailable("the Keystore key was invalidated")
         } catch (e: GeneralSecurityException) {
-            throw ScanPayKeyStoreException.Failed(e.javaClass.simpleName)
+            throw PlatformKeyStoreException.Failed(e.javaClass.simpleName)
         } catch (e: ProviderException) {
-            throw ScanPayKeyStoreException.Unavailable(e.javaClass.simpleName)
+            throw PlatformKeyStoreException.Unavailable(e.javaClass.simpleName)
         }
     }
 

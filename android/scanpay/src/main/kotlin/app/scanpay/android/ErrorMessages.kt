@@ -2,14 +2,14 @@
 // scripts/test-android-jvm.sh.
 package app.scanpay.android
 
-import app.scanpay.ffi.KeyStoreException
 import app.scanpay.ffi.PinException
+import app.scanpay.ffi.PlatformKeyStoreException
 import app.scanpay.ffi.TrustException
 
 /**
  * A sentence for the UI from any exception the bindings throw.
  *
- * Exceptions whose variants carry fields (PinException, KeyStoreException,
+ * Exceptions whose variants carry fields (PinException, PlatformKeyStoreException,
  * TrustException) get UniFFI's generated `message`, which is the field dump
  * (`attemptsLeft=3, waitSecs=0`), not a sentence: this maps each variant.
  * Flat exceptions (WalletException, FlowException, ScanException) carry the
@@ -36,11 +36,11 @@ fun Throwable.userMessage(): String = when (this) {
             "This device can no longer use its payment key. Set up the wallet again to keep paying."
         is PinException.SamePinPad -> "Enter the new PIN on a separate pad."
     }
-    is KeyStoreException -> when (this) {
-        is KeyStoreException.Unavailable -> reason
-        is KeyStoreException.InvalidInput -> reason
-        is KeyStoreException.Failed -> reason
-        is KeyStoreException.Rejected -> "The device key store refused the stored key."
+    is PlatformKeyStoreException -> when (this) {
+        is PlatformKeyStoreException.Unavailable -> reason
+        is PlatformKeyStoreException.InvalidInput -> reason
+        is PlatformKeyStoreException.Failed -> reason
+        is PlatformKeyStoreException.Rejected -> "The device key store refused the stored key."
     }
     is TrustException -> when (this) {
         is TrustException.Roots -> reason

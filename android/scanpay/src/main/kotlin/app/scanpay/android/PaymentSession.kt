@@ -2,9 +2,9 @@
 // scripts/test-android-jvm.sh as well as in the AAR.
 package app.scanpay.android
 
+import app.scanpay.ffi.FlowIntent
 import app.scanpay.ffi.FlowListener
 import app.scanpay.ffi.FlowState
-import app.scanpay.ffi.Intent
 import app.scanpay.ffi.PaymentFlow
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -48,13 +48,13 @@ class PaymentSession internal constructor(
      * was when the intent does not apply; `FlowException.Busy` while
      * [process] runs.
      */
-    suspend fun send(intent: Intent): FlowState = withContext(io) {
+    suspend fun send(intent: FlowIntent): FlowState = withContext(io) {
         ffi.handle(intent).also { _state.value = it }
     }
 
     /**
      * Enters one PIN pad key (the digit value 0–9) and returns the new state:
-     * only the digit count comes back. Not an [Intent]: the generated
+     * only the digit count comes back. Not a [FlowIntent]: the generated
      * `toString()` of an intent prints its fields, so intents never carry a
      * PIN digit and are safe to log. Throws `FlowException.Pin` for a value
      * outside 0–9 (state unchanged), like [send] otherwise.

@@ -5,11 +5,11 @@ package app.scanpay.android
 import app.scanpay.ffi.DeviceRegistration
 import app.scanpay.ffi.HistoryCursor
 import app.scanpay.ffi.HistoryPage
-import app.scanpay.ffi.KeyStore
 import app.scanpay.ffi.LogSink
 import app.scanpay.ffi.NetworkMonitor
 import app.scanpay.ffi.Payment
 import app.scanpay.ffi.PinPad
+import app.scanpay.ffi.PlatformKeyStore
 import app.scanpay.ffi.RegistryInfo
 import app.scanpay.ffi.ResumeSummary
 import app.scanpay.ffi.StatusListener
@@ -94,7 +94,7 @@ class ScanPayWallet private constructor(
          */
         suspend fun open(
             config: WalletConfig,
-            keyStore: KeyStore,
+            keyStore: PlatformKeyStore,
             network: NetworkMonitor? = null,
             logger: LogSink? = null,
             io: CoroutineDispatcher = Dispatchers.IO,

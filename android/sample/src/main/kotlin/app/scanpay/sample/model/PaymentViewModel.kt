@@ -7,8 +7,8 @@ import app.scanpay.android.PaymentSession
 import app.scanpay.android.ScanPayWallet
 import app.scanpay.ffi.AmountBreakdown
 import app.scanpay.ffi.FlowException
+import app.scanpay.ffi.FlowIntent
 import app.scanpay.ffi.FlowState
-import app.scanpay.ffi.Intent
 import app.scanpay.ffi.PendingReason
 import app.scanpay.ffi.RetryOption
 import app.scanpay.ffi.ScannedCode
@@ -136,7 +136,7 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
             "The wallet cannot tell whether ${money(state.breakdown.total)} was paid. Quote this id.", state.paymentId, canRetry = false)
     }
 
-    private fun send(intent: Intent) = perform { it.send(intent) }
+    private fun send(intent: FlowIntent) = perform { it.send(intent) }
 
     /** Queues one step on the current session (read when the step runs), then processes if it reached Processing. */
     private fun perform(step: suspend (PaymentSession) -> FlowState) = enqueue {
@@ -161,30 +161,30 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
     fun onScanned(code: ScannedCode) {
         val now = _ui.value
         if (now.screen != Screen.Scanning || now.busy || queued.get() > 0) return
-        send(Intent.ScannedCode(code))
+        send(FlowIntent.ScannedCode(code))
     }
 
     /** A pasted or imported text. */
-    fun onScannedText(text: String) = send(Intent.ScannedText(text))
-    fun proceed() = send(Intent.Proceed)
-    fun editAmount(text: String) = send(Intent.EditAmount(text))
-    fun editTip(text: String) = send(Intent.EditTip(text))
+    fun onScannedText(text: String) = send(FlowIntent.ScannedText(text))
+    fun proceed() = send(FlowIntent.Proceed)
+    fun editAmount(text: String) = send(FlowIntent.EditAmount(text))
+    fun editTip(text: String) = send(FlowIntent.EditTip(text))
 
     /** Confirms, echoing the total the screen displayed. */
     fun confirm() {
         val total = lastBreakdown?.total ?: return
-        send(Intent.Confirm(total))
+        send(FlowIntent.Confirm(total))
     }
 
-    /** A PIN pad key (0–9). The digit goes straight to Rust, never in an Intent; only the count comes back. */
+    /** A PIN pad key (0–9). The digit goes straight to Rust, never in a FlowIntent; only the count comes back. */
     fun pinDigit(digit: Int) {
         if (digit !in 0..9) return
         perform { it.pressPinDigit(digit) }
     }
 
-    fun backspace() = send(Intent.Backspace)
-    fun cancel() = send(Intent.Cancel)
-    fun retry() = send(Intent.Retry)
+    fun backspace() = send(FlowIntent.Backspace)
+    fun cancel() = send(FlowIntent.Cancel)
+    fun retry() = send(FlowIntent.Retry)
     fun dismissMessage() = _ui.update { it.copy(message = null) }
 
     /** Ends this payment (from the result screen) and starts a new one in Scanning. */

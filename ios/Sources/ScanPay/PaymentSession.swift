@@ -6,7 +6,9 @@ import Foundation
 /// `send(_:)` and `pressPinDigit(_:)`, and the intermediate `Processing`
 /// stages that `process()` reports from its `scanpay-worker` thread. A
 /// view-model iterates `states` on the main actor and renders each one.
-public final class FlowSession: @unchecked Sendable {
+///
+/// The same name and role as the Android layer's `PaymentSession`.
+public final class PaymentSession: @unchecked Sendable {
     /// The underlying flow (state, payment id).
     public let flow: PaymentFlow
     /// Every state, starting with the current one.
@@ -29,7 +31,7 @@ public final class FlowSession: @unchecked Sendable {
     /// Applies one intent off the calling thread and yields the new state.
     /// On error the state is unchanged and nothing is yielded.
     @discardableResult
-    public func send(_ intent: Intent) async throws -> FlowState {
+    public func send(_ intent: FlowIntent) async throws -> FlowState {
         let state = try await flow.send(intent)
         continuation.yield(state)
         return state
