@@ -95,6 +95,9 @@ enum FaultArg {
     StallBody,
     /// Fail the TLS handshake of the next connections.
     TlsHandshake,
+    /// Submits only: store the payment as processing (nothing charged) and
+    /// answer processing; the --queries-th query decides it.
+    PayerPending,
 }
 
 /// Arguments of `scanpay sandbox fault`.
@@ -111,6 +114,10 @@ pub struct FaultArgs {
     /// Milliseconds, for delay and stall-body.
     #[arg(long, default_value_t = 20_000)]
     ms: u64,
+    /// For payer-pending: which query for the payment decides it (earlier
+    /// ones answer processing).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    queries: u32,
     /// How many requests (or connections, for tls-handshake).
     #[arg(long, default_value_t = 1)]
     count: u32,
@@ -146,7 +153,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         SandboxCommand::Fault(a) => {
             let req = FaultRequest {
                 kind: kind(a.kind),
-                fault: fault(a.fault, a.ms),
+                fault: fault(a.fault, a.ms, a.queries),
                 count: a.count,
             };
             let ack = client(&a.target)?
@@ -235,7 +242,7 @@ fn kind(k: KindArg) -> FaultKind {
     }
 }
 
-fn fault(f: FaultArg, ms: u64) -> Fault {
+fn fault(f: FaultArg, ms: u64, queries: u32) -> Fault {
     match f {
         FaultArg::Delay => Fault::Delay { ms },
         FaultArg::DropAfterCommit => Fault::DropAfterCommit,
@@ -243,5 +250,6 @@ fn fault(f: FaultArg, ms: u64) -> Fault {
         FaultArg::Reset => Fault::Reset,
         FaultArg::StallBody => Fault::StallBody { ms },
         FaultArg::TlsHandshake => Fault::TlsHandshake,
+        FaultArg::PayerPending => Fault::PayerPending { queries },
     }
 }

@@ -245,3 +245,61 @@ fn demo_runs_end_to_end() {
         assert!(dir.join(f).is_file(), "{f}");
     }
 }
+
+#[test]
+fn sandbox_fault_arms_payer_pending_with_its_query_count() {
+    use scanpay_sandbox::{Fault, FaultKind, Sandbox, SandboxConfig};
+
+    let tmp = temp_dir("sandbox-fault");
+    let data = tmp.path().join("sandbox");
+    let sb = Sandbox::start(SandboxConfig::new(&data)).unwrap();
+    // What `scanpay sandbox serve` writes for the control commands to read.
+    let link = sb.wallet_link();
+    let link_json = serde_json::json!({
+        "base_url": link.base_url,
+        "ca_pem_path": link.ca_pem_path,
+        "spki_pin": link.spki_pin,
+        "roots_json_path": link.roots_json_path,
+    });
+    std::fs::write(data.join("link.json"), link_json.to_string()).unwrap();
+    let data_arg = data.to_str().unwrap();
+    let fault = |args: &[&str]| {
+        let mut all = vec!["sandbox", "fault", "--data", data_arg];
+        all.extend_from_slice(args);
+        scanpay(&all)
+    };
+
+    let out = fault(&["submit", "payer-pending", "--queries", "3"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_lines(&out), vec![serde_json::json!({"ok": true})]);
+    let armed = sb.faults().armed();
+    assert_eq!(armed.len(), 1, "{armed:?}");
+    assert_eq!(
+        (armed[0].kind, armed[0].fault, armed[0].count),
+        (FaultKind::Submit, Fault::PayerPending { queries: 3 }, 1)
+    );
+
+    // The default is the second query; zero queries is a usage error; a
+    // kind no submit goes through is refused by the sandbox.
+    let out = fault(&["any", "payer-pending"]);
+    assert!(out.status.success());
+    assert_eq!(
+        sb.faults().armed().get(1).map(|r| r.fault),
+        Some(Fault::PayerPending { queries: 2 })
+    );
+    let out = fault(&["submit", "payer-pending", "--queries", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = fault(&["query", "payer-pending"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("payer-pending applies to submits"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sb.faults().armed().len(), 2);
+    sb.stop();
+}

@@ -299,6 +299,20 @@ pub enum Fault {
     },
     /// Fail the TLS handshake of the next connection(s) (nothing processed).
     TlsHandshake,
+    /// The payer's side is still working (WeChat's `USERPAYING`): a first
+    /// submit is validated as usual, then stored as `processing` with
+    /// nothing charged and answered [`BackendReply::Processing`]. The
+    /// payment is decided — exactly as an unfaulted submit would be decided
+    /// at that moment (charged, or declined with the usual codes) — when the
+    /// `queries`-th query for it arrives: that query answers the decision,
+    /// earlier ones answer `processing`. A reverse before then reverses it
+    /// with nothing charged; a retried submit replays the stored
+    /// `processing`. Only submits take this fault (arm it for `submit` or
+    /// `any`); `queries: 0` counts as 1.
+    PayerPending {
+        /// Which query for the payment decides it (1 = the first).
+        queries: u32,
+    },
 }
 
 /// `POST /v1/control/faults` body: apply `fault` to the next `count`
@@ -393,6 +407,10 @@ mod tests {
                 r#"{"type":"stall-body","ms":7}"#,
             ),
             (Fault::TlsHandshake, r#"{"type":"tls-handshake"}"#),
+            (
+                Fault::PayerPending { queries: 3 },
+                r#"{"type":"payer-pending","queries":3}"#,
+            ),
         ];
         for (fault, json) in cases {
             assert_eq!(serde_json::to_string(&fault).unwrap(), json);

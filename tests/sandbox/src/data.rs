@@ -25,7 +25,7 @@ use scanpay_core::trust::issue::{random_nonce, sign_payload, sign_registry, Sign
 use scanpay_core::trust::keys::Algorithm;
 use scanpay_core::trust::registry::{MerchantKeyJson, RegisteredAccount, RegistryJson, RootKeys};
 use scanpay_core::trust::signed_qr::DynamicInfo;
-use scanpay_core::trust::{InMemoryReplayGuard, Reason, TrustStore, Verdict};
+use scanpay_core::trust::{InMemoryReplayGuard, Reason, TrustStore, Verdict, VerifiedMerchant};
 use serde::Serialize;
 
 use crate::db::{self, meta, meta_u64, set_meta, to_i64, to_u64};
@@ -535,6 +535,12 @@ impl SandboxData {
              WHERE state = 'processing' AND created_at + ?2 <= ?1",
             params![now, to_i64(ORDER_TTL_SECS)?],
         )?;
+        // A payer-pending payment closed here (or reversed) is never decided.
+        conn.execute(
+            "DELETE FROM payer_pending WHERE payment_id IN
+                (SELECT payment_id FROM payments WHERE state != 'processing')",
+            [],
+        )?;
         Ok(())
     }
 
@@ -972,6 +978,35 @@ impl SandboxData {
         idempotency_key: Option<&str>,
         body: &[u8],
     ) -> Result<SubmitAnswer, ApiError> {
+        self.submit_with(idempotency_key, body, None)
+    }
+
+    /// `POST /v1/payments` under the `payer-pending` fault: validated and
+    /// checked exactly as [`SandboxData::submit`], but a first submit is
+    /// stored as `processing` with nothing charged and answered `processing`
+    /// (stored for idempotency like any first result). The
+    /// `decide_at_query`-th [`SandboxData::query`] for it (0 counts as 1)
+    /// decides it exactly as an unfaulted submit would be decided at that
+    /// moment; a [`SandboxData::reverse`] before then reverses it, uncharged.
+    /// A retry, or a submit for an id already seen (a tombstone), is
+    /// answered as without the fault.
+    pub fn submit_payer_pending(
+        &self,
+        idempotency_key: Option<&str>,
+        body: &[u8],
+        decide_at_query: u32,
+    ) -> Result<SubmitAnswer, ApiError> {
+        self.submit_with(idempotency_key, body, Some(decide_at_query.max(1)))
+    }
+
+    /// The submit: decided now (`decide_at_query` `None`) or left processing
+    /// until that query.
+    fn submit_with(
+        &self,
+        idempotency_key: Option<&str>,
+        body: &[u8],
+        decide_at_query: Option<u32>,
+    ) -> Result<SubmitAnswer, ApiError> {
         let key = idempotency_key.ok_or_else(|| {
             ApiError::new(
                 400,
@@ -1038,7 +1073,10 @@ impl SandboxData {
                 )?;
                 row.reply(key)?
             }
-            None => self.process(&tx, &req, &device, now)?,
+            None => match decide_at_query {
+                None => self.process(&tx, &req, &device, now)?,
+                Some(n) => self.defer(&tx, &req, &device, now, n)?,
+            },
         };
         let body = json(&reply).map_err(ApiError::from)?;
         tx.execute(
@@ -1103,7 +1141,141 @@ impl SandboxData {
         Ok((device_id, account_id))
     }
 
-    /// Decides and applies a first submit. Runs inside the caller's
+    /// The payload verified the way a wallet verifies it, against the
+    /// sandbox's own registry (a fresh replay guard: orders track nonces),
+    /// and parsed. A code that does not verify is `Ok(Err(reason))`, for the
+    /// caller to decline. A verified code whose key or account is not what
+    /// the authorisation signed is 401: the request contradicts itself,
+    /// whatever the decision would be.
+    fn verify_terms(
+        &self,
+        req: &PaymentRequestBody,
+        now: u64,
+    ) -> Result<Result<(VerifiedMerchant, MerchantPayload), Reason>, ApiError> {
+        let verdict = self
+            .inner
+            .trust
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .verify(&req.payload, now, &mut InMemoryReplayGuard::default());
+        let verified = match verdict {
+            Verdict::Verified(v) => v,
+            Verdict::Unverified { reason } => return Ok(Err(reason)),
+        };
+        let payload = MerchantPayload::parse(&req.payload)
+            .map_err(|e| ApiError::malformed(format!("payload: {e}")))?;
+        let auth = &req.authorisation.authorisation;
+        if verified.key_id != auth.merchant_key_id
+            || payload_account(&payload) != auth.merchant_account
+        {
+            return Err(ApiError::bad_auth(
+                "the authorisation names another merchant key or account than the payload",
+            ));
+        }
+        Ok(Ok((verified, payload)))
+    }
+
+    /// The `payer-pending` first submit: stores the payment as `processing`
+    /// (nothing charged) and the validated request for the deciding query.
+    /// Runs inside the caller's transaction; returns the reply to store.
+    fn defer(
+        &self,
+        tx: &Connection,
+        req: &PaymentRequestBody,
+        device: &(String, String),
+        now: u64,
+        decide_at_query: u32,
+    ) -> Result<BackendReply, ApiError> {
+        // What an unfaulted submit refuses with a 4xx (never stored) is
+        // refused now too: the fault defers the decision, not the validation.
+        // A code that does not verify is a decline, decided at the query.
+        let _decided_later = self.verify_terms(req, now)?;
+        let (device_id, account_id) = device;
+        let total = req.breakdown.total;
+        tx.execute(
+            "INSERT INTO payments (payment_id, state, account_id, device_id, amount_minor,
+                currency, created_at, submits)
+             VALUES (?1, 'processing', ?2, ?3, ?4, ?5, ?6, 1)",
+            params![
+                req.payment_id,
+                account_id,
+                device_id,
+                to_i64(total.minor)?,
+                total.currency.code(),
+                to_i64(now)?
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO payer_pending (payment_id, request, device_id, account_id,
+                decide_at_query) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                req.payment_id,
+                json(req).map_err(ApiError::from)?,
+                device_id,
+                account_id,
+                decide_at_query
+            ],
+        )?;
+        Ok(BackendReply::Processing)
+    }
+
+    /// A query of a payment still `processing`. A payer-pending one counts
+    /// the query; the deciding one runs [`SandboxData::process`] on the
+    /// stored request now, in this query's transaction, so the decision, its
+    /// charge and the answer commit together.
+    fn query_processing(
+        &self,
+        tx: &Connection,
+        row: &PaymentRow,
+        payment_id: &str,
+        now: u64,
+    ) -> Result<BackendReply, ApiError> {
+        let pending: Option<(Vec<u8>, String, String, u32, u32)> = tx
+            .query_row(
+                "SELECT request, device_id, account_id, decide_at_query, queries_seen
+                 FROM payer_pending WHERE payment_id = ?1",
+                [payment_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((request, device_id, account_id, decide_at, seen)) = pending else {
+            return Ok(row.reply(payment_id)?);
+        };
+        let seen = seen.saturating_add(1);
+        if seen < decide_at {
+            tx.execute(
+                "UPDATE payer_pending SET queries_seen = ?2 WHERE payment_id = ?1",
+                params![payment_id, seen],
+            )?;
+            return Ok(BackendReply::Processing);
+        }
+        let req: PaymentRequestBody = serde_json::from_slice(&request).map_err(|e| {
+            SandboxError::Corrupt(format!("payer-pending request {payment_id}: {e}"))
+        })?;
+        tx.execute(
+            "DELETE FROM payer_pending WHERE payment_id = ?1",
+            [payment_id],
+        )?;
+        self.process(tx, &req, &(device_id, account_id), now)
+            .map_err(|e| {
+                // The request passed validation at its submit; a refusal now
+                // is the server failing, not the query being malformed. The
+                // transaction rolls back: still processing, this query not
+                // counted.
+                if e.status < 500 {
+                    ApiError::new(
+                        500,
+                        error_code::INTERNAL,
+                        format!("the payer-pending decision failed: {}", e.message),
+                    )
+                } else {
+                    e
+                }
+            })
+    }
+
+    /// Decides and applies a first submit (or, for `payer-pending`, the
+    /// stored request at its deciding query). Runs inside the caller's
     /// transaction; returns the reply to store.
     fn process(
         &self,
@@ -1113,7 +1285,6 @@ impl SandboxData {
         now: u64,
     ) -> Result<BackendReply, ApiError> {
         let (device_id, account_id) = device;
-        let auth = &req.authorisation.authorisation;
         let total = req.breakdown.total;
         let record = |state: &str,
                       merchant: Option<&str>,
@@ -1121,11 +1292,21 @@ impl SandboxData {
                       reference: Option<&str>,
                       decline: Option<(&str, &str)>|
          -> Result<(), ApiError> {
+            // A payer-pending payment's row exists since its submit: the
+            // decision fills it in, keeping its creation time and submits.
             tx.execute(
                 "INSERT INTO payments (payment_id, state, account_id, device_id, merchant_id,
                     order_id, amount_minor, currency, reference, decline_code, decline_message,
                     created_at, paid_at, charges, submits)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,1)",
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,1)
+                 ON CONFLICT(payment_id) DO UPDATE SET
+                    state = excluded.state, account_id = excluded.account_id,
+                    device_id = excluded.device_id, merchant_id = excluded.merchant_id,
+                    order_id = excluded.order_id, amount_minor = excluded.amount_minor,
+                    currency = excluded.currency, reference = excluded.reference,
+                    decline_code = excluded.decline_code,
+                    decline_message = excluded.decline_message, paid_at = excluded.paid_at,
+                    charges = payments.charges + excluded.charges",
                 params![
                     req.payment_id,
                     state,
@@ -1158,17 +1339,9 @@ impl SandboxData {
             Ok(declined(code, message))
         };
 
-        // The payload is verified the way a wallet verifies it, against the
-        // sandbox's own registry (a fresh replay guard: orders track nonces).
-        let verdict = self
-            .inner
-            .trust
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .verify(&req.payload, now, &mut InMemoryReplayGuard::default());
-        let verified = match verdict {
-            Verdict::Verified(v) => v,
-            Verdict::Unverified { reason } => {
+        let (verified, payload) = match self.verify_terms(req, now)? {
+            Ok(v) => v,
+            Err(reason) => {
                 let code = match reason {
                     Reason::RevokedKey { .. } => "merchant-key-revoked",
                     Reason::UnknownKey { .. } => "unknown-merchant",
@@ -1183,15 +1356,6 @@ impl SandboxData {
                 );
             }
         };
-        let payload = MerchantPayload::parse(&req.payload)
-            .map_err(|e| ApiError::malformed(format!("payload: {e}")))?;
-        if verified.key_id != auth.merchant_key_id
-            || payload_account(&payload) != auth.merchant_account
-        {
-            return Err(ApiError::bad_auth(
-                "the authorisation names another merchant key or account than the payload",
-            ));
-        }
         let merchant_id = verified.merchant_id.as_str();
         let blocked: Option<bool> = tx
             .query_row(
@@ -1309,7 +1473,15 @@ impl SandboxData {
         }
         // The charge: payer debited, merchant credited, ledger entry, order
         // paid, payment row — all in the caller's transaction.
-        let seq: i64 = tx.query_row("SELECT COUNT(*) + 1 FROM payments", [], |r| r.get(0))?;
+        // The payment row's rowid: the row a first submit is about to insert
+        // (rows are never deleted), or the payer-pending row being decided —
+        // unique either way, where a count would repeat for a late decision.
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE((SELECT rowid FROM payments WHERE payment_id = ?1),
+                             (SELECT IFNULL(MAX(rowid), 0) + 1 FROM payments))",
+            [&req.payment_id],
+            |r| r.get(0),
+        )?;
         let reference = format!("PAY-{seq:06}");
         let amount = to_i64(total.minor)?;
         tx.execute(
@@ -1346,12 +1518,21 @@ impl SandboxData {
         if !is_valid_payment_id(payment_id) {
             return Err(ApiError::malformed("not a valid payment id"));
         }
-        let conn = self.conn();
-        Self::sweep(&conn, self.now_locked(&conn)?)?;
-        match load_payment(&conn, payment_id)? {
-            None => Ok(BackendReply::NotFound),
-            Some(row) => Ok(row.reply(payment_id)?),
-        }
+        let mut conn = self.conn();
+        let now = self.now_locked(&conn)?;
+        Self::sweep(&conn, now)?;
+        // A write transaction: the query that decides a payer-pending
+        // payment charges in it.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let reply = match load_payment(&tx, payment_id)? {
+            None => BackendReply::NotFound,
+            Some(row) if row.state == "processing" => {
+                self.query_processing(&tx, &row, payment_id, now)?
+            }
+            Some(row) => row.reply(payment_id)?,
+        };
+        tx.commit()?;
+        Ok(reply)
     }
 
     /// `POST /v1/payments/{id}/reverse`: tombstone for an unknown id, refund
@@ -1385,8 +1566,13 @@ impl SandboxData {
                 }
             }
             Some(row) if row.state == "processing" => {
+                // Nothing was charged: reversed, and never decided later.
                 tx.execute(
                     "UPDATE payments SET state = 'reversed' WHERE payment_id = ?1",
+                    [payment_id],
+                )?;
+                tx.execute(
+                    "DELETE FROM payer_pending WHERE payment_id = ?1",
                     [payment_id],
                 )?;
                 BackendReply::Reversed

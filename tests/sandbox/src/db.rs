@@ -100,6 +100,17 @@ CREATE TABLE IF NOT EXISTS ledger (
     at          INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_account_at ON ledger(account_id, at);
+-- Payments a payer-pending fault left processing: the validated request,
+-- kept so the deciding query can run the normal decision on it. Created
+-- IF NOT EXISTS like every table, so an older data dir gains it on open.
+CREATE TABLE IF NOT EXISTS payer_pending (
+    payment_id      TEXT PRIMARY KEY,
+    request         BLOB NOT NULL,
+    device_id       TEXT NOT NULL,
+    account_id      TEXT NOT NULL,
+    decide_at_query INTEGER NOT NULL,
+    queries_seen    INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS idempotency (
     idem_key    TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,

@@ -4,12 +4,15 @@
 //! armed rule whose kind matches it (its own kind, or `any`), and that rule's
 //! count goes down by one; at zero the rule disarms itself. `tls-handshake`
 //! rules count *connections*, whatever their kind: the TLS handshake happens
-//! before any request can be classified. Control and merchant routes are
-//! never faulted. Faults live in memory only: a restart clears them.
+//! before any request can be classified. `payer-pending` rules are taken
+//! only by submits (a query or reverse passes them by), since they change how
+//! a first submit is processed. Control and merchant routes are never
+//! faulted. Faults live in memory only: a restart clears them.
 
 use std::sync::{Mutex, PoisonError};
 
 use scanpay_core::net::api::{Fault, FaultKind, FaultRequest};
+use thiserror::Error;
 
 /// What a request is, for fault matching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +49,26 @@ impl RequestKind {
     }
 }
 
+/// Whether `fault` can strike a request of `kind` at all (the rule's own
+/// kind is matched separately).
+fn strikes(fault: Fault, kind: RequestKind) -> bool {
+    match fault {
+        // Handshakes are faulted per connection, before any request exists.
+        Fault::TlsHandshake => false,
+        // Deferring the decision only means something for a submit.
+        Fault::PayerPending { .. } => kind == RequestKind::Submit,
+        _ => true,
+    }
+}
+
+/// A rule the control API refuses because no request could ever take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum RuleError {
+    /// `payer-pending` armed for a kind other than `submit` or `any`.
+    #[error("payer-pending applies to submits: arm it for kind submit or any, not {0:?}")]
+    PayerPendingNotOnSubmit(FaultKind),
+}
+
 /// The armed faults. Shared by the server and the Rust API.
 #[derive(Debug, Default)]
 pub struct FaultPlan {
@@ -61,6 +84,19 @@ impl FaultPlan {
         self.lock().push(rule);
     }
 
+    /// [`FaultPlan::arm`], refusing a rule no request could ever take (so a
+    /// mistyped kind is an error at arming time rather than a fault that
+    /// silently never fires). What `POST /v1/control/faults` uses.
+    pub fn try_arm(&self, rule: FaultRequest) -> Result<(), RuleError> {
+        if matches!(rule.fault, Fault::PayerPending { .. })
+            && !matches!(rule.kind, FaultKind::Submit | FaultKind::Any)
+        {
+            return Err(RuleError::PayerPendingNotOnSubmit(rule.kind));
+        }
+        self.arm(rule);
+        Ok(())
+    }
+
     /// Disarms every rule.
     pub fn clear(&self) {
         self.lock().clear();
@@ -73,7 +109,7 @@ impl FaultPlan {
 
     /// The fault for the next request of `kind`, if any (and counts it).
     pub fn take_for_request(&self, kind: RequestKind) -> Option<Fault> {
-        self.take(|r| !matches!(r.fault, Fault::TlsHandshake) && kind.matches(r.kind))
+        self.take(|r| strikes(r.fault, kind) && kind.matches(r.kind))
     }
 
     /// Whether the next connection's handshake must fail (and counts it).
@@ -145,5 +181,30 @@ mod tests {
         assert!(!plan.take_for_connection());
         plan.arm(rule(FaultKind::Health, Fault::Reset, 0));
         assert!(plan.armed().is_empty());
+    }
+
+    #[test]
+    fn payer_pending_is_taken_only_by_submits() {
+        let plan = FaultPlan::default();
+        let pending = Fault::PayerPending { queries: 2 };
+        plan.arm(rule(FaultKind::Any, pending, 1));
+        assert_eq!(plan.take_for_request(RequestKind::Query), None);
+        assert_eq!(plan.take_for_request(RequestKind::Reverse), None);
+        assert_eq!(plan.take_for_request(RequestKind::Health), None);
+        assert_eq!(plan.armed().first().map(|r| r.count), Some(1));
+        assert_eq!(plan.take_for_request(RequestKind::Submit), Some(pending));
+        assert!(plan.armed().is_empty());
+
+        assert_eq!(
+            plan.try_arm(rule(FaultKind::Query, pending, 1)),
+            Err(RuleError::PayerPendingNotOnSubmit(FaultKind::Query))
+        );
+        assert!(plan.armed().is_empty());
+        assert_eq!(plan.try_arm(rule(FaultKind::Submit, pending, 1)), Ok(()));
+        assert_eq!(
+            plan.try_arm(rule(FaultKind::Query, Fault::Reset, 1)),
+            Ok(())
+        );
+        assert_eq!(plan.armed().len(), 2);
     }
 }

@@ -132,7 +132,9 @@ fn internal(e: impl std::fmt::Display) -> Response {
 }
 
 /// Processes a request (this is where state changes are committed).
-fn handle(shared: &Shared, route: Route, req: &Request) -> Response {
+/// `fault` is the fault this request took, for the faults that change how it
+/// is processed rather than how it is transported (`payer-pending`).
+fn handle(shared: &Shared, route: Route, req: &Request, fault: Option<Fault>) -> Response {
     let data = &shared.data;
     let result = match route {
         Route::Health => data.health().map(|h| Response::ok(&h)).map_err(internal),
@@ -157,16 +159,20 @@ fn handle(shared: &Shared, route: Route, req: &Request) -> Response {
                     }
                 })
         }
-        Route::Submit => data
-            .submit(req.idempotency_key.as_deref(), &req.body)
-            .map(|a| {
-                let mut r = Response::json(a.status, a.body);
-                if a.replayed {
-                    r.headers.push((HEADER_IDEMPOTENT_REPLAYED, "true".into()));
-                }
-                r
-            })
-            .map_err(api_error),
+        Route::Submit => match fault {
+            Some(Fault::PayerPending { queries }) => {
+                data.submit_payer_pending(req.idempotency_key.as_deref(), &req.body, queries)
+            }
+            _ => data.submit(req.idempotency_key.as_deref(), &req.body),
+        }
+        .map(|a| {
+            let mut r = Response::json(a.status, a.body);
+            if a.replayed {
+                r.headers.push((HEADER_IDEMPOTENT_REPLAYED, "true".into()));
+            }
+            r
+        })
+        .map_err(api_error),
         Route::Query(id) => data.query(&id).map(|r| Response::ok(&r)).map_err(api_error),
         Route::Reverse(id) => data
             .reverse(&id)
@@ -185,9 +191,12 @@ fn handle(shared: &Shared, route: Route, req: &Request) -> Response {
             Ok(None) => Err(Response::error(404, error_code::NOT_FOUND, "no such order")),
             Err(e) => Err(api_error(e)),
         },
-        Route::ArmFault => parse::<FaultRequest>(&req.body).map(|f| {
-            shared.faults.arm(f);
-            Response::ok(&ControlAck { ok: true })
+        Route::ArmFault => parse::<FaultRequest>(&req.body).and_then(|f| {
+            shared
+                .faults
+                .try_arm(f)
+                .map(|()| Response::ok(&ControlAck { ok: true }))
+                .map_err(|e| Response::error(400, error_code::MALFORMED_REQUEST, &e.to_string()))
         }),
         Route::ClearFaults => {
             shared.faults.clear();
@@ -307,7 +316,7 @@ async fn connection(mut tcp: TcpStream, acceptor: TlsAcceptor, shared: Arc<Share
             }
             _ => {}
         }
-        let mut resp = handle(&shared, route, &req);
+        let mut resp = handle(&shared, route, &req, fault);
         resp.close = resp.close || req.close;
         match fault {
             Some(Fault::DropAfterCommit) => {

@@ -305,3 +305,276 @@ fn a_restart_keeps_state_tls_and_registry() {
     let mut c = Client::new(&sb);
     assert_eq!(c.get("/v1/health").unwrap().status, 200);
 }
+
+fn declined_code(r: &BackendReply) -> String {
+    match r {
+        BackendReply::Declined { code, .. } => code.clone(),
+        other => panic!("expected a decline, got {other:?}"),
+    }
+}
+
+#[test]
+fn payer_pending_is_decided_at_the_nth_query() {
+    let mut f = fixture("payer-pending");
+    let pending = |queries: u32| serde_json::json!({"type": "payer-pending", "queries": queries});
+
+    // Processing at the submit, nothing charged; a retried submit replays the
+    // stored first answer (counted); queries 1 and 2 still say processing.
+    let id = new_id();
+    let req = f.request(&id);
+    f.arm("submit", pending(3), 1);
+    let first = f.c.submit(&req).unwrap();
+    assert_eq!(first.status, 200);
+    assert_eq!(first.reply(), BackendReply::Processing);
+    assert_eq!(first.header("Idempotent-Replayed"), None);
+    assert!(f.sb.faults().armed().is_empty());
+    let t = f.c.truth(&id);
+    assert_eq!(
+        (
+            t.state,
+            t.charges_applied,
+            t.refunds_applied,
+            t.submits_received
+        ),
+        (ServerPaymentState::Processing, 0, 0, 1)
+    );
+    assert_eq!(f.balance(), 50_000);
+    let retry = f.c.submit(&req).unwrap();
+    assert_eq!(retry.header("Idempotent-Replayed"), Some("true"));
+    assert_eq!(retry.body, first.body);
+    assert_eq!(f.c.truth(&id).submits_received, 2);
+    for n in 1..=2 {
+        assert_eq!(
+            f.c.query(&id).unwrap().reply(),
+            BackendReply::Processing,
+            "query {n}"
+        );
+        let t = f.c.truth(&id);
+        assert_eq!(
+            (t.state, t.charges_applied),
+            (ServerPaymentState::Processing, 0)
+        );
+    }
+
+    // Meanwhile another payment is charged normally: its receipt and the
+    // late decision's must differ.
+    let other_id = new_id();
+    let other = f.c.submit(&f.request(&other_id)).unwrap().reply();
+    assert!(succeeded(&other));
+    assert_eq!(f.balance(), 49_000);
+
+    // The third query decides: charged once, answered with the receipt.
+    let decided = f.c.query(&id).unwrap().reply();
+    let BackendReply::Succeeded { receipt } = &decided else {
+        panic!("the third query decides: {decided:?}");
+    };
+    assert_eq!(receipt.amount, money(1_000, "SGD"));
+    let BackendReply::Succeeded { receipt: other } = other else {
+        unreachable!()
+    };
+    assert_ne!(
+        receipt.reference, other.reference,
+        "receipt references are unique"
+    );
+    let after = f.c.submit(&f.request(&new_id())).unwrap().reply();
+    let BackendReply::Succeeded { receipt: after } = after else {
+        panic!("a payment after the decision: {after:?}");
+    };
+    assert_ne!(
+        receipt.reference, after.reference,
+        "receipt references are unique"
+    );
+    assert_eq!(f.balance(), 47_000);
+    let t = f.c.truth(&id);
+    assert_eq!(
+        (
+            t.state,
+            t.charges_applied,
+            t.refunds_applied,
+            t.submits_received
+        ),
+        (ServerPaymentState::Succeeded, 1, 0, 2)
+    );
+    assert_eq!(f.balance(), 47_000);
+    // Decided once: later queries answer the same receipt and charge nothing;
+    // a retried submit still replays the first answer.
+    assert_eq!(f.c.query(&id).unwrap().reply(), decided);
+    assert_eq!(f.c.submit(&req).unwrap().reply(), BackendReply::Processing);
+    let t = f.c.truth(&id);
+    assert_eq!((t.charges_applied, t.submits_received), (1, 3));
+    assert_eq!(f.balance(), 47_000);
+    // A reverse inside the window refunds it like any paid payment.
+    assert_eq!(f.c.reverse(&id).unwrap().reply(), BackendReply::Reversed);
+    assert_eq!(f.balance(), 48_000);
+
+    // Reversed while processing: nothing charged, and the query that would
+    // have decided it answers reversed.
+    let id = new_id();
+    let req = f.request(&id);
+    f.arm("submit", pending(2), 1);
+    assert_eq!(f.c.submit(&req).unwrap().reply(), BackendReply::Processing);
+    assert_eq!(f.c.query(&id).unwrap().reply(), BackendReply::Processing);
+    assert_eq!(f.c.reverse(&id).unwrap().reply(), BackendReply::Reversed);
+    for _ in 0..2 {
+        assert_eq!(f.c.query(&id).unwrap().reply(), BackendReply::Reversed);
+    }
+    assert_eq!(f.c.submit(&req).unwrap().reply(), BackendReply::Processing);
+    let t = f.c.truth(&id);
+    assert_eq!(
+        (
+            t.state,
+            t.charges_applied,
+            t.refunds_applied,
+            t.submits_received
+        ),
+        (ServerPaymentState::Reversed, 0, 0, 2)
+    );
+    assert_eq!(f.balance(), 48_000);
+
+    // Decided as an unfaulted submit would be at that moment: the merchant
+    // was blocked after the submit, so the first query declines it.
+    let id = new_id();
+    f.arm("submit", pending(1), 1);
+    assert_eq!(
+        f.c.submit(&f.request(&id)).unwrap().reply(),
+        BackendReply::Processing
+    );
+    f.sb.data().set_merchant_blocked("M-0001", true).unwrap();
+    assert_eq!(
+        declined_code(&f.c.query(&id).unwrap().reply()),
+        "merchant-blocked"
+    );
+    f.sb.data().set_merchant_blocked("M-0001", false).unwrap();
+    let t = f.c.truth(&id);
+    assert_eq!(
+        (t.state, t.charges_applied),
+        (ServerPaymentState::Declined, 0)
+    );
+    assert_eq!(f.balance(), 48_000);
+}
+
+#[test]
+fn payer_pending_declines_validates_and_is_only_for_submits() {
+    let mut f = fixture("payer-pending-decline");
+
+    // 10.00 from a 5.00 account: processing, then insufficient-funds at the
+    // second query, nothing charged.
+    let low = enrol(&mut f.c, "SANDBOX-LOW");
+    let id = new_id();
+    let req = low.pay(&f.store, &id, &f.payload, money(1_000, "SGD"), f.now);
+    f.arm(
+        "any",
+        serde_json::json!({"type": "payer-pending", "queries": 2}),
+        1,
+    );
+    // An `any` rule is passed by by other requests: it waits for a submit.
+    assert_eq!(f.c.get("/v1/health").unwrap().status, 200);
+    assert_eq!(
+        f.c.query(&new_id()).unwrap().reply(),
+        BackendReply::NotFound
+    );
+    assert_eq!(f.sb.faults().armed().len(), 1);
+    assert_eq!(f.c.submit(&req).unwrap().reply(), BackendReply::Processing);
+    assert_eq!(f.c.query(&id).unwrap().reply(), BackendReply::Processing);
+    assert_eq!(
+        declined_code(&f.c.query(&id).unwrap().reply()),
+        "insufficient-funds"
+    );
+    assert_eq!(
+        declined_code(&f.c.query(&id).unwrap().reply()),
+        "insufficient-funds"
+    );
+    let t = f.c.truth(&id);
+    assert_eq!(
+        (t.state, t.charges_applied, t.submits_received),
+        (ServerPaymentState::Declined, 0, 1)
+    );
+    assert_eq!(f.c.balance(&low.enrolment.account_id), 500);
+
+    // Validation is not deferred: an authorisation naming another account
+    // than the code is 401 at the submit, nothing stored, the key stays free.
+    let id = new_id();
+    let mut req = f.request(&id);
+    req.authorisation.authorisation.merchant_account = "26=someone-else".into();
+    req.authorisation.signature =
+        f.w.key
+            .sign(&req.authorisation.authorisation.signed_bytes())
+            .unwrap();
+    f.arm(
+        "submit",
+        serde_json::json!({"type": "payer-pending", "queries": 1}),
+        1,
+    );
+    let r = f.c.submit(&req).unwrap();
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (401, "bad-authorisation")
+    );
+    assert_eq!(f.c.truth(&id).state, ServerPaymentState::NotFound);
+    assert_eq!(f.c.query(&id).unwrap().reply(), BackendReply::NotFound);
+
+    // A rule no submit could take is refused at arming.
+    for kind in ["query", "reverse", "registry"] {
+        let r = f
+            .c
+            .post(
+                "/v1/control/faults",
+                &serde_json::json!({"kind": kind, "fault": {"type": "payer-pending", "queries": 2}, "count": 1}),
+            )
+            .unwrap();
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (400, "malformed-request"),
+            "{kind}"
+        );
+    }
+    assert!(f.sb.faults().armed().is_empty());
+    assert_eq!(f.balance(), 50_000);
+}
+
+#[test]
+fn payer_pending_survives_a_restart_and_closes_after_the_ttl() {
+    let dir = temp_dir("payer-pending-restart");
+    let sb = Sandbox::start(SandboxConfig::new(&dir)).unwrap();
+    let mut c = Client::new(&sb);
+    let store = trust_store(&sb, &mut c);
+    let w = enrol(&mut c, "SANDBOX");
+    let payload = sb.data().static_payload("M-0002").unwrap();
+    let now = sb.data().now().unwrap();
+    let decided_after_restart = new_id();
+    let left_to_close = new_id();
+    for id in [&decided_after_restart, &left_to_close] {
+        sb.inject(FaultKind::Submit, Fault::PayerPending { queries: 2 }, 1);
+        let req = w.pay(&store, id, &payload, money(500, "SGD"), now);
+        assert_eq!(c.submit(&req).unwrap().reply(), BackendReply::Processing);
+    }
+    assert_eq!(
+        c.query(&decided_after_restart).unwrap().reply(),
+        BackendReply::Processing
+    );
+    sb.stop();
+
+    // The stored request and the query count are in SQLite: the second query
+    // after a restart decides.
+    let sb = Sandbox::start(SandboxConfig::new(&dir)).unwrap();
+    let mut c = Client::new(&sb);
+    assert!(succeeded(&c.query(&decided_after_restart).unwrap().reply()));
+    assert_eq!(c.truth(&decided_after_restart).charges_applied, 1);
+
+    // Left processing past 45 s (sandbox clock), a payment is closed unpaid,
+    // and no later query decides it.
+    sb.data().advance_clock(46).unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            c.query(&left_to_close).unwrap().reply(),
+            BackendReply::Closed
+        );
+    }
+    let t = c.truth(&left_to_close);
+    assert_eq!(
+        (t.state, t.charges_applied),
+        (ServerPaymentState::Closed, 0)
+    );
+    assert_eq!(c.balance(&w.enrolment.account_id), 50_000 - 500);
+    sb.stop();
+}

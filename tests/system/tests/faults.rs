@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use scanpay_core::net::api::{ControlPayment, Fault, FaultKind, ServerPaymentState};
+use scanpay_core::payment::PaymentState;
 use scanpay_core::payment::{
     BackendError, BackendReply, FailureReason, FlowState, Intent, Operation, RetryOption,
 };
@@ -42,6 +43,8 @@ fn expected_class(fault: Fault, result: &Result<BackendReply, BackendError>) -> 
         Fault::Delay { .. } | Fault::DropAfterCommit | Fault::Reset | Fault::StallBody { .. } => {
             matches!(result, Err(BackendError::MaybeSent(_)))
         }
+        // Not a transport failure: an answer saying the payer is not done.
+        Fault::PayerPending { .. } => matches!(result, Ok(BackendReply::Processing)),
     }
 }
 
@@ -324,4 +327,154 @@ fn every_fault_on_registry_sync() {
             std::thread::sleep(Duration::from_millis(FAULT_WAIT_MS) - READ_TIMEOUT);
         }
     }
+}
+
+/// The states a payment's journal passed through, in order, repeats merged.
+fn journal_path(sys: &System, id: &str) -> Vec<String> {
+    let mut path: Vec<String> = sys
+        .wallet
+        .store()
+        .transitions(id)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.to)
+        .collect();
+    path.dedup();
+    path
+}
+
+#[test]
+fn payer_pending_is_queried_until_decided_or_reversed() {
+    let (sys, account) = start("faults-payer-pending");
+    let timings = scanpay_system::wallet_config().timings;
+    // Queries fit in the window at 5 s intervals; past that the engine reverses.
+    let window_queries =
+        u32::try_from(timings.query_window_secs / timings.query_interval_secs).unwrap();
+
+    // Decided at the second query: paid, once.
+    let case = "payer pending for 2 queries";
+    let before = sys.balance(&account).unwrap();
+    sys.tap.arm_before(
+        Operation::Submit,
+        1,
+        FaultKind::Submit,
+        Fault::PayerPending { queries: 2 },
+        1,
+    );
+    let (flow, end) = pay_one(&sys);
+    let id = flow.payment_id().unwrap().to_string();
+    assert!(matches!(end, FlowState::Done { .. }), "{case}: {end:?}");
+    let submits = sys.tap.results(Operation::Submit);
+    assert_eq!(submits, vec![Ok(BackendReply::Processing)], "{case}");
+    let queries = sys.tap.results(Operation::Query);
+    assert_eq!(queries.len(), 2, "{case}: {queries:?}");
+    assert_eq!(
+        queries.first(),
+        Some(&Ok(BackendReply::Processing)),
+        "{case}"
+    );
+    assert!(
+        matches!(queries.get(1), Some(Ok(BackendReply::Succeeded { .. }))),
+        "{case}: the second query answers the decision: {queries:?}"
+    );
+    assert!(sys.tap.results(Operation::Reverse).is_empty(), "{case}");
+    let record = sys.wallet.payment(&id).unwrap().unwrap();
+    assert_eq!(
+        (record.state, record.queries),
+        (PaymentState::Succeeded, 2),
+        "{case}: {record:?}"
+    );
+    assert_eq!(
+        journal_path(&sys, &id),
+        ["SENDING", "UNKNOWN", "SUCCEEDED"],
+        "{case}"
+    );
+    let t = sys.truth(&id).unwrap();
+    assert_truth(case, &t, ServerPaymentState::Succeeded, 1);
+    assert_eq!(t.submits_received, 1, "{case}: never resubmitted: {t:?}");
+    assert_eq!(
+        sys.balance(&account).unwrap().minor,
+        before.minor - 100,
+        "{case}: balance debited exactly once"
+    );
+    assert_eq!(sys.tap.problems(), Vec::<String>::new(), "{case}");
+
+    // Still processing when the 45 s window (virtual time) ends: reversed,
+    // nothing charged.
+    let case = "payer pending past the query window";
+    sys.tap.reset();
+    let before = sys.balance(&account).unwrap();
+    let decide_at = window_queries * 10;
+    sys.tap.arm_before(
+        Operation::Submit,
+        1,
+        FaultKind::Submit,
+        Fault::PayerPending { queries: decide_at },
+        1,
+    );
+    let (flow, end) = pay_one(&sys);
+    let id = flow.payment_id().unwrap().to_string();
+    assert!(
+        matches!(
+            &end,
+            FlowState::Failed {
+                reason: FailureReason::Reversed,
+                ..
+            }
+        ),
+        "{case}: {end:?}"
+    );
+    assert_eq!(
+        sys.tap.results(Operation::Submit),
+        vec![Ok(BackendReply::Processing)],
+        "{case}"
+    );
+    let queries = sys.tap.results(Operation::Query);
+    assert!(
+        queries.len() >= 2 && queries.len() < usize::try_from(decide_at).unwrap(),
+        "{case}: queried through the window, never reaching the decision: {queries:?}"
+    );
+    assert!(
+        queries.iter().all(|q| q == &Ok(BackendReply::Processing)),
+        "{case}: every query said processing: {queries:?}"
+    );
+    assert_eq!(
+        sys.tap.results(Operation::Reverse),
+        vec![Ok(BackendReply::Reversed)],
+        "{case}"
+    );
+    let record = sys.wallet.payment(&id).unwrap().unwrap();
+    assert_eq!(record.state, PaymentState::Reversed, "{case}: {record:?}");
+    assert_eq!(
+        usize::try_from(record.queries).unwrap(),
+        queries.len(),
+        "{case}"
+    );
+    assert_eq!(
+        journal_path(&sys, &id),
+        ["SENDING", "UNKNOWN", "REVERSING", "REVERSED"],
+        "{case}"
+    );
+    let t = sys.truth(&id).unwrap();
+    assert_truth(case, &t, ServerPaymentState::Reversed, 0);
+    assert_eq!(
+        (t.charges_applied, t.refunds_applied, t.submits_received),
+        (0, 0, 1),
+        "{case}: never charged: {t:?}"
+    );
+    // Reversed for good: the queries that remain before the decision point
+    // would have decided nothing.
+    assert_eq!(
+        scanpay_core::payment::Backend::query(sys.control.as_ref(), &id).unwrap(),
+        BackendReply::Reversed,
+        "{case}"
+    );
+    assert_eq!(sys.truth(&id).unwrap().charges_applied, 0, "{case}");
+    assert_eq!(
+        sys.balance(&account).unwrap(),
+        before,
+        "{case}: balance unchanged"
+    );
+    assert_eq!(sys.tap.problems(), Vec::<String>::new(), "{case}");
+    assert!(sys.sandbox.faults().armed().is_empty(), "{case}");
 }
