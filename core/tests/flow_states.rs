@@ -680,3 +680,17 @@ fn scanned_code_without_text() {
         FlowState::ReviewMerchant { .. }
     ));
 }
+
+#[test]
+fn debug_of_an_intent_never_shows_a_pin_digit() {
+    for d in 0..=9u8 {
+        assert_eq!(format!("{:?}", Intent::PinDigit(d)), "PinDigit(<redacted>)");
+    }
+    // Everything else shows its values: they are not secret, and a log
+    // that hides them helps no one.
+    assert_eq!(
+        format!("{:?}", Intent::EditAmount("12.50".into())),
+        r#"edit-amount("12.50")"#
+    );
+    assert_eq!(format!("{:?}", Intent::Proceed), "proceed");
+}

@@ -15,6 +15,7 @@
 //! [`FlowError`], and the state is then unchanged. [`PaymentFlow::process`]
 //! runs the network part (blocking) through the [`PaymentEngine`].
 
+use std::fmt;
 use std::sync::{Arc, RwLock};
 
 use thiserror::Error;
@@ -33,7 +34,10 @@ use crate::trust::{Reason, ReplayGuard, TrustStore, Verdict, Warning};
 pub const MAX_AMOUNT_INPUT_CHARS: usize = 32;
 
 /// What the user did.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` never shows a PIN digit (it prints `PinDigit(<redacted>)`), so an
+/// intent can be logged whole.
+#[derive(Clone, PartialEq)]
 pub enum Intent {
     /// A scanned text (from the camera, a gallery image or a paste).
     ScannedText(String),
@@ -58,6 +62,25 @@ pub enum Intent {
     Cancel,
     /// Retry after a failure, in the way [`FlowState::Failed::retry`] says.
     Retry,
+}
+
+impl fmt::Debug for Intent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Intent::PinDigit(_) => f.write_str("PinDigit(<redacted>)"),
+            Intent::ScannedText(text) | Intent::EditAmount(text) | Intent::EditTip(text) => {
+                f.debug_tuple(self.name()).field(text).finish()
+            }
+            Intent::ScannedCode(code) => f.debug_tuple(self.name()).field(code).finish(),
+            Intent::Confirm { displayed_total } => f
+                .debug_struct(self.name())
+                .field("displayed_total", displayed_total)
+                .finish(),
+            Intent::Proceed | Intent::Backspace | Intent::Cancel | Intent::Retry => {
+                f.write_str(self.name())
+            }
+        }
+    }
 }
 
 impl Intent {
