@@ -35,7 +35,7 @@ pub const MAX_AMOUNT_INPUT_CHARS: usize = 32;
 
 /// What the user did.
 ///
-/// `Debug` never shows a PIN digit (it prints `PinDigit(<redacted>)`), so an
+/// `Debug` never shows a PIN digit (it prints `pin-digit(<redacted>)`), so an
 /// intent can be logged whole.
 #[derive(Clone, PartialEq)]
 pub enum Intent {
@@ -67,7 +67,7 @@ pub enum Intent {
 impl fmt::Debug for Intent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Intent::PinDigit(_) => f.write_str("PinDigit(<redacted>)"),
+            Intent::PinDigit(_) => f.write_str("pin-digit(<redacted>)"),
             Intent::ScannedText(text) | Intent::EditAmount(text) | Intent::EditTip(text) => {
                 f.debug_tuple(self.name()).field(text).finish()
             }
