@@ -684,7 +684,10 @@ fn scanned_code_without_text() {
 #[test]
 fn debug_of_an_intent_never_shows_a_pin_digit() {
     for d in 0..=9u8 {
-        assert_eq!(format!("{:?}", Intent::PinDigit(d)), "pin-digit(<redacted>)");
+        assert_eq!(
+            format!("{:?}", Intent::PinDigit(d)),
+            "pin-digit(<redacted>)"
+        );
     }
     // Everything else shows its values: they are not secret, and a log
     // that hides them helps no one.
