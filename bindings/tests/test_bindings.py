@@ -464,36 +464,33 @@ def test_status_changes_arrive_from_rust_threads(tmp_path):
 
 # ----- the payment flow (no backend: the payment is not sent) -----
 
+def confirm_one(w, amount="1.00"):
+    """Scans the THB code, enters `amount` and confirms the displayed total."""
+    flow = w.new_flow()
+    flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE))
+    flow.handle(sp.FlowIntent.PROCEED())
+    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT(amount))
+    return flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+
+
 def test_limits_and_currency_are_typed_flow_errors(tmp_path):
     cfg = config(tmp_path)
     cfg.limits[0].per_payment = 1_000  # 10.00 THB
     w = sp.Wallet.open(cfg, HmacKeyStore(), Network(True), Logs())
     enrol(w)
-    flow = w.new_flow()
-    flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE))
-    flow.handle(sp.FlowIntent.PROCEED())
-    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT("12.50"))
     with pytest.raises(sp.FlowError.LimitExceeded) as e:
-        flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+        confirm_one(w, "12.50")
     assert "10.00" in str(e.value)
     # Offline with no offline payments allowed: its own kind.
     off = sp.Wallet.open(config(tmp_path / "off"), HmacKeyStore(), Network(False), Logs())
     enrol(off)
-    flow = off.new_flow()
-    flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE))
-    flow.handle(sp.FlowIntent.PROCEED())
-    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT("1.00"))
     with pytest.raises(sp.FlowError.OfflineNotAllowed):
-        flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+        confirm_one(off)
     # A currency the wallet has no limits for.
     sgd = sp.Wallet.open(config(tmp_path / "sgd", currency="SGD"), HmacKeyStore(), Network(True), Logs())
     enrol(sgd)
-    flow = sgd.new_flow()
-    flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE))
-    flow.handle(sp.FlowIntent.PROCEED())
-    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT("1.00"))
     with pytest.raises(sp.FlowError.CurrencyNotAllowed):
-        flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+        confirm_one(sgd)
 
 
 def drive_to_pin(flow, text, amount="12.50"):

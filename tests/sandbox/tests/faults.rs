@@ -64,6 +64,17 @@ impl Fixture {
         let acct = self.w.enrolment.account_id.clone();
         self.c.balance(&acct)
     }
+
+    /// The sandbox's truth of payment `id`: (state, charges, refunds, submits).
+    fn ledger(&mut self, id: &str) -> (ServerPaymentState, u32, u32, u32) {
+        let t = self.c.truth(id);
+        (
+            t.state,
+            t.charges_applied,
+            t.refunds_applied,
+            t.submits_received,
+        )
+    }
 }
 
 fn succeeded(r: &BackendReply) -> bool {
@@ -328,16 +339,7 @@ fn payer_pending_is_decided_at_the_nth_query() {
     assert_eq!(first.reply(), BackendReply::Processing);
     assert_eq!(first.header("Idempotent-Replayed"), None);
     assert!(f.sb.faults().armed().is_empty());
-    let t = f.c.truth(&id);
-    assert_eq!(
-        (
-            t.state,
-            t.charges_applied,
-            t.refunds_applied,
-            t.submits_received
-        ),
-        (ServerPaymentState::Processing, 0, 0, 1)
-    );
+    assert_eq!(f.ledger(&id), (ServerPaymentState::Processing, 0, 0, 1));
     assert_eq!(f.balance(), 50_000);
     let retry = f.c.submit(&req).unwrap();
     assert_eq!(retry.header("Idempotent-Replayed"), Some("true"));
@@ -385,16 +387,7 @@ fn payer_pending_is_decided_at_the_nth_query() {
         "receipt references are unique"
     );
     assert_eq!(f.balance(), 47_000);
-    let t = f.c.truth(&id);
-    assert_eq!(
-        (
-            t.state,
-            t.charges_applied,
-            t.refunds_applied,
-            t.submits_received
-        ),
-        (ServerPaymentState::Succeeded, 1, 0, 2)
-    );
+    assert_eq!(f.ledger(&id), (ServerPaymentState::Succeeded, 1, 0, 2));
     assert_eq!(f.balance(), 47_000);
     // Decided once: later queries answer the same receipt and charge nothing;
     // a retried submit still replays the first answer.
@@ -419,16 +412,7 @@ fn payer_pending_is_decided_at_the_nth_query() {
         assert_eq!(f.c.query(&id).unwrap().reply(), BackendReply::Reversed);
     }
     assert_eq!(f.c.submit(&req).unwrap().reply(), BackendReply::Processing);
-    let t = f.c.truth(&id);
-    assert_eq!(
-        (
-            t.state,
-            t.charges_applied,
-            t.refunds_applied,
-            t.submits_received
-        ),
-        (ServerPaymentState::Reversed, 0, 0, 2)
-    );
+    assert_eq!(f.ledger(&id), (ServerPaymentState::Reversed, 0, 0, 2));
     assert_eq!(f.balance(), 48_000);
 
     // Decided as an unfaulted submit would be at that moment: the merchant
