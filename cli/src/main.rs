@@ -1,11 +1,19 @@
 //! `scanpay` — the ScanPay command-line tool for developers and QA.
 //!
-//! Subcommands:
+//! Subcommands (all seven; `scanpay help COMMAND` for every option):
 //! - `scanpay decode [--json] IMAGE...` — decode every QR code in each image.
 //! - `scanpay inspect [--json] [--roots FILE --registry FILE [--now T]] PAYLOAD` — classify
 //!   a scanned text, parse it, and (with trust data) give the merchant verdict.
+//! - `scanpay qr make …` / `scanpay qr keygen --out FILE` — signed merchant QR codes (PNG +
+//!   SVG, payload on stdout) and merchant signing keys; `qr make --merchant M --dynamic
+//!   --amount A` creates the order in the sandbox so that the code is payable there.
+//! - `scanpay sandbox serve|fault|clear-faults|advance-clock|payment` — run the sandbox
+//!   backend (HTTPS) and steer a running one through its data dir's `link.json`.
+//! - `scanpay fixtures DIR` — the QA fixture pack: QR images with the verdict each must get.
+//! - `scanpay scenario FILE` — replay a QA scenario (JSON) against an in-process sandbox
+//!   and a real wallet.
 //! - `scanpay demo [--out DIR]` — the main job: a signed merchant QR image, scanned,
-//!   parsed and verified end to end through the core.
+//!   parsed and verified end to end through the core, and paid against the sandbox.
 //!
 //! The `--json` output formats are a contract that other tools read; see
 //! `docs/cli.md`.

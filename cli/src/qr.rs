@@ -1,11 +1,18 @@
 //! `scanpay qr make …` and `scanpay qr keygen …`: signed merchant QR codes as
 //! PNG and SVG, for QA and for printing at a test till.
+//!
+//! A dynamic code for a sandbox merchant (`--merchant M --dynamic`) is an
+//! order: the sandbox declines a dynamic code whose nonce belongs to no order
+//! (`unknown-order`), so `qr make` creates the order in the sandbox's data dir
+//! (the database a running `scanpay sandbox serve --data DIR` reads) and prints
+//! its code, instead of signing a nonce nobody knows.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ring::rand::SystemRandom;
 use scanpay_core::money::{Currency, Money};
+use scanpay_core::net::api::CreateOrderRequest;
 use scanpay_core::payload::mpm::MpmBuilder;
 use scanpay_core::trust::issue::{self, SigningKey};
 use scanpay_core::trust::signed_qr::DynamicInfo;
@@ -24,6 +31,10 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum QrCommand {
     /// Make a (signed) merchant QR code: PNG, SVG beside it, payload on stdout.
+    ///
+    /// With --merchant and --dynamic the code is a sandbox order: it is created
+    /// in the sandbox (--sandbox DIR) for --amount, so the sandbox accepts
+    /// the payment once, until --expires-in runs out.
     Make(Box<MakeArgs>),
     /// Generate a merchant signing key (PKCS#8) and print its public key.
     Keygen(KeygenArgs),
@@ -88,15 +99,21 @@ pub struct MakeArgs {
     #[arg(long)]
     amount: Option<String>,
     /// A dynamic (single-use) code: signed with an expiry and a fresh nonce.
+    /// With --merchant it is a sandbox order: needs --amount, and creates the
+    /// order in the sandbox's data dir (--sandbox), which a running `scanpay
+    /// sandbox serve --data` on that dir then accepts once; the order id is
+    /// printed on stderr. Without --merchant nothing is created: a sandbox
+    /// declines such a code (unknown-order).
     #[arg(long)]
     dynamic: bool,
-    /// Lifetime of a dynamic code, in seconds.
+    /// Lifetime of a dynamic code (and of its sandbox order: 1 to 86400), in seconds.
     #[arg(long, default_value_t = 600)]
     expires_in: u64,
-    /// Bill number (ID 62, sub-ID 01).
+    /// Bill number (ID 62, sub-ID 01); a sandbox order's reference (default QR-MAKE).
     #[arg(long)]
     bill: Option<String>,
-    /// Reference label (ID 62, sub-ID 05).
+    /// Reference label (ID 62, sub-ID 05). Not with --merchant --dynamic: an
+    /// order's code carries the order id there.
     #[arg(long)]
     reference: Option<String>,
     /// Output PNG path; an SVG is written beside it.
@@ -237,6 +254,9 @@ fn sandbox_payload(args: &MakeArgs, merchant: &str) -> Result<String, String> {
         .as_deref()
         .map(|a| Money::parse(a, info.currency).map_err(|e| format!("amount {a:?}: {e}")))
         .transpose()?;
+    if args.dynamic && !args.unsigned {
+        return sandbox_order(args, &data, merchant, amount);
+    }
     let mut unsigned = scanpay_sandbox::SandboxData::unsigned_payload(
         &info,
         amount,
@@ -256,6 +276,52 @@ fn sandbox_payload(args: &MakeArgs, merchant: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())?;
     let now = data.now().map_err(|e| e.to_string())?;
     sign(&unsigned, &key, &key_id, args.dynamic, now, args.expires_in)
+}
+
+/// The default reference of an order made by `qr make` (the sandbox requires one).
+const ORDER_REFERENCE: &str = "QR-MAKE";
+
+/// A dynamic code for a sandbox merchant: an order created in the sandbox,
+/// so that paying it is accepted once (a signed nonce the sandbox has no order
+/// for is declined `unknown-order`). The sandbox signs the code itself with
+/// the merchant's active key, as `POST /v1/merchant/orders` does.
+fn sandbox_order(
+    args: &MakeArgs,
+    data: &scanpay_sandbox::SandboxData,
+    merchant: &str,
+    amount: Option<Money>,
+) -> Result<String, String> {
+    let amount = amount.ok_or(
+        "--merchant --dynamic makes a sandbox order, which is for an amount: add --amount \
+         (e.g. --amount 4.50)",
+    )?;
+    if args.reference.is_some() {
+        return Err(
+            "--reference: an order's code carries the order id in the reference \
+                    label (ID 62/05); give your reference with --bill"
+                .into(),
+        );
+    }
+    let reference = args.bill.as_deref().unwrap_or(ORDER_REFERENCE);
+    let order = data
+        .create_order_with_ttl(
+            &CreateOrderRequest {
+                merchant_id: merchant.to_string(),
+                amount,
+                reference: reference.to_string(),
+            },
+            args.expires_in,
+        )
+        .map_err(|e| format!("the sandbox refused the order: {}", e.message))?;
+    eprintln!(
+        "sandbox order {} ({}): {amount}, reference {reference:?}, open until {} \
+         (sandbox clock, unix seconds); {}",
+        order.order_id,
+        merchant,
+        order.expires_at,
+        args.sandbox.display()
+    );
+    Ok(order.payload)
 }
 
 /// Appends `6304` and the CRC to a payload body.
