@@ -583,6 +583,51 @@ fn generate_attack_corpus() {
     }
     std::fs::write(dir().join("registry-garbage.json"), br#"{"payload": "e30", "signatures": [{"key_id": "root-1", "alg": "ed25519", "sig": "AAAA"}]}"#).unwrap();
 
+    // Keys that verify everything (issue 14): a registry entry holding the
+    // Ed25519 identity point, correctly signed by the pinned root, and a code
+    // "signed" for it (R = identity, S = 0 verifies under that key for any
+    // message). The registry is refused at load, so the code's key is unknown.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut weak = registry_json(3);
+    let mut e = entry(
+        "m-weak",
+        "M-0666",
+        "WEAK KEY SHOP",
+        "BANGKOK",
+        vec![promptpay(ATTACKER_PHONE)],
+        &alice(),
+        NOW - DAY,
+        NOW + DAY,
+        false,
+    );
+    e.public_key = URL_SAFE_NO_PAD.encode(identity);
+    weak.keys.push(e);
+    std::fs::write(
+        dir().join("registry-weak-key.json"),
+        scanpay_core::trust::issue::sign_registry(&weak, &[("root-1", &root())]).unwrap(),
+    )
+    .unwrap();
+    cases.push(json!({"name": "registry-small-order-key", "category": "registry", "kind": "registry",
+        "description": "A root-signed registry whose entry m-weak holds the Ed25519 identity point (a small-order key under which trivial signatures verify): refused at load.",
+        "documents": ["registry-weak-key.json"], "now": NOW}));
+    let forged = {
+        let signed = sign_static(&Shape::alice(), &alice(), "m-weak");
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&identity);
+        let text = URL_SAFE_NO_PAD.encode(sig);
+        let (a, b) = text.split_at(43);
+        let first = tamper(&signed, scanpay_template_id(&signed, 98), Some(98), a);
+        tamper(&first, scanpay_template_id(&first, 99), Some(99), b)
+    };
+    verify!(
+        "small-order-key-forged-code",
+        "unknown-key",
+        "Alice's code under key id m-weak with the signature R = identity, S = 0, which verifies for any message under the identity key: the registry holding m-weak was refused, so the key is unknown.",
+        forged,
+        NOW
+    );
+
     // Unsigned EMV.
     let (p, n) = vector("unsigned-emv");
     verify!(
@@ -714,6 +759,15 @@ fn generate_attack_corpus() {
         "lookalike-name",
         "Printed name with a Cyrillic О, validly signed by Bob.",
         sign_static(&cyr, &bob(), "m-bob-p256"),
+        NOW
+    );
+    let mut kelvin = Shape::bob();
+    kelvin.name = "BANG\u{212A}O\u{212A} NOODLE HOUSE";
+    verify!(
+        "lookalike-name-kelvin-sign",
+        "lookalike-name",
+        "Printed name with U+212A KELVIN SIGN for K, validly signed by Bob: it lower-cases to the registered name, yet is a lookalike.",
+        sign_static(&kelvin, &bob(), "m-bob-p256"),
         NOW
     );
     let mut spaced = Shape::bob();

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use scanpay_core::payload::mpm::MerchantPayload;
 use scanpay_core::payload::tlv;
 use scanpay_core::trust::issue::{self, IssueError, SigningKey};
-use scanpay_core::trust::keys::Algorithm;
+use scanpay_core::trust::keys::{Algorithm, KeyError};
 use scanpay_core::trust::registry::{
     RegisteredAccount, RegistryError, RootKeys, MAX_DOCUMENT_BYTES,
 };
@@ -329,9 +329,11 @@ fn registry_document_limits_and_errors() {
     let mut badkey = registry_json(1);
     badkey.keys[0].public_key = "AAAA".into();
     let doc = issue::sign_registry(&badkey, &[("root-1", &root())]).unwrap();
+    // (A key is its own typed error, with the key's reason: trust_keys.rs.)
     assert!(matches!(
         s.apply_registry(&doc, NOW),
-        Err(RegistryError::BadEntry { .. })
+        Err(RegistryError::BadKey { ref key_id, error: KeyError::WrongLength { got: 3, .. } })
+            if key_id == "m-alice-ed"
     ));
     // Another registry id after one is in use.
     s.apply_registry(&registry_doc(1), NOW).unwrap();
@@ -366,7 +368,10 @@ fn roots_file_errors() {
     );
     assert!(matches!(
         RootKeys::from_json(wrong.as_bytes()),
-        Err(RegistryError::BadRoots(_))
+        Err(RegistryError::BadRootKey {
+            error: KeyError::WrongLength { got: 32, .. },
+            ..
+        })
     ));
     let ok = format!(r#"{{"roots": [{{"key_id": "r", "alg": "ed25519", "public_key": "{pk}"}}]}}"#);
     assert_eq!(RootKeys::from_json(ok.as_bytes()).unwrap().threshold(), 1);

@@ -107,3 +107,34 @@ fn der_signatures_are_never_accepted() {
     }
     assert!(checked > 0);
 }
+
+/// Wycheproof's P-256 ECDH public keys (`ecdh_secp256r1_ecpoint`, raw points)
+/// through `PublicKey::new`: every valid uncompressed point loads; every
+/// invalid one (the invalid-curve-attack points, the wrong-curve and broken
+/// encodings) is refused at load; compressed points ("acceptable" in
+/// Wycheproof) are refused because ScanPay keys are uncompressed only.
+#[test]
+fn p256_public_keys_from_the_ecdh_suite_are_validated_at_load() {
+    let set =
+        wycheproof::ecdh::TestSet::load(wycheproof::ecdh::TestName::EcdhSecp256r1Ecpoint).unwrap();
+    let (mut loaded, mut refused) = (0, 0);
+    let mut mismatches = Vec::new();
+    for g in &set.test_groups {
+        for tc in &g.tests {
+            let key = PublicKey::new(Algorithm::EcdsaP256Sha256, &tc.public_key);
+            let want_ok = tc.result == TestResult::Valid && tc.public_key.len() == 65;
+            match (want_ok, key.is_ok()) {
+                (true, true) => loaded += 1,
+                (false, false) => refused += 1,
+                (w, got) => mismatches.push(format!(
+                    "tcId {}: expected load = {w}, got {got} ({:?})",
+                    tc.tc_id, tc.result
+                )),
+            }
+        }
+    }
+    println!("ecdh p-256 public keys: {loaded} loaded, {refused} refused");
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+    // 16 invalid-curve-attack points among the refused.
+    assert!(loaded > 300 && refused >= 16, "{loaded} {refused}");
+}

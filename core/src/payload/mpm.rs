@@ -6,8 +6,13 @@
 //! * **Strict**: the 512-character cap (checked before anything is parsed), the
 //!   TLV structure of the top level and of templates 26–51, 62 and 64 (lengths in
 //!   characters, no duplicate IDs, nothing overrunning), "00" = "01" first,
-//!   "63" last with four hexadecimal digits, and the CRC-16/CCITT-FALSE over the
-//!   UTF-8 bytes up to and including "6304" (compared case-insensitively).
+//!   "63" last with four *upper-case* hexadecimal digits, and the
+//!   CRC-16/CCITT-FALSE over the UTF-8 bytes up to and including "6304". EMVCo
+//!   MPM (§4.7.3, "CRC") encodes the 2-byte checksum as four characters, one
+//!   per nibble, and its example is upper-case ("6304007B"); reference parsers
+//!   compare with `%04X` (mvallim/emv-qrcode's `Crc16Validate`). A lower-case
+//!   CRC is refused as `invalid` (ID 63), not accepted: the brief is strict on
+//!   TLV structure and CRC, and no real payload in `tests/vectors/emv` writes one.
 //!   The values EMVCo defines precisely are checked too: 01 ("11"/"12"), 52 (four
 //!   digits), 53 (an active ISO 4217 numeric code), 54 and 56 (exact amounts in
 //!   the currency's exponent, see [`Money::parse`]), 55/56/57 (the tip rules),
@@ -997,6 +1002,15 @@ fn verify_envelope(text: &str, objs: &[DataObject<'_>]) -> Result<u16, MpmError>
         .ok_or(MpmError::MissingCrc)?;
     let expected = tlv::crc16_ccitt_false(covered);
     let found = crc_obj.value;
+    // Lower-case hex is named apart from a mismatch (the value may be right):
+    // a generator that writes it needs fixing, not a re-scan.
+    if found.bytes().all(|b| b.is_ascii_hexdigit()) && found.bytes().any(|b| b.is_ascii_lowercase())
+    {
+        return Err(invalid(
+            63,
+            "the CRC must be four upper-case hexadecimal digits (0-9, A-F)",
+        ));
+    }
     let parsed = if found.bytes().all(|b| b.is_ascii_hexdigit()) {
         u16::from_str_radix(found, 16).ok()
     } else {

@@ -100,6 +100,35 @@ pub enum RegistryError {
     /// The offered version equals the one in use but its bytes differ.
     #[error("registry version {0} offered with different content")]
     VersionConflict(u64),
+    /// A merchant key in the registry is refused at load: not a valid point
+    /// of prime order, padded, or otherwise not a key (see [`KeyError`]).
+    /// The whole document is refused: a registry is signed as one unit.
+    #[error("registry entry {key_id:?} has an unusable public key: {error}")]
+    BadKey {
+        /// The entry's key id.
+        key_id: String,
+        /// Why the key was refused.
+        error: KeyError,
+    },
+    /// A pinned root's public key is refused at load (see [`KeyError`]): a
+    /// small-order root would let anyone sign registries.
+    #[error("root {key_id:?} has an unusable public key: {error}")]
+    BadRootKey {
+        /// The root's key id.
+        key_id: String,
+        /// Why the key was refused.
+        error: KeyError,
+    },
+    /// A signature by a pinned root is not unpadded base64url (for example it
+    /// carries `=` padding). Refused rather than skipped, so that an issuer's
+    /// encoding mistake is named instead of surfacing as too few signatures.
+    #[error("signature by root {key_id:?} is not unpadded base64url{}", if *.padded { " ('=' padding is not accepted)" } else { "" })]
+    SignatureEncoding {
+        /// The root the signature claims.
+        key_id: String,
+        /// Whether the text carried `=` padding.
+        padded: bool,
+    },
     /// The roots file is unusable.
     #[error("roots file is invalid: {0}")]
     BadRoots(String),
@@ -129,6 +158,9 @@ impl RegistryError {
             RegistryError::TooManyKeys(_) => "too-many-keys",
             RegistryError::Rollback { .. } => "rollback",
             RegistryError::VersionConflict(_) => "version-conflict",
+            RegistryError::BadKey { .. } => "bad-key",
+            RegistryError::BadRootKey { .. } => "bad-root-key",
+            RegistryError::SignatureEncoding { .. } => "signature-encoding",
             RegistryError::BadRoots(_) => "bad-roots",
             RegistryError::DifferentRegistry { .. } => "different-registry",
         }
@@ -220,8 +252,12 @@ impl RootKeys {
             serde_json::from_slice(bytes).map_err(|e| RegistryError::Json(e.to_string()))?;
         let mut keys = Vec::with_capacity(parsed.roots.len());
         for r in parsed.roots {
-            let pk = PublicKey::from_base64url(r.alg, &r.public_key)
-                .map_err(|e| RegistryError::BadRoots(format!("root {:?}: {e}", r.key_id)))?;
+            let pk = PublicKey::from_base64url(r.alg, &r.public_key).map_err(|error| {
+                RegistryError::BadRootKey {
+                    key_id: r.key_id.clone(),
+                    error,
+                }
+            })?;
             keys.push((r.key_id, pk));
         }
         RootKeys::new(keys, parsed.threshold)
@@ -343,7 +379,9 @@ pub struct RegistryJson {
     pub registry_id: String,
     /// Monotonic version; a wallet never goes back.
     pub version: u64,
-    /// When it was issued (unix seconds).
+    /// When it was issued (unix seconds). Informational: a value ahead of the
+    /// wallet's clock is accepted (versions order registries, `expires_at`
+    /// bounds staleness; see `docs/signed-qr.md`).
     pub issued_at: u64,
     /// When it goes stale (unix seconds); see the staleness policy.
     pub expires_at: u64,
@@ -385,7 +423,8 @@ pub struct Registry {
     pub issued_at: u64,
     /// Staleness time.
     pub expires_at: u64,
-    /// SHA-256 of the signed payload bytes, lower-case hex.
+    /// SHA-256 of the registry payload bytes (the decoded `payload`, without
+    /// the [`REGISTRY_SIGNED_PREFIX`] the roots sign), lower-case hex.
     pub payload_sha256: String,
     keys: HashMap<String, MerchantKey>,
 }
@@ -475,8 +514,11 @@ fn validate_entry(e: MerchantKeyJson) -> Result<MerchantKey, RegistryError> {
     if e.not_before >= e.not_after {
         return Err(bad(&e.key_id, "not_before must be before not_after"));
     }
-    let public_key = PublicKey::from_base64url(e.alg, &e.public_key)
-        .map_err(|err: KeyError| bad(&e.key_id, err.to_string()))?;
+    let public_key =
+        PublicKey::from_base64url(e.alg, &e.public_key).map_err(|error| RegistryError::BadKey {
+            key_id: e.key_id.clone(),
+            error,
+        })?;
     Ok(MerchantKey {
         key_id: e.key_id,
         merchant_id: e.merchant_id,
@@ -525,11 +567,17 @@ pub fn verify_document(doc: &[u8], roots: &RootKeys) -> Result<Registry, Registr
         let Some(root) = roots.get(&s.key_id) else {
             continue;
         };
-        if root.algorithm() != s.alg || s.sig.len() > 128 {
+        if root.algorithm() != s.alg {
             continue;
         }
-        let Ok(sig) = URL_SAFE_NO_PAD.decode(s.sig.as_bytes()) else {
-            continue;
+        let sig = match URL_SAFE_NO_PAD.decode(s.sig.as_bytes()) {
+            Ok(sig) if s.sig.len() <= 128 => sig,
+            _ => {
+                return Err(RegistryError::SignatureEncoding {
+                    key_id: s.key_id.clone(),
+                    padded: s.sig.ends_with('='),
+                })
+            }
         };
         if root.verify(&message, &sig).is_ok() {
             valid.insert(s.key_id.as_str());

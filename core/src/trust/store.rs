@@ -45,7 +45,10 @@ pub struct RegistryInfo {
     pub expires_at: u64,
     /// Number of merchant keys.
     pub key_count: usize,
-    /// SHA-256 of the signed registry bytes (hex).
+    /// SHA-256 of the registry payload bytes, lower-case hex: the decoded
+    /// `payload` of the document, *without* the `scanpay:registry:v1\n`
+    /// prefix that the roots sign (so it can be recomputed from the payload
+    /// alone, e.g. `base64 -d | sha256sum`).
     pub payload_sha256: String,
     /// Whether it was already stale at the `now` given to `apply_registry`.
     pub stale: bool,
@@ -277,6 +280,17 @@ fn check_names(key: &MerchantKey, printed: Option<&str>) -> Result<(), Reason> {
         return Ok(());
     };
     match names::compare(printed, &key.name) {
+        // Equal after lower-casing, yet the printed name is not a plain name:
+        // compatibility characters that fold into the registered letters
+        // (U+212A KELVIN SIGN lower-cases to "k", U+0130 to "i" + a dot). The
+        // registered name already passed the script check above, so a printed
+        // name that fails it was made to look like it: a lookalike.
+        NameMatch::Same if names::is_suspicious_script_mix(printed) => {
+            Err(Reason::ConfusableName {
+                printed: printed.to_string(),
+                registered: key.name.clone(),
+            })
+        }
         NameMatch::Same => Ok(()),
         NameMatch::Confusable => Err(Reason::ConfusableName {
             printed: printed.to_string(),
