@@ -880,11 +880,15 @@ impl SandboxData {
 
     /// `POST /v1/devices`.
     pub fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse, ApiError> {
-        let key = URL_SAFE_NO_PAD
-            .decode(req.public_key.as_bytes())
-            .ok()
-            .filter(|k| k.len() == 32)
-            .ok_or_else(|| ApiError::malformed("public_key is not 32 bytes of base64url"))?;
+        // Through core's key type: a small-order key would let anyone sign
+        // as this device (ADR 0011).
+        let key =
+            scanpay_core::trust::PublicKey::from_base64url(Algorithm::Ed25519, &req.public_key)
+                .map_err(|e| {
+                    ApiError::malformed(format!("public_key is not a usable Ed25519 key: {e}"))
+                })?
+                .as_bytes()
+                .to_vec();
         let plan = seed::plan(&req.enrolment_code).ok_or_else(|| {
             ApiError::new(
                 403,

@@ -133,7 +133,9 @@ fn enrolment_funds_an_account_and_replays() {
     let bad_code = c
         .post(
             "/v1/devices",
-            &serde_json::json!({"public_key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "enrolment_code": "NOPE"}),
+            // A valid key (RFC 8032's first), so that only the code is wrong:
+            // all-zero bytes are a small-order key, refused first (weak_keys.rs).
+            &serde_json::json!({"public_key": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "enrolment_code": "NOPE"}),
         )
         .unwrap();
     assert_eq!(
