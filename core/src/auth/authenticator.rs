@@ -4,43 +4,65 @@
 //! gains an attacker a free guess:
 //!
 //! 1. An incomplete PIN is refused before anything else (not an attempt).
-//! 2. Load the attempt record, observe the clock ([`super::limits`]).
-//! 3. Disabled → [`AuthError::Disabled`]; inside a wait →
-//!    [`AuthError::LockedOut`]. Neither evaluates nor counts the PIN.
-//! 4. Load, platform-unwrap and parse the sealed key. A failure here is not
-//!    the PIN's fault and counts nothing.
-//! 5. **Save the record as if this attempt failed** (count, wait, disable),
-//!    durably, before deriving anything.
-//! 6. Derive the PIN key and decrypt. Success saves the reset record; failure
-//!    leaves the pessimistic record in place (deleting the sealed key when it
-//!    reached the disable threshold).
+//! 2. In one transaction: load the attempt record, observe the clock
+//!    ([`super::limits`]); disabled → [`AuthError::Disabled`]; inside a wait
+//!    → [`AuthError::LockedOut`]; no key → [`AuthError::NotEnrolled`].
+//!    None of these evaluates or counts the PIN.
+//! 3. Platform-unwrap and parse the sealed key (no lock held). A failure here
+//!    is not the PIN's fault and counts nothing.
+//! 4. In one `BEGIN IMMEDIATE` transaction: re-read the record, refuse as in
+//!    2 if another attempt changed the verdict meanwhile, and **save the
+//!    record as if this attempt failed** (count, wait, disable), durably,
+//!    before deriving anything.
+//! 5. Derive the PIN key and decrypt (no lock held). Success resets the
+//!    record as it is then; failure leaves the pessimistic count in place
+//!    (deleting the sealed key when the record is disabled).
 //!
-//! A kill between 5 and 6 therefore counts as a failure; a record left
+//! A kill between 4 and 5 therefore counts as a failure; a record left
 //! disabled with the sealed key still present (killed during the 10th
 //! attempt) is completed — the key deleted — at the next call.
 //!
-//! Calls on one `Authenticator` are serialised by an internal lock, so two
-//! threads cannot both read the same count and each spend one attempt for it.
+//! ## Concurrency
+//!
+//! The count is exact however many attempts run at once: threads sharing one
+//! `Authenticator`, several wallet objects opened on the same data directory,
+//! or several processes (an app and its extension or background service).
+//! Step 4's read-and-increment is one SQLite `BEGIN IMMEDIATE` transaction
+//! ([`Store::auth_transaction`]), which SQLite serialises across connections
+//! and processes, so N wrong PINs move the count by exactly N, and no more
+//! than [`super::limits::FAILURES_BEFORE_DISABLE`] wrong PINs are ever
+//! evaluated. Enrolment is a compare-and-set in one transaction: of two
+//! racing enrolments one stores its key, the other gets
+//! [`AuthError::AlreadyEnrolled`]. A correct PIN racing the tenth failure
+//! elsewhere may find the key already deleted and get [`AuthError::Disabled`]:
+//! the disable always wins. (Why a transaction and not a lock on the data
+//! directory: ADR 0005, "Several processes on one wallet".)
+//!
+//! No lock of any kind is held while the app's [`PlatformKeyStore`] runs or
+//! the key is derived, so a key store may call back into the authenticator
+//! ([`Authenticator::status`], [`Authenticator::device_public_key`]) from its
+//! wrap or unwrap without deadlocking it.
 //!
 //! A key that no PIN can open any more (platform key gone, blob damaged) is
 //! not the PIN's fault and counts nothing, so it never reaches the disable
 //! that would delete it: [`Authenticator::reset_device_key`] is the explicit
 //! way out, followed by enrolment and registration with the backend.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use ring::rand::SystemRandom;
+use zeroize::Zeroizing;
 
 use super::authorisation::{PaymentAuthorisation, SignedAuthorisation};
 use super::device::DeviceKey;
 use super::kdf::DEFAULT_ITERATIONS;
-use super::keystore::{PlatformKeyStore, DEVICE_KEY_ALIAS};
+use super::keystore::{KeyStoreError, PlatformKeyStore, WrapDefect, DEVICE_KEY_ALIAS};
 use super::limits::{attempts_left, Attempts};
 use super::pinpad::PinPad;
 use super::policy::check_new_pin;
 use super::sealed::{SealedError, SealedKey};
 use super::AuthError;
-use crate::store::{AuthRecord, Store};
+use crate::store::{AuthRecord, AuthTx, Store, StoreError};
 
 /// What the UI shows about the PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +89,6 @@ pub struct Authenticator {
     keystore: Arc<dyn PlatformKeyStore>,
     iterations: u32,
     rng: SystemRandom,
-    serial: Mutex<()>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -87,7 +108,6 @@ impl Authenticator {
             keystore,
             iterations: DEFAULT_ITERATIONS,
             rng: SystemRandom::new(),
-            serial: Mutex::new(()),
         }
     }
 
@@ -103,8 +123,10 @@ impl Authenticator {
     /// for which [`AuthError::device_key_unusable`] holds. The way out is
     /// [`Authenticator::reset_device_key`].
     pub fn is_enrolled(&self) -> Result<bool, AuthError> {
-        let disabled = self.store.load_auth()?.is_some_and(|r| r.disabled);
-        Ok(!disabled && self.store.load_sealed_key()?.is_some())
+        Ok(self.store.auth_transaction(|tx| {
+            let disabled = tx.load_auth()?.is_some_and(|r| r.disabled);
+            Ok(!disabled && tx.load_sealed_key()?.is_some())
+        })?)
     }
 
     /// Enrols: checks the PIN against the policy, creates a fresh Ed25519
@@ -113,29 +135,40 @@ impl Authenticator {
     ///
     /// Allowed when no device key exists, including after it was disabled
     /// (re-enrolment; the backend must register the new key before it is
-    /// accepted). Otherwise [`AuthError::AlreadyEnrolled`].
+    /// accepted). Otherwise [`AuthError::AlreadyEnrolled`]. The check and the
+    /// write are one transaction (compare-and-set): of two enrolments racing
+    /// on the same data directory — threads, wallet objects or processes —
+    /// exactly one stores its key, the other gets `AlreadyEnrolled` and its
+    /// key is thrown away unused.
+    ///
+    /// The platform key store is checked on the way
+    /// ([`AuthError::KeyStoreIneffective`]): its wrapping must not contain the
+    /// sealed blob in the clear, and must unwrap to it again.
     pub fn enrol(&self, pin: &PinPad, now: u64) -> Result<Vec<u8>, AuthError> {
         check_new_pin(pin)?;
-        let _serial = self.serialise();
-        let mut attempts = self.load_attempts()?.unwrap_or_default();
-        attempts.observe(now);
-        if self.store.load_sealed_key()?.is_some() {
-            if !attempts.disabled {
-                return Err(AuthError::AlreadyEnrolled);
-            }
-            self.store.delete_sealed_key()?;
+        // A cheap early refusal; the transaction below decides.
+        if self.is_enrolled()? {
+            return Err(AuthError::AlreadyEnrolled);
         }
         let key = DeviceKey::generate(&self.rng)?;
         let blob = self.wrap(&SealedKey::seal(pin, &key, self.iterations, &self.rng)?)?;
-        // Reset the record first: if the key write then fails or the app dies,
-        // the wallet is simply not enrolled (no key), never a fresh key under a
-        // disabled record that the next call would delete.
-        let fresh = Attempts {
-            last_seen: attempts.last_seen,
-            ..Attempts::default()
-        };
-        self.save_attempts(&fresh)?;
-        self.store.save_sealed_key(&blob)?;
+        self.store.auth_transaction(|tx| {
+            let mut attempts = tx.load_auth()?.map(from_record).unwrap_or_default();
+            attempts.observe(now);
+            if tx.load_sealed_key()?.is_some() {
+                if !attempts.disabled {
+                    return Ok(Err(AuthError::AlreadyEnrolled));
+                }
+                tx.delete_sealed_key()?;
+            }
+            let fresh = Attempts {
+                last_seen: attempts.last_seen,
+                ..Attempts::default()
+            };
+            tx.save_auth(&to_record(&fresh))?;
+            tx.save_sealed_key(&blob)?;
+            Ok(Ok(()))
+        })??;
         Ok(key.public_key().to_vec())
     }
 
@@ -157,14 +190,12 @@ impl Authenticator {
     /// gives an attacker holding the phone nothing: the old key is gone, and a
     /// new one is useless until the backend registers it.
     pub fn reset_device_key(&self) -> Result<(), AuthError> {
-        let _serial = self.serialise();
         self.store.reset_device_key()?;
         Ok(())
     }
 
     /// Checks `pin` (one attempt, counted as described in the module docs).
     pub fn verify_pin(&self, pin: &PinPad, now: u64) -> Result<(), AuthError> {
-        let _serial = self.serialise();
         self.attempt(pin, now).map(drop)
     }
 
@@ -174,11 +205,20 @@ impl Authenticator {
     /// device key (and its registered public key) stays the same.
     pub fn change_pin(&self, old: &PinPad, new: &PinPad, now: u64) -> Result<(), AuthError> {
         check_new_pin(new)?;
-        let _serial = self.serialise();
         let key = self.attempt(old, now)?;
         let blob = self.wrap(&SealedKey::seal(new, &key, self.iterations, &self.rng)?)?;
-        self.store.save_sealed_key(&blob)?;
-        Ok(())
+        // Only over a key that is still there: a disable or reset that landed
+        // meanwhile (another wallet object or process) is not undone.
+        self.store.auth_transaction(|tx| {
+            if tx.load_auth()?.is_some_and(|r| r.disabled) {
+                return Ok(Err(AuthError::Disabled));
+            }
+            if tx.load_sealed_key()?.is_none() {
+                return Ok(Err(AuthError::NotEnrolled));
+            }
+            tx.save_sealed_key(&blob)?;
+            Ok(Ok(()))
+        })?
     }
 
     /// Verifies `pin` (one counted attempt) and signs `auth` with the device
@@ -191,7 +231,6 @@ impl Authenticator {
         now: u64,
     ) -> Result<SignedAuthorisation, AuthError> {
         auth.validate()?;
-        let _serial = self.serialise();
         let key = self.attempt(pin, now)?;
         let signature = key.sign(&auth.signed_bytes())?;
         Ok(SignedAuthorisation {
@@ -202,15 +241,19 @@ impl Authenticator {
     }
 
     /// The attempt state for the UI. Observes (and persists) the clock, so a
-    /// clock set back is noticed even between attempts.
+    /// clock set back is noticed even between attempts. Touches only the
+    /// store, never the platform key store, so a key store may call it (or
+    /// [`Authenticator::device_public_key`]) from inside its own wrap or
+    /// unwrap.
     pub fn status(&self, now: u64) -> Result<AuthStatus, AuthError> {
-        let _serial = self.serialise();
-        let stored = self.load_attempts()?;
-        let mut attempts = stored.unwrap_or_default();
-        if attempts.observe(now) && stored.is_some() {
-            self.save_attempts(&attempts)?;
-        }
-        let has_key = self.store.load_sealed_key()?.is_some();
+        let (attempts, has_key) = self.store.auth_transaction(|tx| {
+            let stored = tx.load_auth()?;
+            let mut attempts = stored.map(from_record).unwrap_or_default();
+            if attempts.observe(now) && stored.is_some() {
+                tx.save_auth(&to_record(&attempts))?;
+            }
+            Ok((attempts, tx.load_sealed_key()?.is_some()))
+        })?;
         let wait = attempts.remaining_wait();
         Ok(AuthStatus {
             enrolled: has_key && !attempts.disabled,
@@ -225,103 +268,171 @@ impl Authenticator {
     /// The device public key (32 bytes), if enrolled and not disabled. Needs
     /// the platform key store but not the PIN.
     pub fn device_public_key(&self) -> Result<Option<Vec<u8>>, AuthError> {
-        let _serial = self.serialise();
-        if self.load_attempts()?.is_some_and(|a| a.disabled) {
+        let wrapped = self.store.auth_transaction(|tx| {
+            if tx.load_auth()?.is_some_and(|a| a.disabled) {
+                return Ok(None);
+            }
+            tx.load_sealed_key()
+        })?;
+        let Some(wrapped) = wrapped else {
             return Ok(None);
-        }
-        Ok(self.load_sealed()?.map(|s| s.public_key().to_vec()))
+        };
+        Ok(Some(self.unwrap(&wrapped)?.public_key().to_vec()))
     }
 
-    /// One counted attempt; the caller holds the serial lock.
+    /// One counted attempt.
+    ///
+    /// Three short transactions around two slow steps that hold no lock (the
+    /// app's key store, which may call back into this authenticator, and the
+    /// key derivation): (1) refusals — disabled, waiting, not enrolled — and
+    /// the blob; then the key store unwraps it; (2) re-read, refuse again if
+    /// another attempt changed the verdict meanwhile, count this attempt as
+    /// failed; then the PIN is evaluated; (3) record the outcome against the
+    /// record as it is *now* (other attempts may have counted meanwhile).
     fn attempt(&self, pin: &PinPad, now: u64) -> Result<DeviceKey, AuthError> {
         if !pin.is_complete() {
             return Err(AuthError::PinIncomplete { entered: pin.len() });
         }
-        let stored = self.load_attempts()?;
-        let mut attempts = stored.unwrap_or_default();
-        let moved = attempts.observe(now);
-        let persist_clock = |a: &Attempts| -> Result<(), AuthError> {
-            if moved && stored.is_some() {
-                self.save_attempts(a)?;
-            }
-            Ok(())
-        };
-        if attempts.disabled {
-            persist_clock(&attempts)?;
-            // Completes a disable interrupted after its record was written.
-            self.store.delete_sealed_key()?;
-            return Err(AuthError::Disabled);
-        }
-        let wait = attempts.remaining_wait();
-        if wait > 0 {
-            persist_clock(&attempts)?;
-            return Err(AuthError::LockedOut {
-                until: attempts.locked_until,
-                retry_after_secs: wait,
-            });
-        }
-        let Some(sealed) = self.load_sealed()? else {
-            persist_clock(&attempts)?;
-            return Err(AuthError::NotEnrolled);
-        };
-        attempts.count_failure();
-        self.save_attempts(&attempts)?;
-        match sealed.unseal(pin) {
-            Ok(key) => {
-                attempts.succeed();
-                self.save_attempts(&attempts)?;
-                Ok(key)
-            }
-            Err(SealedError::Decrypt) => {
-                if attempts.disabled {
-                    self.store.delete_sealed_key()?;
+        // A blob replaced between (1) and (2) (a PIN change or re-enrolment
+        // elsewhere) is read again; a bounded number of times, then Busy.
+        for _ in 0..MAX_BLOB_RACES {
+            let wrapped = self.store.auth_transaction(|tx| admit(tx, now))??;
+            let sealed = self.unwrap(&wrapped)?;
+            let counted = self.store.auth_transaction(|tx| {
+                if let Err(refused) = admit(tx, now)? {
+                    return Ok(Err(refused));
                 }
-                Err(AuthError::WrongPin {
-                    attempts_left: attempts_left(attempts.failures),
-                    wait_secs: attempts.remaining_wait(),
-                })
+                if tx.load_sealed_key()?.as_deref() != Some(wrapped.as_slice()) {
+                    return Ok(Ok(None));
+                }
+                let mut attempts = tx.load_auth()?.map(from_record).unwrap_or_default();
+                attempts.observe(now);
+                attempts.count_failure();
+                tx.save_auth(&to_record(&attempts))?;
+                Ok(Ok(Some(attempts)))
+            })??;
+            let Some(counted) = counted else {
+                continue;
+            };
+            return match sealed.unseal(pin) {
+                Ok(key) => {
+                    self.store
+                        .auth_transaction(|tx| record_success(tx, now))??;
+                    Ok(key)
+                }
+                Err(SealedError::Decrypt) => {
+                    if counted.disabled {
+                        // Re-read: a correct PIN elsewhere may have reset it.
+                        self.store.auth_transaction(|tx| {
+                            if tx.load_auth()?.is_some_and(|r| r.disabled) {
+                                tx.delete_sealed_key()?;
+                            }
+                            Ok(())
+                        })?;
+                    }
+                    Err(AuthError::WrongPin {
+                        attempts_left: attempts_left(counted.failures),
+                        wait_secs: counted.remaining_wait(),
+                    })
+                }
+                Err(other) => Err(other.into()),
+            };
+        }
+        Err(StoreError::Busy.into())
+    }
+
+    fn unwrap(&self, wrapped: &[u8]) -> Result<SealedKey, AuthError> {
+        let inner = self.keystore.unwrap(DEVICE_KEY_ALIAS, wrapped)?;
+        Ok(SealedKey::parse(&inner)?)
+    }
+
+    /// Wraps through the platform key store and checks the result: a
+    /// wrapping that holds the sealed blob in the clear (an identity "wrap")
+    /// or that does not unwrap to it again would leave the PIN-sealed key
+    /// without the hardware's protection, or unusable, so it is refused
+    /// before anything is stored.
+    fn wrap(&self, sealed: &SealedKey) -> Result<Vec<u8>, AuthError> {
+        let plain = Zeroizing::new(sealed.to_bytes());
+        let wrapped = self.keystore.wrap(DEVICE_KEY_ALIAS, &plain)?;
+        if wrapped.windows(plain.len()).any(|w| w == plain.as_slice()) {
+            return Err(AuthError::KeyStoreIneffective(WrapDefect::Cleartext));
+        }
+        match self.keystore.unwrap(DEVICE_KEY_ALIAS, &wrapped) {
+            Ok(back) if back == *plain => Ok(wrapped),
+            Ok(_) | Err(KeyStoreError::Rejected) => {
+                Err(AuthError::KeyStoreIneffective(WrapDefect::RoundTrip))
             }
-            Err(other) => Err(other.into()),
+            Err(e) => Err(e.into()),
         }
     }
+}
 
-    fn serialise(&self) -> MutexGuard<'_, ()> {
-        // The guard protects no data, so a poisoned lock is still a valid lock.
-        self.serial.lock().unwrap_or_else(|e| e.into_inner())
+/// How many times an attempt re-reads a blob replaced under it before giving
+/// up with [`StoreError::Busy`].
+const MAX_BLOB_RACES: usize = 3;
+
+/// Inside a transaction: observes the clock and decides whether an attempt
+/// may be made. `Ok(Err(..))` is a refusal whose writes (the clock, the
+/// completion of an interrupted disable) are kept; `Ok(Ok(blob))` is the
+/// wrapped sealed key to try.
+fn admit(tx: &AuthTx<'_>, now: u64) -> Result<Result<Vec<u8>, AuthError>, StoreError> {
+    let stored = tx.load_auth()?;
+    let mut attempts = stored.map(from_record).unwrap_or_default();
+    if attempts.observe(now) && stored.is_some() {
+        tx.save_auth(&to_record(&attempts))?;
     }
-
-    fn load_attempts(&self) -> Result<Option<Attempts>, AuthError> {
-        Ok(self.store.load_auth()?.map(|r| Attempts {
-            failures: r.failures,
-            lockouts: r.lockouts,
-            locked_until: r.locked_until,
-            disabled: r.disabled,
-            last_seen: r.clock_high_water,
-        }))
+    if attempts.disabled {
+        // Completes a disable interrupted after its record was written (or
+        // finishes one another attempt is about to finish).
+        tx.delete_sealed_key()?;
+        return Ok(Err(AuthError::Disabled));
     }
-
-    fn save_attempts(&self, a: &Attempts) -> Result<(), AuthError> {
-        self.store.save_auth(&AuthRecord {
-            failures: a.failures,
-            lockouts: a.lockouts,
-            locked_until: a.locked_until,
-            disabled: a.disabled,
-            // The store's field holds the limits' timeline position; see
-            // `limits` for why it is rebased when the clock moves back.
-            clock_high_water: a.last_seen,
-        })?;
-        Ok(())
+    let wait = attempts.remaining_wait();
+    if wait > 0 {
+        return Ok(Err(AuthError::LockedOut {
+            until: attempts.locked_until,
+            retry_after_secs: wait,
+        }));
     }
+    Ok(tx.load_sealed_key()?.ok_or(AuthError::NotEnrolled))
+}
 
-    fn load_sealed(&self) -> Result<Option<SealedKey>, AuthError> {
-        let Some(wrapped) = self.store.load_sealed_key()? else {
-            return Ok(None);
-        };
-        let inner = self.keystore.unwrap(DEVICE_KEY_ALIAS, &wrapped)?;
-        Ok(Some(SealedKey::parse(&inner)?))
+/// Inside a transaction: a correct PIN resets the record as it is now. If
+/// the key is gone meanwhile (a concurrent tenth failure disabled it, or a
+/// reset), the success does not bring it back.
+fn record_success(tx: &AuthTx<'_>, now: u64) -> Result<Result<(), AuthError>, StoreError> {
+    let mut attempts = tx.load_auth()?.map(from_record).unwrap_or_default();
+    attempts.observe(now);
+    if tx.load_sealed_key()?.is_none() {
+        return Ok(Err(if attempts.disabled {
+            AuthError::Disabled
+        } else {
+            AuthError::NotEnrolled
+        }));
     }
+    attempts.succeed();
+    tx.save_auth(&to_record(&attempts))?;
+    Ok(Ok(()))
+}
 
-    fn wrap(&self, sealed: &SealedKey) -> Result<Vec<u8>, AuthError> {
-        Ok(self.keystore.wrap(DEVICE_KEY_ALIAS, &sealed.to_bytes())?)
+fn from_record(r: AuthRecord) -> Attempts {
+    Attempts {
+        failures: r.failures,
+        lockouts: r.lockouts,
+        locked_until: r.locked_until,
+        disabled: r.disabled,
+        last_seen: r.clock_high_water,
+    }
+}
+
+fn to_record(a: &Attempts) -> AuthRecord {
+    AuthRecord {
+        failures: a.failures,
+        lockouts: a.lockouts,
+        locked_until: a.locked_until,
+        disabled: a.disabled,
+        // The store's field holds the limits' timeline position; see
+        // `limits` for why it is rebased when the clock moves back.
+        clock_high_water: a.last_seen,
     }
 }

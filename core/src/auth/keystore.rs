@@ -44,10 +44,31 @@ pub enum KeyStoreError {
     Failed(String),
 }
 
+/// Why the core refused what a [`PlatformKeyStore`] did at enrolment or PIN
+/// change (checked on every wrap, before anything is stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum WrapDefect {
+    /// The wrapping contains its input in the clear (an identity "wrap", or
+    /// one that only adds a header): the PIN-sealed key would be stored
+    /// without the hardware's protection.
+    #[error("the key store returned its input in the clear")]
+    Cleartext,
+    /// The wrapping did not unwrap to its input (rejected, or different
+    /// bytes): the key would be stored but never open again.
+    #[error("the key store's wrapping does not unwrap to what it wrapped")]
+    RoundTrip,
+}
+
 /// Wraps and unwraps small secrets under a key the platform protects.
 ///
 /// Implementations must be authenticated (an altered wrapping is
-/// [`KeyStoreError::Rejected`], never garbage) and bind `alias`.
+/// [`KeyStoreError::Rejected`], never garbage) and bind `alias`. The core
+/// checks every wrap at once: the result must not contain the plaintext and
+/// must unwrap to it ([`WrapDefect`]).
+///
+/// Calls may come from any thread, and the core holds no lock while it calls
+/// them: an implementation may call back into the wallet (its PIN status, the
+/// device public key) without deadlocking it.
 pub trait PlatformKeyStore: Send + Sync {
     /// Encrypts `plaintext` under the key for `alias` (creating it if needed).
     fn wrap(&self, alias: &str, plaintext: &[u8]) -> Result<Vec<u8>, KeyStoreError>;

@@ -25,6 +25,7 @@
 //! | [`limits`] | attempt limits, waits and the clock |
 //! | [`authorisation`] | what the device key signs, and its verification |
 //! | [`authenticator`] | enrol, verify, change, authorise, status, reset |
+//! | [`request_key`] | the PIN-less key that signs payment queries and reversals |
 //!
 //! Secrets (PIN digits, derived keys, decrypted PKCS#8) live in buffers wiped
 //! on drop, never appear in `Debug` or error messages, and never cross the
@@ -39,6 +40,7 @@ pub mod keystore;
 pub mod limits;
 pub mod pinpad;
 pub mod policy;
+pub mod request_key;
 pub mod sealed;
 
 use thiserror::Error;
@@ -48,9 +50,12 @@ pub use authorisation::{
     verify_authorisation, AuthorisationError, PaymentAuthorisation, SignedAuthorisation,
 };
 pub use device::DeviceKey;
-pub use keystore::{KeyStoreError, PlatformKeyStore, SoftwareKeyStore};
+pub use keystore::{KeyStoreError, PlatformKeyStore, SoftwareKeyStore, WrapDefect};
 pub use pinpad::{PinPad, PIN_LENGTH};
 pub use policy::{check_new_pin, PinRejected};
+pub use request_key::{
+    RequestAuthorization, RequestKey, RequestKeyError, RequestSigner, StoredRequestSigner,
+};
 pub use sealed::{SealedError, SealedKey};
 
 use crate::store::StoreError;
@@ -111,6 +116,12 @@ pub enum AuthError {
     /// The platform key store failed. Nothing was counted.
     #[error("platform key store: {0}")]
     KeyStore(#[from] KeyStoreError),
+    /// The app's platform key store does not protect the key (enrolment or
+    /// PIN change): its wrapping holds the sealed key in the clear, or does
+    /// not unwrap again. Nothing was stored or counted; the app's key store
+    /// implementation must be fixed — retrying will not help.
+    #[error("the platform key store does not protect the device key: {0}")]
+    KeyStoreIneffective(WrapDefect),
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),

@@ -6,7 +6,7 @@
 //! | `payments` | one row per payment: id (the idempotency key), state name, the payment module's opaque JSON record, times, resolved flag | [`Store::insert_payment`], [`Store::transition`] |
 //! | `transitions` | append-only log of every state change, with the record as it was after the change | [`Store::insert_payment`] (creation row), [`Store::transition`] |
 //! | `auth` | PIN attempt state ([`AuthRecord`]) | [`Store::save_auth`] |
-//! | `secrets` | the encrypted (PIN-derived key, then platform-wrapped) device key blob | [`Store::save_sealed_key`] |
+//! | `secrets` | the encrypted (PIN-derived key, then platform-wrapped) device key blob; the platform-wrapped request key | [`Store::save_sealed_key`], [`Store::save_request_key`] |
 //! | `registry` | the last accepted signed key-registry document, byte for byte | [`Store::save_registry_doc`] |
 //! | `nonces`, `replay_meta` | seen dynamic-code nonces, bounded (the persisted [`ReplayGuard`](crate::trust::ReplayGuard)) | the verifier, through `impl ReplayGuard for Store` |
 //!
@@ -32,6 +32,7 @@
 mod auth;
 mod journal;
 mod replay;
+mod request_key;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -41,12 +42,13 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use thiserror::Error;
 
-pub use auth::{AuthRecord, MAX_SEALED_KEY_BYTES};
+pub use auth::{AuthRecord, AuthTx, MAX_SEALED_KEY_BYTES};
 pub use journal::{
     HistoryCursor, HistoryPage, PaymentRow, Transition, TransitionRow, CREATED_DETAIL,
     MAX_DETAIL_BYTES, MAX_ID_BYTES, MAX_PAGE, MAX_RECORD_BYTES, MAX_STATE_BYTES,
 };
 pub use replay::MAX_NONCE_PART_BYTES;
+pub use request_key::MAX_REQUEST_KEY_BYTES;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 
 /// Largest registry document stored (the verifier's own cap).
