@@ -13,9 +13,10 @@
 #   --host-proxy: where no NDK exists (this project's Linux machines), builds
 #   the HOST libscanpay_ffi.so (profile release-small) with the same link
 #   flags as build-rust.sh (rustflags.txt) through scripts/size-report.sh
-#   (into target/phone-proxy, so the shared target dir is not rebuilt), checks
-#   it, and checks that the default-linked dev library is REJECTED (4 KB
-#   alignment), which shows the check can fail.
+#   --host-only (into target/phone-proxy, so the shared target dir is not
+#   rebuilt; size-report.sh without it also builds and checks the real arm64
+#   library), checks it, and checks that the default-linked dev library is
+#   REJECTED (4 KB alignment), which shows the check can fail.
 # Needs `llvm-readelf` or binutils `readelf` (either reads every Android ABI).
 set -euo pipefail
 MIN_ALIGN=16384
@@ -25,7 +26,7 @@ if [[ "${1:-}" == "--host-proxy" ]]; then
   root=$(cd "$here/.." && pwd)
   echo "==> host proxy: release-small with $(cat "$here/rustflags.txt") (scripts/size-report.sh)"
   # size-report.sh builds the proxy with the same flags and runs this check on it.
-  "$root/scripts/size-report.sh" --budget 100000000 --top 0 >/dev/null
+  "$root/scripts/size-report.sh" --budget 100000000 --top 0 --host-only >/dev/null
   "$0" "$root/target/phone-proxy/libscanpay_ffi.stripped.so"
   dev="${CARGO_TARGET_DIR:-$root/target}/debug/libscanpay_ffi.so"
   if [[ -f "$dev" ]]; then

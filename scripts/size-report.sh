@@ -1,59 +1,71 @@
 #!/usr/bin/env bash
-# Size of the phone library, measured on this machine's host triple as a
-# proxy for arm64 Android (no NDK here): `scanpay-ffi`, profile release-small
-# (opt-level z, fat LTO, one codegen unit, panic = unwind), linked with the
-# Android link flags of android/rustflags.txt (16 KB pages, packed
-# relocations), C built with the flags of .cargo/config.toml, then stripped.
+# Size of the phone library, built twice:
+#  - host: this machine's triple (x86_64), the proxy the figures have always
+#    been quoted for, linked by the host toolchain's lld;
+#  - arm64: aarch64-unknown-linux-gnu, the phones' instruction set, with
+#    Debian's Rust 1.96 (rustc-web, cargo-web) and aarch64-linux-gnu-gcc for C
+#    (scripts/arm64-toolchain.sh installs them when missing), linked by lld
+#    (rustup's rust-lld, or ld.lld on PATH) so that the Android flags apply as
+#    they are; GNU ld when no lld exists (16 KB pages, but unpacked
+#    relocations: binutils 2.40 ignores -z pack-relative-relocs on aarch64).
+# Both: `scanpay-ffi`, profile release-small (opt-level z, fat LTO, one codegen
+# unit, panic = unwind), the Android link flags of android/rustflags.txt (16 KB
+# pages, packed relocations), C built with the flags of .cargo/config.toml,
+# then stripped.
 #
-# Prints the stripped size, its sections and the largest contributors (from
-# the unstripped file's symbols), checks the 16 KB alignment of every LOAD
-# segment, and fails when the stripped file exceeds the budget.
+# For each it prints the stripped size, its sections and the largest
+# contributors (from the unstripped file's symbols), checks the 16 KB alignment
+# of every LOAD segment (android/check-16k.sh, which reads any ELF) and that no
+# SQLite symbol is left undefined, and fails when the stripped file exceeds
+# the budget. When the arm64 toolchain cannot be had (not Debian, not root, no
+# network), the arm64 part is skipped with a message naming what is missing;
+# a failed arm64 build, a budget or an alignment violation fail the script.
 #
-# Usage: scripts/size-report.sh [--budget BYTES] [--top N]
-#   --budget: default 4000000, the regression gate (ADR 0009). The product goal
-#             is 3 MB; ADR 0009 says what stands between the two.
-# Builds into target/phone-proxy (its own dir: other flags than the shared one).
+# Usage: scripts/size-report.sh [--budget BYTES] [--top N] [--host-only | --arm64-only]
+#   --budget: default 4000000, the regression gate (ADR 0009), for both. The
+#             product goal is 3 MB; ADR 0009 says what stands between the two.
+# Builds into target/phone-proxy (host) and target/phone-arm64 (arm64), each
+# its own dir: other flags, and for arm64 another compiler, than the shared one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 budget=4000000
 top=12
+want_host=1
+want_arm64=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --budget) budget="${2:?--budget needs a value}"; shift 2 ;;
     --top) top="${2:?--top needs a value}"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --host-only) want_arm64=0; shift ;;
+    --arm64-only) want_host=0; shift ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "size-report: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 
-host=$(rustc -vV | sed -n 's/^host: //p')
-proxy="$PWD/target/phone-proxy"
-# --target: RUSTFLAGS then apply to the library only, not to build scripts and
-# proc macros (which must load on this machine; packed Android relocations do
-# not load under glibc).
-RUSTFLAGS="$(cat android/rustflags.txt)" CARGO_TARGET_DIR="$proxy" \
-  cargo build --locked -q -p scanpay-ffi --profile release-small --target "$host"
-lib="$proxy/$host/release-small/libscanpay_ffi.so"
-stripped="$proxy/libscanpay_ffi.stripped.so"
-strip -o "$stripped" "$lib"
+android_flags=$(cat android/rustflags.txt)
+failed=0
+summary=()
 
-# An omitted SQLite feature that the Rust side still calls would link (a
-# shared library may have undefined symbols) and fail only when loaded.
-undefined=$(nm -D --undefined-only "$stripped" | awk '{print $NF}' | grep -E '^sqlite3' || true)
-if [[ -n "$undefined" ]]; then
-  echo "size-report: undefined SQLite symbols (check LIBSQLITE3_FLAGS in .cargo/config.toml):" >&2
-  echo "$undefined" >&2
-  exit 1
-fi
+# report LABEL LIB STRIPPED TOOL_PREFIX: everything but the build, for one library.
+report() {
+  local label="$1" lib="$2" stripped="$3" p="$4" size undefined
+  # An omitted SQLite feature that the Rust side still calls would link (a
+  # shared library may have undefined symbols) and fail only when loaded.
+  undefined=$("${p}nm" -D --undefined-only "$stripped" | awk '{print $NF}' | grep -E '^sqlite3' || true)
+  if [[ -n "$undefined" ]]; then
+    echo "size-report: $label: undefined SQLite symbols (check LIBSQLITE3_FLAGS in .cargo/config.toml):" >&2
+    echo "$undefined" >&2
+    failed=1
+  fi
 
-size=$(stat -c %s "$stripped")
-echo "phone-library proxy: $host, release-small, android/rustflags.txt, stripped"
-printf '%-22s %10s\n' section bytes
-size -A "$stripped" | awk 'NR > 2 && $2 > 8192 { printf "%-22s %10d\n", $1, $2 }' | sort -k2 -nr
-echo
-echo "largest contributors (symbol sizes in the unstripped file; unwind tables and relocations not attributed):"
-nm -S --size-sort -C "$lib" | python3 -c '
+  size=$(stat -c %s "$stripped")
+  printf '%-22s %10s\n' section bytes
+  "${p}size" -A "$stripped" | awk 'NR > 2 && $2 > 8192 { printf "%-22s %10d\n", $1, $2 }' | sort -k2 -nr
+  echo
+  echo "largest contributors (symbol sizes in the unstripped file; unwind tables and relocations not attributed):"
+  "${p}nm" -S --size-sort -C "$lib" | python3 -c '
 import re, sys, collections
 top = int(sys.argv[1])
 tot = collections.Counter()
@@ -75,11 +87,101 @@ for line in sys.stdin:
 for k, v in tot.most_common(top):
     print(f"  {v:9d}  {k}")
 ' "$top"
-echo
-scripts_dir=$(dirname "$0")
-"$scripts_dir/../android/check-16k.sh" "$stripped"
-printf '\nstripped size: %d bytes (budget %d, goal 3000000)\n' "$size" "$budget"
-if (( size > budget )); then
-  echo "size-report: over the budget by $((size - budget)) bytes" >&2
+  echo
+  android/check-16k.sh "$stripped" || failed=1
+  printf '\n%s stripped size: %d bytes (budget %d, goal 3000000)\n' "$label" "$size" "$budget"
+  if (( size > budget )); then
+    echo "size-report: $label: over the budget by $((size - budget)) bytes" >&2
+    failed=1
+  fi
+  summary+=("$(printf '%-7s %10d bytes  %s' "$label" "$size" "$stripped")")
+}
+
+if (( want_host )); then
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  proxy="$PWD/target/phone-proxy"
+  echo "== host ($host): building release-small with android/rustflags.txt"
+  # --target: RUSTFLAGS then apply to the library only, not to build scripts and
+  # proc macros (which must load on this machine; packed Android relocations do
+  # not load under glibc).
+  RUSTFLAGS="$android_flags" CARGO_TARGET_DIR="$proxy" \
+    cargo build --locked -q -p scanpay-ffi --profile release-small --target "$host"
+  lib="$proxy/$host/release-small/libscanpay_ffi.so"
+  stripped="$proxy/libscanpay_ffi.stripped.so"
+  strip -o "$stripped" "$lib"
+  echo "phone-library proxy: $host, release-small, android/rustflags.txt, stripped"
+  report host "$lib" "$stripped" ""
+  echo
+fi
+
+if (( want_arm64 )); then
+  triple=aarch64-unknown-linux-gnu
+  echo "== arm64 ($triple): toolchain (scripts/arm64-toolchain.sh)"
+  set +e
+  scripts/arm64-toolchain.sh
+  rc=$?
+  set -e
+  if (( rc == 3 )); then
+    echo "size-report: arm64 SKIPPED: the toolchain is not available here (reason above); the host figure alone was checked"
+    summary+=("arm64   skipped (toolchain not available, see above)")
+  elif (( rc != 0 )); then
+    echo "size-report: scripts/arm64-toolchain.sh failed ($rc)" >&2
+    exit 1
+  else
+    arm="$PWD/target/phone-arm64"
+    # The linker: the Android NDK links with lld, so lld with android/rustflags.txt
+    # as it is gives the library a phone would load (APS2 packed relocations,
+    # 16 KB pages). rustup's toolchain ships lld as rust-lld, with a gcc-ld/ld.lld
+    # shim that `gcc -fuse-ld=lld -B DIR` finds; Debian's rustc-web ships none.
+    gcc_ld="$(rustc --print sysroot 2>/dev/null || true)/lib/rustlib/$(rustc -vV 2>/dev/null | sed -n 's/^host: //p')/bin/gcc-ld"
+    if [[ -x "$gcc_ld/ld.lld" ]]; then
+      arm_flags="$android_flags -C link-arg=-fuse-ld=lld -C link-arg=-B$gcc_ld"
+      linker_note="rust-lld ($gcc_ld), android/rustflags.txt as it is"
+    elif command -v ld.lld >/dev/null 2>&1; then
+      arm_flags="$android_flags -C link-arg=-fuse-ld=lld"
+      linker_note="$(command -v ld.lld), android/rustflags.txt as it is"
+    else
+      # GNU ld has the page sizes, not lld's --pack-dyn-relocs, and binutils
+      # 2.40 ignores its own -z pack-relative-relocs (DT_RELR) on aarch64.
+      arm_flags=$(sed 's/-C link-arg=-Wl,--pack-dyn-relocs=android//' android/rustflags.txt)
+      linker_note="GNU ld (no lld found): 16 KB pages, relocations NOT packed (larger than on a phone)"
+    fi
+    echo "== arm64 ($triple): building release-small with Debian's $(/usr/bin/rustc -V | cut -d' ' -f1,2), linker $linker_note"
+    # Debian's cargo with Debian's rustc (RUSTC: not rustup's proxy on PATH),
+    # the same CARGO_HOME (registry cache) and Cargo.lock as the host build.
+    arm_env=(env -u RUSTC_WRAPPER -u RUSTUP_TOOLCHAIN RUSTC=/usr/bin/rustc
+      CARGO_TARGET_DIR="$arm"
+      CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+      CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
+      AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar)
+    # Fetching is the network's part: a failure there is the environment's, skip.
+    if ! "${arm_env[@]}" /usr/bin/cargo fetch --locked -q --target "$triple"; then
+      echo "size-report: arm64 SKIPPED: cargo fetch failed (network or registry unreachable)"
+      summary+=("arm64   skipped (cargo fetch failed)")
+    else
+      start=$SECONDS
+      # A build failure from here on is the code's or the flags', and fails.
+      "${arm_env[@]}" RUSTFLAGS="$arm_flags" \
+        /usr/bin/cargo build --locked -q -p scanpay-ffi --profile release-small --target "$triple"
+      echo "arm64 build: $((SECONDS - start)) s"
+      lib="$arm/$triple/release-small/libscanpay_ffi.so"
+      stripped="$arm/libscanpay_ffi.stripped.so"
+      aarch64-linux-gnu-strip -o "$stripped" "$lib"
+      machine=$(readelf -hW "$stripped" | sed -n 's/^ *Machine: *//p')
+      if [[ "$machine" != AArch64 ]]; then
+        echo "size-report: arm64 library is built for '$machine', not AArch64" >&2
+        exit 1
+      fi
+      echo "phone library: $triple ($machine), release-small, linker $linker_note, stripped"
+      report arm64 "$lib" "$stripped" aarch64-linux-gnu-
+    fi
+  fi
+  echo
+fi
+
+echo "== phone library, stripped (budget $budget bytes):"
+printf '  %s\n' "${summary[@]}"
+if (( failed )); then
+  echo "size-report: FAILED (see above)" >&2
   exit 1
 fi

@@ -51,7 +51,7 @@ scripts/deny.sh
 step "fuzz smoke: every cargo-fuzz target, 10 s each"
 scripts/fuzz-smoke.sh 10
 
-step "phone library: size budget and 16 KB alignment (host proxy, ADR 0009)"
+step "phone library: size budget and 16 KB alignment (x86_64 proxy and arm64, ADR 0009)"
 scripts/size-report.sh
 
 step "benchmarks compile"
