@@ -47,9 +47,9 @@ command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 ||
 
 need=$(missing)
 if [[ -n "$need" ]]; then
-  need_list=$(echo "$need" | tr '\n' ' ')
+  need_list=$(echo "$need" | paste -sd' ')
   [[ $(id -u) -eq 0 ]] ||
-    skip "missing ${need_list}(not root; install with: dpkg --add-architecture arm64 && apt-get update && apt-get install $need_list)"
+    skip "missing ${need_list} (not root; install with: dpkg --add-architecture arm64 && apt-get update && apt-get install $need_list)"
   added_arch=0
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     echo "arm64-toolchain: dpkg --add-architecture arm64"
@@ -71,7 +71,7 @@ if [[ -n "$need" ]]; then
   # shellcheck disable=SC2086 # one word per package
   if ! apt-get install -y -q --no-install-recommends $need_list </dev/null; then
     undo
-    skip "apt-get could not install ${need_list}(not in this release's archive?)"
+    skip "apt-get could not install ${need_list} (not in this release's archive?)"
   fi
 fi
 
