@@ -69,6 +69,9 @@ if [[ "$(cat "$db/.scanpay-snapshot" 2>/dev/null || true)" != "$content" ]]; the
   rm -rf "$db.tmp"
   mkdir -p "$db.tmp"
   (cd "$src" && tar --exclude=./.git -cf - .) | (cd "$db.tmp" && tar -xf -)
+  # The snapshot may be read-only (CI's copy of shared/ has no write bits):
+  # the checkout must stay removable when the snapshot changes.
+  chmod -R u+w "$db.tmp"
   date_env=()
   if [[ -n "$snapshot_date" ]]; then
     date_env=(GIT_AUTHOR_DATE="${snapshot_date}T00:00:00Z" GIT_COMMITTER_DATE="${snapshot_date}T00:00:00Z")
