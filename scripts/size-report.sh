@@ -148,8 +148,9 @@ if (( want_arm64 )); then
     fi
     echo "== arm64 ($triple): building release-small with Debian's $(/usr/bin/rustc -V | cut -d' ' -f1,2), linker $linker_note"
     # Debian's cargo with Debian's rustc (RUSTC: not rustup's proxy on PATH),
-    # the same CARGO_HOME (registry cache) and Cargo.lock as the host build.
-    arm_env=(env -u RUSTC_WRAPPER -u RUSTUP_TOOLCHAIN RUSTC=/usr/bin/rustc
+    # the same CARGO_HOME (registry cache) and Cargo.lock as the host build; an
+    # inherited CARGO_ENCODED_RUSTFLAGS would silently replace RUSTFLAGS.
+    arm_env=(env -u RUSTC_WRAPPER -u RUSTUP_TOOLCHAIN -u CARGO_ENCODED_RUSTFLAGS RUSTC=/usr/bin/rustc
       CARGO_TARGET_DIR="$arm"
       CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
       CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
