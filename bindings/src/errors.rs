@@ -58,6 +58,11 @@ pub enum WalletError {
     /// request will not help.
     #[error("the ScanPay service refused the request: {0}")]
     Refused(String),
+    /// Payment queries and reversals cannot be signed: the wallet has no
+    /// request key (registered by an app version from before request keys)
+    /// or it is unusable. Call `register_device` again with the enrolment code.
+    #[error("the device must be registered again: {0}")]
+    RequestKey(String),
     /// The backend failed (HTTP 5xx): try again later.
     #[error("the ScanPay service failed: {0}")]
     ServerFailure(String),
@@ -117,6 +122,7 @@ impl From<NetError> for WalletError {
         let text = e.to_string();
         match e {
             NetError::InvalidRequest(_) => WalletError::Internal(text),
+            NetError::RequestKey(_) => WalletError::RequestKey(text),
             NetError::Tls(_) | NetError::PinMismatch => WalletError::Tls(text),
             NetError::Resolve(_) | NetError::Connect(_) | NetError::ConnectTimeout(_) => {
                 WalletError::Unreachable(text)

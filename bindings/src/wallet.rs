@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use scanpay_core::auth::StoredRequestSigner;
 use scanpay_core::money::Currency;
 use scanpay_core::net::{ClientConfig, HttpsBackend, NetError, TlsConfig};
 use scanpay_core::payment::{
@@ -326,14 +327,25 @@ impl Wallet {
             Some(h) => Arc::clone(h) as Arc<dyn Backend>,
             None => Arc::new(NoBackend),
         };
+        let keystore: Arc<dyn scanpay_core::auth::PlatformKeyStore> =
+            Arc::new(KeyStoreAdapter(key_store));
         let wallet = CoreWallet::open(WalletOptions {
             data_dir: PathBuf::from(&config.data_dir),
             roots,
             config: core_cfg,
-            keystore: Arc::new(KeyStoreAdapter(key_store)),
+            keystore: Arc::clone(&keystore),
             backend,
             clock: Arc::new(SystemClock),
         })?;
+        if let Some(h) = &https {
+            // Queries and reversals are signed by the request key, which
+            // lives in this wallet's database (wrapped by the app's key
+            // store, never PIN-sealed: the engine sends them unattended).
+            h.set_request_signer(Arc::new(StoredRequestSigner::new(
+                wallet.store().clone(),
+                keystore,
+            )));
+        }
         if let Some(p) = wallet.registry_problem() {
             let p = p.to_string();
             log.line(LogLevel::Warn, || {
@@ -499,7 +511,13 @@ impl Wallet {
     }
 
     /// Registers the enrolled device's public key with the backend, with the
-    /// enrolment code the user received.
+    /// enrolment code the user received, together with the wallet's request
+    /// key (created now if the wallet has none; it signs the payment queries
+    /// and reversals the wallet sends without the PIN, and is kept across
+    /// `reset_device_key`). A wallet registered by an app version from before
+    /// request keys cannot query or reverse (its payments wait unresolved and
+    /// `WalletError::RequestKey` says why): calling this again with the same
+    /// code registers the key.
     pub async fn register_device(
         &self,
         enrolment_code: String,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use scanpay_core::auth::{PinPad, SoftwareKeyStore};
+use scanpay_core::auth::{PinPad, SoftwareKeyStore, StoredRequestSigner};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::CreateOrderRequest;
 use scanpay_core::net::{ClientConfig, HttpsBackend, TlsConfig};
@@ -114,15 +114,22 @@ impl Harness {
         client.read_timeout = opts.read_timeout;
         let backend = Arc::new(HttpsBackend::new(client).map_err(|e| e.to_string())?);
         let roots = std::fs::read(&link.roots_json_path).map_err(|e| e.to_string())?;
+        let keystore = Arc::new(SoftwareKeyStore::generate().map_err(|e| e.to_string())?);
         let wallet = Wallet::open(WalletOptions {
             data_dir: out.join("wallet"),
             roots: RootKeys::from_json(&roots).map_err(|e| e.to_string())?,
             config: wallet_config(opts.timings),
-            keystore: Arc::new(SoftwareKeyStore::generate().map_err(|e| e.to_string())?),
+            keystore: keystore.clone(),
             backend: backend.clone(),
             clock: Arc::new(SystemClock),
         })
         .map_err(|e| e.to_string())?;
+        // Queries and reversals are signed with the wallet's request key,
+        // registered with the device below.
+        backend.set_request_signer(Arc::new(StoredRequestSigner::new(
+            wallet.store().clone(),
+            keystore,
+        )));
         wallet.status().subscribe(Arc::new(PrintStatus));
         println!(
             "    wallet journal {}",

@@ -67,8 +67,14 @@ pub const MAX_RESPONSE_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_REGISTRY_BODY_BYTES: usize = crate::trust::registry::MAX_DOCUMENT_BYTES;
 /// Largest response head (status line + headers) the client reads.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// Most response headers the client accepts.
+/// Most response headers the client accepts (and request headers a server
+/// accepts: 431 above).
 pub const MAX_HEADERS: usize = 64;
+/// Largest amount in minor units a submit may carry: `i64::MAX`
+/// (2^63 − 1), because ledgers (the sandbox's SQLite among them) store
+/// amounts as signed 64-bit integers. A larger amount, though representable
+/// as the `u64` of `Money`, is refused with 400 `amount-too-large`.
+pub const MAX_AMOUNT_MINOR: u64 = i64::MAX as u64;
 
 /// `/v1/payments/{id}`: the query path of a payment.
 pub fn payment_path(payment_id: &str) -> String {
@@ -122,6 +128,18 @@ pub struct EnrolRequest {
     pub public_key: String,
     /// The one-time code that ties the device to an account.
     pub enrolment_code: String,
+    /// The wallet's 32-byte Ed25519 request key (signs queries and
+    /// reversals, see `crate::auth::request_key`), unpadded base64url.
+    /// Optional on the wire so a registration from an older wallet is still
+    /// understood; such a wallet cannot query or reverse until it registers
+    /// again with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_key: Option<String>,
+    /// The request key's 64-byte signature over
+    /// `"scanpay:request-key:v1\n" ‖ device public key`, unpadded base64url;
+    /// required with `request_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_key_proof: Option<String>,
 }
 
 /// `POST /v1/devices` response (200; enrolling the same key again with the
@@ -223,6 +241,32 @@ pub mod error_code {
     pub const LENGTH_REQUIRED: &str = "length-required";
     /// 413: a body over [`super::MAX_REQUEST_BODY_BYTES`].
     pub const PAYLOAD_TOO_LARGE: &str = "payload-too-large";
+    /// 400: a submit's amount is above [`super::MAX_AMOUNT_MINOR`] (stored
+    /// and replayed under its idempotency key like any processed answer).
+    pub const AMOUNT_TOO_LARGE: &str = "amount-too-large";
+    /// 401: a query or reversal without an `Authorization: ScanPay-Request`
+    /// header.
+    pub const MISSING_REQUEST_SIGNATURE: &str = "missing-request-signature";
+    /// 401: the `Authorization` header is malformed or its signature does not
+    /// verify for this method, path and payment id.
+    pub const BAD_REQUEST_SIGNATURE: &str = "bad-request-signature";
+    /// 401: the request key is not registered: register the device again.
+    pub const UNKNOWN_REQUEST_KEY: &str = "unknown-request-key";
+    /// 401: the request's `time` is more than the allowed skew away from the
+    /// server's clock: check the device clock.
+    pub const STALE_REQUEST: &str = "stale-request";
+    /// 401: this key already used this nonce (a replayed request).
+    pub const REPLAYED_REQUEST: &str = "replayed-request";
+    /// 403: the payment belongs to another account than the request key's.
+    pub const FOREIGN_PAYMENT: &str = "foreign-payment";
+    /// 404: a merchant order (`POST /v1/merchant/orders`, sandbox) names a
+    /// merchant the backend does not know.
+    pub const UNKNOWN_MERCHANT: &str = "unknown-merchant";
+    /// 409: the device key is already enrolled with another enrolment code.
+    pub const DEVICE_ALREADY_ENROLLED: &str = "device-already-enrolled";
+    /// 408: the request did not arrive completely in time; the connection is
+    /// closed.
+    pub const REQUEST_TIMEOUT: &str = "request-timeout";
     /// 501: `Transfer-Encoding` (chunked) bodies are not supported.
     pub const UNSUPPORTED_TRANSFER_ENCODING: &str = "unsupported-transfer-encoding";
     /// 500: the server failed.

@@ -3,6 +3,8 @@
 //! sandbox-only helpers the demo and tests use.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::sync::{Arc, PoisonError, RwLock};
+
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -14,6 +16,7 @@ use super::api::{
 };
 use super::client::{HttpsClient, NetError, NetStats, Request, Response};
 use super::config::{ClientConfig, ConfigError};
+use crate::auth::{RequestKeyError, RequestSigner};
 use crate::payment::record::{BackendError, BackendReply};
 use crate::payment::{Backend, PaymentRequest};
 
@@ -23,9 +26,20 @@ use crate::payment::{Backend, PaymentRequest};
 /// never call one on a UI thread (the bindings run them on a worker thread
 /// and expose them as async functions). It is `Send + Sync`: concurrent
 /// calls use separate pooled connections.
-#[derive(Debug)]
 pub struct HttpsBackend {
     client: HttpsClient,
+    // Set once the wallet's store is open (the backend is built before the
+    // wallet, which owns the store); read for every query and reversal.
+    signer: RwLock<Option<Arc<dyn RequestSigner>>>,
+}
+
+impl std::fmt::Debug for HttpsBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpsBackend")
+            .field("client", &self.client)
+            .field("signer", &self.signer().is_some())
+            .finish()
+    }
 }
 
 impl From<NetError> for BackendError {
@@ -44,6 +58,58 @@ impl HttpsBackend {
     pub fn new(config: ClientConfig) -> Result<HttpsBackend, ConfigError> {
         Ok(HttpsBackend {
             client: HttpsClient::new(&config)?,
+            signer: RwLock::new(None),
+        })
+    }
+
+    /// Sets the signer of queries and reversals (the wallet's
+    /// [`crate::auth::StoredRequestSigner`]), replacing any earlier one.
+    /// Without one, [`Backend::query`] and [`Backend::reverse`] fail with
+    /// [`NetError::RequestKey`] (not sent), and [`HttpsBackend::enrol`]
+    /// registers no request key.
+    pub fn set_request_signer(&self, signer: Arc<dyn RequestSigner>) {
+        *self.signer.write().unwrap_or_else(PoisonError::into_inner) = Some(signer);
+    }
+
+    fn signer(&self) -> Option<Arc<dyn RequestSigner>> {
+        self.signer
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// `GET /v1/payments/{id}`, signed by the request key, as a [`NetError`]
+    /// (the [`Backend`] method maps it for the engine).
+    pub fn query_payment(&self, payment_id: &str) -> Result<BackendReply, NetError> {
+        check_id(payment_id)?;
+        decode(self.signed("GET", &api::payment_path(payment_id), payment_id)?)
+    }
+
+    /// `POST /v1/payments/{id}/reverse`, signed by the request key.
+    pub fn reverse_payment(&self, payment_id: &str) -> Result<BackendReply, NetError> {
+        check_id(payment_id)?;
+        decode(self.signed("POST", &api::reverse_path(payment_id), payment_id)?)
+    }
+
+    /// Sends a bodiless request with a fresh request signature: a new time
+    /// and nonce for every attempt, so a retry is never a replay.
+    fn signed(
+        &self,
+        method: &'static str,
+        path: &str,
+        payment_id: &str,
+    ) -> Result<Response, NetError> {
+        let signer = self
+            .signer()
+            .ok_or(NetError::RequestKey(RequestKeyError::NotRegistered))?;
+        let header = signer.authorize(method, path, payment_id)?.header_value();
+        self.client.send(&Request {
+            method,
+            path,
+            idempotency_key: None,
+            authorization: Some(&header),
+            body: None,
+            body_limit: MAX_RESPONSE_BODY_BYTES,
         })
     }
 
@@ -63,7 +129,10 @@ impl HttpsBackend {
         self.get_json(api::PATH_HEALTH)
     }
 
-    /// `POST /v1/devices`: enrols the device's Ed25519 public key.
+    /// `POST /v1/devices`: enrols the device's Ed25519 public key, and with a
+    /// request signer set, the wallet's request key (registering again with
+    /// the same device key and code replays the enrolment and adds the
+    /// request key: how a wallet registered before request keys gets one).
     pub fn enrol(
         &self,
         device_public_key: &[u8],
@@ -75,9 +144,21 @@ impl HttpsBackend {
                 device_public_key.len()
             )));
         }
+        // With a signer, the registration carries the request key (created
+        // now if the wallet has none) and its proof of possession.
+        let request_key = self
+            .signer()
+            .map(|s| s.registration(device_public_key))
+            .transpose()?;
         let body = EnrolRequest {
             public_key: URL_SAFE_NO_PAD.encode(device_public_key),
             enrolment_code: enrolment_code.to_string(),
+            request_key: request_key
+                .as_ref()
+                .map(|r| URL_SAFE_NO_PAD.encode(r.public_key)),
+            request_key_proof: request_key
+                .as_ref()
+                .map(|r| URL_SAFE_NO_PAD.encode(r.proof)),
         };
         self.post_json(api::PATH_DEVICES, &body)
     }
@@ -91,6 +172,7 @@ impl HttpsBackend {
             method: "GET",
             path: &path,
             idempotency_key: None,
+            authorization: None,
             body: None,
             body_limit: MAX_REGISTRY_BODY_BYTES,
         })?;
@@ -139,6 +221,7 @@ impl HttpsBackend {
             method,
             path,
             idempotency_key,
+            authorization: None,
             body,
             body_limit: MAX_RESPONSE_BODY_BYTES,
         })
@@ -201,13 +284,10 @@ impl Backend for HttpsBackend {
     }
 
     fn query(&self, payment_id: &str) -> Result<BackendReply, BackendError> {
-        check_id(payment_id)?;
-        Ok(self.get_json(&api::payment_path(payment_id))?)
+        Ok(self.query_payment(payment_id)?)
     }
 
     fn reverse(&self, payment_id: &str) -> Result<BackendReply, BackendError> {
-        check_id(payment_id)?;
-        let resp = self.request("POST", &api::reverse_path(payment_id), None, None)?;
-        Ok(decode(resp)?)
+        Ok(self.reverse_payment(payment_id)?)
     }
 }

@@ -28,6 +28,7 @@ use thiserror::Error;
 use super::api::{ErrorBody, MAX_HEADERS, MAX_HEAD_BYTES};
 use super::config::{ClientConfig, ConfigError, MAX_URL_LEN};
 use super::tls::client_config;
+use crate::auth::RequestKeyError;
 
 /// Longest error message kept from a response (for logs and the UI).
 const MAX_MESSAGE_CHARS: usize = 200;
@@ -85,6 +86,11 @@ pub enum NetError {
     /// A 200 whose body is not the expected JSON. Maybe sent.
     #[error("unexpected response body: {0}")]
     BadBody(String),
+    /// A query or reversal could not be signed: the wallet has no request
+    /// key ([`RequestKeyError::NotRegistered`]: register the device again),
+    /// or it cannot be used. Not sent.
+    #[error("cannot sign the request: {0}")]
+    RequestKey(#[from] RequestKeyError),
     /// An HTTP error status, with the body's `error: message` (or the reason
     /// phrase). Answered.
     #[error("HTTP {status}: {message}")]
@@ -102,6 +108,7 @@ impl NetError {
         matches!(
             self,
             NetError::InvalidRequest(_)
+                | NetError::RequestKey(_)
                 | NetError::Resolve(_)
                 | NetError::Connect(_)
                 | NetError::ConnectTimeout(_)
@@ -220,6 +227,9 @@ pub(crate) struct Request<'a> {
     /// Path under the base URL's prefix (`/v1/...`), already validated.
     pub path: &'a str,
     pub idempotency_key: Option<&'a str>,
+    /// The `Authorization` header value (a query's or reversal's request
+    /// signature), already validated by its builder.
+    pub authorization: Option<&'a str>,
     pub body: Option<&'a [u8]>,
     /// Cap on the response body.
     pub body_limit: usize,
@@ -365,6 +375,9 @@ impl HttpsClient {
         );
         if let Some(key) = req.idempotency_key {
             head.push_str(&format!("Idempotency-Key: {key}\r\n"));
+        }
+        if let Some(auth) = req.authorization {
+            head.push_str(&format!("Authorization: {auth}\r\n"));
         }
         match req.body {
             Some(b) => head.push_str(&format!(

@@ -8,15 +8,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use scanpay_core::auth::{verify_authorisation, PaymentAuthorisation};
+use scanpay_core::auth::request_key::{verify_registration_proof, MAX_CLOCK_SKEW_SECS};
+use scanpay_core::auth::{verify_authorisation, PaymentAuthorisation, RequestAuthorization};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::{
-    error_code, is_valid_payment_id, ControlPayment, CreateOrderRequest, CreateOrderResponse,
-    EnrolRequest, EnrolResponse, HealthResponse, PaymentRequestBody, ServerPaymentState,
+    error_code, is_valid_payment_id, payment_path, reverse_path, ControlPayment,
+    CreateOrderRequest, CreateOrderResponse, EnrolRequest, EnrolResponse, ErrorBody,
+    HealthResponse, PaymentRequestBody, ServerPaymentState, MAX_AMOUNT_MINOR,
 };
 use scanpay_core::payload::mpm::MerchantPayload;
 use scanpay_core::payload::tlv;
@@ -47,6 +49,9 @@ pub const REGISTRY_LIFETIME_SECS: u64 = 365 * 24 * 3600;
 const KEY_LIFETIME_SECS: u64 = 5 * 365 * 24 * 3600;
 /// The key id of the sandbox's registry root.
 pub const ROOT_KEY_ID: &str = "sandbox-root-1";
+/// Furthest the control clock may be moved ahead of the system clock (about
+/// 100 years): beyond it times no longer fit the database's signed integers.
+pub const MAX_CLOCK_OFFSET_SECS: u64 = 100 * 365 * 24 * 3600;
 /// Longest merchant order reference (EMVCo 62/01 holds 25 characters).
 pub const MAX_REFERENCE_LEN: usize = 25;
 
@@ -76,6 +81,10 @@ impl ApiError {
 
     fn bad_auth(message: impl Into<String>) -> ApiError {
         ApiError::new(401, error_code::BAD_AUTHORISATION, message)
+    }
+
+    fn unauthenticated(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(401, code, message)
     }
 }
 
@@ -514,9 +523,17 @@ impl SandboxData {
 
     /// Moves the sandbox clock forward by `secs`, closes what expired, and
     /// returns the new time.
+    ///
+    /// The total offset is capped at [`MAX_CLOCK_OFFSET_SECS`]; a move past
+    /// it is refused ([`SandboxError::Invalid`], HTTP 400) and changes nothing.
     pub fn advance_clock(&self, secs: u64) -> Result<u64, SandboxError> {
         let conn = self.conn();
         let offset = meta_u64(&conn, "clock_offset")?.saturating_add(secs);
+        if offset > MAX_CLOCK_OFFSET_SECS {
+            return Err(SandboxError::Invalid(format!(
+                "the sandbox clock may run at most {MAX_CLOCK_OFFSET_SECS} s ahead"
+            )));
+        }
         set_meta(&conn, "clock_offset", &offset.to_string())?;
         let now = self.now_locked(&conn)?;
         Self::sweep(&conn, now)?;
@@ -889,6 +906,7 @@ impl SandboxData {
                 })?
                 .as_bytes()
                 .to_vec();
+        let request_key = Self::registration_request_key(req, &key)?;
         let plan = seed::plan(&req.enrolment_code).ok_or_else(|| {
             ApiError::new(
                 403,
@@ -938,6 +956,15 @@ impl SandboxData {
                 (device_id, account_id)
             }
         };
+        if let Some(rk) = &request_key {
+            // Registering again (same key, same code) adds a request key to
+            // an existing device: how a wallet from before request keys gets one.
+            tx.execute(
+                "INSERT OR IGNORE INTO request_keys (request_key, account_id, device_id,
+                    registered_at) VALUES (?1, ?2, ?3, ?4)",
+                params![rk, account_id, device_id, to_i64(now)?],
+            )?;
+        }
         let account = Self::account_locked(&tx, &account_id)?
             .ok_or_else(|| SandboxError::Corrupt(format!("device {device_id} has no account")))?;
         tx.commit()?;
@@ -946,6 +973,144 @@ impl SandboxData {
             account_id,
             balance: account.balance,
         })
+    }
+
+    /// The registration's request key, checked: both fields or neither, 32
+    /// and 64 bytes of unpadded base64url, and the proof verifies against the
+    /// device key (nobody registers a key they do not hold).
+    fn registration_request_key(
+        req: &EnrolRequest,
+        device_key: &[u8],
+    ) -> Result<Option<Vec<u8>>, ApiError> {
+        let (key, proof) = match (&req.request_key, &req.request_key_proof) {
+            (None, None) => return Ok(None),
+            (Some(k), Some(p)) => (k, p),
+            _ => {
+                return Err(ApiError::malformed(
+                    "request_key and request_key_proof go together",
+                ))
+            }
+        };
+        // Through core's key type, like the device key: a small-order key
+        // would make trivial signatures verify.
+        let key = scanpay_core::trust::PublicKey::from_base64url(Algorithm::Ed25519, key)
+            .map_err(|e| {
+                ApiError::malformed(format!("request_key is not a usable Ed25519 key: {e}"))
+            })?
+            .as_bytes()
+            .to_vec();
+        let proof = URL_SAFE_NO_PAD
+            .decode(proof.as_bytes())
+            .ok()
+            .filter(|p| p.len() == 64)
+            .ok_or_else(|| ApiError::malformed("request_key_proof is not 64 bytes of base64url"))?;
+        verify_registration_proof(&key, device_key, &proof).map_err(|_| {
+            ApiError::malformed("request_key_proof does not verify for this device key")
+        })?;
+        Ok(Some(key))
+    }
+
+    /// Authenticates a query or reversal: the `Authorization` header parses,
+    /// its key is registered, the signature verifies for this method, path
+    /// and id, its time is within [`MAX_CLOCK_SKEW_SECS`] of the system clock
+    /// (the wall clock, not the control clock: wallets sign with real time),
+    /// and its nonce is new for the key. Records the nonce in `tx`. Returns
+    /// every account the key was registered with.
+    fn authenticate(
+        tx: &Connection,
+        header: Option<&str>,
+        method: &str,
+        path: &str,
+        payment_id: &str,
+    ) -> Result<Vec<String>, ApiError> {
+        let header = header.ok_or_else(|| {
+            ApiError::unauthenticated(
+                error_code::MISSING_REQUEST_SIGNATURE,
+                "queries and reversals need an Authorization: ScanPay-Request header",
+            )
+        })?;
+        let auth = RequestAuthorization::parse(header).map_err(|e| {
+            ApiError::unauthenticated(error_code::BAD_REQUEST_SIGNATURE, e.to_string())
+        })?;
+        let accounts: Vec<String> = {
+            let mut stmt = tx.prepare(
+                "SELECT account_id FROM request_keys WHERE request_key = ?1
+                 ORDER BY registered_at, rowid",
+            )?;
+            let rows = stmt.query_map([&auth.key[..]], |r| r.get::<_, String>(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        if accounts.is_empty() {
+            return Err(ApiError::unauthenticated(
+                error_code::UNKNOWN_REQUEST_KEY,
+                "the request key is not registered: register the device again",
+            ));
+        }
+        auth.verify(method, path, payment_id).map_err(|e| {
+            ApiError::unauthenticated(error_code::BAD_REQUEST_SIGNATURE, e.to_string())
+        })?;
+        let now = system_now();
+        if auth.time.abs_diff(now) > MAX_CLOCK_SKEW_SECS {
+            return Err(ApiError::unauthenticated(
+                error_code::STALE_REQUEST,
+                format!(
+                    "the request time is {} s from the server's clock, at most {MAX_CLOCK_SKEW_SECS} allowed",
+                    auth.time.abs_diff(now)
+                ),
+            ));
+        }
+        // Nonces whose time is already outside the window can never be
+        // accepted again, so forgetting them reopens nothing.
+        tx.execute(
+            "DELETE FROM request_nonces WHERE time < ?1",
+            [to_i64(now.saturating_sub(MAX_CLOCK_SKEW_SECS))?],
+        )?;
+        let fresh = tx.execute(
+            "INSERT OR IGNORE INTO request_nonces (request_key, nonce, time) VALUES (?1, ?2, ?3)",
+            params![&auth.key[..], &auth.nonce[..], to_i64(auth.time)?],
+        )?;
+        if fresh == 0 {
+            return Err(ApiError::unauthenticated(
+                error_code::REPLAYED_REQUEST,
+                "this nonce was already used with this key",
+            ));
+        }
+        Ok(accounts)
+    }
+
+    /// Refuses (403) a payment row of another account than the key's. A
+    /// legacy tombstone row (no account, from a sandbox before request keys)
+    /// belongs to nobody and is shown to everyone.
+    fn check_owner(row: &PaymentRow, accounts: &[String]) -> Result<(), ApiError> {
+        match &row.account_id {
+            Some(a) if !accounts.contains(a) => Err(ApiError::new(
+                403,
+                error_code::FOREIGN_PAYMENT,
+                "this payment belongs to another account",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether any of `accounts` reversed `payment_id` before it was seen.
+    fn tombstoned(
+        tx: &Connection,
+        accounts: &[String],
+        payment_id: &str,
+    ) -> Result<bool, ApiError> {
+        for a in accounts {
+            let found: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM tombstones WHERE account_id = ?1 AND payment_id = ?2",
+                    params![a, payment_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if found.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn account_locked(conn: &Connection, id: &str) -> Result<Option<AccountInfo>, SandboxError> {
@@ -1068,6 +1233,36 @@ impl SandboxData {
         }
 
         let device = self.validate_submit(&tx, &req)?;
+        let tombstone = Self::tombstoned(&tx, std::slice::from_ref(&device.1), key)?;
+        let too_large = [
+            req.breakdown.amount,
+            req.breakdown.tip,
+            req.breakdown.fee,
+            req.breakdown.total,
+        ]
+        .iter()
+        .any(|m| m.minor > MAX_AMOUNT_MINOR);
+        if too_large && !tombstone && load_payment(&tx, key)?.is_none() {
+            // A signed, well-formed request the ledger cannot hold: a typed
+            // refusal, stored and replayed under its key like any answer
+            // that processing reached (rule 2), never a 500.
+            let body = json(&ErrorBody::new(
+                error_code::AMOUNT_TOO_LARGE,
+                format!("amounts are at most {MAX_AMOUNT_MINOR} minor units"),
+            ))
+            .map_err(ApiError::from)?;
+            tx.execute(
+                "INSERT INTO idempotency (idem_key, fingerprint, status, body, created_at)
+                 VALUES (?1, ?2, 400, ?3, ?4)",
+                params![key, fingerprint, body, to_i64(now)?],
+            )?;
+            tx.commit()?;
+            return Ok(SubmitAnswer {
+                status: 400,
+                body,
+                replayed: false,
+            });
+        }
         let reply = match load_payment(&tx, key)? {
             // A reversal got here first (tombstone): refuse, charge nothing.
             Some(row) => {
@@ -1076,6 +1271,15 @@ impl SandboxData {
                     [key],
                 )?;
                 row.reply(key)?
+            }
+            // This account reversed the id before it arrived: refuse, charge nothing.
+            None if tombstone => {
+                tx.execute(
+                    "UPDATE tombstones SET submits = submits + 1
+                     WHERE account_id = ?1 AND payment_id = ?2",
+                    params![device.1, key],
+                )?;
+                BackendReply::Reversed
             }
             None => match decide_at_query {
                 None => self.process(&tx, &req, &device, now)?,
@@ -1517,8 +1721,14 @@ impl SandboxData {
         })
     }
 
-    /// `GET /v1/payments/{id}`.
-    pub fn query(&self, payment_id: &str) -> Result<BackendReply, ApiError> {
+    /// `GET /v1/payments/{id}`, authenticated by the request signature in
+    /// `authorization` (the `Authorization` header's value): 401 without a
+    /// valid one, 403 for another account's payment.
+    pub fn query(
+        &self,
+        payment_id: &str,
+        authorization: Option<&str>,
+    ) -> Result<BackendReply, ApiError> {
         if !is_valid_payment_id(payment_id) {
             return Err(ApiError::malformed("not a valid payment id"));
         }
@@ -1526,22 +1736,41 @@ impl SandboxData {
         let now = self.now_locked(&conn)?;
         Self::sweep(&conn, now)?;
         // A write transaction: the query that decides a payer-pending
-        // payment charges in it.
+        // payment charges in it, and the nonce is recorded in it.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let accounts = Self::authenticate(
+            &tx,
+            authorization,
+            "GET",
+            &payment_path(payment_id),
+            payment_id,
+        )?;
         let reply = match load_payment(&tx, payment_id)? {
+            None if Self::tombstoned(&tx, &accounts, payment_id)? => BackendReply::Reversed,
             None => BackendReply::NotFound,
-            Some(row) if row.state == "processing" => {
-                self.query_processing(&tx, &row, payment_id, now)?
+            Some(row) => {
+                Self::check_owner(&row, &accounts)?;
+                if row.state == "processing" {
+                    self.query_processing(&tx, &row, payment_id, now)?
+                } else {
+                    row.reply(payment_id)?
+                }
             }
-            Some(row) => row.reply(payment_id)?,
         };
         tx.commit()?;
         Ok(reply)
     }
 
-    /// `POST /v1/payments/{id}/reverse`: tombstone for an unknown id, refund
-    /// inside the reversal window, `succeeded` once settled.
-    pub fn reverse(&self, payment_id: &str) -> Result<BackendReply, ApiError> {
+    /// `POST /v1/payments/{id}/reverse`, authenticated like
+    /// [`SandboxData::query`]: a tombstone for an unknown id (for every
+    /// account of the request key only: another account's later submit of
+    /// that id is not affected), refund inside the reversal window,
+    /// `succeeded` once settled; 403 for another account's payment.
+    pub fn reverse(
+        &self,
+        payment_id: &str,
+        authorization: Option<&str>,
+    ) -> Result<BackendReply, ApiError> {
         if !is_valid_payment_id(payment_id) {
             return Err(ApiError::malformed("not a valid payment id"));
         }
@@ -1549,13 +1778,44 @@ impl SandboxData {
         let now = self.now_locked(&conn)?;
         Self::sweep(&conn, now)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let reply = match load_payment(&tx, payment_id)? {
+        let accounts = Self::authenticate(
+            &tx,
+            authorization,
+            "POST",
+            &reverse_path(payment_id),
+            payment_id,
+        )?;
+        let reply = self.reverse_locked(&tx, payment_id, Some(&accounts), now)?;
+        tx.commit()?;
+        Ok(reply)
+    }
+
+    /// The reversal, inside the caller's transaction. `accounts` are the
+    /// request key's (`None`: the merchant reversing its own order's payment).
+    fn reverse_locked(
+        &self,
+        tx: &Connection,
+        payment_id: &str,
+        accounts: Option<&[String]>,
+        now: u64,
+    ) -> Result<BackendReply, ApiError> {
+        let row = load_payment(tx, payment_id)?;
+        if let (Some(row), Some(accounts)) = (&row, accounts) {
+            Self::check_owner(row, accounts)?;
+        }
+        let reply = match row {
             None => {
-                tx.execute(
-                    "INSERT INTO payments (payment_id, state, created_at, tombstone)
-                     VALUES (?1, 'reversed', ?2, 1)",
-                    params![payment_id, to_i64(now)?],
-                )?;
+                // Every account the key acts for: a submit signed by the
+                // wallet's older device key (before a reset and a new
+                // registration) lands in the older account and must be
+                // refused too.
+                for a in accounts.unwrap_or_default() {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO tombstones (account_id, payment_id, created_at)
+                         VALUES (?1, ?2, ?3)",
+                        params![a, payment_id, to_i64(now)?],
+                    )?;
+                }
                 BackendReply::Reversed
             }
             Some(row) if row.state == "succeeded" => {
@@ -1565,7 +1825,7 @@ impl SandboxData {
                 if settled {
                     row.reply(payment_id)?
                 } else {
-                    Self::refund(&tx, payment_id, &row, now)?;
+                    Self::refund(tx, payment_id, &row, now)?;
                     BackendReply::Reversed
                 }
             }
@@ -1583,7 +1843,6 @@ impl SandboxData {
             }
             Some(row) => row.reply(payment_id)?,
         };
-        tx.commit()?;
         Ok(reply)
     }
 
@@ -1653,9 +1912,12 @@ impl SandboxData {
             }
             other => other.into(),
         })?;
-        if req.amount.currency != merchant.currency || req.amount.is_zero() {
+        if req.amount.currency != merchant.currency
+            || req.amount.is_zero()
+            || req.amount.minor > MAX_AMOUNT_MINOR
+        {
             return Err(ApiError::malformed(format!(
-                "the amount must be a positive amount in {}",
+                "the amount must be a positive amount in {} of at most {MAX_AMOUNT_MINOR} minor units",
                 merchant.currency
             )));
         }
@@ -1761,7 +2023,11 @@ impl SandboxData {
                 )?;
             }
             ("paid", Some(pid)) => {
-                self.reverse(pid)?;
+                let mut conn = self.conn();
+                let now = self.now_locked(&conn)?;
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                self.reverse_locked(&tx, pid, None, now)?;
+                tx.commit()?;
             }
             _ => {}
         }
@@ -1774,13 +2040,22 @@ impl SandboxData {
     pub fn payment_truth(&self, payment_id: &str) -> Result<ControlPayment, SandboxError> {
         let conn = self.conn();
         Self::sweep(&conn, self.now_locked(&conn)?)?;
+        let tombstones: (i64, i64) = conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(submits), 0) FROM tombstones WHERE payment_id = ?1",
+            [payment_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         Ok(match load_payment(&conn, payment_id)? {
             None => ControlPayment {
                 payment_id: payment_id.to_string(),
-                state: ServerPaymentState::NotFound,
+                state: if tombstones.0 > 0 {
+                    ServerPaymentState::Reversed
+                } else {
+                    ServerPaymentState::NotFound
+                },
                 charges_applied: 0,
                 refunds_applied: 0,
-                submits_received: 0,
+                submits_received: u32::try_from(tombstones.1).unwrap_or(u32::MAX),
             },
             Some(row) => ControlPayment {
                 payment_id: payment_id.to_string(),

@@ -111,6 +111,32 @@ CREATE TABLE IF NOT EXISTS payer_pending (
     decide_at_query INTEGER NOT NULL,
     queries_seen    INTEGER NOT NULL DEFAULT 0
 );
+-- Request keys (sign queries and reversals), bound to every account they
+-- were registered with (one per registration of the same wallet).
+CREATE TABLE IF NOT EXISTS request_keys (
+    request_key   BLOB NOT NULL,
+    account_id    TEXT NOT NULL REFERENCES accounts(account_id),
+    device_id     TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    PRIMARY KEY (request_key, account_id)
+);
+-- Nonces seen per request key, kept while their time is inside the skew
+-- window, so a replay is refused even across a restart.
+CREATE TABLE IF NOT EXISTS request_nonces (
+    request_key BLOB NOT NULL,
+    nonce       BLOB NOT NULL,
+    time        INTEGER NOT NULL,
+    PRIMARY KEY (request_key, nonce)
+);
+-- Reversals of ids never submitted, per account: a later submit of that id
+-- from that account is refused; other accounts are not affected.
+CREATE TABLE IF NOT EXISTS tombstones (
+    account_id TEXT NOT NULL,
+    payment_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    submits    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, payment_id)
+);
 CREATE TABLE IF NOT EXISTS idempotency (
     idem_key    TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,

@@ -22,8 +22,12 @@ pub struct Request {
     pub path: String,
     /// The query string (after `?`), if any.
     pub query: Option<String>,
-    /// `Idempotency-Key`, if sent.
+    /// `Idempotency-Key`, if sent (a non-UTF-8 value is kept with its bad
+    /// bytes replaced, so it fails the payment-id check: 400, not "missing").
     pub idempotency_key: Option<String>,
+    /// `Authorization`, if sent (a non-UTF-8 value likewise, so it fails to
+    /// parse: 401 `bad-request-signature`).
+    pub authorization: Option<String>,
     /// Whether the client asked to close after this request.
     pub close: bool,
     /// The body.
@@ -139,6 +143,7 @@ struct Head {
     content_length: Option<usize>,
     chunked: bool,
     idempotency_key: Option<String>,
+    authorization: Option<String>,
     close: bool,
 }
 
@@ -164,6 +169,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ReadError> {
         content_length: None,
         chunked: false,
         idempotency_key: None,
+        authorization: None,
         close: req.version == Some(0),
     };
     for h in req.headers.iter() {
@@ -184,7 +190,9 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ReadError> {
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
             head.chunked = true;
         } else if h.name.eq_ignore_ascii_case("idempotency-key") {
-            head.idempotency_key = value.ok().map(str::to_string);
+            head.idempotency_key = Some(String::from_utf8_lossy(h.value).trim().to_string());
+        } else if h.name.eq_ignore_ascii_case("authorization") {
+            head.authorization = Some(String::from_utf8_lossy(h.value).trim().to_string());
         } else if h.name.eq_ignore_ascii_case("connection") {
             if let Ok(v) = value {
                 if v.eq_ignore_ascii_case("close") {
@@ -283,6 +291,7 @@ async fn read_rest<S: AsyncRead + Unpin>(
         path,
         query,
         idempotency_key: head.idempotency_key,
+        authorization: head.authorization,
         close: head.close,
         body,
     })
@@ -331,6 +340,7 @@ mod tests {
             path: "/v1/registry".into(),
             query: Some("x=1&have=7".into()),
             idempotency_key: None,
+            authorization: None,
             close: false,
             body: Vec::new(),
         };

@@ -14,6 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use crate::data::{ApiError, RegistryAnswer, SandboxData};
+use crate::error::SandboxError;
 use crate::faults::{FaultPlan, RequestKind};
 use crate::http::{read_request, write_response, ReadError, Request, Response};
 
@@ -173,9 +174,12 @@ fn handle(shared: &Shared, route: Route, req: &Request, fault: Option<Fault>) ->
             r
         })
         .map_err(api_error),
-        Route::Query(id) => data.query(&id).map(|r| Response::ok(&r)).map_err(api_error),
+        Route::Query(id) => data
+            .query(&id, req.authorization.as_deref())
+            .map(|r| Response::ok(&r))
+            .map_err(api_error),
         Route::Reverse(id) => data
-            .reverse(&id)
+            .reverse(&id, req.authorization.as_deref())
             .map(|r| Response::ok(&r))
             .map_err(api_error),
         Route::CreateOrder => parse::<CreateOrderRequest>(&req.body)
@@ -228,7 +232,12 @@ fn handle(shared: &Shared, route: Route, req: &Request, fault: Option<Fault>) ->
         Route::AdvanceClock => parse::<ClockAdvance>(&req.body).and_then(|c| {
             data.advance_clock(c.advance_secs)
                 .map(|now| Response::ok(&ClockResponse { now }))
-                .map_err(internal)
+                .map_err(|e| match e {
+                    SandboxError::Invalid(m) => {
+                        Response::error(400, error_code::MALFORMED_REQUEST, &m)
+                    }
+                    other => internal(other),
+                })
         }),
         Route::GetClock => data
             .now()

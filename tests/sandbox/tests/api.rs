@@ -5,7 +5,7 @@ mod support;
 
 use std::sync::Arc;
 
-use scanpay_core::auth::{Authenticator, PinPad, SoftwareKeyStore};
+use scanpay_core::auth::{Authenticator, PinPad, RequestSigner as _, SoftwareKeyStore};
 use scanpay_core::net::api::{CreateOrderResponse, HealthResponse, ServerPaymentState};
 use scanpay_core::payment::BackendReply;
 use scanpay_core::store::Store;
@@ -166,12 +166,14 @@ fn payment_end_to_end_with_a_pin_sealed_device_key() {
     let sb = start("e2e");
     let mut c = Client::new(&sb);
     let now = sb.data().now().unwrap();
-    let auth = Authenticator::new(
-        Store::open_in_memory().unwrap(),
-        Arc::new(SoftwareKeyStore::from_key_bytes([9; 32])),
-    );
+    let wallet_db = Store::open_in_memory().unwrap();
+    let keystore = Arc::new(SoftwareKeyStore::from_key_bytes([9; 32]));
+    let auth = Authenticator::new(wallet_db.clone(), keystore.clone());
+    // The wallet's own request signer over the same database and key store.
+    let signer = scanpay_core::auth::StoredRequestSigner::new(wallet_db, keystore);
     let pin = [2, 5, 8, 0, 4, 7];
     let public_key = auth.enrol(&pad(&pin), now).unwrap();
+    let registration = signer.registration(&public_key).unwrap();
     let enrolled: scanpay_core::net::api::EnrolResponse = c
         .post(
             "/v1/devices",
@@ -179,6 +181,10 @@ fn payment_end_to_end_with_a_pin_sealed_device_key() {
                 "public_key": base64::Engine::encode(
                     &base64::engine::general_purpose::URL_SAFE_NO_PAD, &public_key),
                 "enrolment_code": "SANDBOX",
+                "request_key": base64::Engine::encode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD, registration.public_key),
+                "request_key_proof": base64::Engine::encode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD, registration.proof),
             }),
         )
         .unwrap()
@@ -197,7 +203,12 @@ fn payment_end_to_end_with_a_pin_sealed_device_key() {
     };
     assert_eq!(receipt.amount, amount);
     assert_eq!(c.balance(&enrolled.account_id), 50_000 - 450);
-    assert_eq!(c.query(&id).unwrap().reply(), reply);
+    let path = format!("/v1/payments/{id}");
+    let header = signer.authorize("GET", &path, &id).unwrap().header_value();
+    let queried = c
+        .send("GET", &path, &[("Authorization", &header)], b"")
+        .unwrap();
+    assert_eq!(queried.reply(), reply);
     let truth = c.truth(&id);
     assert_eq!(truth.state, ServerPaymentState::Succeeded);
     assert_eq!((truth.charges_applied, truth.refunds_applied), (1, 0));
@@ -231,6 +242,7 @@ fn declines_and_refusals() {
     assert!(matches!(r.reply(), BackendReply::Succeeded { .. }));
     let (id, r) = pay(&mut c, &w, &kopi, 15_000, "SGD");
     assert_eq!(declined_code(&r.reply()), "limit-exceeded", "daily limit");
+    c.request_seed = Some(w.request_seed);
     let t = c.truth(&id);
     assert_eq!(
         (t.state, t.charges_applied),

@@ -291,6 +291,7 @@ fn a_restart_keeps_state_tls_and_registry() {
 
     let sb = Sandbox::start(SandboxConfig::new(&dir)).unwrap();
     let mut c = Client::new(&sb);
+    c.request_seed = Some(w.request_seed);
     let again = sb.wallet_link();
     assert_eq!(
         (&again.ca_pem, &again.spki_pin),
@@ -542,6 +543,7 @@ fn payer_pending_survives_a_restart_and_closes_after_the_ttl() {
     // after a restart decides.
     let sb = Sandbox::start(SandboxConfig::new(&dir)).unwrap();
     let mut c = Client::new(&sb);
+    c.request_seed = Some(w.request_seed);
     assert!(succeeded(&c.query(&decided_after_restart).unwrap().reply()));
     assert_eq!(c.truth(&decided_after_restart).charges_applied, 1);
 

@@ -4,7 +4,12 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use scanpay_core::auth::{RequestKeyError, SoftwareKeyStore, StoredRequestSigner};
+use scanpay_core::net::NetError;
+use scanpay_core::store::Store;
 
 use scanpay_core::net::api::{Fault, FaultKind, FaultRequest, ServerPaymentState};
 use scanpay_core::net::config::{ClientConfig, TlsConfig};
@@ -41,8 +46,43 @@ fn core_client_pays_through_the_sandbox_exactly_once() {
     assert_eq!(b.fetch_registry(Some(info.version)).unwrap(), None);
 
     let key = scanpay_core::auth::DeviceKey::generate(&ring::rand::SystemRandom::new()).unwrap();
+    // A wallet registered before request keys existed: no request key, so
+    // it cannot query or reverse — a typed error, nothing sent, telling the
+    // app to register again.
+    let old = b.enrol(key.public_key(), "SANDBOX").unwrap();
+    let e = b.query_payment(&new_id()).unwrap_err();
+    assert_eq!(e, NetError::RequestKey(RequestKeyError::NotRegistered));
+    assert!(e.definitely_not_sent());
+    let signer = Arc::new(StoredRequestSigner::new(
+        Store::open_in_memory().unwrap(),
+        Arc::new(SoftwareKeyStore::generate().unwrap()),
+    ));
+    b.set_request_signer(signer.clone());
+    assert_eq!(
+        b.query_payment(&new_id()).unwrap_err(),
+        NetError::RequestKey(RequestKeyError::NotRegistered)
+    );
+    // A key the backend never registered is refused with its own code.
+    let unregistered = signer.load_or_create().unwrap();
+    let e = b.query_payment(&new_id()).unwrap_err();
+    assert!(
+        matches!(&e, NetError::Status { status: 401, message } if message.starts_with("unknown-request-key")),
+        "{e:?}"
+    );
+    // Registering again (same device key, same code) replays the enrolment
+    // and registers the key: queries now work.
     let enrolment = b.enrol(key.public_key(), "SANDBOX").unwrap();
-    let w = Wallet { key, enrolment };
+    assert_eq!(enrolment, old);
+    assert_eq!(
+        signer.load().unwrap().unwrap().public_key(),
+        unregistered.public_key()
+    );
+    assert_eq!(b.query_payment(&new_id()).unwrap(), BackendReply::NotFound);
+    let w = Wallet {
+        key,
+        enrolment,
+        request_seed: [0; 32],
+    };
     let payload = sb.data().static_payload("M-0002").unwrap();
 
     let id = new_id();

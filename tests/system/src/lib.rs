@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use scanpay_core::auth::{AuthError, PinPad, PlatformKeyStore, SoftwareKeyStore};
+use scanpay_core::auth::{
+    AuthError, PinPad, PlatformKeyStore, SoftwareKeyStore, StoredRequestSigner,
+};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::{
     ControlPayment, CreateOrderRequest, CreateOrderResponse, EnrolResponse, Fault, FaultKind,
@@ -609,10 +611,17 @@ fn open_wallet(
         data_dir: dir.to_path_buf(),
         roots: roots.clone(),
         config: config.clone(),
-        keystore,
+        keystore: Arc::clone(&keystore),
         backend,
         clock,
     })?;
+    // As an app does: queries and reversals signed by the wallet's request
+    // key (real time, not the virtual clock: the sandbox checks the skew
+    // against its wall clock).
+    net.set_request_signer(Arc::new(StoredRequestSigner::new(
+        wallet.store().clone(),
+        keystore,
+    )));
     Ok((wallet, tap, net))
 }
 

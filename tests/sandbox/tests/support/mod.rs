@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use scanpay_core::auth::{DeviceKey, PaymentAuthorisation, SignedAuthorisation};
+use scanpay_core::auth::{DeviceKey, PaymentAuthorisation, RequestKey, SignedAuthorisation};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::{EnrolResponse, PaymentRequestBody};
 use scanpay_core::payload::mpm::MerchantPayload;
@@ -81,6 +81,43 @@ pub struct Client {
     pub connects: u32,
     /// Read timeout of new connections.
     pub read_timeout: Duration,
+    /// The request key `query` and `reverse` sign with (the seed of the last
+    /// wallet enrolled through this client); `None` sends them unsigned.
+    pub request_seed: Option<[u8; 32]>,
+}
+
+/// The system clock, unix seconds (what request signatures carry).
+pub fn wall_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A request key from its seed.
+pub fn request_key(seed: [u8; 32]) -> RequestKey {
+    RequestKey::from_seed(zeroize::Zeroizing::new(seed)).unwrap()
+}
+
+/// The `Authorization` header value for one request, with a random nonce
+/// and the current time unless given.
+pub fn sign_request(
+    seed: [u8; 32],
+    method: &str,
+    path: &str,
+    id: &str,
+    time: Option<u64>,
+    nonce: Option<[u8; 16]>,
+) -> String {
+    let nonce = nonce.unwrap_or_else(|| {
+        let mut n = [0u8; 16];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut n).unwrap();
+        n
+    });
+    request_key(seed)
+        .sign_request(method, path, id, time.unwrap_or_else(wall_now), nonce)
+        .unwrap()
+        .header_value()
 }
 
 impl Client {
@@ -99,6 +136,7 @@ impl Client {
             conn: None,
             connects: 0,
             read_timeout: Duration::from_secs(5),
+            request_seed: None,
         }
     }
 
@@ -144,7 +182,6 @@ impl Client {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> std::io::Result<Resp> {
-        let s = self.conn.as_mut().unwrap();
         let mut req = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\n");
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
@@ -158,7 +195,27 @@ impl Client {
         req.push_str("\r\n");
         let mut bytes = req.into_bytes();
         bytes.extend_from_slice(body);
-        s.write_all(&bytes)?;
+        self.exchange_bytes(&bytes)
+    }
+
+    /// Sends `bytes` as they are on a fresh connection and reads one
+    /// response; `Ok(None)` when the server closed without answering.
+    pub fn send_raw(&mut self, bytes: &[u8]) -> std::io::Result<Option<Resp>> {
+        self.conn = None;
+        self.connect()?;
+        let result = self.exchange_bytes(bytes);
+        self.conn = None;
+        match result {
+            Ok(r) => Ok(Some(r)),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn exchange_bytes(&mut self, bytes: &[u8]) -> std::io::Result<Resp> {
+        let s = self.conn.as_mut().unwrap();
+        s.write_all(bytes)?;
         s.flush()?;
         let mut buf = Vec::new();
         let mut chunk = [0u8; 8192];
@@ -230,12 +287,24 @@ impl Client {
         )
     }
 
+    /// A query signed with [`Client::request_seed`] (unsigned without one).
     pub fn query(&mut self, id: &str) -> std::io::Result<Resp> {
-        self.get(&format!("/v1/payments/{id}"))
+        self.signed("GET", &format!("/v1/payments/{id}"), id)
     }
 
+    /// A reversal signed with [`Client::request_seed`] (unsigned without one).
     pub fn reverse(&mut self, id: &str) -> std::io::Result<Resp> {
-        self.send("POST", &format!("/v1/payments/{id}/reverse"), &[], b"")
+        self.signed("POST", &format!("/v1/payments/{id}/reverse"), id)
+    }
+
+    fn signed(&mut self, method: &str, path: &str, id: &str) -> std::io::Result<Resp> {
+        match self.request_seed {
+            Some(seed) => {
+                let auth = sign_request(seed, method, path, id, None, None);
+                self.send(method, path, &[("Authorization", &auth)], b"")
+            }
+            None => self.send(method, path, &[], b""),
+        }
     }
 
     pub fn truth(&mut self, id: &str) -> scanpay_core::net::api::ControlPayment {
@@ -270,23 +339,34 @@ pub fn trust_store(sb: &RunningSandbox, client: &mut Client) -> TrustStore {
 pub struct Wallet {
     pub key: DeviceKey,
     pub enrolment: EnrolResponse,
+    /// The request key's seed, registered with the device.
+    pub request_seed: [u8; 32],
 }
 
+/// Enrols a fresh device key with a fresh request key, and makes the
+/// client sign queries and reversals with that request key.
 pub fn enrol(client: &mut Client, code: &str) -> Wallet {
     let key = DeviceKey::generate(&ring::rand::SystemRandom::new()).unwrap();
+    let mut request_seed = [0u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut request_seed).unwrap();
+    let rk = request_key(request_seed);
     let resp = client
         .post(
             "/v1/devices",
             &serde_json::json!({
                 "public_key": URL_SAFE_NO_PAD.encode(key.public_key()),
                 "enrolment_code": code,
+                "request_key": URL_SAFE_NO_PAD.encode(rk.public_key()),
+                "request_key_proof": URL_SAFE_NO_PAD.encode(rk.registration_proof(key.public_key()).unwrap()),
             }),
         )
         .unwrap();
     assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    client.request_seed = Some(request_seed);
     Wallet {
         key,
         enrolment: resp.json(),
+        request_seed,
     }
 }
 

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use scanpay_core::auth::{PlatformKeyStore, SoftwareKeyStore};
+use scanpay_core::auth::{PlatformKeyStore, SoftwareKeyStore, StoredRequestSigner};
 use scanpay_core::net::{ClientConfig, HttpsBackend, TlsConfig};
 use scanpay_core::payment::{Backend, Clock, FlowState, Intent, RetryOption, VirtualClock};
 use scanpay_core::status::{RequestOutcome, StatusListener, StatusSnapshot};
@@ -128,10 +128,16 @@ fn open(args: &Args) -> Result<Opened> {
         data_dir: PathBuf::from(args.get("wallet")?),
         roots,
         config: wallet_config(),
-        keystore,
+        keystore: Arc::clone(&keystore),
         backend,
         clock: Arc::clone(&clock),
     })?;
+    // The resume after kill -9 queries and reverses without the PIN: signed
+    // by the request key in the wallet's database.
+    net.set_request_signer(Arc::new(StoredRequestSigner::new(
+        wallet.store().clone(),
+        keystore,
+    )));
     Ok(Opened { wallet, net, clock })
 }
 
