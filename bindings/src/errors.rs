@@ -267,6 +267,11 @@ impl From<AuthError> for PinError {
             AuthError::KeyStore(k) => PinError::KeyStore {
                 reason: k.to_string(),
             },
+            // The app's key store returned its input in the clear or a
+            // wrapping it cannot unwrap (refused at enrolment / PIN change).
+            e @ AuthError::KeyStoreIneffective(_) => PinError::KeyStore {
+                reason: e.to_string(),
+            },
             other => PinError::Internal {
                 reason: other.to_string(),
             },

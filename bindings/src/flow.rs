@@ -522,7 +522,13 @@ impl PaymentFlow {
             self.shared.refresh_network();
         }
         let name = core_intent.name();
-        let state = FlowState::from(flow.handle(core_intent)?);
+        let outcome = flow.handle(core_intent);
+        if outcome.is_err() {
+            // Usually unchanged, but a sixth PIN digit refused with an error
+            // empties the pad: the snapshot must show what the core holds.
+            set(&self.snapshot, FlowState::from(flow.state().clone()));
+        }
+        let state = FlowState::from(outcome?);
         self.shared.log.line(LogLevel::Debug, || {
             format!("flow: {name} -> {}", flow.state().name())
         });
@@ -570,8 +576,10 @@ impl PaymentFlow {
     /// queued offline, EnterPin with `last_error` after a wrong PIN, Failed
     /// when locked out or not enrolled). The digit stays in Rust: only the
     /// count comes back, and it is never logged. A value above 9 is
-    /// [`FlowError::Pin`]. On error the state is unchanged;
-    /// [`FlowError::Busy`] while `process` runs.
+    /// [`FlowError::Pin`]. On error the state is unchanged, except when the
+    /// 6th digit's check itself errs (key store, storage): the pad is then
+    /// cleared and `state()` is EnterPin with `digits: 0` and the error as
+    /// `last_error`; [`FlowError::Busy`] while `process` runs.
     ///
     /// Asks the [`crate::platform::NetworkMonitor`] first, on this thread.
     /// The 6th digit derives the PIN key (~0.15 s), calls the key store and

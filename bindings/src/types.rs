@@ -31,11 +31,24 @@ impl From<CoreMoney> for Money {
     }
 }
 
+/// The app's echo of an amount (the total it displayed, `Confirm`). The
+/// exponent is part of what the app displayed — 1250 minor units with
+/// exponent 0 is "1,250", with exponent 2 "12.50" — so an exponent other than
+/// the currency's is refused, as [`FlowError::TotalMismatch`]: the app showed
+/// the user a different amount from the one that would be paid.
 impl TryFrom<&Money> for CoreMoney {
     type Error = FlowError;
     fn try_from(m: &Money) -> Result<CoreMoney, FlowError> {
         let currency = Currency::from_code(&m.currency)
             .ok_or_else(|| FlowError::InvalidInput(format!("unknown currency {:?}", m.currency)))?;
+        if m.exponent != currency.exponent() {
+            return Err(FlowError::TotalMismatch(format!(
+                "the displayed amount has exponent {} but {} has {}: it is not the amount to pay",
+                m.exponent,
+                currency.code(),
+                currency.exponent()
+            )));
+        }
         Ok(CoreMoney::new(m.minor_units, currency))
     }
 }
@@ -667,4 +680,49 @@ pub struct HistoryPage {
     pub payments: Vec<Payment>,
     /// The cursor for the next page; `None` when this page is the last.
     pub next: Option<HistoryCursor>,
+}
+
+#[cfg(test)]
+mod money_tests {
+    use super::*;
+
+    fn money(minor_units: u64, currency: &str, exponent: u8) -> Money {
+        Money {
+            minor_units,
+            currency: currency.into(),
+            exponent,
+        }
+    }
+
+    #[test]
+    fn an_echoed_amount_keeps_its_exponent_and_a_wrong_one_is_refused() {
+        let thb = Currency::from_code("THB").unwrap();
+        assert_eq!(
+            CoreMoney::try_from(&money(1250, "THB", 2)),
+            Ok(CoreMoney::new(1250, thb))
+        );
+        // 1250 with exponent 0 is what the app showed as "1,250 THB".
+        for wrong in [0, 1, 3, u8::MAX] {
+            assert!(matches!(
+                CoreMoney::try_from(&money(1250, "THB", wrong)),
+                Err(FlowError::TotalMismatch(_))
+            ));
+        }
+        // A currency without minor units: only exponent 0 is its own.
+        let jpy = Currency::from_code("JPY").unwrap();
+        assert_eq!(jpy.exponent(), 0);
+        assert_eq!(
+            CoreMoney::try_from(&money(500, "JPY", 0)),
+            Ok(CoreMoney::new(500, jpy))
+        );
+        assert!(matches!(
+            CoreMoney::try_from(&money(500, "JPY", 2)),
+            Err(FlowError::TotalMismatch(_))
+        ));
+        // And the conversion out carries the currency's exponent.
+        assert_eq!(
+            Money::from(CoreMoney::new(1250, thb)),
+            money(1250, "THB", 2)
+        );
+    }
 }

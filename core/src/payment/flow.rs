@@ -252,7 +252,8 @@ pub enum FlowState {
         digits: usize,
         /// The wallet is offline and this payment will be queued.
         offline: bool,
-        /// The previous attempt's failure (a wrong PIN).
+        /// The previous attempt's failure: a wrong PIN, or the error that
+        /// refused the sixth digit (the pad was then cleared).
         last_error: Option<AuthError>,
     },
     /// Money in motion.
@@ -494,8 +495,11 @@ impl PaymentFlow {
         }
     }
 
-    /// Applies one intent. On `Err` the state is unchanged (except that a
-    /// PIN pad is cleared when an authorisation attempt errs).
+    /// Applies one intent. On `Err` the state is unchanged, with one
+    /// exception: when the sixth PIN digit's attempt errs, the pad is cleared
+    /// (PIN digits are never kept past an attempt) and the state becomes
+    /// EnterPin with `digits: 0` and the error as `last_error`, so that the
+    /// state always shows what the pad holds; the user enters the PIN again.
     ///
     /// Cancel means: before anything was journalled, back to Scanning (a
     /// dynamic code's nonce is released so it can be scanned again); on a
@@ -655,7 +659,17 @@ impl PaymentFlow {
             (FlowState::EnterPin { .. }, Intent::PinDigit(d)) => {
                 self.pin.press(*d).map_err(FlowError::Pin)?;
                 if self.pin.is_complete() {
-                    return self.authorise();
+                    let outcome = self.authorise();
+                    if let Err(FlowError::Pin(e)) = &outcome {
+                        // The attempt cleared the pad (its digits are not
+                        // kept past an attempt); the state must say so, or
+                        // the UI shows five dots over an empty pad and the
+                        // next press would be the first digit, not the sixth.
+                        self.state = self.refused(e.clone());
+                    } else if outcome.is_err() {
+                        self.state = self.with_digits();
+                    }
+                    return outcome;
                 }
                 Ok(self.with_digits())
             }
@@ -814,6 +828,16 @@ impl PaymentFlow {
             offline,
             last_error: None,
         })
+    }
+
+    /// EnterPin after a sixth digit whose attempt was refused with an error:
+    /// the pad is empty and the error is shown as the last one.
+    fn refused(&self, e: AuthError) -> FlowState {
+        let mut s = self.with_digits();
+        if let FlowState::EnterPin { last_error, .. } = &mut s {
+            *last_error = Some(e);
+        }
+        s
     }
 
     fn with_digits(&self) -> FlowState {
