@@ -1053,3 +1053,152 @@ def test_no_attack_case_verifies_through_the_bindings():
         assert not v.is_verified() or benign, case["name"]
         seen += 1
     assert seen >= 50, seen
+
+
+# ----- the PIN limit with shared folders, key stores, echoed totals (issue 14) -----
+
+def test_a_total_echoed_with_a_wrong_exponent_is_refused(wallet):
+    enrol(wallet)
+    flow = wallet.new_flow()
+    flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE))
+    flow.handle(sp.FlowIntent.PROCEED())
+    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT("12.50"))
+    total = s.breakdown.total
+    assert (total.minor_units, total.exponent) == (1250, 2)
+    # The same minor units shown with exponent 0 is "1,250 THB", not 12.50.
+    shown = sp.Money(minor_units=total.minor_units, currency=total.currency, exponent=0)
+    with pytest.raises(sp.FlowError.TotalMismatch):
+        flow.handle(sp.FlowIntent.CONFIRM(shown))
+    assert flow.state() == s, "state unchanged"
+    assert flow.handle(sp.FlowIntent.CONFIRM(total)).is_enter_pin()
+
+
+def test_a_refused_sixth_digit_leaves_the_state_on_an_empty_pad(tmp_path):
+    ks = SwitchableKeyStore()
+    w = sp.Wallet.open(config(tmp_path), ks, Network(True), Logs())
+    enrol(w)
+    flow = w.new_flow()
+    drive_to_pin(flow, THB_CODE)
+    for d in PIN[:-1]:
+        flow.press_pin_digit(d)
+    assert flow.state().digits == 5
+    ks.unavailable = True
+    with pytest.raises(sp.FlowError.DeviceKeyUnusable):
+        flow.press_pin_digit(PIN[-1])
+    # The pad was wiped, and the state says so (it said 5 before the fix).
+    s = flow.state()
+    assert s.is_enter_pin() and s.digits == 0 and s.last_error is not None
+    ks.unavailable = False
+    for i, d in enumerate(PIN[:-1]):
+        assert flow.press_pin_digit(d).digits == i + 1
+    assert flow.press_pin_digit(PIN[-1]).is_processing()
+
+
+class IdentityKeyStore(sp.PlatformKeyStore):
+    """'Wraps' by returning its input: no hardware protection at all."""
+
+    def wrap(self, alias, plaintext):
+        return plaintext
+
+    def unwrap(self, alias, wrapped):
+        return wrapped
+
+
+class ForgetfulKeyStore(HmacKeyStore):
+    """Wraps under a key it then forgets."""
+
+    def wrap(self, alias, plaintext):
+        out = super().wrap(alias, plaintext)
+        self.key = os.urandom(32)
+        return out
+
+
+@pytest.mark.parametrize("ks", [IdentityKeyStore(), ForgetfulKeyStore()])
+def test_a_key_store_that_does_not_protect_the_key_is_refused(tmp_path, ks):
+    w = sp.Wallet.open(config(tmp_path), ks, None, None)
+    with pytest.raises(sp.PinError.KeyStore) as e:
+        enrol(w)
+    assert "does not protect" in str(e.value)
+    assert not w.is_enrolled() and w.device_public_key() is None
+
+
+class CallbackKeyStore(HmacKeyStore):
+    """Asks the wallet for its PIN status and device key from inside wrap and
+    unwrap (once per outer call: device_public_key unwraps through here)."""
+
+    def __init__(self):
+        super().__init__()
+        self.wallet = None
+        self.inside = threading.local()
+        self.callbacks = 0
+
+    def _call_back(self):
+        if self.wallet is None or getattr(self.inside, "on", False):
+            return
+        self.inside.on = True
+        try:
+            self.wallet.auth_status()
+            self.wallet.device_public_key()
+            self.callbacks += 1
+        finally:
+            self.inside.on = False
+
+    def wrap(self, alias, plaintext):
+        self._call_back()
+        return super().wrap(alias, plaintext)
+
+    def unwrap(self, alias, wrapped):
+        self._call_back()
+        return super().unwrap(alias, wrapped)
+
+
+def test_a_key_store_may_call_back_into_the_wallet(tmp_path):
+    ks = CallbackKeyStore()
+    w = sp.Wallet.open(config(tmp_path), ks, None, None)
+    ks.wallet = w
+
+    def enrol_and_verify():
+        enrol(w)
+        good = sp.PinPad()
+        press_all(good, PIN)
+        run(w.verify_pin(good))
+        return w.device_public_key()
+
+    # Before the fix this hung for ever inside the first callback.
+    assert len(in_thread(enrol_and_verify, timeout=30)) == 32
+    assert ks.callbacks >= 3
+    ks.wallet = None
+
+
+def test_wrong_pins_from_two_wallets_on_one_folder_all_count(tmp_path):
+    ks = HmacKeyStore()
+    a = sp.Wallet.open(config(tmp_path), ks, None, None)
+    b = sp.Wallet.open(config(tmp_path), ks, None, None)
+    enrol(a)
+    start = threading.Barrier(4)
+    answers = []
+    lock = threading.Lock()
+
+    def guess(w):
+        start.wait()
+        pad = sp.PinPad()
+        press_all(pad, OTHER_PIN)
+        try:
+            run(w.verify_pin(pad))
+            kind = "ok"
+        except sp.PinError.WrongPin as e:
+            kind = ("wrong", e.attempts_left)
+        except sp.PinError.LockedOut:
+            kind = "locked"
+        with lock:
+            answers.append(kind)
+
+    threads = [threading.Thread(target=guess, args=(w,), daemon=True) for w in (a, b, a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(answers) == 4, answers
+    # Four wrong PINs at once: four evaluated, each with its own count.
+    assert sorted(answers) == [("wrong", 6), ("wrong", 7), ("wrong", 8), ("wrong", 9)]
+    assert a.auth_status().failures == 4 and b.auth_status().failures == 4
