@@ -2,7 +2,8 @@
 # Generates the Kotlin and Python bindings of scanpay-ffi from the UNSTRIPPED
 # host library (UniFFI reads the interface from the library's metadata; a
 # stripped library silently yields empty bindings). Output goes to
-# target/bindings/{kotlin,python}: generated, never committed, never edited.
+# ${CARGO_TARGET_DIR:-target}/bindings/{kotlin,python}: generated, never
+# committed, never edited.
 #
 # Usage: scripts/bindings.sh [--profile dev|release|release-small]
 # Prints the path of the library the bindings were generated from.
@@ -18,12 +19,13 @@ esac
 
 cargo build --locked -p scanpay-ffi --profile "$profile" >&2
 cargo build --locked -p uniffi-bindgen >&2
-# Cargo builds into $CARGO_TARGET_DIR when it is set; generated sources stay under ./target.
+# Cargo builds into $CARGO_TARGET_DIR when it is set, and the generated
+# sources go there too.
 cargo_target="${CARGO_TARGET_DIR:-target}"
 lib="$cargo_target/$dir/libscanpay_ffi.so"
 [[ -f "$lib" ]] || { echo "missing $lib" >&2; exit 1; }
 
-out=target/bindings
+out="$cargo_target/bindings"
 rm -rf "$out/kotlin" "$out/python"
 mkdir -p "$out/kotlin" "$out/python"
 # Plain JVM Kotlin (no `android = true`: that adds androidx imports).

@@ -2,7 +2,8 @@
 # Shared by the Kotlin/JVM test scripts (source it, do not run it): installs
 # what is missing and sets the paths.
 #   kotlin_tools   npm `kotlin-compiler` (ships kotlinc and
-#                  kotlinx-coroutines-core-jvm.jar) under target/tools, JNA from
+#                  kotlinx-coroutines-core-jvm.jar) under
+#                  ${CARGO_TARGET_DIR:-target}/tools, JNA from
 #                  Debian's libjna-java, a JRE. Sets KC (compiler dir), JNA (jar)
 #                  and KOTLIN_CP (coroutines + JNA, for compiling and running).
 # Expects the repository root as the working directory.
@@ -13,7 +14,8 @@ kotlin_step() { printf '\n==> %s\n' "$*"; }
 
 # shellcheck disable=SC2034  # KC, JNA and KOTLIN_CP are for the sourcing script
 kotlin_tools() {
-  local tools=target/tools
+  local tools
+  tools="$(mkdir -p "${CARGO_TARGET_DIR:-target}/tools" && cd "${CARGO_TARGET_DIR:-target}/tools" && pwd)"
   KC="$tools/node_modules/kotlin-compiler"
   if [[ ! -x "$KC/bin/kotlinc" ]]; then
     kotlin_step "installing kotlin-compiler $KOTLIN_VERSION (npm)"
