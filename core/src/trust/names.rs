@@ -6,7 +6,10 @@
 //! 1. Are they the same after [`normalise`] (Unicode lower-case, whitespace runs
 //!    collapsed to one space, ends trimmed)? Nothing else is forgiven: no
 //!    accent stripping, no punctuation removal, because every extra rule is a
-//!    way for two different names to compare equal.
+//!    way for two different names to compare equal. Lower-casing alone can
+//!    fold a compatibility character into an ASCII letter (U+212A KELVIN SIGN
+//!    → "k"), so the verifier (`store.rs`) also runs question 3 on a printed
+//!    name that compares the *same*, and reports a failing one as confusable.
 //! 2. If not, do they share a confusable *skeleton* (UTS #39 §4)? Then the
 //!    printed name was made to *look* like the registered one — reported as
 //!    confusable, which is a stronger signal than a plain mismatch.
@@ -122,5 +125,15 @@ mod tests {
         assert!(is_suspicious_script_mix("Αpple Store"));
         assert!(is_suspicious_script_mix("ＳＴＡＲ"));
         assert!(!is_suspicious_script_mix("7-11"));
+    }
+
+    #[test]
+    fn compatibility_characters_compare_same_but_are_suspicious() {
+        // U+212A KELVIN SIGN lower-cases to ASCII 'k': `compare` says Same, so
+        // the verifier relies on the script check to flag it.
+        let kelvin = "BANG\u{212A}OK NOODLE HOUSE";
+        assert_eq!(compare(kelvin, "BANGKOK NOODLE HOUSE"), NameMatch::Same);
+        assert!(is_suspicious_script_mix(kelvin));
+        assert!(!is_suspicious_script_mix("BANGKOK NOODLE HOUSE"));
     }
 }
