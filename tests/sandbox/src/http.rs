@@ -240,6 +240,14 @@ async fn read_rest<S: AsyncRead + Unpin>(
 ) -> Result<Request, ReadError> {
     let head = loop {
         if let Some(h) = parse_head(buf)? {
+            // A head that arrived whole in one read is held to the cap too.
+            if h.len > MAX_HEAD_BYTES {
+                return Err(reject(
+                    431,
+                    error_code::MALFORMED_REQUEST,
+                    "request head too large",
+                ));
+            }
             break h;
         }
         if buf.len() > MAX_HEAD_BYTES {

@@ -465,7 +465,7 @@ fn payer_pending_is_queried_until_decided_or_reversed() {
     // Reversed for good: the queries that remain before the decision point
     // would have decided nothing.
     assert_eq!(
-        scanpay_core::payment::Backend::query(sys.control.as_ref(), &id).unwrap(),
+        scanpay_core::payment::Backend::query(sys.net.as_ref(), &id).unwrap(),
         BackendReply::Reversed,
         "{case}"
     );

@@ -1,0 +1,97 @@
+//! The worked examples in `docs/api.md` are computed here: each block after
+//! a `<!-- checked: NAME -->` marker must equal what the code produces for
+//! the inputs the doc states, so the doc cannot drift from the code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use scanpay_core::auth::request_key::{registration_proof_bytes, request_signed_bytes};
+use scanpay_core::auth::{PaymentAuthorisation, RequestKey};
+use scanpay_core::money::Currency;
+use zeroize::Zeroizing;
+
+const PAYMENT_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+const PAYLOAD: &str = "00020101021126260009SG.SCANPAY0105M00015204581253037025802SG5911KOPI CORNER6009SINGAPORE6304ABCD";
+const TIME: u64 = 1_767_225_600;
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The computed value of every checked block.
+fn computed() -> Vec<(&'static str, String)> {
+    let auth = PaymentAuthorisation {
+        payment_id: PAYMENT_ID.into(),
+        merchant_key_id: "kopi-2".into(),
+        merchant_account: "26=0009SG.SCANPAY0105M0001".into(),
+        amount_minor: 450,
+        currency: Currency::from_code("SGD").unwrap(),
+        payload_sha256: PaymentAuthorisation::payload_digest(PAYLOAD),
+        time: TIME,
+    };
+    let request_key = RequestKey::from_seed(Zeroizing::new([7; 32])).unwrap();
+    let device = RequestKey::from_seed(Zeroizing::new([1; 32])).unwrap();
+    let nonce: [u8; 16] = std::array::from_fn(|i| u8::try_from(i).unwrap());
+    let path = format!("/v1/payments/{PAYMENT_ID}/reverse");
+    let signed = request_signed_bytes("POST", &path, PAYMENT_ID, TIME, &nonce).unwrap();
+    let header = request_key
+        .sign_request("POST", &path, PAYMENT_ID, TIME, nonce)
+        .unwrap()
+        .header_value();
+    vec![
+        ("payload-sha256", hex(&auth.payload_sha256)),
+        ("authorisation-signed-bytes", hex(&auth.signed_bytes())),
+        (
+            "request-key-public",
+            URL_SAFE_NO_PAD.encode(request_key.public_key()),
+        ),
+        ("request-signed-bytes", hex(&signed)),
+        (
+            "request-authorization-header",
+            format!("Authorization: {header}"),
+        ),
+        (
+            "device-key-public",
+            URL_SAFE_NO_PAD.encode(device.public_key()),
+        ),
+        (
+            "registration-proof-bytes",
+            hex(&registration_proof_bytes(device.public_key())),
+        ),
+        (
+            "registration-proof",
+            URL_SAFE_NO_PAD.encode(request_key.registration_proof(device.public_key()).unwrap()),
+        ),
+    ]
+}
+
+/// The text of the fenced block after `<!-- checked: name -->`, whitespace
+/// (line wrapping) removed.
+fn block(doc: &str, name: &str) -> Option<String> {
+    let marker = format!("<!-- checked: {name} -->");
+    let after = &doc[doc.find(&marker)? + marker.len()..];
+    let open = after.find("```")?;
+    let body = &after[open + 3..];
+    let body = &body[body.find('\n')? + 1..];
+    let text = &body[..body.find("```")?];
+    Some(text.split_whitespace().collect::<Vec<_>>().join(""))
+}
+
+#[test]
+fn worked_examples_in_api_md_match_the_code() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api.md")).unwrap();
+    let mut wrong = Vec::new();
+    for (name, value) in computed() {
+        let want: String = value.split_whitespace().collect::<Vec<_>>().join("");
+        match block(&doc, name) {
+            Some(got) if got == want => {}
+            got => wrong.push(format!("{name}: doc has {got:?}\n  code gives {value}")),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "docs/api.md drifted:\n{}",
+        wrong.join("\n")
+    );
+}
