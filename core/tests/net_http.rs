@@ -29,8 +29,20 @@ fn start(
     (Server::start(server_config(&leaf), handler), ca, pin)
 }
 
+/// Queries and reversals are signed (ADR 0013): every backend here gets a
+/// request signer with a fresh key over an in-memory wallet store.
+fn signed(b: HttpsBackend) -> HttpsBackend {
+    let signer = scanpay_core::auth::StoredRequestSigner::new(
+        scanpay_core::store::Store::open_in_memory().unwrap(),
+        std::sync::Arc::new(scanpay_core::auth::SoftwareKeyStore::generate().unwrap()),
+    );
+    signer.load_or_create().unwrap();
+    b.set_request_signer(std::sync::Arc::new(signer));
+    b
+}
+
 fn backend(server: &Server, ca: &Ca, pin: &str) -> HttpsBackend {
-    HttpsBackend::new(client_config(server.port, ca, vec![pin.to_string()])).unwrap()
+    signed(HttpsBackend::new(client_config(server.port, ca, vec![pin.to_string()])).unwrap())
 }
 
 #[test]
@@ -70,7 +82,7 @@ fn a_silent_tls_handshake_times_out_as_not_sent() {
     let (port, _) = raw_server(|_| None, Duration::from_secs(3));
     let mut config = client_config(port, &ca, vec![]);
     config.connect_timeout = Duration::from_millis(300);
-    let b = HttpsBackend::new(config).unwrap();
+    let b = signed(HttpsBackend::new(config).unwrap());
     assert_eq!(b.health(), Err(NetError::ConnectTimeout("TLS handshake")));
     let e = b.query("p-1").unwrap_err();
     assert!(matches!(e, BackendError::NotSent(_)), "{e:?}");
@@ -81,7 +93,7 @@ fn a_silent_server_after_the_request_times_out_as_maybe_sent() {
     let (server, ca, pin) = start(|_| Reply::Silent);
     let mut config = client_config(server.port, &ca, vec![pin]);
     config.read_timeout = Duration::from_millis(300);
-    let b = HttpsBackend::new(config).unwrap();
+    let b = signed(HttpsBackend::new(config).unwrap());
     let e = b.reverse("p-1").unwrap_err();
     assert_eq!(
         e,
@@ -92,6 +104,9 @@ fn a_silent_server_after_the_request_times_out_as_maybe_sent() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].path, "/v1/payments/p-1/reverse");
     assert_eq!(seen[0].header("Content-Length"), Some("0"));
+    assert!(seen[0]
+        .header("Authorization")
+        .is_some_and(|a| a.starts_with("ScanPay-Request key=")));
 }
 
 #[test]
@@ -101,7 +116,7 @@ fn a_refused_connection_is_not_sent() {
         l.local_addr().unwrap().port()
     };
     let ca = Ca::new("ScanPay Test CA refused");
-    let b = HttpsBackend::new(client_config(port, &ca, vec![])).unwrap();
+    let b = signed(HttpsBackend::new(client_config(port, &ca, vec![])).unwrap());
     let e = b.query("p-1").unwrap_err();
     assert!(matches!(e, BackendError::NotSent(_)), "{e:?}");
 }

@@ -39,6 +39,18 @@ fn assert_nothing_received(server: &Server) {
     assert!(server.seen.requests().is_empty());
 }
 
+/// Queries and reversals are signed (ADR 0013): a request signer with a
+/// fresh key, so these tests reach the TLS layer they are about.
+fn signed(b: HttpsBackend) -> HttpsBackend {
+    let signer = scanpay_core::auth::StoredRequestSigner::new(
+        scanpay_core::store::Store::open_in_memory().unwrap(),
+        std::sync::Arc::new(scanpay_core::auth::SoftwareKeyStore::generate().unwrap()),
+    );
+    signer.load_or_create().unwrap();
+    b.set_request_signer(std::sync::Arc::new(signer));
+    b
+}
+
 #[test]
 fn right_pin_connects_and_submits_with_the_idempotency_key() {
     let ca = Ca::new("ScanPay Test CA right-pin");
@@ -61,7 +73,7 @@ fn right_pin_connects_and_submits_with_the_idempotency_key() {
             r#"{"reply":"declined","code":"insufficient-funds","message":"low"}"#.into(),
         )
     });
-    let backend = HttpsBackend::new(client_config(server.port, &ca, vec![pin])).unwrap();
+    let backend = signed(HttpsBackend::new(client_config(server.port, &ca, vec![pin])).unwrap());
     assert_eq!(backend.health().unwrap().registry_version, 2);
     let req = support_payment::request("0f8fad5b-d9cb-469f-a165-70867728950e");
     let reply = backend.submit(&req).unwrap();
@@ -89,7 +101,7 @@ fn backup_pin_is_accepted() {
     let ca = Ca::new("ScanPay Test CA backup-pin");
     let (server, pin) = health_server(&ca, &["127.0.0.1"], false);
     let backend =
-        HttpsBackend::new(client_config(server.port, &ca, vec![other_pin(), pin])).unwrap();
+        signed(HttpsBackend::new(client_config(server.port, &ca, vec![other_pin(), pin])).unwrap());
     assert_eq!(backend.health().unwrap().status, "ok");
 }
 
@@ -97,7 +109,8 @@ fn backup_pin_is_accepted() {
 fn wrong_pin_is_refused_before_any_request_byte() {
     let ca = Ca::new("ScanPay Test CA wrong-pin");
     let (server, _) = health_server(&ca, &["127.0.0.1"], false);
-    let backend = HttpsBackend::new(client_config(server.port, &ca, vec![other_pin()])).unwrap();
+    let backend =
+        signed(HttpsBackend::new(client_config(server.port, &ca, vec![other_pin()])).unwrap());
     assert_eq!(backend.health(), Err(NetError::PinMismatch));
     let e = backend.query("abc").unwrap_err();
     assert!(matches!(e, BackendError::Tls(_)), "{e:?}");
@@ -116,7 +129,8 @@ fn another_key_from_the_same_ca_is_refused_by_the_pin() {
     let pinned = ca.leaf(&["127.0.0.1"], false);
     let (server, served_pin) = health_server(&ca, &["127.0.0.1"], false);
     assert_ne!(pinned.pin, served_pin);
-    let backend = HttpsBackend::new(client_config(server.port, &ca, vec![pinned.pin])).unwrap();
+    let backend =
+        signed(HttpsBackend::new(client_config(server.port, &ca, vec![pinned.pin])).unwrap());
     assert_eq!(backend.health(), Err(NetError::PinMismatch));
     assert_nothing_received(&server);
 }
@@ -127,7 +141,8 @@ fn a_pin_never_replaces_validation() {
     let ca = Ca::new("ScanPay Test CA served");
     let trusted = Ca::new("ScanPay Test CA trusted");
     let (server, pin) = health_server(&ca, &["127.0.0.1"], false);
-    let backend = HttpsBackend::new(client_config(server.port, &trusted, vec![pin])).unwrap();
+    let backend =
+        signed(HttpsBackend::new(client_config(server.port, &trusted, vec![pin])).unwrap());
     let e = backend.health().unwrap_err();
     assert!(matches!(e, NetError::Tls(_)), "{e:?}");
     assert_nothing_received(&server);
@@ -137,7 +152,7 @@ fn a_pin_never_replaces_validation() {
 fn wrong_host_is_refused_even_with_the_right_pin() {
     let ca = Ca::new("ScanPay Test CA wrong-host");
     let (server, pin) = health_server(&ca, &["pay.example.com"], false);
-    let backend = HttpsBackend::new(client_config(server.port, &ca, vec![pin])).unwrap();
+    let backend = signed(HttpsBackend::new(client_config(server.port, &ca, vec![pin])).unwrap());
     let e = backend.health().unwrap_err();
     assert!(
         matches!(&e, NetError::Tls(m) if m.contains("not valid for name")),
@@ -150,7 +165,7 @@ fn wrong_host_is_refused_even_with_the_right_pin() {
 fn expired_certificate_is_refused_even_with_the_right_pin() {
     let ca = Ca::new("ScanPay Test CA expired");
     let (server, pin) = health_server(&ca, &["127.0.0.1"], true);
-    let backend = HttpsBackend::new(client_config(server.port, &ca, vec![pin])).unwrap();
+    let backend = signed(HttpsBackend::new(client_config(server.port, &ca, vec![pin])).unwrap());
     let e = backend.health().unwrap_err();
     assert!(
         matches!(&e, NetError::Tls(m) if m.contains("expired")),
@@ -165,7 +180,7 @@ fn validation_alone_works_without_pins_and_der_roots_are_accepted() {
     let (server, _) = health_server(&ca, &["127.0.0.1"], false);
     let mut config = client_config(server.port, &ca, vec![]);
     config.tls.root_certificates = ca.der.clone();
-    let backend = HttpsBackend::new(config).unwrap();
+    let backend = signed(HttpsBackend::new(config).unwrap());
     assert_eq!(backend.health().unwrap().time, 5);
 }
 
@@ -189,7 +204,7 @@ fn tls12_server_hello() -> Vec<u8> {
 fn a_tls12_only_server_is_refused_before_any_request_byte() {
     let ca = Ca::new("ScanPay Test CA tls12");
     let (port, got) = raw_server(|_| Some(tls12_server_hello()), Duration::from_millis(500));
-    let backend = HttpsBackend::new(client_config(port, &ca, vec![other_pin()])).unwrap();
+    let backend = signed(HttpsBackend::new(client_config(port, &ca, vec![other_pin()])).unwrap());
     let e = backend.reverse("abc").unwrap_err();
     assert!(matches!(&e, BackendError::Tls(_)), "{e:?}");
     std::thread::sleep(Duration::from_millis(600));
@@ -210,7 +225,7 @@ fn a_plaintext_http_server_is_refused_and_nothing_is_sent() {
         },
         Duration::from_millis(500),
     );
-    let backend = HttpsBackend::new(client_config(port, &ca, vec![other_pin()])).unwrap();
+    let backend = signed(HttpsBackend::new(client_config(port, &ca, vec![other_pin()])).unwrap());
     let req = support_payment::request("0f8fad5b-d9cb-469f-a165-70867728950e");
     let e = backend.submit(&req).unwrap_err();
     assert!(matches!(&e, BackendError::Tls(_)), "{e:?}");
