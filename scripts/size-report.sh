@@ -122,7 +122,7 @@ if (( want_arm64 )); then
   rc=$?
   set -e
   if (( rc == 3 )); then
-    echo "size-report: arm64 SKIPPED: the toolchain is not available here (reason above); the host figure alone was checked"
+    echo "size-report: arm64 SKIPPED: the toolchain is not available here (reason above); no arm64 figure checked"
     summary+=("arm64   skipped (toolchain not available, see above)")
   elif (( rc != 0 )); then
     echo "size-report: scripts/arm64-toolchain.sh failed ($rc)" >&2
