@@ -33,10 +33,14 @@
 //! than [`super::limits::FAILURES_BEFORE_DISABLE`] wrong PINs are ever
 //! evaluated. Enrolment is a compare-and-set in one transaction: of two
 //! racing enrolments one stores its key, the other gets
-//! [`AuthError::AlreadyEnrolled`]. A correct PIN racing the tenth failure
-//! elsewhere may find the key already deleted and get [`AuthError::Disabled`]:
-//! the disable always wins. (Why a transaction and not a lock on the data
-//! directory: ADR 0005, "Several processes on one wallet".)
+//! [`AuthError::AlreadyEnrolled`]. A correct PIN resets the count as it is
+//! when its success is recorded, so failures counted meanwhile by concurrent
+//! attempts are cleared with it (each was evaluated once, and counted until
+//! then, exactly as if it had come just before the correct PIN); if a
+//! concurrent tenth failure has already deleted the key, the correct PIN gets
+//! [`AuthError::Disabled`] (a deleted key is never brought back). (Why a
+//! transaction and not a lock on the data directory: ADR 0005, "Several
+//! processes on one wallet".)
 //!
 //! No lock of any kind is held while the app's [`PlatformKeyStore`] runs or
 //! the key is derived, so a key store may call back into the authenticator
