@@ -26,9 +26,9 @@ kotlin_tools
 kotlin_step "generate bindings (unstripped dev library, plain JVM flavour)"
 lib=$(scripts/bindings.sh)
 cargo build --locked -q -p scanpay-ffi --examples
-cargo run --locked -q -p scanpay-ffi --example fixtures -- target/bindings/fixtures
 cargo_target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
-export SCANPAY_ROOT="$root" SCANPAY_FIXTURES="$root/target/bindings/fixtures"
+cargo run --locked -q -p scanpay-ffi --example fixtures -- "$cargo_target/bindings/fixtures"
+export SCANPAY_ROOT="$root" SCANPAY_FIXTURES="$cargo_target/bindings/fixtures"
 export SCANPAY_SANDBOX_BIN="${SCANPAY_SANDBOX_BIN:-$cargo_target/debug/examples/sandbox}"
 
 # The library's plain files (those without android/androidx imports; the
@@ -42,7 +42,7 @@ mapfile -t skipped < <(grep -l -E "$android_import" "$layer"/*.kt)
 if grep -l -E "$android_import" "$models"/*.kt; then
   echo "view-models must not import android.* / androidx.* (above)" >&2; exit 1
 fi
-out=target/android-jvm
+out="$cargo_target/android-jvm"
 mkdir -p "$out"
 
 kotlin_step "compile check: AAR sources (Android-flavoured bindings + ${#skipped[@]} Android-only classes) against android.* signature stubs"
@@ -56,7 +56,7 @@ echo "AAR sources type-check"
 
 kotlin_step "JVM tests: plain bindings + ${#plain[@]} library files + view-models + ViewModelTest.kt"
 "$KC/bin/kotlinc" -nowarn -cp "$KOTLIN_CP" \
-  target/bindings/kotlin/app/scanpay/ffi/scanpay.kt "${plain[@]}" "$models"/*.kt android/jvm-test/ViewModelTest.kt \
+  "$cargo_target/bindings/kotlin/app/scanpay/ffi/scanpay.kt" "${plain[@]}" "$models"/*.kt android/jvm-test/ViewModelTest.kt \
   -d "$out/tests.jar"
 java -Djna.library.path="$(dirname "$lib")" \
   -cp "$out/tests.jar:$KOTLIN_CP:$KC/lib/kotlin-stdlib.jar" \
