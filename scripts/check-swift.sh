@@ -2,14 +2,14 @@
 # Syntax check of the Swift code, on a machine without a Swift compiler.
 #
 # 1. Installs the tree-sitter Swift grammar from the npm registry under
-#    target/tools/swift-syntax (once): `tree-sitter` and `tree-sitter-swift`,
+#    ${CARGO_TARGET_DIR:-target}/tools/swift-syntax (once): `tree-sitter` and `tree-sitter-swift`,
 #    whose packages ship prebuilt N-API addons for linux-x64 (no download from
 #    GitHub, no compiler). `--ignore-scripts`: tree-sitter-swift depends on
 #    tree-sitter-cli, whose install script downloads a binary from GitHub
 #    (unreachable here, and not used).
 # 2. Generates the UniFFI Swift bindings from the unstripped host library
 #    (`uniffi-bindgen generate --language swift` needs no Xcode) into
-#    target/bindings/swift.
+#    ${CARGO_TARGET_DIR:-target}/bindings/swift.
 # 3. Parses the generated scanpay.swift, every .swift file under ios/
 #    (the package manifest, the ScanPay layer, the sample app), and checks that
 #    the generated bindings declare the names the hand-written Swift uses
@@ -22,14 +22,14 @@ cd "$(dirname "$0")/.."
 
 TREE_SITTER_VERSION=0.22.4
 SWIFT_GRAMMAR_VERSION=0.7.1
-tools=target/tools/swift-syntax
+tools="$(mkdir -p "${CARGO_TARGET_DIR:-target}/tools/swift-syntax" && cd "${CARGO_TARGET_DIR:-target}/tools/swift-syntax" && pwd)"
 
 die() { echo "check-swift: $*" >&2; exit 1; }
 command -v node >/dev/null 2>&1 || die "node not found (apt-get install -y nodejs npm)"
 
 installed_version() {
   node -e 'try { console.log(require(process.argv[1]).version) } catch (e) { console.log("none") }' \
-    "$PWD/$tools/node_modules/$1/package.json"
+    "$tools/node_modules/$1/package.json"
 }
 if [[ "$(installed_version tree-sitter)" != "$TREE_SITTER_VERSION" \
    || "$(installed_version tree-sitter-swift)" != "$SWIFT_GRAMMAR_VERSION" ]]; then
@@ -39,7 +39,7 @@ if [[ "$(installed_version tree-sitter)" != "$TREE_SITTER_VERSION" \
   npm install --prefix "$tools" --ignore-scripts --no-audit --no-fund --save-exact \
     "tree-sitter@$TREE_SITTER_VERSION" "tree-sitter-swift@$SWIFT_GRAMMAR_VERSION" >&2
 fi
-NODE_PATH="$PWD/$tools/node_modules" node -e 'require("tree-sitter"); require("tree-sitter-swift")' \
+NODE_PATH="$tools/node_modules" node -e 'require("tree-sitter"); require("tree-sitter-swift")' \
   || die "the tree-sitter addons do not load on this machine (see docs/ios.md)"
 
 # Same library and generator as scripts/bindings.sh (Kotlin / Python).
@@ -48,7 +48,7 @@ cargo build --locked -p uniffi-bindgen >&2
 cargo_target="${CARGO_TARGET_DIR:-target}"
 lib="$cargo_target/debug/libscanpay_ffi.so"
 [[ -f "$lib" ]] || die "missing $lib"
-out=target/bindings/swift
+out="$cargo_target/bindings/swift"
 rm -rf "$out"
 mkdir -p "$out"
 "$cargo_target/debug/uniffi-bindgen" generate --library "$lib" --language swift --out-dir "$out" --no-format >&2
@@ -59,5 +59,7 @@ mkdir -p "$out"
 mapfile -t files < <(find ios -name '*.swift' -not -path 'ios/Sources/ScanPay/Generated/*' \
   -not -path '*/.build/*' | sort)
 [[ ${#files[@]} -gt 0 ]] || die "no Swift files under ios/"
+# The first-payment example docs/bindings.md shows verbatim.
+files+=(docs/examples/FirstPayment.swift)
 
-NODE_PATH="$PWD/$tools/node_modules" node ios/tools/check-syntax.js --generated "$out/scanpay.swift" "${files[@]}"
+NODE_PATH="$tools/node_modules" node ios/tools/check-syntax.js --generated "$out/scanpay.swift" "${files[@]}"

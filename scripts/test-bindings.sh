@@ -69,14 +69,8 @@ for f in docs/examples/first_payment.py docs/examples/FirstPayment.kt docs/examp
   fi
 done
 echo "docs/bindings.md shows the three example files verbatim"
-# 2. The Swift one: syntax only, with scripts/check-swift.sh's parser when it
-#    is installed (it runs after this script in the test command).
-swift_tools=target/tools/swift-syntax/node_modules
-if [[ -d "$swift_tools/tree-sitter-swift" ]]; then
-  NODE_PATH="$root/$swift_tools" node ios/tools/check-syntax.js docs/examples/FirstPayment.swift
-else
-  echo "FirstPayment.swift: syntax check skipped (run scripts/check-swift.sh once to install the parser)"
-fi
+# 2. The Swift one: scripts/check-swift.sh parses it with the rest of the
+#    Swift (it runs after this script in the test command).
 # 3. Python and Kotlin pay the sandbox a newcomer runs: `scanpay sandbox serve`
 #    and codes from `scanpay qr make`, inputs from its link.json.
 cargo build --locked -q -p scanpay-cli
