@@ -121,7 +121,9 @@ fn ring_is_the_provider_in_the_lock_file() {
     let graph = graph(&workspace_lock());
     let rustls = graph.get("rustls").expect("rustls is in the lock");
     assert!(rustls.contains("ring"), "rustls depends on {rustls:?}");
-    let core = graph.get("scanpay-core").expect("scanpay-core is in the lock");
+    let core = graph
+        .get("scanpay-core")
+        .expect("scanpay-core is in the lock");
     assert!(core.contains("rustls") && core.contains("ring"), "{core:?}");
 }
 
