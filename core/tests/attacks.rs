@@ -20,6 +20,7 @@ use scanpay_core::payload::link::LinkFlag;
 use scanpay_core::payload::{classify, Payload};
 use scanpay_core::scan::{LumaFrame, Rotation, ScanOptions, Scanner};
 use scanpay_core::store::Store;
+use scanpay_core::trust::keys::Algorithm;
 use scanpay_core::trust::registry::RootKeys;
 use scanpay_core::trust::{InMemoryReplayGuard, ReplayGuard, TrustStore};
 use serde_json::{json, Value};
@@ -589,23 +590,9 @@ fn generate_attack_corpus() {
     // message). The registry is refused at load, so the code's key is unknown.
     let mut identity = [0u8; 32];
     identity[0] = 1;
-    let mut weak = registry_json(3);
-    let mut e = entry(
-        "m-weak",
-        "M-0666",
-        "WEAK KEY SHOP",
-        "BANGKOK",
-        vec![promptpay(ATTACKER_PHONE)],
-        &alice(),
-        NOW - DAY,
-        NOW + DAY,
-        false,
-    );
-    e.public_key = URL_SAFE_NO_PAD.encode(identity);
-    weak.keys.push(e);
     std::fs::write(
         dir().join("registry-weak-key.json"),
-        scanpay_core::trust::issue::sign_registry(&weak, &[("root-1", &root())]).unwrap(),
+        registry_with_key(Algorithm::Ed25519, &URL_SAFE_NO_PAD.encode(identity)),
     )
     .unwrap();
     cases.push(json!({"name": "registry-small-order-key", "category": "registry", "kind": "registry",

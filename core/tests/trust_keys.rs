@@ -241,27 +241,6 @@ fn invalid_p256_points_are_refused() {
     ));
 }
 
-/// The test registry (version 3) with one more entry whose public key text is
-/// `key_text` (algorithm `alg`), signed by root-1.
-fn registry_with_key(alg: Algorithm, key_text: &str) -> Vec<u8> {
-    let mut r = registry_json(3);
-    let mut e = entry(
-        "m-weak",
-        "M-0666",
-        "WEAK KEY SHOP",
-        "BANGKOK",
-        vec![promptpay(ATTACKER_PHONE)],
-        &alice(),
-        NOW - DAY,
-        NOW + DAY,
-        false,
-    );
-    e.alg = alg;
-    e.public_key = key_text.to_string();
-    r.keys.push(e);
-    issue::sign_registry(&r, &[("root-1", &root())]).unwrap()
-}
-
 fn apply(doc: &[u8]) -> Result<(), RegistryError> {
     TrustStore::new(roots())
         .apply_registry(doc, NOW)
