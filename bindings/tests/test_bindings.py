@@ -574,7 +574,11 @@ def test_history_pages_keep_payments_of_the_same_second(tmp_path):
     made = []
     # Until at least two payments share a creation second (each takes a PIN
     # key derivation, so a few per second), and at least four in all.
-    while len(made) < 12:
+    # The wallet's clock is not injectable through the bindings, so on a
+    # machine loaded enough that every payment takes over a second no two
+    # share one: the test then says so and skips (the cursor's logic is also
+    # covered with shared seconds in core/tests/store_journal.rs, history_pages_are_newest_first_without_gaps).
+    while len(made) < 20:
         made.append(make_payment(wallet))
         seconds = [p.created_at for p in wallet.history(100, None)]
         if len(made) >= 4 and len(set(seconds)) < len(seconds):
@@ -582,7 +586,8 @@ def test_history_pages_keep_payments_of_the_same_second(tmp_path):
     newest_first = [p.id for p in wallet.history(100, None)]
     assert sorted(newest_first) == sorted(made)
     seconds = [p.created_at for p in wallet.history(100, None)]
-    assert len(set(seconds)) < len(seconds), "no two payments in the same second"
+    if len(set(seconds)) == len(seconds):
+        pytest.skip(f"machine too slow: {len(made)} payments, no two in the same second")
 
     for limit in (1, 2, 3):
         got, cursor, pages = [], None, 0
