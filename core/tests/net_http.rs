@@ -8,7 +8,9 @@ mod net_support;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use net_support::{client_config, json_response, raw_server, server_config, Ca, Reply, Server};
+use net_support::{
+    client_config, json_response, raw_server, server_config, signed, Ca, Reply, Server,
+};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::{
     CreateOrderRequest, EnrolRequest, MAX_HEADERS, MAX_HEAD_BYTES, MAX_REGISTRY_BODY_BYTES,
@@ -27,18 +29,6 @@ fn start(
     let leaf = ca.leaf(&["127.0.0.1"], false);
     let pin = leaf.pin.clone();
     (Server::start(server_config(&leaf), handler), ca, pin)
-}
-
-/// Queries and reversals are signed (ADR 0013): every backend here gets a
-/// request signer with a fresh key over an in-memory wallet store.
-fn signed(b: HttpsBackend) -> HttpsBackend {
-    let signer = scanpay_core::auth::StoredRequestSigner::new(
-        scanpay_core::store::Store::open_in_memory().unwrap(),
-        std::sync::Arc::new(scanpay_core::auth::SoftwareKeyStore::generate().unwrap()),
-    );
-    signer.load_or_create().unwrap();
-    b.set_request_signer(std::sync::Arc::new(signer));
-    b
 }
 
 fn backend(server: &Server, ca: &Ca, pin: &str) -> HttpsBackend {

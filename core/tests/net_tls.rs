@@ -6,7 +6,7 @@ mod net_support;
 
 use std::time::Duration;
 
-use net_support::{client_config, raw_server, server_config, Ca, Reply, Server};
+use net_support::{client_config, raw_server, server_config, signed, Ca, Reply, Server};
 use scanpay_core::net::api::PaymentRequestBody;
 use scanpay_core::net::{ClientConfig, ConfigError, HttpsBackend, NetError, SpkiPin, TlsConfig};
 use scanpay_core::payment::record::{BackendError, BackendReply};
@@ -37,18 +37,6 @@ fn assert_nothing_received(server: &Server) {
         0
     );
     assert!(server.seen.requests().is_empty());
-}
-
-/// Queries and reversals are signed (ADR 0013): a request signer with a
-/// fresh key, so these tests reach the TLS layer they are about.
-fn signed(b: HttpsBackend) -> HttpsBackend {
-    let signer = scanpay_core::auth::StoredRequestSigner::new(
-        scanpay_core::store::Store::open_in_memory().unwrap(),
-        std::sync::Arc::new(scanpay_core::auth::SoftwareKeyStore::generate().unwrap()),
-    );
-    signer.load_or_create().unwrap();
-    b.set_request_signer(std::sync::Arc::new(signer));
-    b
 }
 
 #[test]

@@ -15,7 +15,9 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection};
-use scanpay_core::net::{ClientConfig, SpkiPin, TlsConfig};
+use scanpay_core::auth::{SoftwareKeyStore, StoredRequestSigner};
+use scanpay_core::net::{ClientConfig, HttpsBackend, SpkiPin, TlsConfig};
+use scanpay_core::store::Store;
 
 /// A test certificate authority.
 pub struct Ca {
@@ -329,4 +331,17 @@ pub fn raw_server(
         }
     });
     (port, got)
+}
+
+/// Queries and reversals are signed (ADR 0013): `b` with a request signer
+/// holding a fresh key over an in-memory wallet store, so the tests reach the
+/// HTTP and TLS layers they are about.
+pub fn signed(b: HttpsBackend) -> HttpsBackend {
+    let signer = StoredRequestSigner::new(
+        Store::open_in_memory().unwrap(),
+        Arc::new(SoftwareKeyStore::generate().unwrap()),
+    );
+    signer.load_or_create().unwrap();
+    b.set_request_signer(Arc::new(signer));
+    b
 }
