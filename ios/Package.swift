@@ -1,4 +1,6 @@
-// swift-tools-version:5.9
+// swift-tools-version:5.10
+// 5.10, not 5.9: the UniFFI-generated Swift uses `nonisolated(unsafe)` (SE-0412,
+// Swift 5.10 = Xcode 15.3); ios/tools/check-settings.sh checks this.
 // The ScanPay Swift package: the Rust core as an XCFramework (binary target
 // `scanpayFFI`) plus a Swift layer (`ScanPay`) holding the UniFFI-generated
 // `scanpay.swift` and the hand-written async / Keychain / NWPathMonitor code.

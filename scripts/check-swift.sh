@@ -14,6 +14,10 @@
 #    (the package manifest, the ScanPay layer, the sample app), and checks that
 #    the generated bindings declare the names the hand-written Swift uses
 #    (ios/tools/check-syntax.js). Fails on any ERROR or MISSING node.
+# 4. Before parsing, ios/tools/check-settings.sh checks the build settings the
+#    Apple tools would refuse: project.yml's SWIFT_VERSION (4.0/4.2/5.0/6.0),
+#    Package.swift's tools-version against the generated Swift's features
+#    (`nonisolated(unsafe)` needs 5.10), the Xcode version docs/ios.md names.
 #
 # Closing line: `N passed, M failed` (files parsed, plus the API-name check).
 # What this does NOT check: types, name resolution, SDK availability, linking.
@@ -53,6 +57,8 @@ rm -rf "$out"
 mkdir -p "$out"
 "$cargo_target/debug/uniffi-bindgen" generate --library "$lib" --language swift --out-dir "$out" --no-format >&2
 [[ -s "$out/scanpay.swift" ]] || die "bindings generation produced no $out/scanpay.swift"
+
+ios/tools/check-settings.sh "$out/scanpay.swift" || die "build settings (above)"
 
 # Hand-written Swift only: ios/Sources/ScanPay/Generated holds a copy of the
 # generated file on a Mac, and it is checked above from target/.
