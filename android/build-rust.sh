@@ -42,6 +42,16 @@ done
 
 command -v cargo-ndk >/dev/null || { echo "cargo-ndk missing: cargo install cargo-ndk" >&2; exit 1; }
 
+# cargo's output directory of a profile: `dev` writes to debug/ (and `test`
+# too, `bench` to release/); every other profile to its own name.
+profile_dir() {
+  case "$1" in
+    dev|test) echo debug ;;
+    bench) echo release ;;
+    *) echo "$1" ;;
+  esac
+}
+
 # Rust targets of the ABIs (for rustup and for the per-target rustflags).
 triple_of() {
   case "$1" in
@@ -77,14 +87,15 @@ jni="$here/scanpay/src/main/jniLibs"
 mkdir -p "$jni"
 cd "$root"
 # --platform 24: the module's minSdk (libc symbols newer than that are refused at link time).
-cargo ndk "${ndk_args[@]}" --platform 24 -o "$jni" build --locked --profile "$profile" -p scanpay-ffi
+# `--package`, never `-p`: cargo-ndk 4.x takes `-p` as its own `--platform`.
+cargo ndk "${ndk_args[@]}" --platform 24 -o "$jni" build --locked --profile "$profile" --package scanpay-ffi
 
 cargo_target="${CARGO_TARGET_DIR:-$root/target}"
 if (( bindings )); then
   cargo build --locked -q -p uniffi-bindgen
   # Any of the built libraries carries the same interface metadata; take the
   # first ABI's unstripped cargo output (not the copy in jniLibs).
-  src_lib="$cargo_target/$(triple_of "${abis[0]}")/$profile/libscanpay_ffi.so"
+  src_lib="$cargo_target/$(triple_of "${abis[0]}")/$(profile_dir "$profile")/libscanpay_ffi.so"
   [[ -f "$src_lib" ]] || { echo "missing $src_lib" >&2; exit 1; }
   out="$here/scanpay/build/generated/source/uniffi/kotlin"
   rm -rf "$out"; mkdir -p "$out"

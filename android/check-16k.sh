@@ -17,7 +17,10 @@
 #   rebuilt; size-report.sh without it also builds and checks the real arm64
 #   library), checks it, and checks that the default-linked dev library is
 #   REJECTED (4 KB alignment), which shows the check can fail.
-# Needs `llvm-readelf` or binutils `readelf` (either reads every Android ABI).
+# Uses the NDK's `llvm-readelf` (ANDROID_NDK_HOME / ANDROID_NDK_ROOT / ANDROID_NDK,
+# or the newest ANDROID_HOME / ANDROID_SDK_ROOT / ~/Library/Android/sdk /
+# ~/Android/Sdk ndk/<version>), else `llvm-readelf` or binutils `readelf` on
+# PATH (either reads every Android ABI).
 set -euo pipefail
 MIN_ALIGN=16384
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,8 +40,31 @@ if [[ "${1:-}" == "--host-proxy" ]]; then
   exit 0
 fi
 
-readelf_bin=$(command -v llvm-readelf || command -v readelf || true)
-[[ -n "$readelf_bin" ]] || { echo "check-16k: no readelf or llvm-readelf on PATH" >&2; exit 2; }
+# The NDK's llvm-readelf first: a stock Mac has neither readelf nor
+# llvm-readelf on PATH, and Android Studio started from the Dock has a minimal
+# PATH; the NDK that build-rust.sh needs anyway always ships one. PATH's tools
+# are the fallback (Linux machines without an NDK).
+ndk_readelf() {
+  local sdk ndk
+  for ndk in "${ANDROID_NDK_HOME:-}" "${ANDROID_NDK_ROOT:-}" "${ANDROID_NDK:-}"; do
+    [[ -n "$ndk" ]] && echo "$ndk"
+  done
+  for sdk in "${ANDROID_HOME:-}" "${ANDROID_SDK_ROOT:-}" "$HOME/Library/Android/sdk" "$HOME/Android/Sdk"; do
+    # Newest NDK version last in `sort -V`: list it first.
+    [[ -n "$sdk" && -d "$sdk/ndk" ]] && find "$sdk/ndk" -mindepth 1 -maxdepth 1 -type d | sort -rV
+  done
+}
+readelf_bin=""
+while IFS= read -r ndk; do
+  for cand in "$ndk"/toolchains/llvm/prebuilt/*/bin/llvm-readelf; do
+    if [[ -x "$cand" ]]; then readelf_bin=$cand; break 2; fi
+  done
+done < <(ndk_readelf)
+[[ -n "$readelf_bin" ]] || readelf_bin=$(command -v llvm-readelf || command -v readelf || true)
+[[ -n "$readelf_bin" ]] || {
+  echo "check-16k: no llvm-readelf in the NDK (ANDROID_NDK_HOME, ANDROID_HOME/ndk/<version>) nor readelf / llvm-readelf on PATH" >&2
+  exit 2
+}
 
 if [[ $# -eq 0 ]]; then set -- "$here/scanpay/src/main/jniLibs"; fi
 

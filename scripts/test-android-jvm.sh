@@ -16,12 +16,29 @@
 # few android.* APIs they use (android/jvm-test/android-stubs/). The Compose
 # sample UI is not compiled here (no Android SDK): see docs/android.md.
 #
+# Both compilations use the Kotlin language and API version that Gradle's
+# Kotlin plugin uses (android/gradle/libs.versions.toml, `kotlin`), not the
+# newer kotlinc's default, so code that only a newer Kotlin accepts fails here.
+# First, android/tools/check-build-scripts.sh checks the build plumbing that
+# fails only on a developer's machine (build-rust.sh / check-16k.sh under a
+# fresh Mac's PATH with fake cargo-ndk and NDK, the Gradle task's PATH, classes
+# above minSdk, shellcheck).
+#
 # Usage: scripts/test-android-jvm.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 . scripts/lib-kotlin.sh
 kotlin_tools
+
+kotlin_step "build plumbing (android/tools/check-build-scripts.sh)"
+android/tools/check-build-scripts.sh
+
+# "2.1.0" -> 2.1: the language version of the Kotlin Gradle plugin.
+kotlin_lang=$(sed -n 's/^kotlin = "\([0-9]*\.[0-9]*\)[."].*/\1/p' android/gradle/libs.versions.toml)
+[[ -n "$kotlin_lang" ]] || { echo "no kotlin version in android/gradle/libs.versions.toml" >&2; exit 1; }
+kotlin_lang_args=(-language-version "$kotlin_lang" -api-version "$kotlin_lang")
+echo "Kotlin language/API version $kotlin_lang (the Gradle plugin's)"
 
 kotlin_step "generate bindings (unstripped dev library, plain JVM flavour)"
 lib=$(scripts/bindings.sh)
@@ -50,12 +67,12 @@ rm -rf "$out/android-flavour"
 "$cargo_target/debug/uniffi-bindgen" generate --library "$lib" --language kotlin \
   --config android/uniffi-android.toml --out-dir "$out/android-flavour" --no-format
 mapfile -t stubs < <(find android/jvm-test/android-stubs -name '*.kt' | sort)
-"$KC/bin/kotlinc" -nowarn -cp "$KOTLIN_CP" "$out/android-flavour/app/scanpay/ffi/scanpay.kt" \
+"$KC/bin/kotlinc" -nowarn "${kotlin_lang_args[@]}" -cp "$KOTLIN_CP" "$out/android-flavour/app/scanpay/ffi/scanpay.kt" \
   "$layer"/*.kt "${stubs[@]}" -d "$out/aar-check.jar"
 echo "AAR sources type-check"
 
 kotlin_step "JVM tests: plain bindings + ${#plain[@]} library files + view-models + ViewModelTest.kt"
-"$KC/bin/kotlinc" -nowarn -cp "$KOTLIN_CP" \
+"$KC/bin/kotlinc" -nowarn "${kotlin_lang_args[@]}" -cp "$KOTLIN_CP" \
   "$cargo_target/bindings/kotlin/app/scanpay/ffi/scanpay.kt" "${plain[@]}" "$models"/*.kt android/jvm-test/ViewModelTest.kt \
   -d "$out/tests.jar"
 java -Djna.library.path="$(dirname "$lib")" \

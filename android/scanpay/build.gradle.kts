@@ -57,6 +57,11 @@ dependencies {
     implementation(libs.androidx.annotation)
 }
 
+// The SDK directory Android Studio records in local.properties (never committed).
+val localSdkDir: String? = rootDir.resolve("local.properties").takeIf { it.isFile }?.let { file ->
+    java.util.Properties().apply { file.inputStream().use { load(it) } }.getProperty("sdk.dir")
+}
+
 // Builds the Rust core with cargo-ndk (16 KB page flags), regenerates the
 // bindings from the unstripped library, and checks the alignment. Runs before
 // every build unless -Pscanpay.skipRust=true.
@@ -65,6 +70,18 @@ val buildRust by tasks.registering(Exec::class) {
     description = "Builds libscanpay_ffi.so for every ABI with cargo-ndk and generates the Kotlin bindings."
     workingDir = repoRoot
     commandLine(rootDir.resolve("build-rust.sh").absolutePath)
+    // Android Studio started from the Dock (macOS) or a desktop launcher does
+    // not inherit the login shell's PATH, so cargo, rustup and cargo-ndk in
+    // ~/.cargo/bin would be "missing": put cargo's bin dir first (CARGO_HOME if
+    // set). scripts/test-android-jvm.sh checks this line is here.
+    val cargoBin = (System.getenv("CARGO_HOME") ?: "${System.getProperty("user.home")}/.cargo") + "/bin"
+    environment("PATH", listOf(cargoBin, System.getenv("PATH").orEmpty()).joinToString(File.pathSeparator))
+    // Same launcher problem for the SDK: cargo-ndk and check-16k.sh find the NDK
+    // under ANDROID_HOME/ndk/<version>; take it from local.properties' sdk.dir
+    // (which Android Studio writes) when the environment has none.
+    if (System.getenv("ANDROID_HOME") == null && System.getenv("ANDROID_NDK_HOME") == null) {
+        localSdkDir?.let { environment("ANDROID_HOME", it) }
+    }
     inputs.files(
         fileTree(repoRoot) {
             include("Cargo.toml", "Cargo.lock", "core/**", "bindings/**")

@@ -6,11 +6,11 @@ import android.os.Build
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyPermanentlyInvalidatedException
 import android.security.keystore.KeyProperties
-import android.security.keystore.StrongBoxUnavailableException
 import android.util.Log
 import app.scanpay.ffi.PlatformKeyStore
 import app.scanpay.ffi.PlatformKeyStoreException
 import java.security.GeneralSecurityException
+import java.security.InvalidAlgorithmParameterException
 import java.security.KeyStore
 import java.security.ProviderException
 import javax.crypto.AEADBadTagException
@@ -37,9 +37,20 @@ import javax.crypto.spec.GCMParameterSpec
  *   would be a second, different gate. The Keystore key makes the wrapped
  *   blob useless off this device (backups, a copied data directory).
  * - StrongBox is asked for when `FEATURE_STRONGBOX_KEYSTORE` is present (API
- *   28+); if generating there fails ([StrongBoxUnavailableException], or a
+ *   28+); if generating there fails (`StrongBoxUnavailableException`, any
+ *   `ProviderException`, or `InvalidAlgorithmParameterException` from a
  *   StrongBox that does not do AES-256), the key is generated in the TEE.
  *   [isStrongBoxBacked] reports which one an alias got.
+ *
+ * Errors, by what the core does with them: [PlatformKeyStoreException.Unavailable]
+ * only for a key that is really gone (no Keystore entry for the alias, or
+ * `KeyPermanentlyInvalidatedException`) and [PlatformKeyStoreException.Rejected]
+ * only for a blob that fails its tag or format: the core then tells the UI the
+ * device key is unusable (reset and enrol again). Every other failure, notably
+ * the transient ones (`ProviderException` from a busy StrongBox or a restarting
+ * Keystore, a `GeneralSecurityException` that is not about the key), is
+ * [PlatformKeyStoreException.Failed]: the core reports it as retryable and the
+ * same call may work later.
  *
  * Threads: the core calls [wrap] / [unwrap] on a `scanpay-worker` thread
  * (enrol, verify, change PIN) or on the thread that sends the last PIN digit
@@ -65,12 +76,16 @@ class AndroidKeystoreKeyStore(context: Context) : PlatformKeyStore {
     private fun getOrCreateKey(name: String): SecretKey = synchronized(lock) {
         existingKey(name) ?: run {
             if (hasStrongBox) {
+                // Only classes API 24 has are named here (minSdk 24): the API 28
+                // StrongBoxUnavailableException is a ProviderException, caught
+                // as such; a StrongBox that refuses the spec (AES-256 on some
+                // chips) throws InvalidAlgorithmParameterException from init.
+                // Either way fall back to the TEE rather than fail enrolment.
                 try {
                     return@run generate(name, strongBox = true).also { strongBoxAliases += name }
-                } catch (e: StrongBoxUnavailableException) {
-                    Log.i(TAG, "StrongBox unavailable for $name; using the TEE")
                 } catch (e: ProviderException) {
-                    // Some StrongBox chips refuse AES-256: fall back rather than fail enrolment.
+                    Log.i(TAG, "StrongBox unavailable for $name (${e.javaClass.simpleName}); using the TEE")
+                } catch (e: InvalidAlgorithmParameterException) {
                     Log.i(TAG, "StrongBox refused $name (${e.javaClass.simpleName}); using the TEE")
                 }
             }
@@ -111,7 +126,10 @@ class AndroidKeystoreKeyStore(context: Context) : PlatformKeyStore {
         } catch (e: GeneralSecurityException) {
             throw PlatformKeyStoreException.Failed(e.javaClass.simpleName)
         } catch (e: ProviderException) {
-            throw PlatformKeyStoreException.Unavailable(e.javaClass.simpleName)
+            // Transient (StrongBox busy, Keystore daemon restarting: API 33+
+            // wraps android.security.KeyStoreException, isTransientFailure):
+            // Failed, which the core does not treat as a lost device key.
+            throw PlatformKeyStoreException.Failed(e.javaClass.simpleName)
         }
     }
 
@@ -136,7 +154,10 @@ class AndroidKeystoreKeyStore(context: Context) : PlatformKeyStore {
         } catch (e: GeneralSecurityException) {
             throw PlatformKeyStoreException.Failed(e.javaClass.simpleName)
         } catch (e: ProviderException) {
-            throw PlatformKeyStoreException.Unavailable(e.javaClass.simpleName)
+            // Transient (StrongBox busy, Keystore daemon restarting: API 33+
+            // wraps android.security.KeyStoreException, isTransientFailure):
+            // Failed, which the core does not treat as a lost device key.
+            throw PlatformKeyStoreException.Failed(e.javaClass.simpleName)
         }
     }
 
