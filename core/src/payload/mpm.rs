@@ -578,6 +578,18 @@ pub struct MerchantPayload {
 }
 
 impl MerchantPayload {
+    /// The account a payment authorisation names (`merchant_account` in
+    /// `docs/api.md`): the first merchant account information object (IDs
+    /// 02–51, in payload order) as its two-digit ID, `=`, and its whole value
+    /// exactly as scanned. Empty when the payload has none (the parser refuses
+    /// such a payload, so only a hand-built value can be empty).
+    pub fn merchant_account(&self) -> String {
+        self.accounts
+            .first()
+            .map(|a| format!("{:02}={}", a.id, a.raw))
+            .unwrap_or_default()
+    }
+
     /// Parses and validates a payload (see the module documentation for the rules).
     pub fn parse(text: &str) -> Result<MerchantPayload, MpmError> {
         check_length(text)?;

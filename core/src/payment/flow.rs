@@ -434,13 +434,6 @@ impl std::fmt::Debug for PaymentFlow {
     }
 }
 
-fn merchant_account(p: &MerchantPayload) -> String {
-    p.accounts
-        .first()
-        .map(|a| format!("{:02}={}", a.id, a.raw))
-        .unwrap_or_default()
-}
-
 fn parse_amount_text(text: &str, currency: Currency) -> Result<Option<Money>, AmountError> {
     if text.is_empty() {
         return Ok(None);
@@ -876,7 +869,7 @@ impl PaymentFlow {
             Verdict::Verified(v) => v.key_id.clone(),
             Verdict::Unverified { .. } => String::new(),
         };
-        let account = merchant_account(&scanned.payload);
+        let account = scanned.payload.merchant_account();
         let auth = PaymentAuthorisation {
             payment_id: id.clone(),
             merchant_key_id: key_id.clone(),

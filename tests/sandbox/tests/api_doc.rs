@@ -8,10 +8,11 @@ use base64::Engine as _;
 use scanpay_core::auth::request_key::{registration_proof_bytes, request_signed_bytes};
 use scanpay_core::auth::{PaymentAuthorisation, RequestKey};
 use scanpay_core::money::Currency;
+use scanpay_core::payload::mpm::MerchantPayload;
 use zeroize::Zeroizing;
 
 const PAYMENT_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
-const PAYLOAD: &str = "00020101021126260009SG.SCANPAY0105M00015204581253037025802SG5911KOPI CORNER6009SINGAPORE6304ABCD";
+const PAYLOAD: &str = "00020101021126230010SG.SCANPAY0105M00015204581253037025802SG5911KOPI CORNER6009SINGAPORE63045F9F";
 const TIME: u64 = 1_767_225_600;
 
 fn hex(b: &[u8]) -> String {
@@ -20,10 +21,13 @@ fn hex(b: &[u8]) -> String {
 
 /// The computed value of every checked block.
 fn computed() -> Vec<(&'static str, String)> {
+    // A well-formed code (the parser checks its TLV and CRC), so the doc's
+    // `merchant_account` is derived from it by the documented rule.
+    let payload = MerchantPayload::parse(PAYLOAD).unwrap();
     let auth = PaymentAuthorisation {
         payment_id: PAYMENT_ID.into(),
         merchant_key_id: "kopi-2".into(),
-        merchant_account: "26=0009SG.SCANPAY0105M0001".into(),
+        merchant_account: payload.merchant_account(),
         amount_minor: 450,
         currency: Currency::from_code("SGD").unwrap(),
         payload_sha256: PaymentAuthorisation::payload_digest(PAYLOAD),
@@ -39,6 +43,7 @@ fn computed() -> Vec<(&'static str, String)> {
         .unwrap()
         .header_value();
     vec![
+        ("merchant-account", auth.merchant_account.clone()),
         ("payload-sha256", hex(&auth.payload_sha256)),
         ("authorisation-signed-bytes", hex(&auth.signed_bytes())),
         (
