@@ -9,6 +9,11 @@ final class AppModel: ObservableObject {
     enum Phase: Equatable {
         case opening
         case needsPin
+        /// Enrolled; registering the device with the backend.
+        case registering
+        /// Enrolled, but the device registration failed: `register()` retries
+        /// it (enrolling again would fail: the PIN is already set).
+        case registrationFailed(String)
         case ready
         case failed(String)
     }
@@ -24,6 +29,9 @@ final class AppModel: ObservableObject {
     /// The core's PIN pad: the digits stay in Rust, only the count comes back.
     private let setupPad = PinPad()
     private var statusTask: Task<Void, Never>?
+    /// Set on the sixth digit, before the enrolment task starts: a seventh tap
+    /// while it runs must not start a second `enrol`.
+    private var enrolling = false
 
     func open() async {
         guard wallet == nil else { return }
@@ -59,33 +67,57 @@ final class AppModel: ObservableObject {
     }
 
     func setupDigit(_ digit: UInt8) {
+        guard phase == .needsPin, !enrolling else { return }
         do {
             pinDigits = try setupPad.press(digit: digit)
         } catch {
             message = userMessage(for: error)
         }
         if setupPad.isComplete() {
+            enrolling = true
             Task { await enrol() }
         }
     }
 
     func setupBackspace() {
+        guard phase == .needsPin, !enrolling else { return }
         pinDigits = setupPad.backspace()
     }
 
     private func enrol() async {
+        defer {
+            enrolling = false
+            pinDigits = setupPad.count()
+        }
         guard let wallet else { return }
         do {
             // The core wipes the pad afterwards, whatever happens.
             _ = try await wallet.enrol(pin: setupPad)
-            if let code = config?.enrolmentCode {
-                _ = try await wallet.registerDevice(enrolmentCode: code)
-            }
+        } catch {
+            // Not enrolled (a weak PIN, a key store failure): choose again.
+            message = userMessage(for: error)
+            return
+        }
+        // Enrolled from here on: a registration failure must not send the
+        // user back to "choose a PIN", where `enrol` would now fail.
+        await register()
+    }
+
+    /// Registers the device (after enrolment, and again from
+    /// `.registrationFailed`).
+    func register() async {
+        guard let wallet else { return }
+        guard let code = config?.enrolmentCode else {
+            phase = .ready
+            return
+        }
+        phase = .registering
+        do {
+            _ = try await wallet.registerDevice(enrolmentCode: code)
             phase = .ready
         } catch {
-            message = userMessage(for: error)
+            phase = .registrationFailed(userMessage(for: error))
         }
-        pinDigits = setupPad.count()
     }
 
     func newPayment() -> PaymentModel? {

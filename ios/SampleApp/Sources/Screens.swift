@@ -33,6 +33,13 @@ struct RootView: View {
                 PinDots(count: app.pinDigits)
                 PinKeys(onDigit: app.setupDigit, onBackspace: app.setupBackspace)
             }
+        case .registering:
+            ProgressView("Registering this device…")
+        case .registrationFailed(let message):
+            VStack(spacing: 16) {
+                Text(message).padding()
+                Button("Try again") { Task { await app.register() } }
+            }
         case .ready:
             if let payment {
                 PaymentScreen(model: payment) { self.payment = app.newPayment() }
@@ -103,6 +110,7 @@ struct ScanScreen: View {
     @ObservedObject var model: PaymentModel
     @StateObject private var camera = CameraHolder()
     @State private var photo: PhotosPickerItem?
+    @State private var visible = false
 
     var body: some View {
         VStack(spacing: 16) {
@@ -118,8 +126,14 @@ struct ScanScreen: View {
                 }
             }
         }
-        .onAppear { camera.source.start { code in model.scanned(code) } }
-        .onDisappear { camera.source.stop() }
+        .onAppear {
+            visible = true
+            scan(skipping: nil)
+        }
+        .onDisappear {
+            visible = false
+            camera.source.stop()
+        }
         .onChange(of: photo) { item in
             guard let item else { return }
             Task { @MainActor in
@@ -131,6 +145,18 @@ struct ScanScreen: View {
                     model.error = userMessage(for: error)
                 }
                 photo = nil
+            }
+        }
+    }
+
+    /// Runs the camera until it finds a code other than `skipping`. The camera
+    /// pauses on each code; a code the core refuses leaves this screen up, so
+    /// scanning resumes, skipping that code (still in view) rather than
+    /// re-sending it every frame.
+    private func scan(skipping: Data?) {
+        camera.source.start(skipping: skipping) { code in
+            model.scanned(code) {
+                if visible { scan(skipping: code.bytes) }
             }
         }
     }
