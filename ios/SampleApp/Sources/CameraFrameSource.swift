@@ -16,6 +16,9 @@ final class CameraFrameSource: NSObject, AVCaptureVideoDataOutputSampleBufferDel
     private let scanner = QrScanner()
     // Touched only on `queue`.
     private var onCode: (@MainActor (ScannedCode) -> Void)?
+    // Touched only on `queue`: the payload of a code refused on this screen,
+    // never delivered again while this `start` lasts (it stays in view).
+    private var skipping: Data?
     private var configured = false
 
     /// Clockwise rotation that makes a back-camera frame upright.
@@ -29,9 +32,11 @@ final class CameraFrameSource: NSObject, AVCaptureVideoDataOutputSampleBufferDel
     }
 
     /// Starts the camera; `onCode` runs on the main actor with the first code
-    /// found, after which scanning pauses until `start` is called again.
-    func start(onCode: @escaping @MainActor (ScannedCode) -> Void) {
+    /// found whose payload is not `skipping`, after which scanning pauses
+    /// until `start` is called again (after a refused code: with its bytes).
+    func start(skipping: Data? = nil, onCode: @escaping @MainActor (ScannedCode) -> Void) {
         queue.async {
+            self.skipping = skipping
             self.onCode = onCode
             if !self.configured {
                 self.configured = self.configure()
@@ -84,7 +89,7 @@ final class CameraFrameSource: NSObject, AVCaptureVideoDataOutputSampleBufferDel
         guard let codes = try? scanner.scan(
             data: luma, width: UInt32(width), height: UInt32(height), rowStride: UInt32(rowStride),
             rotationDegrees: Self.rotationDegrees(for: .portrait), region: nil
-        ), let code = codes.first else { return }
+        ), let code = codes.first(where: { $0.bytes != skipping }) else { return }
         onCode = nil
         Task { @MainActor in deliver(code) }
     }

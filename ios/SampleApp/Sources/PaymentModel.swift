@@ -29,7 +29,12 @@ final class PaymentModel: ObservableObject {
         session.finish()
     }
 
-    func scanned(_ code: ScannedCode) { send(.scannedCode(code: code)) }
+    /// A code from the camera or a photo. `onRefused` runs when the core
+    /// refuses it (not a merchant code, a phishing link…): the screen stays on
+    /// the camera, which must resume, skipping that code (it is still in view).
+    func scanned(_ code: ScannedCode, onRefused: @escaping @MainActor () -> Void = {}) {
+        perform(onRefused: onRefused) { try await self.session.send(.scannedCode(code: code)) }
+    }
     func scannedText(_ text: String) { send(.scannedText(text: text)) }
     func proceed() { send(.proceed) }
     func editAmount(_ text: String) { send(.editAmount(text: text)) }
@@ -52,10 +57,19 @@ final class PaymentModel: ObservableObject {
     }
 
     /// Queues one step in tap order; runs the payment at once if the step
-    /// reached `Processing`.
-    private func perform(_ step: @escaping @MainActor () async throws -> FlowState) {
+    /// reached `Processing`. `onRefused` runs when the step itself throws.
+    private func perform(
+        onRefused: @escaping @MainActor () -> Void = {},
+        _ step: @escaping @MainActor () async throws -> FlowState
+    ) {
         enqueue {
-            let next = try await step()
+            let next: FlowState
+            do {
+                next = try await step()
+            } catch {
+                onRefused()
+                throw error
+            }
             if case .processing = next {
                 try await self.process()
             }
