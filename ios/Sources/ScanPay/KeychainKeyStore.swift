@@ -20,8 +20,20 @@ import Security
 /// bound into every blob (AES-GCM associated data; a SHA-256 prefix inside
 /// the ECIES plaintext), so a blob moved to another alias is `Rejected`.
 ///
+/// Errors, by what the core does with them: `Unavailable` only for a key
+/// that is really gone (no Keychain item / enclave key for the alias, or a
+/// corrupt one) and `Rejected` only for a blob that fails its tag, format or
+/// alias binding: the core then tells the UI the device key is unusable
+/// (reset and enrol again). Everything that can pass — the phone locked
+/// (`errSecInteractionNotAllowed`: the items are `WhenUnlocked`), the Keychain
+/// not available, a Secure Enclave (CryptoTokenKit) error, a failed key
+/// creation — is `Failed`, which the core reports as retryable.
+///
 /// Called on `scanpay-worker` threads (or the thread entering a payment's last
-/// PIN digit); Keychain calls are thread-safe and the type holds no mutable state.
+/// PIN digit), possibly several at once: Keychain calls are thread-safe, and
+/// the look-up-then-create of a key is serialised by `createLock`, so two
+/// first wraps at once cannot make two keys under one tag (the Android store
+/// locks the same step).
 public final class KeychainKeyStore: PlatformKeyStore {
     private static let secureEnclaveScheme: UInt8 = 1
     private static let keychainAesScheme: UInt8 = 2
@@ -30,6 +42,8 @@ public final class KeychainKeyStore: PlatformKeyStore {
 
     private let service: String
     private let useSecureEnclave: Bool
+    /// Serialises look-up-then-create (see the type's documentation).
+    private let createLock = NSLock()
 
     /// - Parameters:
     ///   - service: prefix of the Keychain items (use the app's bundle id).
@@ -86,7 +100,12 @@ public final class KeychainKeyStore: PlatformKeyStore {
             let key = try enclaveKey(alias: alias, create: false)
             var error: Unmanaged<CFError>?
             guard let opened = SecKeyCreateDecryptedData(key, Self.ecies, Data(body) as CFData, &error) as Data? else {
-                // AES-GCM tag mismatch: altered, or wrapped under another key.
+                // The enclave could not do its part now (phone locked, a
+                // CryptoTokenKit error): retryable. Otherwise the AES-GCM tag
+                // failed: altered, or wrapped under another key.
+                if let failure = error?.takeRetainedValue(), Self.isTransient(failure) {
+                    throw PlatformKeyStoreError.Failed(reason: "Secure Enclave: \(failure.localizedDescription)")
+                }
                 throw PlatformKeyStoreError.Rejected
             }
             let digest = aliasDigest(alias)
@@ -131,6 +150,8 @@ public final class KeychainKeyStore: PlatformKeyStore {
     }
 
     private func enclaveKey(alias: String, create: Bool) throws -> SecKey {
+        createLock.lock()
+        defer { createLock.unlock() }
         var query = enclaveQuery(alias: alias)
         query[kSecReturnRef as String] = true
         var item: CFTypeRef?
@@ -140,7 +161,8 @@ public final class KeychainKeyStore: PlatformKeyStore {
             return item as! SecKey // swiftlint:disable:this force_cast
         }
         guard status == errSecItemNotFound else {
-            throw PlatformKeyStoreError.Unavailable(reason: "Keychain lookup failed (\(status))")
+            // Locked phone (errSecInteractionNotAllowed), Keychain busy: may pass later.
+            throw PlatformKeyStoreError.Failed(reason: "Keychain lookup failed (\(status))")
         }
         guard create else {
             throw PlatformKeyStoreError.Unavailable(reason: "the Secure Enclave key is gone (device restored or reset)")
@@ -151,7 +173,7 @@ public final class KeychainKeyStore: PlatformKeyStore {
         guard let access = SecAccessControlCreateWithFlags(
             nil, kSecAttrAccessibleWhenUnlockedThisDeviceOnly, .privateKeyUsage, &acError
         ) else {
-            throw PlatformKeyStoreError.Unavailable(reason: describe(acError, "access control refused"))
+            throw PlatformKeyStoreError.Failed(reason: describe(acError, "access control refused"))
         }
         let attributes: [String: Any] = [
             kSecAttrKeyType as String: kSecAttrKeyTypeECSECPrimeRandom,
@@ -165,9 +187,20 @@ public final class KeychainKeyStore: PlatformKeyStore {
         ]
         var error: Unmanaged<CFError>?
         guard let key = SecKeyCreateRandomKey(attributes as CFDictionary, &error) else {
-            throw PlatformKeyStoreError.Unavailable(reason: describe(error, "Secure Enclave key creation failed"))
+            // A busy or failing enclave: nothing is lost yet, try again later.
+            throw PlatformKeyStoreError.Failed(reason: describe(error, "Secure Enclave key creation failed"))
         }
         return key
+    }
+
+    /// Errors that say the enclave or the Keychain cannot serve the request
+    /// now, not that the data is wrong.
+    private static func isTransient(_ error: CFError) -> Bool {
+        let domain = CFErrorGetDomain(error) as String
+        let code = CFErrorGetCode(error)
+        if domain == "CryptoTokenKit" { return true } // the enclave's token driver
+        return domain == NSOSStatusErrorDomain
+            && (code == Int(errSecInteractionNotAllowed) || code == Int(errSecNotAvailable))
     }
 
     private func aliasDigest(_ alias: String) -> Data {
@@ -185,16 +218,22 @@ public final class KeychainKeyStore: PlatformKeyStore {
     }
 
     private func aesKey(alias: String, create: Bool) throws -> SymmetricKey {
+        createLock.lock()
+        defer { createLock.unlock() }
         var query = aesQuery(alias: alias)
         query[kSecReturnData as String] = true
         query[kSecMatchLimit as String] = kSecMatchLimitOne
         var item: CFTypeRef?
         let status = SecItemCopyMatching(query as CFDictionary, &item)
-        if status == errSecSuccess, let data = item as? Data, data.count == 32 {
+        if status == errSecSuccess {
+            guard let data = item as? Data, data.count == 32 else {
+                throw PlatformKeyStoreError.Unavailable(reason: "the Keychain key is corrupt")
+            }
             return SymmetricKey(data: data)
         }
         guard status == errSecItemNotFound else {
-            throw PlatformKeyStoreError.Unavailable(reason: "Keychain lookup failed (\(status))")
+            // Locked phone (errSecInteractionNotAllowed), Keychain busy: may pass later.
+            throw PlatformKeyStoreError.Failed(reason: "Keychain lookup failed (\(status))")
         }
         guard create else {
             throw PlatformKeyStoreError.Unavailable(reason: "the Keychain key is gone (device restored or reset)")
@@ -206,7 +245,7 @@ public final class KeychainKeyStore: PlatformKeyStore {
         add[kSecAttrSynchronizable as String] = false
         let added = SecItemAdd(add as CFDictionary, nil)
         guard added == errSecSuccess else {
-            throw PlatformKeyStoreError.Unavailable(reason: "Keychain refused the key (\(added))")
+            throw PlatformKeyStoreError.Failed(reason: "Keychain refused the key (\(added))")
         }
         return key
     }
