@@ -33,6 +33,7 @@ import app.scanpay.sample.model.Screen
 import app.scanpay.sample.model.SetupState
 import app.scanpay.sample.model.SetupViewModel
 import app.scanpay.sample.model.UiState
+import app.scanpay.sample.model.runWallet
 import java.io.File
 import java.nio.ByteBuffer
 import java.nio.file.Files
@@ -41,6 +42,8 @@ import java.util.concurrent.CopyOnWriteArrayList
 import javax.crypto.Cipher
 import javax.crypto.KeyGenerator
 import javax.crypto.spec.GCMParameterSpec
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -358,6 +361,49 @@ val tests = linkedMapOf<String, () -> Unit>(
                     vm.onScanned(code) // frames keep coming: ignored outside Scanning
                     vm.cancel()
                     vm.ui.await(what = "back to scanning") { it.screen == Screen.Scanning && !it.busy }
+                }
+            }
+        }
+    },
+    "SampleApp's runWallet: a wallet that fails to open is warned about, never rethrown (it killed the app)" to {
+        // As SampleApp: SupervisorJob scope; on Android an exception reaching
+        // the handler below is an uncaught exception, which kills the process.
+        val uncaught = CopyOnWriteArrayList<Throwable>()
+        val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineExceptionHandler { _, e -> uncaught.add(e) })
+        try {
+            val opening = CompletableDeferred<ScanPayWallet>()
+            val warned = CopyOnWriteArrayList<Pair<String, Throwable>>()
+            val job = scope.runWallet(opening, SwitchNetwork().available) { what, e -> warned.add(what to e) }
+            // What SampleApp.config() throws without roots.json.
+            opening.completeExceptionally(IllegalStateException("copy the sandbox's roots.json"))
+            runBlocking { withTimeout(10_000) { job.join() } }
+            check(uncaught.isEmpty()) { "rethrown: $uncaught" }
+            check(warned.size == 1 && warned[0].second.message!!.contains("roots.json")) { "$warned" }
+            // The screen's own await still sees the reason (AppViewModel.openError shows it).
+            check(runCatching { runBlocking { opening.await() } }.exceptionOrNull()?.message?.contains("roots.json") == true)
+        } finally { scope.cancel() }
+    },
+    "a refused camera code is not re-sent every frame (no flicker); another code still scans" to {
+        openWallet(config(tmpDir())).use { w ->
+            withScope { scope ->
+                PaymentViewModel(w, scope).use { vm ->
+                    val f = frames().first()
+                    val good = FrameScanner().use { fs ->
+                        fs.scan(File(FIXTURES, f["file"] as String).readBytes(), f["width"].int(), f["height"].int(), f["row_stride"].int(), f["rotation_degrees"].int(), null).single()
+                    }
+                    val link = "https://example.com/pay"
+                    val bad = good.copy(bytes = link.toByteArray(), text = link)
+                    vm.onScanned(bad)
+                    val refused = vm.ui.await(what = "message") { it.message != null && !it.busy }
+                    check(refused.screen == Screen.Scanning) { "$refused" }
+                    val seen = CopyOnWriteArrayList<UiState>()
+                    scope.launch { vm.ui.collect { seen.add(it) } }
+                    // The same code in the next frames, as CameraX delivers it.
+                    repeat(20) { vm.onScanned(bad.copy(bytes = link.toByteArray())); Thread.sleep(10) }
+                    Thread.sleep(200)
+                    check(seen.all { it == refused }) { "the message flickered or the code was re-sent: $seen" }
+                    vm.onScanned(good)
+                    vm.ui.await(what = "review of the next code") { it.screen is Screen.Review && !it.busy }
                 }
             }
         }

@@ -9,6 +9,7 @@ import app.scanpay.android.ScanPayWallet
 import app.scanpay.ffi.BackendConfig
 import app.scanpay.ffi.CurrencyLimits
 import app.scanpay.ffi.WalletConfig
+import app.scanpay.sample.model.runWallet
 import java.io.File
 import java.io.IOException
 import kotlinx.coroutines.CoroutineScope
@@ -16,9 +17,6 @@ import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.async
-import kotlinx.coroutines.flow.drop
-import kotlinx.coroutines.flow.filter
-import kotlinx.coroutines.launch
 
 /**
  * Owns the wallet for the whole process (one wallet per data directory): opened
@@ -46,14 +44,9 @@ class SampleApp : Application() {
         wallet = appScope.async(Dispatchers.IO) {
             ScanPayWallet.open(config(), AndroidKeystoreKeyStore(this@SampleApp), network, LogcatLogger())
         }
-        appScope.launch {
-            val w = wallet.await()
-            runCatching { w.start() }.onFailure { Log.w(TAG, "resume failed", it) }
-            // Back online: send what was authorised offline, refresh the status.
-            network.available.drop(1).filter { it }.collect {
-                runCatching { w.forwardQueued(); w.checkBackend() }.onFailure { e -> Log.w(TAG, "forward failed", e) }
-            }
-        }
+        // Never rethrows a failure to open (it would kill the process): the
+        // app screen shows it from the same Deferred (AppViewModel.openError).
+        appScope.runWallet(wallet, network.available) { what, e -> Log.w(TAG, what, e) }
     }
 
     private fun asset(name: String): String? = try {

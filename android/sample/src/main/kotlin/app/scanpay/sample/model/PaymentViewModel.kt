@@ -90,6 +90,14 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
     @Volatile
     private var lastBreakdown: AmountBreakdown? = null
 
+    // The bytes of the last camera code the core refused (not a merchant
+    // code, a phishing link…). The camera keeps delivering it every frame
+    // while it is in view: re-sending it would clear and re-set the message
+    // (a flicker) and run the core for nothing. Ignored until another code is
+    // seen or the user dismisses the message.
+    @Volatile
+    private var rejected: ByteArray? = null
+
     init {
         scope.launch {
             for (work in queue) {
@@ -138,13 +146,18 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
 
     private fun send(intent: FlowIntent) = perform { it.send(intent) }
 
-    /** Queues one step on the current session (read when the step runs), then processes if it reached Processing. */
-    private fun perform(step: suspend (PaymentSession) -> FlowState) = enqueue {
+    /**
+     * Queues one step on the current session (read when the step runs), then
+     * processes if it reached Processing. [onRefused] runs when the core
+     * refuses the step with a [FlowException].
+     */
+    private fun perform(onRefused: () -> Unit = {}, step: suspend (PaymentSession) -> FlowState) = enqueue {
         _ui.update { it.copy(busy = true, message = null) }
         try {
             val s = step(session)
             if (s is FlowState.Processing) session.process()
         } catch (e: FlowException) {
+            onRefused()
             _ui.update { it.copy(message = e.message) }
         } catch (e: CancellationException) {
             throw e
@@ -157,11 +170,18 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
         }
     }
 
-    /** A code from the camera. Ignored unless the camera screen is showing (frames keep coming). */
+    /**
+     * A code from the camera. Ignored unless the camera screen is showing
+     * (frames keep coming), and ignored while it is the code just refused
+     * (its message stays up; scanning goes on for any other code).
+     */
     fun onScanned(code: ScannedCode) {
         val now = _ui.value
         if (now.screen != Screen.Scanning || now.busy || queued.get() > 0) return
-        send(FlowIntent.ScannedCode(code))
+        if (rejected?.contentEquals(code.bytes) == true) return
+        rejected = null
+        val bytes = code.bytes.copyOf()
+        perform(onRefused = { rejected = bytes }) { it.send(FlowIntent.ScannedCode(code)) }
     }
 
     /** A pasted or imported text. */
@@ -185,13 +205,18 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
     fun backspace() = send(FlowIntent.Backspace)
     fun cancel() = send(FlowIntent.Cancel)
     fun retry() = send(FlowIntent.Retry)
-    fun dismissMessage() = _ui.update { it.copy(message = null) }
+    /** Hides the message; a refused camera code may then be tried again. */
+    fun dismissMessage() {
+        rejected = null
+        _ui.update { it.copy(message = null) }
+    }
 
     /** Ends this payment (from the result screen) and starts a new one in Scanning. */
     fun newPayment() = enqueue {
         collector.cancel()
         session.close()
         lastBreakdown = null
+        rejected = null
         session = wallet.newPayment()
         collector = collect(session)
         _ui.value = UiState(screen = screenOf(session.state.value))
