@@ -20,6 +20,13 @@ android {
         targetSdk = 35
         versionCode = 1
         versionName = "0.1.0"
+        ndk {
+            // Only the ABIs ../build-rust.sh builds libscanpay_ffi.so for. JNA's
+            // AAR also ships x86 (32-bit): without this filter a 32-bit x86
+            // device would install the app with JNA but without the core, and
+            // fail on the first call. check-build-scripts.sh compares the lists.
+            abiFilters += listOf("arm64-v8a", "armeabi-v7a", "x86_64")
+        }
         buildConfigField("String", "SANDBOX_URL", "\"${prop("scanpay.sandboxUrl", "https://10.0.2.2:8443")}\"")
         buildConfigField("String", "ENROLMENT_CODE", "\"${prop("scanpay.enrolmentCode", "SANDBOX")}\"")
     }

@@ -15,7 +15,10 @@
 #     ways of naming the NDK (ANDROID_NDK_HOME, ANDROID_HOME/ndk/<version>)
 #     must build, pass `--package scanpay-ffi`, find the library where cargo
 #     wrote it, and check alignment with the NDK's llvm-readelf.
-#  2. The Gradle Exec task puts ~/.cargo/bin on PATH (grep-level: no Gradle).
+#  2. The Gradle Exec task puts ~/.cargo/bin on PATH; both modules' abiFilters
+#     are build-rust.sh's ABIs; the sample's manifest has dataExtractionRules
+#     covering device transfer; consumer-rules.pro keeps runtime annotations
+#     (grep-level: no Gradle).
 #  3. No class above minSdk 24 is named in the library or the sample sources
 #     (grep-level NewApi lint: a `catch` of an API 28 exception class is a
 #     lint error and a VerifyError risk on older devices).
@@ -161,6 +164,31 @@ if grep -q 'environment("PATH"' "$gradle" && grep -q '\.cargo' "$gradle"; then
   ok "scanpay/build.gradle.kts: the buildRust Exec task puts ~/.cargo/bin on PATH"
 else
   fail "scanpay/build.gradle.kts: the buildRust Exec task does not set PATH (Android Studio from the Dock has no ~/.cargo/bin)"
+fi
+
+# 2b. Settings an Android build accepts silently but a device or a release
+# build gets wrong (grep-level).
+abis=$(sed -n 's/^\[\[ \${#abis\[@\]} -gt 0 \]\] || abis=(\(.*\))$/\1/p' "$android/build-rust.sh")
+for module in sample scanpay; do
+  filters=$(grep -o 'abiFilters += listOf([^)]*)' "$android/$module/build.gradle.kts" | tr -d '",' | sed 's/.*listOf(//; s/)$//' || true)
+  if [[ -n "$abis" && "$filters" == "$abis" ]]; then
+    ok "$module/build.gradle.kts: abiFilters = build-rust.sh's ABIs ($abis)"
+  else
+    fail "$module/build.gradle.kts: abiFilters '$filters' != build-rust.sh's ABIs '$abis' (JNA ships x86: an x86 device would install without the core)"
+  fi
+done
+manifest="$android/sample/src/main/AndroidManifest.xml"
+rules=$(sed -n 's/.*android:dataExtractionRules="@xml\/\([a-z_]*\)".*/\1/p' "$manifest")
+if [[ -n "$rules" && -f "$android/sample/src/main/res/xml/$rules.xml" ]] \
+   && grep -q '<device-transfer>' "$android/sample/src/main/res/xml/$rules.xml"; then
+  ok "sample manifest: dataExtractionRules ($rules.xml) covers device-to-device transfer (Android 12+)"
+else
+  fail "sample manifest: no dataExtractionRules with <device-transfer> (allowBackup=false does not stop Android 12+ device transfer)"
+fi
+if grep -q '^-keepattributes.*RuntimeVisibleAnnotations' "$android/scanpay/consumer-rules.pro"; then
+  ok "consumer-rules.pro keeps runtime annotations (JNA reads @Structure.FieldOrder)"
+else
+  fail "consumer-rules.pro does not keep RuntimeVisibleAnnotations (JNA's @Structure.FieldOrder)"
 fi
 
 # 3. API levels above minSdk 24, by class name. Extend the list when a new

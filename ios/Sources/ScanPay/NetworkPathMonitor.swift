@@ -34,9 +34,18 @@ public final class NetworkPathMonitor: NetworkMonitor, @unchecked Sendable {
     public func attach(to wallet: Wallet) {
         lock.lock()
         self.wallet = wallet
-        let now = available
         lock.unlock()
-        wallet.setNetworkAvailable(available: now)
+        // Pushed on the monitor's queue, like every update: from the caller's
+        // thread, a value read here could reach the wallet after a newer one
+        // `update` pushed meanwhile. On the serial queue, the value read is
+        // the latest and the pushes happen in order.
+        queue.async { [weak self, weak wallet] in
+            guard let self, let wallet else { return }
+            self.lock.lock()
+            let now = self.available
+            self.lock.unlock()
+            wallet.setNetworkAvailable(available: now)
+        }
     }
 
     public func isNetworkAvailable() -> Bool {

@@ -4,6 +4,7 @@ import android.os.Bundle
 import android.view.WindowManager
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
+import androidx.activity.enableEdgeToEdge
 import androidx.activity.viewModels
 import app.scanpay.sample.ui.ScanPayApp
 
@@ -11,6 +12,9 @@ class MainActivity : ComponentActivity() {
     private val model: AppViewModel by viewModels()
 
     override fun onCreate(savedInstanceState: Bundle?) {
+        // Edge to edge on every API level, as Android 15 forces it at targetSdk
+        // 35: ScanPayApp pads its content by the safe-drawing insets.
+        enableEdgeToEdge()
         super.onCreate(savedInstanceState)
         // FLAG_SECURE for the whole window: the PIN pad, amounts and merchant
         // never appear in screenshots, screen recordings, casts or the recents

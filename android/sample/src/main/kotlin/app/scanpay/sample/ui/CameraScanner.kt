@@ -56,14 +56,26 @@ fun CameraScanner(onCode: (ScannedCode) -> Unit, modifier: Modifier = Modifier) 
             .build()
         analysis.setAnalyzer(executor) { image -> analyze(image, scanner, onCode) }
         val providerFuture = ProcessCameraProvider.getInstance(context)
+        // Set on dispose (both run on Main): a provider that becomes ready
+        // after the screen left must not bind a camera nobody will unbind.
+        var disposed = false
+        var bound: ProcessCameraProvider? = null
         providerFuture.addListener({
-            val provider = providerFuture.get()
+            if (disposed) return@addListener
+            // The listener runs once the future is done: get() does not block here.
+            val provider = runCatching { providerFuture.get() }
+                .onFailure { Log.w("ScanPaySample", "camera unavailable", it) }
+                .getOrNull() ?: return@addListener
             val preview = Preview.Builder().build().also { it.setSurfaceProvider(previewView.surfaceProvider) }
             provider.unbindAll()
             provider.bindToLifecycle(lifecycleOwner, CameraSelector.DEFAULT_BACK_CAMERA, preview, analysis)
+            bound = provider
         }, ContextCompat.getMainExecutor(context))
         onDispose {
-            runCatching { providerFuture.get().unbindAll() }
+            disposed = true
+            // Never providerFuture.get() here: before CameraX is ready it would
+            // block the main thread. Unbind only what this effect bound.
+            bound?.unbindAll()
             analysis.clearAnalyzer()
             // The scanner is used on the executor: free it there, after the last frame.
             executor.execute { scanner.close() }

@@ -14,6 +14,7 @@ import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.safeDrawingPadding
 import androidx.compose.foundation.layout.size
 import androidx.compose.foundation.shape.CircleShape
 import androidx.compose.foundation.text.KeyboardOptions
@@ -58,16 +59,22 @@ fun ScanPayApp(model: AppViewModel) {
     val models by model.models.collectAsStateWithLifecycle()
     val openError by model.openError.collectAsStateWithLifecycle()
     MaterialTheme {
+        // Edge to edge (MainActivity.enableEdgeToEdge; forced by targetSdk 35 on
+        // Android 15): the surface draws under the system bars, the content
+        // keeps clear of the status bar, the navigation bar, cutouts and the
+        // keyboard (the amount field's IME would cover the Pay button).
         Surface(Modifier.fillMaxSize()) {
-            val m = models
-            when {
-                openError != null -> Centered { Text("The wallet could not open: $openError") }
-                m == null -> Centered { CircularProgressIndicator() }
-                else -> Column(Modifier.fillMaxSize()) {
-                    ConnectivityBanner(m.connectivity)
-                    model.problem?.let { Text(it, Modifier.padding(8.dp), color = Color(0xFFB00020)) }
-                    val setup by m.setup.state.collectAsStateWithLifecycle()
-                    if (setup == SetupState.Ready) PaymentScreens(m.payment) else SetupScreen(m.setup, setup)
+            Box(Modifier.fillMaxSize().safeDrawingPadding()) {
+                val m = models
+                when {
+                    openError != null -> Centered { Text("The wallet could not open: $openError") }
+                    m == null -> Centered { CircularProgressIndicator() }
+                    else -> Column(Modifier.fillMaxSize()) {
+                        ConnectivityBanner(m.connectivity)
+                        model.problem?.let { Text(it, Modifier.padding(8.dp), color = Color(0xFFB00020)) }
+                        val setup by m.setup.state.collectAsStateWithLifecycle()
+                        if (setup == SetupState.Ready) PaymentScreens(m.payment) else SetupScreen(m.setup, setup)
+                    }
                 }
             }
         }
