@@ -12,10 +12,10 @@ class MainActivity : ComponentActivity() {
     private val model: AppViewModel by viewModels()
 
     override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
         // Edge to edge on every API level, as Android 15 forces it at targetSdk
         // 35: ScanPayApp pads its content by the safe-drawing insets.
         enableEdgeToEdge()
-        super.onCreate(savedInstanceState)
         // FLAG_SECURE for the whole window: the PIN pad, amounts and merchant
         // never appear in screenshots, screen recordings, casts or the recents
         // thumbnail. (Per-screen toggling would leave the recents thumbnail of
