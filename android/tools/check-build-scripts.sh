@@ -24,7 +24,7 @@
 #     lint error and a VerifyError risk on older devices).
 #  4. Every script under android/, ios/ and scripts/ passes the `shellcheck`
 #     linter at severity warning (skipped, saying so, where it is not installed:
-#     apt-get install shellcheck).
+#     apt-get install shellcheck; installed when missing and root).
 #
 # Usage: android/tools/check-build-scripts.sh [ANDROID_DIR]
 #   ANDROID_DIR defaults to this checkout's android/ (give an old checkout's
@@ -203,7 +203,12 @@ else
   fail "classes above minSdk 24 named (NewApi lint error):"; echo "$hits" | sed 's/^/     /'
 fi
 
-# 4. shellcheck.
+# 4. shellcheck, installed from Debian when missing (as the other test tools
+#    are); skipped, saying so, where it cannot be installed.
+if ! command -v shellcheck >/dev/null && command -v apt-get >/dev/null && [[ $(id -u) -eq 0 ]]; then
+  echo "installing shellcheck (Debian)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; } </dev/null >/dev/null 2>&1 || true
+fi
 if command -v shellcheck >/dev/null; then
   mapfile -t scripts < <(find "$android" "$repo/ios" "$repo/scripts" -name '*.sh' -not -path '*/build/*' | sort)
   if shellcheck -x --severity=warning "${scripts[@]}" >"$tmp/sc.txt" 2>&1; then
