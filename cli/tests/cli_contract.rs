@@ -4,19 +4,16 @@
 // Test helpers fail loudly: a broken fixture is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::scanpay;
 
 use image::Luma;
 use qrcode::{EcLevel, QrCode};
 use serde_json::Value;
-
-fn scanpay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scanpay"))
-        .args(args)
-        .output()
-        .expect("run scanpay")
-}
 
 fn stdout_lines(out: &Output) -> Vec<Value> {
     String::from_utf8(out.stdout.clone())

@@ -4,18 +4,14 @@
 // Test helpers fail loudly: a broken fixture is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+
+use common::scanpay;
 
 use serde_json::Value;
-
-fn scanpay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scanpay"))
-        .args(args)
-        .output()
-        .expect("run scanpay")
-}
 
 /// A fresh directory under the system temp dir, removed when dropped.
 fn temp_dir(name: &str) -> tempfile::TempDir {

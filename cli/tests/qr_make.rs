@@ -6,16 +6,13 @@
 // Test helpers fail loudly: a broken fixture is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
+
+use common::scanpay;
 
 use scanpay_sandbox::{Sandbox, SandboxConfig};
-
-fn scanpay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scanpay"))
-        .args(args)
-        .output()
-        .expect("run scanpay")
-}
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
