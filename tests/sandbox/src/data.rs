@@ -14,7 +14,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use scanpay_core::auth::request_key::{verify_registration_proof, MAX_CLOCK_SKEW_SECS};
 use scanpay_core::auth::{verify_authorisation, PaymentAuthorisation, RequestAuthorization};
-use scanpay_core::money::{Currency, Money};
+use scanpay_core::money::{Currency, Money, MAX_AMOUNT_CHARS};
 use scanpay_core::net::api::{
     error_code, is_valid_payment_id, payment_path, reverse_path, ControlPayment,
     CreateOrderRequest, CreateOrderResponse, EnrolRequest, EnrolResponse, ErrorBody,
@@ -1919,6 +1919,15 @@ impl SandboxData {
             return Err(ApiError::malformed(format!(
                 "the amount must be a positive amount in {} of at most {MAX_AMOUNT_MINOR} minor units",
                 merchant.currency
+            )));
+        }
+        // The order travels as an EMVCo payload, whose tag 54 holds at most
+        // 13 characters: refuse here what the signer could not encode,
+        // rather than failing inside the signer with a 500.
+        if req.amount.to_emv_string().len() > MAX_AMOUNT_CHARS {
+            return Err(ApiError::malformed(format!(
+                "the amount {} does not fit the {MAX_AMOUNT_CHARS} characters of an EMVCo amount",
+                req.amount.to_emv_string()
             )));
         }
         let (key_id, key) = self

@@ -377,6 +377,33 @@ fn create_order(c: &mut Client, merchant: &str, minor: u64) -> CreateOrderRespon
 }
 
 #[test]
+fn an_order_amount_must_fit_the_13_characters_of_emvco_tag_54() {
+    let sb = start("order-amount-width");
+    let mut c = Client::new(&sb);
+    // 9999999999.99 is 13 characters: the widest SGD order.
+    let order = create_order(&mut c, "M-0001", 999_999_999_999);
+    assert!(
+        order.payload.contains("54139999999999.99"),
+        "{}",
+        order.payload
+    );
+    // One more digit does not fit; neither does the ledger's maximum.
+    for minor in [9_999_999_999_999, i64::MAX as u64] {
+        let r = c
+            .post(
+                "/v1/merchant/orders",
+                &serde_json::json!({"merchant_id": "M-0001", "amount": {"minor": minor, "currency": "SGD"}, "reference": "BILL-77"}),
+            )
+            .unwrap();
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (400, "malformed-request"),
+            "{minor}"
+        );
+    }
+}
+
+#[test]
 fn dynamic_orders_are_paid_once_and_closed_after_45_seconds() {
     let sb = start("orders");
     let mut c = Client::new(&sb);
