@@ -18,6 +18,8 @@ use crate::payment::record::AmountBreakdown;
 use crate::payment::record::BackendReply;
 use crate::payment::PaymentRequest;
 
+pub mod paycode;
+
 /// Version prefix of every path.
 pub const API_PREFIX: &str = "/v1";
 /// `GET`: liveness and the current registry version ([`HealthResponse`]).
