@@ -316,7 +316,14 @@ pub enum FaultKind {
     Enrol,
     /// `GET /v1/health`.
     Health,
-    /// Any of the above (never the control or merchant routes).
+    /// `POST /v1/merchant/paycode/charges` (a till charges a pay code).
+    Charge,
+    /// `GET /v1/merchant/paycode/charges/{out_trade_no}` (a till queries).
+    ChargeQuery,
+    /// `POST /v1/merchant/paycode/charges/{out_trade_no}/reverse`.
+    ChargeReverse,
+    /// Any of the above (never the control routes, the merchant order
+    /// routes or the wallet's pay-code routes).
     Any,
 }
 

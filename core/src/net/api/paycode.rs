@@ -53,6 +53,10 @@ pub const MAX_OUT_TRADE_NO_LEN: usize = 32;
 pub const USERPAYING_TIMEOUT_SECS: u64 = 45;
 /// How often a till should query a `userpaying` charge, seconds.
 pub const TILL_QUERY_INTERVAL_SECS: u64 = 5;
+/// The `PAYMENT_ID` field of the request signature (`Authorization:
+/// ScanPay-Request`, ADR 0013) on [`PATH_PROVISION`] and [`PATH_EVENTS`],
+/// which name no payment. Confirm and decline sign the charge id there.
+pub const REQUEST_SIGNATURE_SUBJECT: &str = "paycode";
 /// Domain-separation prefix of the device signature that provisions.
 pub const PROVISION_DOMAIN: &[u8] = b"scanpay:paycode-provision:v1\n";
 /// Domain-separation prefix of the descriptor a confirmation signs
@@ -213,6 +217,10 @@ pub struct EventsResponse {
 /// `POST /v1/paycode/charges/{charge_id}/confirm` body: the device key's
 /// authorisation, whose `payment_id` is the charge id and whose
 /// `payload_sha256` is SHA-256 of [`charge_descriptor`].
+///
+/// Confirm (and decline, which has an empty body) answers 200 with the
+/// [`ChargeEvent`] it wrote to the feed (`paid` with the receipt, or
+/// `closed`); the same event then arrives through the feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfirmRequest {
     /// The PIN-proving signature.
