@@ -241,6 +241,9 @@ pub(crate) struct Response {
     pub status: u16,
     pub reason: String,
     pub body: Vec<u8>,
+    /// `Retry-After` in delta-seconds (a 429 or 503 says when to come
+    /// back); absent, or an HTTP-date, is `None`.
+    pub retry_after: Option<u64>,
 }
 
 impl Response {
@@ -662,6 +665,7 @@ struct Head {
     reason: String,
     content_length: Option<usize>,
     keep_alive: bool,
+    retry_after: Option<u64>,
 }
 
 fn parse_head(buf: &[u8]) -> Result<Option<Head>, NetError> {
@@ -681,6 +685,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, NetError> {
     let status = resp.code.unwrap_or(0);
     let mut content_length: Option<usize> = None;
     let mut keep_alive = resp.version == Some(1);
+    let mut retry_after = None;
     for h in resp.headers.iter() {
         let value = std::str::from_utf8(h.value).unwrap_or("").trim();
         if h.name.eq_ignore_ascii_case("transfer-encoding") {
@@ -698,6 +703,9 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, NetError> {
                 return Err(NetError::BadResponse("conflicting Content-Length".into()));
             }
             content_length = Some(n);
+        } else if h.name.eq_ignore_ascii_case("retry-after") {
+            // Delta-seconds only (what the sandbox sends); a date is ignored.
+            retry_after = value.parse().ok();
         } else if h.name.eq_ignore_ascii_case("connection")
             && value
                 .split(',')
@@ -717,6 +725,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, NetError> {
             .collect(),
         content_length,
         keep_alive,
+        retry_after,
     }))
 }
 
@@ -790,6 +799,7 @@ fn read_response(
             status: head.status,
             reason: head.reason,
             body,
+            retry_after: head.retry_after,
         },
         reusable,
     ))
@@ -855,6 +865,11 @@ mod tests {
         assert!(!h.keep_alive);
         let h = parse_head(b"HTTP/1.0 200 OK\r\n\r\n").unwrap().unwrap();
         assert!(!h.keep_alive);
+        assert_eq!(h.retry_after, None);
+        let h = parse_head(b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 120\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(h.retry_after, Some(120));
         let mut many = b"HTTP/1.1 200 OK\r\n".to_vec();
         for i in 0..=MAX_HEADERS {
             many.extend_from_slice(format!("X-{i}: a\r\n").as_bytes());

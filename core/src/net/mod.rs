@@ -1,5 +1,6 @@
 //! The backend link: the wire protocol ([`api`], documented in `docs/api.md`)
-//! and a pinned HTTPS client ([`HttpsBackend`]).
+//! and a pinned HTTPS client ([`HttpsBackend`] for the wallet, [`TillClient`]
+//! for a merchant till charging pay codes).
 //!
 //! The client is hand-written HTTP/1.1 over rustls (ring provider, TLS 1.3
 //! only; see `docs/decisions/0007-https-client.md`). Normal certificate
@@ -17,8 +18,10 @@ pub mod api;
 mod backend;
 mod client;
 pub mod config;
+mod till;
 mod tls;
 
 pub use backend::HttpsBackend;
 pub use client::{NetError, NetStats};
 pub use config::{ClientConfig, ConfigError, SpkiPin, TlsConfig};
+pub use till::{TillClient, TillError, MAX_TILL_KEY_LEN};
