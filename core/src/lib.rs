@@ -13,6 +13,7 @@
 //! | [`money`] | integer minor units and ISO 4217 currencies |
 //! | [`auth`] | the PIN pad, the PIN-sealed Ed25519 device key, attempt limits, payment authorisations |
 //! | [`store`] | the durable SQLite journal: payments, transitions, PIN state, keys, registry, nonces |
+//! | [`paycode`] | consumer-presented pay codes: the one-time code a cashier scans, its CPM/QR and Code 128 forms |
 //! | [`payment`] | the payment flow the UI renders, amounts and fees, the engine that never loses or doubles a payment |
 //! | [`status`] | connectivity status (online / degraded / offline) and pending payments, for the UI |
 //! | [`net`] | the backend link: the `/v1` wire protocol and the pinned HTTPS client (rustls) |
@@ -27,6 +28,7 @@ pub mod auth;
 pub mod money;
 pub mod net;
 pub mod payload;
+pub mod paycode;
 pub mod payment;
 pub mod scan;
 pub mod status;

@@ -10,11 +10,18 @@
 //! Card data is handled with care: a PAN is kept only as a [`MaskedPan`]
 //! (first six and last four digits), track 2 is reduced to its PAN, and raw
 //! values of other tags are not kept at all, only their tags.
+//!
+//! One application is read whole: ScanPay's own pay code (AID
+//! [`SCANPAY_AID_HEX`], `docs/paycode.md`), whose 5A carries an 18-digit
+//! one-time code, not a PAN. It is kept as a [`PayCode`] (whose `Debug`
+//! hides the middle digits) so that a till can charge it.
 
 use std::fmt;
 
 use base64::Engine as _;
 use thiserror::Error;
+
+use crate::paycode::code::{PayCode, SCANPAY_AID_HEX};
 
 /// Longest CPM text accepted, in bytes. Real payment codes are a few hundred.
 pub const MAX_CPM_CHARS: usize = 1024;
@@ -141,8 +148,13 @@ pub struct CpmApplication {
     pub aid: Option<String>,
     /// 50: application label ("VISA CREDIT").
     pub label: Option<String>,
-    /// 5A, or the PAN part of 57 (track 2 equivalent), masked.
+    /// 5A, or the PAN part of 57 (track 2 equivalent), masked. Never set
+    /// for the ScanPay application, whose 5A is a pay code, not a PAN.
     pub pan: Option<MaskedPan>,
+    /// For the ScanPay application (4F = [`SCANPAY_AID_HEX`]) only: the
+    /// whole pay code in its 5A, when that is 18 BCD digits with the
+    /// ScanPay prefix.
+    pub paycode: Option<PayCode>,
     /// Whether track 2 equivalent data (57) is present.
     pub has_track2: bool,
     /// 5F20: cardholder name, if the code carries one.
@@ -313,13 +325,20 @@ fn bcd_pan(bytes: &[u8]) -> Option<MaskedPan> {
 
 fn describe(children: &[Ber<'_>]) -> CpmApplication {
     let mut a = CpmApplication::default();
+    // The first 5A's raw BCD, kept until the AID is known (4F may follow 5A).
+    let mut first_5a: Option<String> = None;
     let mut stack: Vec<&Ber<'_>> = children.iter().rev().collect();
     while let Some(o) = stack.pop() {
         a.tags.push(o.tag);
         match o.tag {
             0x4F => a.aid = Some(hex_upper(o.value)),
             0x50 => a.label = Some(String::from_utf8_lossy(o.value).into_owned()),
-            0x5A => a.pan = bcd_pan(o.value).or(a.pan.take()),
+            0x5A => {
+                if first_5a.is_none() {
+                    first_5a = Some(hex_upper(o.value));
+                }
+                a.pan = bcd_pan(o.value).or(a.pan.take());
+            }
             0x57 => {
                 a.has_track2 = true;
                 if a.pan.is_none() {
@@ -333,6 +352,11 @@ fn describe(children: &[Ber<'_>]) -> CpmApplication {
             _ => {}
         }
         stack.extend(o.children.iter().rev());
+    }
+    if a.aid.as_deref() == Some(SCANPAY_AID_HEX) {
+        // A one-time code, not card data: keep it whole, never as a PAN.
+        a.pan = None;
+        a.paycode = first_5a.and_then(|hex| PayCode::from_digits(hex).ok());
     }
     a
 }
@@ -445,6 +469,32 @@ mod tests {
             ConsumerPayload::parse(&long),
             Err(CpmError::TooLong { .. })
         ));
+    }
+
+    #[test]
+    fn scanpay_application_keeps_the_whole_pay_code() {
+        use crate::paycode::code::{to_cpm_bytes, to_cpm_text};
+        let code = PayCode::parse("390012345678901234").unwrap();
+        let text = to_cpm_text(&code);
+        assert!(ConsumerPayload::looks_like(&text));
+        let p = ConsumerPayload::parse(&text).unwrap();
+        let a = &p.applications[0];
+        assert_eq!(a.aid.as_deref(), Some(SCANPAY_AID_HEX));
+        assert_eq!(a.label.as_deref(), Some("ScanPay"));
+        assert_eq!(a.paycode.as_ref(), Some(&code));
+        // Not card data: no PAN, and no full code in Debug output.
+        assert_eq!(p.pan(), None);
+        assert!(!format!("{p:?}").contains(code.digits()));
+        // The same 5A under a card AID stays a masked PAN.
+        let mut raw = to_cpm_bytes(&code);
+        raw[11] = 0xA0;
+        let p = ConsumerPayload::parse(&base64::engine::general_purpose::STANDARD.encode(&raw))
+            .unwrap();
+        assert_eq!(p.applications[0].paycode, None);
+        assert_eq!(
+            p.pan().map(ToString::to_string).as_deref(),
+            Some("390012********1234")
+        );
     }
 
     mod props {

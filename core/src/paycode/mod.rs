@@ -1,0 +1,9 @@
+//! Consumer-presented mode: the pay code a wallet shows and a cashier scans
+//! (issue 11, ADR 0014, `docs/paycode.md`).
+//!
+//! [`code`] is the construction (derive on the wallet, find on the issuer)
+//! and the two textual forms; [`render`] turns a code into what a screen
+//! draws (Code 128 bars, a QR module matrix).
+
+pub mod code;
+pub mod render;
