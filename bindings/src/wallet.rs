@@ -186,6 +186,9 @@ fn core_config(c: &WalletConfig) -> Result<CoreConfig, WalletError> {
             allowed: c.allow_offline_payments,
         },
         allow_unverified: c.allow_unverified_merchants,
+        // The pay code's own limits: the core's defaults until the bindings
+        // expose them.
+        paycode: Default::default(),
         timings: c
             .timings
             .map_or_else(CoreTimings::default, |t| CoreTimings {

@@ -17,7 +17,11 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use thiserror::Error;
 
-use crate::auth::{Authenticator, PlatformKeyStore};
+use crate::auth::{Authenticator, PinPad, PlatformKeyStore};
+use crate::paycode::{
+    ChargeOutcome, PaycodeBackend, PaycodeChargeInfo, PaycodeError, PaycodeService, PaycodeSession,
+    PaycodeStatus, PendingCharge,
+};
 use crate::payment::{
     Backend, Clock, EngineError, FlowServices, PaymentEngine, PaymentFlow, PaymentRecord,
     ResumeReport, WalletConfig,
@@ -74,6 +78,7 @@ pub struct Wallet {
     authenticator: Arc<Authenticator>,
     engine: Arc<PaymentEngine>,
     status: StatusMonitor,
+    paycode: Arc<PaycodeService>,
     /// Why the cached registry was not loaded at open, if it was not.
     registry_problem: Option<RegistryError>,
 }
@@ -104,6 +109,15 @@ impl Wallet {
         };
         let status = StatusMonitor::new(StatusConfig::default());
         let authenticator = Arc::new(Authenticator::new(store.clone(), opts.keystore));
+        let trust = Arc::new(RwLock::new(trust));
+        let paycode = Arc::new(PaycodeService::new(
+            store.clone(),
+            Arc::clone(&authenticator),
+            opts.config.paycode.clone(),
+            Arc::clone(&opts.clock),
+            Arc::clone(&trust),
+            status.clone(),
+        ));
         let engine = Arc::new(PaymentEngine::new(
             store.clone(),
             opts.backend,
@@ -113,10 +127,11 @@ impl Wallet {
         ));
         let wallet = Wallet {
             store,
-            trust: Arc::new(RwLock::new(trust)),
+            trust,
             authenticator,
             engine,
             status,
+            paycode,
             registry_problem,
         };
         if let Ok(n) = wallet.engine.pending_count() {
@@ -209,6 +224,67 @@ impl Wallet {
     /// The journal.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Attaches the pay code's backend (for an [`crate::net::HttpsBackend`],
+    /// the same object as the payment backend). Without one the pay code
+    /// works offline only: an unprovisioned wallet cannot provision, and
+    /// nothing syncs.
+    pub fn set_paycode_backend(&self, backend: Arc<dyn PaycodeBackend>) {
+        self.paycode.set_backend(backend);
+    }
+
+    /// The pay code's status at `now` (wallet clock): provisioned, codes
+    /// issued since the last sync against the limits, and why no code can be
+    /// shown if none can.
+    pub fn paycode_status(&self, now: u64) -> Result<PaycodeStatus, PaycodeError> {
+        self.paycode.status(now)
+    }
+
+    /// Opens the pay code with the PIN (one counted attempt, like a
+    /// payment's), provisioning it first when needed and a backend is
+    /// attached (blocking). See [`crate::paycode::service`].
+    pub fn open_paycode(&self, pin: &PinPad) -> Result<PaycodeSession, PaycodeError> {
+        self.paycode.open(pin)
+    }
+
+    /// One pay-code sync: the charges made with this wallet's codes since the
+    /// last one, journalled once each (blocking; long-polls up to
+    /// `wait_secs`, at most 25). Returns the charges that changed.
+    pub fn sync_paycode(&self, wait_secs: u64) -> Result<Vec<PaycodeChargeInfo>, PaycodeError> {
+        self.paycode.sync(wait_secs)
+    }
+
+    /// Pay-code charges above the no-PIN amount waiting for the payer.
+    pub fn pending_charges(&self) -> Result<Vec<PendingCharge>, PaycodeError> {
+        self.paycode.pending_charges()
+    }
+
+    /// Confirms a pending charge with the PIN (blocking).
+    pub fn confirm_charge(
+        &self,
+        charge_id: &str,
+        pin: &PinPad,
+    ) -> Result<ChargeOutcome, PaycodeError> {
+        self.paycode.confirm(charge_id, pin)
+    }
+
+    /// Declines a pending charge (blocking).
+    pub fn decline_charge(&self, charge_id: &str) -> Result<ChargeOutcome, PaycodeError> {
+        self.paycode.decline(charge_id)
+    }
+
+    /// The pay-code charges, newest first, each with the receipt the till
+    /// got. Payments made by scanning a merchant stay in the payment history
+    /// ([`PaymentEngine`]); the two are kept apart because a pay-code charge
+    /// has no payment id, payload or engine state.
+    pub fn paycode_history(&self) -> Result<Vec<PaycodeChargeInfo>, PaycodeError> {
+        self.paycode.history()
+    }
+
+    /// The pay-code service.
+    pub fn paycode(&self) -> &Arc<PaycodeService> {
+        &self.paycode
     }
 
     /// The database file of a data directory.

@@ -62,6 +62,7 @@ use super::device::DeviceKey;
 use super::kdf::DEFAULT_ITERATIONS;
 use super::keystore::{KeyStoreError, PlatformKeyStore, WrapDefect, DEVICE_KEY_ALIAS};
 use super::limits::{attempts_left, Attempts};
+use super::paycode_secret;
 use super::pinpad::PinPad;
 use super::policy::check_new_pin;
 use super::sealed::{SealedError, SealedKey};
@@ -284,6 +285,45 @@ impl Authenticator {
         Ok(Some(self.unwrap(&wrapped)?.public_key().to_vec()))
     }
 
+    /// Verifies `pin` (one counted attempt, exactly like a payment's) and
+    /// hands the opened device key to the crate (the pay code signs its
+    /// provisioning and confirmations with it and derives its seal key from
+    /// it). Never leaves the crate.
+    pub(crate) fn unlock(&self, pin: &PinPad, now: u64) -> Result<DeviceKey, AuthError> {
+        self.attempt(pin, now)
+    }
+
+    /// Seals the pay-code secret to `key` and wraps it through the platform
+    /// key store (checked like the device key's wrapping).
+    pub(crate) fn seal_paycode_secret(
+        &self,
+        key: &DeviceKey,
+        secret: &[u8; paycode_secret::SECRET_LEN],
+        generation: u32,
+    ) -> Result<Vec<u8>, AuthError> {
+        let sealed = Zeroizing::new(paycode_secret::seal(key, secret, generation, &self.rng)?);
+        self.wrap_bytes(paycode_secret::PAYCODE_SECRET_ALIAS, &sealed)
+    }
+
+    /// Unwraps and opens a sealed pay-code secret with `key`: its generation
+    /// and the secret.
+    pub(crate) fn open_paycode_secret(
+        &self,
+        key: &DeviceKey,
+        wrapped: &[u8],
+    ) -> Result<(u32, Zeroizing<[u8; paycode_secret::SECRET_LEN]>), AuthError> {
+        let inner = Zeroizing::new(
+            self.keystore
+                .unwrap(paycode_secret::PAYCODE_SECRET_ALIAS, wrapped)?,
+        );
+        paycode_secret::open(key, &inner).map_err(|e| match e {
+            // Not the PIN's fault (the PIN opened `key`): the blob belongs to
+            // another key or was altered.
+            SealedError::Decrypt => AuthError::SealedKey(SealedError::KeyRejected),
+            other => other.into(),
+        })
+    }
+
     /// One counted attempt.
     ///
     /// Three short transactions around two slow steps that hold no lock (the
@@ -356,13 +396,16 @@ impl Authenticator {
     /// without the hardware's protection, or unusable, so it is refused
     /// before anything is stored.
     fn wrap(&self, sealed: &SealedKey) -> Result<Vec<u8>, AuthError> {
-        let plain = Zeroizing::new(sealed.to_bytes());
-        let wrapped = self.keystore.wrap(DEVICE_KEY_ALIAS, &plain)?;
+        self.wrap_bytes(DEVICE_KEY_ALIAS, &Zeroizing::new(sealed.to_bytes()))
+    }
+
+    fn wrap_bytes(&self, alias: &str, plain: &Zeroizing<Vec<u8>>) -> Result<Vec<u8>, AuthError> {
+        let wrapped = self.keystore.wrap(alias, plain)?;
         if wrapped.windows(plain.len()).any(|w| w == plain.as_slice()) {
             return Err(AuthError::KeyStoreIneffective(WrapDefect::Cleartext));
         }
-        match self.keystore.unwrap(DEVICE_KEY_ALIAS, &wrapped) {
-            Ok(back) if back == *plain => Ok(wrapped),
+        match self.keystore.unwrap(alias, &wrapped) {
+            Ok(back) if back == **plain => Ok(wrapped),
             Ok(_) | Err(KeyStoreError::Rejected) => {
                 Err(AuthError::KeyStoreIneffective(WrapDefect::RoundTrip))
             }

@@ -26,6 +26,7 @@
 //! | [`authorisation`] | what the device key signs, and its verification |
 //! | [`authenticator`] | enrol, verify, change, authorise, status, reset |
 //! | [`request_key`] | the PIN-less key that signs payment queries and reversals |
+//! | [`paycode_secret`] | the pay-code secret, sealed under the device key |
 //!
 //! Secrets (PIN digits, derived keys, decrypted PKCS#8) live in buffers wiped
 //! on drop, never appear in `Debug` or error messages, and never cross the
@@ -38,6 +39,7 @@ pub mod device;
 pub mod kdf;
 pub mod keystore;
 pub mod limits;
+pub mod paycode_secret;
 pub mod pinpad;
 pub mod policy;
 pub mod request_key;

@@ -9,6 +9,9 @@ use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::api::paycode::{
+    self, ChargeEvent, ConfirmRequest, EventsResponse, ProvisionRequest, ProvisionResponse,
+};
 use super::api::{
     self, ClockAdvance, ClockResponse, ControlAck, ControlPayment, CreateOrderRequest,
     CreateOrderResponse, EnrolRequest, EnrolResponse, FaultRequest, HealthResponse,
@@ -17,8 +20,12 @@ use super::api::{
 use super::client::{HttpsClient, NetError, NetStats, Request, Response};
 use super::config::{ClientConfig, ConfigError};
 use crate::auth::{RequestKeyError, RequestSigner};
+use crate::paycode::PaycodeBackend;
 use crate::payment::record::{BackendError, BackendReply};
 use crate::payment::{Backend, PaymentRequest};
+
+/// Seconds kept between a long-poll's `wait` and the read timeout.
+const LONG_POLL_MARGIN_SECS: u64 = 3;
 
 /// The backend over HTTPS (rustls, TLS 1.3, pinned), with a keep-alive pool.
 ///
@@ -28,6 +35,9 @@ use crate::payment::{Backend, PaymentRequest};
 /// calls use separate pooled connections.
 pub struct HttpsBackend {
     client: HttpsClient,
+    // The longest events long-poll this client can wait for: the read
+    // timeout less a margin for the answer to arrive.
+    max_wait_secs: u64,
     // Set once the wallet's store is open (the backend is built before the
     // wallet, which owns the store); read for every query and reversal.
     signer: RwLock<Option<Arc<dyn RequestSigner>>>,
@@ -58,6 +68,10 @@ impl HttpsBackend {
     pub fn new(config: ClientConfig) -> Result<HttpsBackend, ConfigError> {
         Ok(HttpsBackend {
             client: HttpsClient::new(&config)?,
+            max_wait_secs: config
+                .read_timeout
+                .as_secs()
+                .saturating_sub(LONG_POLL_MARGIN_SECS),
             signer: RwLock::new(None),
         })
     }
@@ -99,18 +113,85 @@ impl HttpsBackend {
         path: &str,
         payment_id: &str,
     ) -> Result<Response, NetError> {
+        self.signed_with_body(method, path, path, payment_id, None)
+    }
+
+    /// [`HttpsBackend::signed`] with a body, and a request path that may
+    /// carry a query (`signed_path` is the path without it: the signature
+    /// covers the path only, ADR 0013).
+    fn signed_with_body(
+        &self,
+        method: &'static str,
+        path: &str,
+        signed_path: &str,
+        subject: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Response, NetError> {
         let signer = self
             .signer()
             .ok_or(NetError::RequestKey(RequestKeyError::NotRegistered))?;
-        let header = signer.authorize(method, path, payment_id)?.header_value();
+        let header = signer
+            .authorize(method, signed_path, subject)?
+            .header_value();
         self.client.send(&Request {
             method,
             path,
             idempotency_key: None,
             authorization: Some(&header),
-            body: None,
+            body,
             body_limit: MAX_RESPONSE_BODY_BYTES,
         })
+    }
+
+    /// `POST /v1/paycode/provision`, signed by the request key.
+    pub fn paycode_provision(&self, req: &ProvisionRequest) -> Result<ProvisionResponse, NetError> {
+        let body = encode(req)?;
+        decode(self.signed_with_body(
+            "POST",
+            paycode::PATH_PROVISION,
+            paycode::PATH_PROVISION,
+            paycode::REQUEST_SIGNATURE_SUBJECT,
+            Some(&body),
+        )?)
+    }
+
+    /// `GET /v1/paycode/events?after=…&wait=…`, signed by the request key.
+    /// `wait_secs` is capped so the answer arrives within this client's
+    /// read timeout.
+    pub fn paycode_events(&self, after: u64, wait_secs: u64) -> Result<EventsResponse, NetError> {
+        let wait = wait_secs
+            .min(paycode::MAX_EVENTS_WAIT_SECS)
+            .min(self.max_wait_secs);
+        decode(self.signed_with_body(
+            "GET",
+            &paycode::events_path(after, wait),
+            paycode::PATH_EVENTS,
+            paycode::REQUEST_SIGNATURE_SUBJECT,
+            None,
+        )?)
+    }
+
+    /// `POST /v1/paycode/charges/{id}/confirm` or `…/decline`, signed by
+    /// the request key over the charge id.
+    fn paycode_answer(
+        &self,
+        charge_id: &str,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> Result<ChargeEvent, NetError> {
+        // Goes into a path: 1-64 of [A-Za-z0-9_-], nothing a path could
+        // misread.
+        if charge_id.is_empty()
+            || charge_id.len() > 64
+            || !charge_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(NetError::InvalidRequest(
+                "charge id must be 1-64 characters of [A-Za-z0-9_-]".into(),
+            ));
+        }
+        decode(self.signed_with_body("POST", path, path, charge_id, body)?)
     }
 
     /// Connection and request counters since creation.
@@ -289,5 +370,24 @@ impl Backend for HttpsBackend {
 
     fn reverse(&self, payment_id: &str) -> Result<BackendReply, BackendError> {
         Ok(self.reverse_payment(payment_id)?)
+    }
+}
+
+impl PaycodeBackend for HttpsBackend {
+    fn provision(&self, req: &ProvisionRequest) -> Result<ProvisionResponse, BackendError> {
+        Ok(self.paycode_provision(req)?)
+    }
+
+    fn events(&self, after: u64, wait_secs: u64) -> Result<EventsResponse, BackendError> {
+        Ok(self.paycode_events(after, wait_secs)?)
+    }
+
+    fn confirm(&self, charge_id: &str, req: &ConfirmRequest) -> Result<ChargeEvent, BackendError> {
+        let body = encode(req)?;
+        Ok(self.paycode_answer(charge_id, &paycode::confirm_path(charge_id), Some(&body))?)
+    }
+
+    fn decline(&self, charge_id: &str) -> Result<ChargeEvent, BackendError> {
+        Ok(self.paycode_answer(charge_id, &paycode::decline_path(charge_id), None)?)
     }
 }

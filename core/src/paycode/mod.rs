@@ -5,5 +5,19 @@
 //! and the two textual forms; [`render`] turns a code into what a screen
 //! draws (Code 128 bars, a QR module matrix).
 
+pub mod charge;
 pub mod code;
+pub mod limits;
 pub mod render;
+pub mod service;
+pub mod session;
+pub mod sync;
+
+pub use charge::{
+    AuthMethod, ChargeMerchant, ChargeOutcome, PaycodeCharge, PaycodeChargeInfo, PayerAnswer,
+    PendingCharge,
+};
+pub use limits::OfflineLimit;
+pub use service::{PaycodeBlock, PaycodeError, PaycodeService, PaycodeStatus};
+pub use session::{PaycodeDisplay, PaycodeSession};
+pub use sync::PaycodeBackend;

@@ -57,6 +57,64 @@ pub struct WalletConfig {
     pub allow_unverified: bool,
     /// Query and reversal timings.
     pub timings: Timings,
+    /// The pay code's limits (consumer-presented mode).
+    #[serde(default)]
+    pub paycode: PaycodeConfig,
+}
+
+/// The pay code's limits in one currency, in its minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaycodeCurrencyLimits {
+    /// The currency (the provisioned account's).
+    pub currency: Currency,
+    /// Largest charge a code authorises by itself; above it the charge waits
+    /// for the PIN on the phone.
+    pub no_pin_max: u64,
+    /// Largest total that may be charged with codes issued since the last
+    /// sync (the wallet counts the worst case: every code issued charged
+    /// `no_pin_max`).
+    pub offline_max_total: u64,
+}
+
+/// The wallet's own pay-code limits. The backend sends its own at
+/// provisioning and with every sync; the stricter of each applies
+/// (`crate::paycode::limits::effective`). A currency without an entry here
+/// takes the backend's limits alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaycodeConfig {
+    /// Limits per currency.
+    pub limits: Vec<PaycodeCurrencyLimits>,
+    /// Most codes issued since the last sync.
+    pub offline_max_codes: u32,
+}
+
+impl Default for PaycodeConfig {
+    /// SGD 30.00 without PIN and 300.00 since the last sync (the design's
+    /// figures); THB 700.00 / 7,000.00, USD and EUR 20.00 / 200.00 (about the
+    /// same money, rounded down); at most 10 codes since the last sync.
+    fn default() -> Self {
+        let l = |currency, no_pin_max, offline_max_total| PaycodeCurrencyLimits {
+            currency,
+            no_pin_max,
+            offline_max_total,
+        };
+        PaycodeConfig {
+            limits: vec![
+                l(Currency::SGD, 3_000, 30_000),
+                l(Currency::THB, 70_000, 700_000),
+                l(Currency::USD, 2_000, 20_000),
+                l(Currency::EUR, 2_000, 20_000),
+            ],
+            offline_max_codes: 10,
+        }
+    }
+}
+
+impl PaycodeConfig {
+    /// The limits for `currency`, if configured.
+    pub fn limits_for(&self, currency: Currency) -> Option<&PaycodeCurrencyLimits> {
+        self.limits.iter().find(|l| l.currency == currency)
+    }
 }
 
 impl WalletConfig {

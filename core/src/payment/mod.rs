@@ -26,7 +26,10 @@ pub mod record;
 
 pub use amount::{breakdown, AmountError};
 pub use clock::{Clock, SystemClock, VirtualClock};
-pub use config::{CurrencyLimits, OfflinePolicy, WalletConfig, DAILY_WINDOW_SECS};
+pub use config::{
+    CurrencyLimits, OfflinePolicy, PaycodeConfig, PaycodeCurrencyLimits, WalletConfig,
+    DAILY_WINDOW_SECS,
+};
 pub use engine::{
     request_outcome, Backend, EngineError, NewPayment, PaymentEngine, PaymentRequest, ResumeReport,
 };

@@ -135,6 +135,7 @@ impl Store {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM secrets WHERE name = ?1", [DEVICE_KEY])?;
+        super::paycode::drop_secret(&tx)?;
         tx.execute("DELETE FROM auth WHERE id = 1", [])?;
         tx.commit()?;
         Ok(())
@@ -207,5 +208,9 @@ fn save_sealed_key(conn: &Connection, blob: &[u8]) -> Result<(), StoreError> {
 
 fn delete_sealed_key(conn: &Connection) -> Result<(), StoreError> {
     conn.execute("DELETE FROM secrets WHERE name = ?1", [DEVICE_KEY])?;
+    // The pay-code secret is sealed under a key derived from the device key
+    // (ADR 0016): without it, it is dead weight, and a new device key is a
+    // new device to the backend.
+    super::paycode::drop_secret(conn)?;
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! | `auth` | PIN attempt state ([`AuthRecord`]) | [`Store::save_auth`] |
 //! | `secrets` | the encrypted (PIN-derived key, then platform-wrapped) device key blob; the platform-wrapped request key | [`Store::save_sealed_key`], [`Store::save_request_key`] |
 //! | `registry` | the last accepted signed key-registry document, byte for byte | [`Store::save_registry_doc`] |
+//! | `paycode_provisions`, `paycode_state`, `paycode_codes`, `paycode_events`, `paycode_charges` | the pay code: provisionings, the sealed secret and counters, every code issued (never its digits), the event feed, the charges (schema version 2; see `paycode`) | [`Store::paycode_transaction`] |
 //! | `nonces`, `replay_meta` | seen dynamic-code nonces, bounded (the persisted [`ReplayGuard`](crate::trust::ReplayGuard)) | the verifier, through `impl ReplayGuard for Store` |
 //!
 //! Why these settings (see `docs/decisions/0004-sqlite-journal.md`):
@@ -31,6 +32,7 @@
 
 mod auth;
 mod journal;
+mod paycode;
 mod replay;
 mod request_key;
 mod schema;
@@ -46,6 +48,10 @@ pub use auth::{AuthRecord, AuthTx, MAX_SEALED_KEY_BYTES};
 pub use journal::{
     HistoryCursor, HistoryPage, PaymentRow, Transition, TransitionRow, CREATED_DETAIL,
     MAX_DETAIL_BYTES, MAX_ID_BYTES, MAX_PAGE, MAX_RECORD_BYTES, MAX_STATE_BYTES,
+};
+pub use paycode::{
+    IssuedCodeRow, PaycodeChargeRow, PaycodeStateRow, PaycodeTx, ProvisionRow,
+    MAX_PAYCODE_ID_BYTES, MAX_PAYCODE_JSON_BYTES, MAX_SEALED_PAYCODE_BYTES,
 };
 pub use replay::MAX_NONCE_PART_BYTES;
 pub use request_key::MAX_REQUEST_KEY_BYTES;

@@ -439,6 +439,18 @@ impl Registry {
     pub fn key_count(&self) -> usize {
         self.keys.len()
     }
+
+    /// The registered name of merchant `merchant_id`, from one of its keys
+    /// that is not revoked (the pay code shows it for a charge, whose event
+    /// carries only the backend's word for the name). The smallest key id
+    /// wins, so the answer does not depend on the map's order.
+    pub fn merchant_name(&self, merchant_id: &str) -> Option<&str> {
+        self.keys
+            .values()
+            .filter(|k| k.merchant_id == merchant_id && !k.revoked)
+            .min_by(|a, b| a.key_id.cmp(&b.key_id))
+            .map(|k| k.name.as_str())
+    }
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
