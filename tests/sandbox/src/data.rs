@@ -29,10 +29,19 @@ use scanpay_core::trust::registry::{MerchantKeyJson, RegisteredAccount, Registry
 use scanpay_core::trust::signed_qr::DynamicInfo;
 use scanpay_core::trust::{InMemoryReplayGuard, Reason, TrustStore, Verdict, VerifiedMerchant};
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::db::{self, meta, meta_u64, set_meta, to_i64, to_u64};
 use crate::error::SandboxError;
 use crate::seed::{self, Seed};
+
+mod paycode;
+
+pub use paycode::{
+    default_limits, EventsFeed, PaycodeChargeInfo, TillAnswer, TillInfo, MASTER_KEY_FILE,
+    MERCHANT_REFUSALS_PER_WINDOW, PAYCODE_WINDOW, RATE_WINDOW_SECS, TILLS_FILE,
+    TILL_REFUSALS_PER_WINDOW,
+};
 
 /// Orders (and payments left processing) are closed this long after they
 /// were created, on the sandbox clock.
@@ -227,6 +236,12 @@ struct Inner {
     roots: RootKeys,
     trust: Mutex<TrustStore>,
     data_dir: PathBuf,
+    /// Seals every device's pay-code secret (read from, or created as,
+    /// `paycode-master.key`: never in the database).
+    paycode_master: Zeroizing<[u8; 32]>,
+    /// Bumped whenever a pay-code event is written: events long-polls wait
+    /// on it.
+    paycode_events: tokio::sync::watch::Sender<u64>,
 }
 
 /// The sandbox's state. Cheap to clone (shared).
@@ -443,6 +458,8 @@ impl SandboxData {
                 root,
                 roots,
                 data_dir: data_dir.to_path_buf(),
+                paycode_master: paycode::load_master_key(data_dir)?,
+                paycode_events: tokio::sync::watch::Sender::new(0),
             }),
         };
         {
@@ -451,6 +468,9 @@ impl SandboxData {
                 data.apply_seed(&conn, seed)?;
             }
             data.refresh_registry(&conn)?;
+            // Every merchant has a till (also in a data dir seeded before
+            // pay codes existed).
+            data.ensure_tills(&conn)?;
         }
         let roots_json = serde_json::to_vec_pretty(&data.inner.roots.to_json())
             .map_err(|e| SandboxError::Corrupt(e.to_string()))?;
@@ -540,8 +560,12 @@ impl SandboxData {
         Ok(now)
     }
 
-    /// Closes orders and processing payments older than [`ORDER_TTL_SECS`].
+    /// Closes pay-code charges left `userpaying` past their `expires_at`,
+    /// then orders and processing payments older than [`ORDER_TTL_SECS`].
     fn sweep(conn: &Connection, now: u64) -> Result<(), SandboxError> {
+        // First, with their events: the payments sweep below would close
+        // their payment rows too, without telling the wallet.
+        Self::sweep_paycode(conn, now)?;
         let now = to_i64(now)?;
         conn.execute(
             "UPDATE orders SET state = 'closed' WHERE state = 'open' AND expires_at <= ?1",
@@ -1802,6 +1826,11 @@ impl SandboxData {
         let row = load_payment(tx, payment_id)?;
         if let (Some(row), Some(accounts)) = (&row, accounts) {
             Self::check_owner(row, accounts)?;
+            // A pay-code charge is the till's to reverse, never the payer's
+            // (who would otherwise refund what the shop handed over).
+            if Self::is_paycode_charge(tx, payment_id)? {
+                return Ok(row.reply(payment_id)?);
+            }
         }
         let reply = match row {
             None => {

@@ -137,6 +137,100 @@ CREATE TABLE IF NOT EXISTS tombstones (
     submits    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (account_id, payment_id)
 );
+-- Pay code (issue 11, docs/paycode.md). Tills and their API keys.
+CREATE TABLE IF NOT EXISTS pc_tills (
+    till_key    TEXT PRIMARY KEY,
+    till_id     TEXT NOT NULL UNIQUE,
+    merchant_id TEXT NOT NULL REFERENCES merchants(merchant_id)
+);
+-- Provisioned devices: the secret K sealed (AES-256-GCM, 12-byte nonce
+-- first, tag last) under the master key kept outside this database.
+-- synced_through: the highest pc_charges rowid when the wallet last read its
+-- events (charges after it count against the offline limits).
+CREATE TABLE IF NOT EXISTS pc_devices (
+    device_id      TEXT PRIMARY KEY REFERENCES devices(device_id),
+    account_id     TEXT NOT NULL REFERENCES accounts(account_id),
+    request_key    BLOB NOT NULL,
+    generation     INTEGER NOT NULL,
+    sealed_secret  BLOB NOT NULL,
+    next_counter   INTEGER NOT NULL,
+    provisioned_at INTEGER NOT NULL,
+    synced_through INTEGER NOT NULL DEFAULT 0,
+    last_seq       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS pc_provision_nonces (
+    device_id TEXT NOT NULL,
+    nonce     TEXT NOT NULL,
+    time      INTEGER NOT NULL,
+    PRIMARY KEY (device_id, nonce)
+);
+-- Every code that matched a charge (single use): kept to type a replay as
+-- code-used.
+CREATE TABLE IF NOT EXISTS pc_used (
+    device_id  TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    counter    INTEGER NOT NULL,
+    step       INTEGER NOT NULL,
+    charge_id  TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (device_id, generation, counter)
+);
+-- Charges made with a code; the payments row of the same id carries the
+-- money (charges, refunds, receipt). method: code | code+pin, once paid.
+CREATE TABLE IF NOT EXISTS pc_charges (
+    charge_id    TEXT PRIMARY KEY,
+    merchant_id  TEXT NOT NULL,
+    till_id      TEXT NOT NULL,
+    out_trade_no TEXT NOT NULL,
+    device_id    TEXT NOT NULL,
+    account_id   TEXT NOT NULL,
+    counter      INTEGER NOT NULL,
+    step         INTEGER NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency     TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    receipt      TEXT,
+    method       TEXT,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    paid_at      INTEGER
+);
+-- A till's order numbers: the first answer (replayed for the same body),
+-- the charge it made if any. fingerprint NULL: reversed before any charge
+-- arrived (a later charge under the number is closed, nothing taken).
+CREATE TABLE IF NOT EXISTS pc_orders (
+    merchant_id  TEXT NOT NULL,
+    out_trade_no TEXT NOT NULL,
+    till_id      TEXT NOT NULL,
+    fingerprint  TEXT,
+    body         BLOB NOT NULL,
+    charge_id    TEXT,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, out_trade_no)
+);
+-- Refused codes, for the rate limit.
+CREATE TABLE IF NOT EXISTS pc_refusals (
+    till_id     TEXT NOT NULL,
+    merchant_id TEXT NOT NULL,
+    at          INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pc_refusals_at ON pc_refusals(at);
+-- Each device's event feed, seq from 1 without gaps.
+CREATE TABLE IF NOT EXISTS pc_events (
+    device_id     TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    charge_id     TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    merchant_id   TEXT NOT NULL,
+    merchant_name TEXT NOT NULL,
+    amount_minor  INTEGER NOT NULL,
+    currency      TEXT NOT NULL,
+    receipt       TEXT,
+    counter       INTEGER NOT NULL,
+    at            INTEGER NOT NULL,
+    expires_at    INTEGER,
+    PRIMARY KEY (device_id, seq)
+);
 CREATE TABLE IF NOT EXISTS idempotency (
     idem_key    TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,

@@ -6,8 +6,10 @@
 //! rules count *connections*, whatever their kind: the TLS handshake happens
 //! before any request can be classified. `payer-pending` rules are taken
 //! only by submits (a query or reverse passes them by), since they change how
-//! a first submit is processed. Control and merchant routes are never
-//! faulted. Faults live in memory only: a restart clears them.
+//! a first submit is processed. The till's pay-code routes are faulted like
+//! the wallet's payment routes (kinds `charge`, `charge-query`,
+//! `charge-reverse`, and `any`); control routes, the merchant order routes
+//! and the wallet's pay-code routes never are. Faults live in memory only: a restart clears them.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -29,7 +31,14 @@ pub enum RequestKind {
     Enrol,
     /// `GET /v1/health`.
     Health,
-    /// Control and merchant routes, and unknown paths: never faulted.
+    /// `POST /v1/merchant/paycode/charges`.
+    Charge,
+    /// `GET /v1/merchant/paycode/charges/{out_trade_no}`.
+    ChargeQuery,
+    /// `POST /v1/merchant/paycode/charges/{out_trade_no}/reverse`.
+    ChargeReverse,
+    /// Control routes, the merchant order routes, the wallet's pay-code
+    /// routes and unknown paths: never faulted.
     Exempt,
 }
 
@@ -43,7 +52,10 @@ impl RequestKind {
             | (FaultKind::Reverse, RequestKind::Reverse)
             | (FaultKind::Registry, RequestKind::Registry)
             | (FaultKind::Enrol, RequestKind::Enrol)
-            | (FaultKind::Health, RequestKind::Health) => true,
+            | (FaultKind::Health, RequestKind::Health)
+            | (FaultKind::Charge, RequestKind::Charge)
+            | (FaultKind::ChargeQuery, RequestKind::ChargeQuery)
+            | (FaultKind::ChargeReverse, RequestKind::ChargeReverse) => true,
             _ => false,
         }
     }

@@ -40,7 +40,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-pub use data::{AccountInfo, KeyInfo, MerchantInfo, OrderInfo, SandboxData};
+pub use data::{
+    AccountInfo, KeyInfo, MerchantInfo, OrderInfo, PaycodeChargeInfo, SandboxData, TillInfo,
+};
 pub use error::SandboxError;
 pub use faults::FaultPlan;
 pub use scanpay_core::net::api::{Fault, FaultKind, FaultRequest};
@@ -252,6 +254,18 @@ impl RunningSandbox {
                     m.currency,
                     if m.blocked { " BLOCKED" } else { "" },
                     keys.join(", ")
+                ));
+            }
+        }
+        if let Ok(tills) = self.data.tills() {
+            s.push_str(&format!(
+                "  tills (Authorization: ScanPay-Till <key>; also {}):\n",
+                self.data_dir().join(data::TILLS_FILE).display()
+            ));
+            for t in tills {
+                s.push_str(&format!(
+                    "    {} {:<8} {}\n",
+                    t.merchant_id, t.till_id, t.till_key
                 ));
             }
         }

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use scanpay_core::net::api::paycode::MAX_EVENTS_WAIT_SECS;
 use scanpay_core::net::api::{
     error_code, ClockAdvance, ClockResponse, ControlAck, CreateOrderRequest, EnrolRequest, Fault,
     FaultRequest, HEADER_IDEMPOTENT_REPLAYED, HEADER_REGISTRY_VERSION,
@@ -13,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
-use crate::data::{ApiError, RegistryAnswer, SandboxData};
+use crate::data::{ApiError, RegistryAnswer, SandboxData, TillAnswer};
 use crate::error::SandboxError;
 use crate::faults::{FaultPlan, RequestKind};
 use crate::http::{read_request, write_response, ReadError, Request, Response};
@@ -46,6 +47,15 @@ enum Route {
     RevokeKey(String, bool),
     AdvanceClock,
     GetClock,
+    PaycodeProvision,
+    PaycodeEvents,
+    PaycodeConfirm(String),
+    PaycodeDecline(String),
+    TillCharge,
+    TillQuery(String),
+    TillReverse(String),
+    ControlTills,
+    ControlPaycodeCharge(String),
 }
 
 impl Route {
@@ -57,6 +67,9 @@ impl Route {
             Route::Submit => RequestKind::Submit,
             Route::Query(_) => RequestKind::Query,
             Route::Reverse(_) => RequestKind::Reverse,
+            Route::TillCharge => RequestKind::Charge,
+            Route::TillQuery(_) => RequestKind::ChargeQuery,
+            Route::TillReverse(_) => RequestKind::ChargeReverse,
             _ => RequestKind::Exempt,
         }
     }
@@ -112,6 +125,19 @@ fn known(method: &str, segs: &[&str]) -> Option<Route> {
         }
         ("POST", ["control", "keys", id, "revoke"]) => Route::RevokeKey((*id).to_string(), true),
         ("POST", ["control", "keys", id, "unrevoke"]) => Route::RevokeKey((*id).to_string(), false),
+        ("POST", ["paycode", "provision"]) => Route::PaycodeProvision,
+        ("GET", ["paycode", "events"]) => Route::PaycodeEvents,
+        ("POST", ["paycode", "charges", id, "confirm"]) => Route::PaycodeConfirm((*id).to_string()),
+        ("POST", ["paycode", "charges", id, "decline"]) => Route::PaycodeDecline((*id).to_string()),
+        ("POST", ["merchant", "paycode", "charges"]) => Route::TillCharge,
+        ("GET", ["merchant", "paycode", "charges", no]) => Route::TillQuery((*no).to_string()),
+        ("POST", ["merchant", "paycode", "charges", no, "reverse"]) => {
+            Route::TillReverse((*no).to_string())
+        }
+        ("GET", ["control", "tills"]) => Route::ControlTills,
+        ("GET", ["control", "paycode", "charges", id]) => {
+            Route::ControlPaycodeCharge((*id).to_string())
+        }
         ("POST", ["control", "clock"]) => Route::AdvanceClock,
         ("GET", ["control", "clock"]) => Route::GetClock,
         _ => return None,
@@ -130,6 +156,68 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
 
 fn internal(e: impl std::fmt::Display) -> Response {
     Response::error(500, error_code::INTERNAL, &e.to_string())
+}
+
+fn till_response(a: TillAnswer) -> Response {
+    let mut r = Response::json(a.status, a.body);
+    if a.replayed {
+        r.headers.push((HEADER_IDEMPOTENT_REPLAYED, "true".into()));
+    }
+    if let Some(secs) = a.retry_after {
+        r.headers.push(("Retry-After", secs.to_string()));
+    }
+    r
+}
+
+/// `after` and `wait` of an events request: decimal, default 0; `wait` is
+/// capped at [`MAX_EVENTS_WAIT_SECS`].
+fn events_params(req: &Request) -> Result<(u64, u64), Response> {
+    let num = |name: &str| match req.query_param(name) {
+        None => Ok(0),
+        Some(v) => v.parse::<u64>().map_err(|_| {
+            Response::error(
+                400,
+                error_code::MALFORMED_REQUEST,
+                &format!("{name} is not a number"),
+            )
+        }),
+    };
+    Ok((num("after")?, num("wait")?.min(MAX_EVENTS_WAIT_SECS)))
+}
+
+/// `GET /v1/paycode/events`: authenticated once, then answered at once if
+/// there are events after `after`, else when one is written or `wait`
+/// seconds have passed. The wait is an `await` on the event signal, never a
+/// blocked worker thread; it also re-reads every second, so a charge the
+/// clock sweep closed (which signals nobody) is seen within a second.
+async fn events_long_poll(shared: &Shared, req: &Request) -> Response {
+    let (after, wait) = match events_params(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let data = &shared.data;
+    let feed = match data.paycode_events_auth(req.authorization.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return api_error(e),
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
+    let mut signal = data.paycode_event_signal();
+    loop {
+        // Marked seen before reading: an event written after this read
+        // changes the value again and ends the wait below.
+        signal.borrow_and_update();
+        let answer = match data.paycode_events_read(&feed, after) {
+            Ok(a) => a,
+            Err(e) => return api_error(e),
+        };
+        let now = tokio::time::Instant::now();
+        if !answer.events.is_empty() || now >= deadline {
+            return Response::ok(&answer);
+        }
+        let tick = (deadline - now).min(Duration::from_secs(1));
+        // A closed channel (the data dropped) just ends this wait early.
+        let _ = tokio::time::timeout(tick, signal.changed()).await;
+    }
 }
 
 /// Processes a request (this is where state changes are committed).
@@ -243,6 +331,47 @@ fn handle(shared: &Shared, route: Route, req: &Request, fault: Option<Fault>) ->
             .now()
             .map(|now| Response::ok(&ClockResponse { now }))
             .map_err(internal),
+        Route::PaycodeProvision => data
+            .paycode_provision(req.authorization.as_deref(), &req.body)
+            .map(|r| Response::ok(&r))
+            .map_err(api_error),
+        // Served without waiting here; `connection` long-polls it.
+        Route::PaycodeEvents => events_params(req).and_then(|(after, _)| {
+            data.paycode_events_auth(req.authorization.as_deref())
+                .and_then(|feed| data.paycode_events_read(&feed, after))
+                .map(|r| Response::ok(&r))
+                .map_err(api_error)
+        }),
+        Route::PaycodeConfirm(id) => data
+            .paycode_confirm(req.authorization.as_deref(), &id, &req.body)
+            .map(|r| Response::ok(&r))
+            .map_err(api_error),
+        Route::PaycodeDecline(id) => data
+            .paycode_decline(req.authorization.as_deref(), &id)
+            .map(|r| Response::ok(&r))
+            .map_err(api_error),
+        Route::TillCharge => data
+            .till_charge(req.authorization.as_deref(), &req.body)
+            .map(till_response)
+            .map_err(api_error),
+        Route::TillQuery(no) => data
+            .till_query(req.authorization.as_deref(), &no)
+            .map(|r| Response::ok(&r))
+            .map_err(api_error),
+        Route::TillReverse(no) => data
+            .till_reverse(req.authorization.as_deref(), &no)
+            .map(|r| Response::ok(&r))
+            .map_err(api_error),
+        Route::ControlTills => data.tills().map(|t| Response::ok(&t)).map_err(internal),
+        Route::ControlPaycodeCharge(id) => match data.paycode_charge(&id) {
+            Ok(Some(c)) => Ok(Response::ok(&c)),
+            Ok(None) => Err(Response::error(
+                404,
+                error_code::NOT_FOUND,
+                "no such charge",
+            )),
+            Err(e) => Err(internal(e)),
+        },
     };
     result.unwrap_or_else(|e| e)
 }
@@ -325,7 +454,11 @@ async fn connection(mut tcp: TcpStream, acceptor: TlsAcceptor, shared: Arc<Share
             }
             _ => {}
         }
-        let mut resp = handle(&shared, route, &req, fault);
+        let mut resp = if route == Route::PaycodeEvents {
+            events_long_poll(&shared, &req).await
+        } else {
+            handle(&shared, route, &req, fault)
+        };
         resp.close = resp.close || req.close;
         match fault {
             Some(Fault::DropAfterCommit) => {

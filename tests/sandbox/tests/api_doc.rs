@@ -7,7 +7,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use scanpay_core::auth::request_key::{registration_proof_bytes, request_signed_bytes};
 use scanpay_core::auth::{PaymentAuthorisation, RequestKey};
-use scanpay_core::money::Currency;
+use scanpay_core::money::{Currency, Money};
+use scanpay_core::net::api::paycode::{
+    charge_descriptor, ProvisionRequest, PATH_PROVISION, REQUEST_SIGNATURE_SUBJECT,
+};
 use scanpay_core::payload::mpm::MerchantPayload;
 use zeroize::Zeroizing;
 
@@ -42,7 +45,48 @@ fn computed() -> Vec<(&'static str, String)> {
         .sign_request("POST", &path, PAYMENT_ID, TIME, nonce)
         .unwrap()
         .header_value();
+    // The pay code (part "Pay code"): provisioning and confirmation.
+    let device_pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(&[1; 32]).unwrap();
+    let nonce_text = URL_SAFE_NO_PAD.encode(nonce);
+    let provision_bytes = ProvisionRequest::signed_bytes(TIME, &nonce_text);
+    let provision_request = request_signed_bytes(
+        "POST",
+        PATH_PROVISION,
+        REQUEST_SIGNATURE_SUBJECT,
+        TIME,
+        &nonce,
+    )
+    .unwrap();
+    let charge_id = "chg_0f8fad5bd9cb469fa16570867728950e";
+    let sgd = Currency::from_code("SGD").unwrap();
+    let amount = Money::new(4_500, sgd);
+    let descriptor = charge_descriptor(charge_id, "M-0001", &amount);
+    let descriptor_sha: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, &descriptor)
+        .as_ref()
+        .try_into()
+        .unwrap();
+    let confirm = PaymentAuthorisation {
+        payment_id: charge_id.into(),
+        merchant_key_id: "paycode".into(),
+        merchant_account: "M-0001".into(),
+        amount_minor: amount.minor,
+        currency: sgd,
+        payload_sha256: descriptor_sha,
+        time: TIME,
+    };
     vec![
+        ("paycode-provision-signed-bytes", hex(&provision_bytes)),
+        (
+            "paycode-provision-signature",
+            URL_SAFE_NO_PAD.encode(device_pair.sign(&provision_bytes).as_ref()),
+        ),
+        (
+            "paycode-provision-request-signed-bytes",
+            hex(&provision_request),
+        ),
+        ("paycode-charge-descriptor", hex(&descriptor)),
+        ("paycode-charge-sha256", hex(&descriptor_sha)),
+        ("paycode-confirm-signed-bytes", hex(&confirm.signed_bytes())),
         ("merchant-account", auth.merchant_account.clone()),
         ("payload-sha256", hex(&auth.payload_sha256)),
         ("authorisation-signed-bytes", hex(&auth.signed_bytes())),
