@@ -303,7 +303,8 @@ fn pin_pad() -> PinPad {
     pad
 }
 
-fn wallet_config(timings: Timings) -> WalletConfig {
+/// The wallet configuration the demo, scenarios and `scanpay wallet` use.
+pub fn wallet_config(timings: Timings) -> WalletConfig {
     let limits = |currency| CurrencyLimits {
         currency,
         // Minor units: 200.00, 500.00, 20.00 and 50.00.

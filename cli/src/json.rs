@@ -9,7 +9,8 @@ use scanpay_core::payload::link::{Link, LinkFlag};
 use scanpay_core::payload::mpm::{AdditionalValue, Initiation, MerchantPayload, TipRule};
 use serde_json::{json, Map, Value};
 
-fn money(m: &Money) -> Value {
+/// Money as `{"minor", "currency", "display"}`.
+pub fn money(m: &Money) -> Value {
     json!({
         "minor": m.minor,
         "currency": m.currency.code(),

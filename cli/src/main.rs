@@ -1,6 +1,6 @@
 //! `scanpay` — the ScanPay command-line tool for developers and QA.
 //!
-//! Subcommands (all seven; `scanpay help COMMAND` for every option):
+//! Subcommands (all nine; `scanpay help COMMAND` for every option):
 //! - `scanpay decode [--json] IMAGE...` — decode every QR code in each image.
 //! - `scanpay inspect [--json] [--roots FILE --registry FILE [--now T]] PAYLOAD` — classify
 //!   a scanned text, parse it, and (with trust data) give the merchant verdict.
@@ -12,6 +12,12 @@
 //! - `scanpay fixtures DIR` — the QA fixture pack: QR images with the verdict each must get.
 //! - `scanpay scenario FILE` — replay a QA scenario (JSON) against an in-process sandbox
 //!   and a real wallet.
+//! - `scanpay pos charge|query|reverse` — the cashier's till: charge a payer's pay code
+//!   (digits or an image of its QR) at a sandbox and resolve an unclear outcome (query,
+//!   reverse) so that the sale ends paid, declined, closed or reversed.
+//! - `scanpay wallet init|paycode|history|confirm` — a real wallet driven from scripts (PIN
+//!   on stdin): enrol and provision the pay code, show a code (online or `--offline`, PNG/SVG),
+//!   list the charges with their receipts, confirm a charge above the no-PIN amount.
 //! - `scanpay demo [--out DIR]` — the main job: a signed merchant QR image, scanned,
 //!   parsed and verified end to end through the core, and paid against the sandbox.
 //!
@@ -29,11 +35,13 @@ mod harness;
 mod image_io;
 mod inspect;
 mod json;
+mod pos;
 mod qr;
 mod render;
 mod sandbox;
 mod scenario;
 mod trust_files;
+mod wallet_cmd;
 
 /// ScanPay developer and QA tool.
 #[derive(Debug, Parser)]
@@ -59,6 +67,10 @@ enum Command {
     Scenario(scenario::Args),
     /// Run the main job: make a signed merchant QR, scan it, parse and verify it.
     Demo(demo::Args),
+    /// The cashier's till: charge a payer's pay code at a sandbox, query, reverse.
+    Pos(Box<pos::Args>),
+    /// A wallet driven from scripts (PIN on stdin): init, show the pay code, history, confirm.
+    Wallet(Box<wallet_cmd::Args>),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +83,8 @@ fn main() -> ExitCode {
         Command::Fixtures(args) => fixtures::run(&args),
         Command::Scenario(args) => scenario::run(&args),
         Command::Sandbox(args) => sandbox::run(&args),
+        Command::Pos(args) => pos::run(&args),
+        Command::Wallet(args) => wallet_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

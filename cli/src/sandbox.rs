@@ -78,6 +78,12 @@ enum KindArg {
     Registry,
     Enrol,
     Health,
+    /// A till's pay-code charge.
+    Charge,
+    /// A till's query of a pay-code charge.
+    ChargeQuery,
+    /// A till's reversal of a pay-code charge.
+    ChargeReverse,
     Any,
 }
 
@@ -238,6 +244,9 @@ fn kind(k: KindArg) -> FaultKind {
         KindArg::Registry => FaultKind::Registry,
         KindArg::Enrol => FaultKind::Enrol,
         KindArg::Health => FaultKind::Health,
+        KindArg::Charge => FaultKind::Charge,
+        KindArg::ChargeQuery => FaultKind::ChargeQuery,
+        KindArg::ChargeReverse => FaultKind::ChargeReverse,
         KindArg::Any => FaultKind::Any,
     }
 }
