@@ -317,6 +317,8 @@ fn provisioning_needs_the_pin_and_a_wrong_pin_counts() {
         shown.digits
     );
     assert!(!shown.bars.is_empty());
+    assert_eq!(shown.qr.size, 33);
+    assert_eq!(shown.qr.modules.len(), 33 * 33);
 
     // The sealed secret needs the PIN: reopened, a wrong PIN opens nothing
     // and counts; the right one makes the next code of the same secret.
@@ -432,6 +434,8 @@ fn a_captured_screen_gets_nothing_to_draw() {
     let hidden = session.current(NOW + 1).unwrap();
     assert!(!hidden.displayable);
     assert!(hidden.digits.is_empty() && hidden.cpm_text.is_empty() && hidden.bars.is_empty());
+    assert_eq!(hidden.qr.size, 0);
+    assert!(hidden.qr.modules.is_empty());
     assert_eq!(hidden.counter, a.counter, "the same code, not drawn");
     session.set_screen_captured(false);
     assert_eq!(session.current(NOW + 2).unwrap().digits, a.digits);

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::code::{derive, step_of, to_cpm_text, PayCode, PaycodeSecret, STEP_SECS};
 use super::limits;
-use super::render::code128_bars;
+use super::render::{code128_bars, paycode_qr, QrMatrix};
 use super::service::{PaycodeError, PaycodeService};
 use crate::store::StoreError;
 
@@ -33,6 +33,10 @@ pub struct PaycodeDisplay {
     pub digits: String,
     /// The QR form's text, EMVCo CPM (empty when not displayable).
     pub cpm_text: String,
+    /// The QR module matrix of `cpm_text` (draw a quiet zone of
+    /// [`super::render::QR_QUIET_MODULES`] light modules around it; size 0
+    /// when not displayable).
+    pub qr: QrMatrix,
     /// The Code 128 bar widths in modules, bar first, quiet zones not
     /// included (empty when not displayable).
     pub bars: Vec<u8>,
@@ -165,18 +169,24 @@ impl PaycodeSession {
 
     fn display(&self, s: &Shown, now: u64) -> PaycodeDisplay {
         let displayable = !self.captured.load(Ordering::SeqCst);
-        let (digits, cpm_text, bars) = if displayable {
+        let (digits, cpm_text, qr, bars) = if displayable {
             (
                 s.code.digits().to_string(),
                 to_cpm_text(&s.code),
+                paycode_qr(&s.code),
                 code128_bars(&s.code),
             )
         } else {
-            (String::new(), String::new(), Vec::new())
+            let empty = QrMatrix {
+                size: 0,
+                modules: Vec::new(),
+            };
+            (String::new(), String::new(), empty, Vec::new())
         };
         PaycodeDisplay {
             digits,
             cpm_text,
+            qr,
             bars,
             counter: s.counter,
             issued_at: s.issued_at,
