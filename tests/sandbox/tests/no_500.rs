@@ -13,6 +13,7 @@ use proptest::test_runner::{Config, TestRunner};
 use scanpay_core::net::api::{ServerPaymentState, MAX_AMOUNT_MINOR};
 use scanpay_core::payment::BackendReply;
 use serde_json::{json, Value};
+use support::paycode::*;
 use support::*;
 
 #[test]
@@ -183,8 +184,27 @@ fn generated_requests_never_get_a_5xx() {
         .unwrap()
         .json();
     let dynamic = order["payload"].as_str().unwrap().to_string();
+    // The pay code: a provisioned wallet, a till, a charge waiting for the
+    // payer (whose confirmation is a template).
+    let till = sb.data().till_key("M-0001").unwrap();
+    let mut pw = pc_wallet(&mut c, "SANDBOX");
+    let (_, waiting) = userpaying(&sb, &mut c, &till, &mut pw, "N5-1");
+    let confirm_route = scanpay_core::net::api::paycode::confirm_path(&waiting.charge_id);
+    let code = pw.code(&sb);
     // Valid bodies of every route with a body, to mutate one leaf of.
     let templates: Vec<(&str, Value)> = vec![
+        (
+            "/v1/paycode/provision",
+            serde_json::to_value(provision_body(&pw.w, wall_now(), "no-500-nonce-00001")).unwrap(),
+        ),
+        (
+            "/v1/merchant/paycode/charges",
+            json!({"out_trade_no": "N5-2", "auth_code": code.digits(), "amount": {"minor": 450, "currency": "SGD"}}),
+        ),
+        (
+            confirm_route.as_str(),
+            serde_json::from_slice(&confirmation(&pw, &waiting, 4_500)).unwrap(),
+        ),
         (
             "/v1/payments",
             serde_json::to_value(w.pay(&store, &new_id(), &payload, money(300, "SGD"), now))
@@ -211,7 +231,9 @@ fn generated_requests_never_get_a_5xx() {
         leaves(t, Vec::new(), &mut out);
         paths_of.push(out);
     }
-    let seed = w.request_seed;
+    // Pay-code requests are signed with the pay-code wallet's key.
+    let seed = pw.w.request_seed;
+    let payment_seed = w.request_seed;
 
     // One generated request: method, target, extra headers, body.
     let strategy = (
@@ -233,6 +255,11 @@ fn generated_requests_never_get_a_5xx() {
             "/v1/[a-z/%0-9.-]{0,40}".prop_map(|s| s),
             "/v1/registry\\?have=[-0-9a-z]{0,25}".prop_map(|s| s),
             "/v1/control/(payments|accounts|merchants|keys)/[ -~&&[^ ]]{0,30}".prop_map(|s| s),
+            "/v1/paycode/(events|provision)(\\?after=[-0-9a-z]{0,22}&wait=(0|-1|x|1e3|18446744073709551616))?"
+                .prop_map(|s| s),
+            "/v1/paycode/charges/[ -~&&[^ ?]]{0,40}/(confirm|decline)".prop_map(|s| s),
+            "/v1/merchant/paycode/charges(/[ -~&&[^ ?]]{0,40}(/reverse)?)?".prop_map(|s| s),
+            "/v1/control/(tills|paycode/charges/[ -~&&[^ ]]{0,30})".prop_map(|s| s),
         ],
         prop::collection::vec(any::<u8>(), 0..48),
         0u8..8,
@@ -282,14 +309,40 @@ fn generated_requests_never_get_a_5xx() {
                         head.extend_from_slice(b"\r\n");
                     }
                     3 => {
+                        let path = target.split('?').next().unwrap_or_default();
+                        let charge = path
+                            .strip_prefix("/v1/paycode/charges/")
+                            .and_then(|p| p.split('/').next())
+                            .filter(|p| !p.is_empty())
+                            .map(str::to_string);
                         let pid = target
                             .strip_prefix("/v1/payments/")
                             .map(|p| p.trim_end_matches("/reverse").to_string())
                             .filter(|p| !p.is_empty())
                             .unwrap_or_else(|| "x".to_string());
-                        let auth = sign_request(seed, method, &target, &pid, None, None);
+                        // The subject the pay-code paths sign (an id with
+                        // odd characters cannot be signed: an empty value).
+                        let auth = if let Some(id) = charge {
+                            let mut nonce = [0u8; 16];
+                            ring::rand::SecureRandom::fill(
+                                &ring::rand::SystemRandom::new(),
+                                &mut nonce,
+                            )
+                            .unwrap();
+                            request_key(seed)
+                                .sign_request(method, path, &id, wall_now(), nonce)
+                                .map(|a| a.header_value())
+                                .unwrap_or_default()
+                        } else if path.starts_with("/v1/paycode/") {
+                            sign_request(seed, method, path, "paycode", None, None)
+                        } else {
+                            sign_request(payment_seed, method, &target, &pid, None, None)
+                        };
                         head.extend_from_slice(format!("Authorization: {auth}\r\n").as_bytes());
                     }
+                    6 => head.extend_from_slice(
+                        format!("Authorization: ScanPay-Till {till}\r\n").as_bytes(),
+                    ),
                     4 => head.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
                     5 => head.extend_from_slice(b"Connection: close\r\nX-Odd: \xc3\x28\r\n"),
                     _ => {}

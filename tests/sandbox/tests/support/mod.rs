@@ -2,6 +2,8 @@
 //! the sandbox over real TLS on loopback.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod paycode;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
