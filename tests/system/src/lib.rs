@@ -591,6 +591,34 @@ impl System {
     pub fn client_config(&self) -> &ClientConfig {
         &self.client
     }
+
+    /// Another wallet-side HTTPS client signing with the wallet's request
+    /// key, to attach as the pay code's backend: at `base_url` (`None` = the
+    /// sandbox; a dead port = the phone offline) with `read_timeout` (an
+    /// events long-poll waits up to the read timeout less 3 s).
+    pub fn paycode_backend(
+        &self,
+        base_url: Option<&str>,
+        read_timeout: Duration,
+    ) -> Result<Arc<HttpsBackend>> {
+        let mut config = self.client.clone();
+        if let Some(url) = base_url {
+            config.base_url = url.to_string();
+        }
+        config.read_timeout = read_timeout;
+        let net = Arc::new(HttpsBackend::new(config)?);
+        let keystore: Arc<dyn PlatformKeyStore> = self.keystore.clone();
+        net.set_request_signer(Arc::new(StoredRequestSigner::new(
+            self.wallet.store().clone(),
+            keystore,
+        )));
+        Ok(net)
+    }
+
+    /// The API key of `merchant_id`'s first till.
+    pub fn till_key(&self, merchant_id: &str) -> Result<String> {
+        Ok(self.sandbox.data().till_key(merchant_id)?)
+    }
 }
 
 fn open_wallet(
@@ -622,6 +650,8 @@ fn open_wallet(
         wallet.store().clone(),
         keystore,
     )));
+    // The pay code talks through the same client, as an app's would.
+    wallet.set_paycode_backend(net.clone());
     Ok((wallet, tap, net))
 }
 

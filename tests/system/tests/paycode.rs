@@ -1,0 +1,163 @@
+//! The pay code end to end (issue 11): the real wallet (journal, PIN-sealed
+//! device key, sealed pay-code secret, pinned HTTPS client) against the real
+//! sandbox over TLS on loopback, with a till charging through the core's
+//! `TillClient`. The phone goes offline by pointing its pay-code client at a
+//! port nobody listens on.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use scanpay_core::net::api::paycode::{
+    decline_reason, ChargeState, TillChargeRequest, TillChargeState,
+};
+use scanpay_core::net::TillClient;
+use scanpay_core::paycode::{AuthMethod, ChargeOutcome, PaycodeError};
+use scanpay_core::payment::Clock;
+use scanpay_system::{pad, sgd, System, SystemOptions, PIN};
+
+const MERCHANT: &str = "M-0002";
+
+fn start(name: &str) -> System {
+    let sys = System::start(SystemOptions::new(env!("CARGO_TARGET_TMPDIR"), name)).unwrap();
+    sys.enrol("SANDBOX").unwrap();
+    sys.sync_registry().unwrap().expect("a first sync gets v1");
+    sys
+}
+
+fn till(sys: &System) -> TillClient {
+    TillClient::new(
+        sys.client_config().clone(),
+        &sys.till_key(MERCHANT).unwrap(),
+    )
+    .unwrap()
+}
+
+fn charge(
+    sys: &System,
+    order: &str,
+    digits: &str,
+    minor: u64,
+) -> scanpay_core::net::api::paycode::TillCharge {
+    till(sys)
+        .charge(&TillChargeRequest {
+            out_trade_no: order.to_string(),
+            auth_code: digits.to_string(),
+            amount: sgd(minor),
+        })
+        .unwrap()
+}
+
+#[test]
+fn offline_code_charged_then_the_receipt_reaches_history_and_reuse_is_refused() {
+    let sys = start("paycode-offline");
+    // Provisioning needs the network and the PIN.
+    let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
+    let status = sys.wallet.paycode_status(sys.clock.now()).unwrap();
+    assert!(status.provisioned);
+    assert_eq!(status.blocked, None);
+
+    // The phone goes offline: its pay-code client points at a dead port.
+    let dead = sys
+        .paycode_backend(Some("https://localhost:1"), Duration::from_secs(1))
+        .unwrap();
+    sys.wallet.set_paycode_backend(dead);
+    let shown = session.current(sys.clock.now()).unwrap();
+    assert!(shown.displayable);
+    assert!(matches!(
+        sys.wallet.sync_paycode(0),
+        Err(PaycodeError::Backend(_))
+    ));
+
+    // The till scans the QR form (CPM text) and charges it.
+    let paid = charge(&sys, "T1-0001", &shown.cpm_text, 320);
+    assert_eq!(paid.state, TillChargeState::Paid, "{paid:?}");
+    let receipt = paid.receipt.clone().expect("a paid charge has a receipt");
+
+    // Back online: one sync brings the charge with the till's receipt.
+    sys.wallet.set_paycode_backend(sys.net.clone());
+    let changed = sys.wallet.sync_paycode(0).unwrap();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    let got = &changed[0];
+    assert_eq!(got.charge.state, ChargeState::Paid);
+    assert_eq!(got.charge.receipt.as_deref(), Some(receipt.as_str()));
+    assert_eq!(got.charge.amount, sgd(320));
+    assert_eq!(got.method, AuthMethod::Code);
+    assert!(got.merchant.registered, "{:?}", got.merchant);
+    let history = sys.wallet.paycode_history().unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].charge.receipt.as_deref(), Some(receipt.as_str()));
+    // Synced again: nothing twice.
+    assert!(sys.wallet.sync_paycode(0).unwrap().is_empty());
+
+    // The same code at another order: refused, typed.
+    let again = charge(&sys, "T1-0002", &shown.digits, 100);
+    assert_eq!(again.state, TillChargeState::Declined);
+    assert_eq!(again.reason.as_deref(), Some(decline_reason::CODE_USED));
+    // And the phone already shows the next code.
+    let next = session.current(sys.clock.now()).unwrap();
+    assert_ne!(next.digits, shown.digits);
+    assert_eq!(next.counter, shown.counter + 1);
+    let paid2 = charge(&sys, "T1-0003", &next.digits, 150);
+    assert_eq!(paid2.state, TillChargeState::Paid, "{paid2:?}");
+}
+
+#[test]
+fn a_charge_above_the_no_pin_amount_waits_for_the_pin_on_the_phone() {
+    let sys = start("paycode-pin");
+    let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
+    // A client whose read timeout allows a long-poll.
+    sys.wallet
+        .set_paycode_backend(sys.paycode_backend(None, Duration::from_secs(15)).unwrap());
+    let shown = session.current(sys.clock.now()).unwrap();
+
+    // The phone long-polls while the till charges SGD 45.00 (above 30.00).
+    let (waiting, charged_at, heard_at) = std::thread::scope(|s| {
+        let poll = s.spawn(|| {
+            let changed = sys.wallet.sync_paycode(10).unwrap();
+            (changed, Instant::now())
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let charged_at = Instant::now();
+        let waiting = charge(&sys, "T2-0001", &shown.digits, 4_500);
+        let (changed, heard_at) = poll.join().unwrap();
+        assert_eq!(changed.len(), 1, "{changed:?}");
+        assert_eq!(changed[0].charge.state, ChargeState::Userpaying);
+        (waiting, charged_at, heard_at)
+    });
+    assert_eq!(waiting.state, TillChargeState::Userpaying, "{waiting:?}");
+    let latency = heard_at.duration_since(charged_at);
+    assert!(
+        latency < Duration::from_secs(2),
+        "the phone heard of the charge {latency:?} after it was made"
+    );
+
+    let pending = sys.wallet.pending_charges().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].amount, sgd(4_500));
+    assert!(pending[0].merchant.registered);
+    let charge_id = pending[0].charge_id.clone();
+    assert_eq!(Some(charge_id.clone()), waiting.charge_id);
+
+    // The till's query still sees it waiting; the payer confirms with the PIN.
+    let till = till(&sys);
+    assert_eq!(
+        till.query("T2-0001").unwrap().state,
+        TillChargeState::Userpaying
+    );
+    let outcome = sys
+        .wallet
+        .confirm_charge(&charge_id, &pad(&PIN).unwrap())
+        .unwrap();
+    let ChargeOutcome::Paid { receipt } = outcome else {
+        panic!("{outcome:?}")
+    };
+    let after = till.query("T2-0001").unwrap();
+    assert_eq!(after.state, TillChargeState::Paid);
+    assert_eq!(after.receipt, receipt);
+    assert!(sys.wallet.pending_charges().unwrap().is_empty());
+    sys.wallet.sync_paycode(0).unwrap();
+    let history = sys.wallet.paycode_history().unwrap();
+    assert_eq!(history[0].method, AuthMethod::CodeAndPin);
+    assert_eq!(history[0].charge.state, ChargeState::Paid);
+    assert_eq!(history[0].charge.receipt, after.receipt);
+}
