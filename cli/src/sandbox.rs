@@ -46,6 +46,14 @@ enum SandboxCommand {
         /// The payment id.
         id: String,
     },
+    /// Show the server-side truth of a pay-code charge: the charge, and the
+    /// charges and refunds applied for it (read from the data dir).
+    Charge {
+        #[command(flatten)]
+        target: Target,
+        /// The charge id (`chg_…`, as `pos charge` prints it).
+        id: String,
+    },
 }
 
 /// Arguments of `scanpay sandbox serve`.
@@ -180,6 +188,10 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             println!("{}", serde_json::to_string(&r).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
+        SandboxCommand::Charge { target, id } => {
+            println!("{}", charge_truth(&target.data, id)?);
+            Ok(ExitCode::SUCCESS)
+        }
         SandboxCommand::Payment { target, id } => {
             let r = client(target)?
                 .control_payment(id)
@@ -188,6 +200,20 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `{"charge": …, "payment": {"charges_applied", "refunds_applied", …}}`
+/// of a pay-code charge, from the database the running sandbox serves
+/// (its charge id is also its payment's id there).
+pub fn charge_truth(dir: &Path, charge_id: &str) -> Result<serde_json::Value, String> {
+    let data = scanpay_sandbox::SandboxData::open(dir)
+        .map_err(|e| format!("sandbox {}: {e}", dir.display()))?;
+    let charge = data
+        .paycode_charge(charge_id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no pay-code charge {charge_id}"))?;
+    let payment = data.payment_truth(charge_id).map_err(|e| e.to_string())?;
+    Ok(serde_json::json!({"charge": charge, "payment": payment}))
 }
 
 fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
