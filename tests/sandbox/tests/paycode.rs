@@ -579,11 +579,33 @@ fn reversal_refunds_once_and_closes_what_never_arrived() {
 
 #[test]
 fn the_event_long_poll_wakes_within_two_seconds_of_a_charge() {
-    let (sb, mut c, key) = setup("pc-longpoll");
+    // One worker thread: a wait that held it would stall every other
+    // request below (and this test).
+    let mut config = scanpay_sandbox::SandboxConfig::new(temp_dir("pc-longpoll"));
+    config.worker_threads = 1;
+    let sb = scanpay_sandbox::Sandbox::start(config).unwrap();
+    let mut c = Client::new(&sb);
+    let key = sb.data().till_key("M-0001").unwrap();
     let mut pw = pc_wallet(&mut c, "SANDBOX");
+    let other = pc_wallet(&mut c, "SANDBOX");
     let seed = pw.w.request_seed;
     let addr_sb = &sb;
     std::thread::scope(|s| {
+        // Another wallet waits the whole time (nothing is charged to it).
+        let idle = s.spawn(move || {
+            let mut c = Client::new(addr_sb);
+            c.read_timeout = Duration::from_secs(30);
+            let start = Instant::now();
+            let r = wallet_send(
+                &mut c,
+                other.w.request_seed,
+                "GET",
+                &events_path(0, 3),
+                REQUEST_SIGNATURE_SUBJECT,
+                b"",
+            );
+            (r.json::<EventsResponse>().events.len(), start.elapsed())
+        });
         let waiter = s.spawn(move || {
             let mut c = Client::new(addr_sb);
             c.read_timeout = Duration::from_secs(30);
@@ -616,11 +638,27 @@ fn the_event_long_poll_wakes_within_two_seconds_of_a_charge() {
         let latency = returned_at.saturating_duration_since(charged_at);
         assert!(latency < Duration::from_secs(2), "{latency:?}");
         assert!(returned_at - started < Duration::from_secs(20));
+        let (n, waited) = idle.join().unwrap();
+        assert_eq!(n, 0);
+        assert!(waited >= Duration::from_secs(3), "{waited:?}");
     });
+    // Waiters are woken by the write itself (not by their 1 s re-read): the
+    // signal changes with every charge, confirmation and reversal.
+    let mut signal = sb.data().paycode_event_signal();
+    signal.borrow_and_update();
+    let code = pw.code(&sb);
+    assert_eq!(
+        charge(&mut c, &key, "L-2", &code, 4_500).state,
+        TillChargeState::Userpaying
+    );
+    assert!(signal.has_changed().unwrap());
+    signal.borrow_and_update();
+    assert_eq!(reverse(&mut c, &key, "L-2").state, TillChargeState::Closed);
+    assert!(signal.has_changed().unwrap());
     // With events already there, the poll answers at once.
     let start = Instant::now();
     let feed = events(&mut c, &pw, 0, 20);
-    assert_eq!(feed.events.len(), 1);
+    assert_eq!(feed.events.len(), 3);
     assert!(start.elapsed() < Duration::from_secs(2));
     // wait over the cap is capped, a bad number is a 400.
     let r = wallet_send(
