@@ -11,6 +11,11 @@
 //!    the wallet goes Unknown → queries → resolves it exactly once.
 //! 5. The network goes away (status: offline; a payment is refused with a
 //!    clear message) and comes back.
+//! 6. The pay code: provisioned online; the phone goes offline and shows a
+//!    code (no request leaves it); the cashier scans the QR and charges it
+//!    (`scanpay pos charge`'s logic); the phone comes back and shows the
+//!    receipt; then a charge whose answer is lost at the till is resolved by
+//!    a query, with exactly one charge in the sandbox's records.
 //!
 //! Every step checks what it shows; the exit status is non-zero if any step
 //! does not behave as described.
@@ -19,11 +24,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use scanpay_core::money::{Currency, Money};
+use scanpay_core::net::api::paycode::TillChargeRequest;
 use scanpay_core::net::api::{Fault, FaultKind};
+use scanpay_core::paycode::render::qr_matrix;
 use scanpay_core::payment::FlowState;
+use scanpay_core::payment::{Clock as _, SystemClock};
 use scanpay_core::status::ConnectivityStatus;
 
 use crate::harness::{self, check, Harness, Options, Step};
+use crate::pos;
 
 /// Arguments of `scanpay demo`.
 #[derive(Debug, clap::Args)]
@@ -59,7 +69,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     match demo.run(args) {
         Ok(()) => {
             println!(
-                "\nDemo complete in {:.1} s: paid, a lost response resolved exactly once, offline and back.",
+                "\nDemo complete in {:.1} s: paid, a lost response resolved exactly once, offline and back, a pay code charged at the till (offline phone, lost till answer resolved once).",
                 demo.started.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
@@ -147,7 +157,116 @@ impl Demo {
             status == ConnectivityStatus::Online,
             "network back: status is online",
         )?;
+
+        self.paycode(&h, args)?;
         h.sandbox.stop();
+        Ok(())
+    }
+
+    /// The pay code: the cashier scans the phone, which may be offline.
+    fn paycode(&mut self, h: &Harness, args: &Args) -> Step<()> {
+        self.step("Pay code: set it up online; then the phone goes offline and shows its code");
+        h.wallet.set_paycode_backend(h.backend.clone());
+        let session = h
+            .wallet
+            .open_paycode(&harness::pin_pad())
+            .map_err(|e| e.to_string())?;
+        h.wallet.set_network_available(false);
+        let stats_before = h.backend.stats().requests;
+        let code = session
+            .current(SystemClock.now())
+            .map_err(|e| e.to_string())?;
+        check(
+            h.backend.stats().requests == stats_before,
+            "the code was made offline: no request left the phone",
+        )?;
+        let png = args.out.join("paycode.png");
+        let qr = qr_matrix(&code.cpm_text).map_err(|e| e.to_string())?;
+        crate::wallet_cmd::save_qr_png(&qr, &png)?;
+        println!(
+            "    code {}… valid until +{} s (counter {}); QR {}",
+            code.digits.get(..6).unwrap_or_default(),
+            code.valid_until.saturating_sub(code.issued_at),
+            code.counter,
+            png.display()
+        );
+
+        self.step("The cashier scans the phone's QR and charges 3.20 SGD (the till's own HTTPS client and key)");
+        let link = h.sandbox.wallet_link();
+        let key = h
+            .sandbox
+            .data()
+            .till_key(MERCHANT)
+            .map_err(|e| e.to_string())?;
+        let till = pos::till_client(&link.base_url, &link.ca_pem, &link.spki_pin, &key)?;
+        let scanned = pos::code_from_image(&png)?;
+        let sale = |order: &str, auth_code: String| -> Step<pos::Outcome> {
+            let req = TillChargeRequest {
+                out_trade_no: order.into(),
+                auth_code,
+                amount: Money::parse("3.20", Currency::SGD).map_err(|e| e.to_string())?,
+            };
+            let log = |line: &str| println!("{line}");
+            pos::Resolver::new(&till, pos::Policy::default(), &log).charge(&req, MERCHANT)
+        };
+        let paid = sale("DEMO-PC-1", scanned)?;
+        let receipt = paid.charge.as_ref().and_then(|c| c.receipt.clone());
+        check(
+            paid.status == pos::Status::Paid && receipt.is_some(),
+            "the till: PAID, with a receipt",
+        )?;
+
+        self.step("The phone comes back online, syncs, and shows the receipt");
+        h.wallet.set_network_available(true);
+        let changed = h.wallet.sync_paycode(0).map_err(|e| e.to_string())?;
+        for c in &changed {
+            println!("    the payer sees: {}", crate::wallet_cmd::charge_line(c));
+        }
+        check(
+            changed
+                .iter()
+                .any(|c| c.charge.receipt == receipt && c.merchant.registered),
+            "the same receipt, from the registered merchant name",
+        )?;
+
+        self.step(
+            "Lost answer at the till: the sandbox commits the next charge and drops its answer",
+        );
+        h.sandbox
+            .inject(FaultKind::Charge, Fault::DropAfterCommit, 1);
+        let next = session
+            .current(SystemClock.now())
+            .map_err(|e| e.to_string())?;
+        check(
+            next.counter > code.counter,
+            "the used code was replaced by the next one",
+        )?;
+        let lost = sale("DEMO-PC-2", next.digits.clone())?;
+        let charge_id = lost
+            .charge
+            .as_ref()
+            .and_then(|c| c.charge_id.clone())
+            .ok_or("no charge id")?;
+        check(
+            lost.status == pos::Status::Paid
+                && lost.resolved_by == pos::Via::Query
+                && lost.calls.first().is_some_and(|c| c.error.is_some()),
+            "the charge's answer was lost; a query resolved it: PAID",
+        )?;
+        let truth = h
+            .sandbox
+            .data()
+            .payment_truth(&charge_id)
+            .map_err(|e| e.to_string())?;
+        println!(
+            "    sandbox truth for {charge_id}: state {:?}, charges applied {}, refunds {}",
+            truth.state, truth.charges_applied, truth.refunds_applied
+        );
+        check(
+            truth.charges_applied == 1 && truth.refunds_applied == 0,
+            "exactly one charge",
+        )?;
+        session.close();
         Ok(())
     }
 }

@@ -294,7 +294,8 @@ pub fn scan_png(path: &Path) -> Step<ScannedCode> {
         .ok_or_else(|| format!("no code found in {}", path.display()))
 }
 
-fn pin_pad() -> PinPad {
+/// The demo PIN on a PIN pad, as the payer types it.
+pub fn pin_pad() -> PinPad {
     let mut pad = PinPad::new();
     for d in PIN {
         // Digits are 0–9 and the pad holds six: these presses cannot fail.

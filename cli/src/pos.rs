@@ -549,6 +549,22 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     }
 }
 
+/// A till client for a sandbox reached at `base_url`, trusting `ca_pem` with
+/// `spki_pin` pinned, authenticated with `key`.
+pub fn till_client(
+    base_url: &str,
+    ca_pem: &str,
+    spki_pin: &str,
+    key: &str,
+) -> Result<TillClient, String> {
+    let tls = TlsConfig {
+        root_certificates: ca_pem.as_bytes().to_vec(),
+        pins: vec![spki_pin.to_string()],
+        require_pins: true,
+    };
+    TillClient::new(ClientConfig::new(base_url, tls), key).map_err(|e| e.to_string())
+}
+
 /// The till of `merchant` at the sandbox in `dir`, and the merchant's currency.
 fn till_for(args: &TillArgs) -> Result<(TillClient, Currency), String> {
     let link = read_link(&args.sandbox)?;

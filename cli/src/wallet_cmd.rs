@@ -469,7 +469,7 @@ fn paycode(args: &PaycodeArgs) -> Result<ExitCode, String> {
 }
 
 /// The QR module matrix as a PNG: 4 px a module, the 4-module quiet zone.
-fn save_qr_png(qr: &QrMatrix, path: &Path) -> Result<(), String> {
+pub fn save_qr_png(qr: &QrMatrix, path: &Path) -> Result<(), String> {
     // 4 px a module: the core scanner reads it (at 8 px, 328 px square, it
     // found nothing in these codes: reported, not worked around here).
     const SCALE: u32 = 4;

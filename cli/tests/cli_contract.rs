@@ -228,6 +228,17 @@ fn demo_runs_end_to_end() {
         "{stdout}"
     );
     assert!(stdout.contains("status: offline"), "{stdout}");
+    // The pay-code step: an offline phone's code charged at the till, the
+    // receipt seen after the sync, a lost till answer resolved once.
+    assert!(
+        stdout.contains("✓ the code was made offline: no request left the phone"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the payer sees: paid 3.20 SGD to KOPI CORNER — receipt "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("charges applied 1, refunds 0"), "{stdout}");
     assert!(stdout.contains("Demo complete"), "{stdout}");
     assert!(
         !stdout.contains("✗") && !stdout.contains("FAILED"),
