@@ -764,3 +764,46 @@ fn a_lost_charge_answer_is_resolved_by_query_with_one_charge() {
         .iter()
         .any(|t| t["till_key"] == key.as_str() && t["merchant_id"] == "M-0001"));
 }
+
+#[test]
+fn a_restart_keeps_secrets_tills_counters_and_the_feed() {
+    let dir = temp_dir("pc-restart");
+    let sb = scanpay_sandbox::Sandbox::start(scanpay_sandbox::SandboxConfig::new(&dir)).unwrap();
+    let mut c = Client::new(&sb);
+    let key = sb.data().till_key("M-0001").unwrap();
+    let mut pw = pc_wallet(&mut c, "SANDBOX");
+    let used = pw.code(&sb);
+    assert_eq!(
+        charge(&mut c, &key, "RS-1", &used, 100).state,
+        TillChargeState::Paid
+    );
+    let next = pw.code(&sb);
+    sb.stop();
+
+    let sb = scanpay_sandbox::Sandbox::start(scanpay_sandbox::SandboxConfig::new(&dir)).unwrap();
+    let mut c = Client::new(&sb);
+    // Same till key, same master key (the sealed secret still opens), same
+    // counters and used codes, same feed.
+    assert_eq!(sb.data().till_key("M-0001").unwrap(), key);
+    assert_eq!(
+        declined(&charge(&mut c, &key, "RS-2", &used, 100)),
+        "code-used"
+    );
+    assert_eq!(
+        charge(&mut c, &key, "RS-3", &next, 100).state,
+        TillChargeState::Paid
+    );
+    let feed = events(&mut c, &pw, 0, 0);
+    assert_eq!(
+        feed.events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    // Without the master key the sealed secrets are useless: a sandbox
+    // given a new master key matches nothing (and says why in its error).
+    sb.stop();
+    std::fs::write(dir.join("paycode-master.key"), [9u8; 32]).unwrap();
+    let sb = scanpay_sandbox::Sandbox::start(scanpay_sandbox::SandboxConfig::new(&dir)).unwrap();
+    let mut c = Client::new(&sb);
+    let r = charge_raw(&mut c, &key, "RS-4", pw.code(&sb).digits(), 100, "SGD");
+    assert_eq!(r.status, 500, "{}", String::from_utf8_lossy(&r.body));
+}
