@@ -209,9 +209,25 @@ pub(super) fn load_master_key(data_dir: &Path) -> Result<Zeroizing<[u8; 32]>, Sa
             Ok(Zeroizing::new(key))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Written whole under a temporary name, then linked into place:
+            // linking fails if the file exists, so two processes opening a
+            // new data dir at once (the server and a CLI command) cannot
+            // end up with different keys; the loser reads the winner's.
             let key = Zeroizing::new(random_bytes::<32>()?);
-            write_private(&path, key.as_slice())?;
-            Ok(key)
+            let tmp = data_dir.join(format!(
+                "{MASTER_KEY_FILE}.{}.tmp",
+                URL_SAFE_NO_PAD.encode(random_bytes::<9>()?)
+            ));
+            write_private(&tmp, key.as_slice())?;
+            let linked = std::fs::hard_link(&tmp, &path);
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => Ok(key),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    load_master_key(data_dir)
+                }
+                Err(e) => Err(SandboxError::io(&path, e)),
+            }
         }
         Err(e) => Err(SandboxError::io(&path, e)),
     }
@@ -355,7 +371,17 @@ impl SandboxData {
         let tills = Self::tills_locked(conn)?;
         let text =
             serde_json::to_vec_pretty(&tills).map_err(|e| SandboxError::Corrupt(e.to_string()))?;
-        write_private(&self.inner.data_dir.join(TILLS_FILE), &text)
+        // Replaced atomically: a reader never sees half a file.
+        let path = self.inner.data_dir.join(TILLS_FILE);
+        let tmp = self.inner.data_dir.join(format!(
+            "{TILLS_FILE}.{}.tmp",
+            URL_SAFE_NO_PAD.encode(random_bytes::<9>()?)
+        ));
+        write_private(&tmp, &text)?;
+        std::fs::rename(&tmp, &path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            SandboxError::io(&path, e)
+        })
     }
 
     fn tills_locked(conn: &Connection) -> Result<Vec<TillInfo>, SandboxError> {
