@@ -22,22 +22,33 @@
 //! `fault`, `count`), `pay` (`expect`: done / failed / pending /
 //! needs-attention / refused; `charges`; `journal_includes`;
 //! `message_contains`), `network` (`available`), `expect-status` (`status`:
-//! online / degraded / offline), `advance-clock` (`secs`), `drop-connections`.
+//! online / degraded / offline), `advance-clock` (`secs`), `drop-connections`;
+//! and the pay code: `paycode` (`form`: qr / digits — the phone shows its
+//! code, the till reads it), `till-charge` (`merchant`, `amount`, `expect`:
+//! paid / declined / closed / reversed / unresolved; `reason`,
+//! `resolved_by`, `charges`), `paycode-sync` (the wallet syncs and holds the
+//! last paid charge's receipt).
 //!
 //! Every step runs against a fresh in-process sandbox and a real wallet
 //! (the same harness as `scanpay demo`). The exit status is 0 only when every
 //! expectation held.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use scanpay_core::money::Money;
+use scanpay_core::net::api::paycode::TillChargeRequest;
 use scanpay_core::net::api::{Fault, FaultKind};
+use scanpay_core::paycode::render::qr_matrix;
+use scanpay_core::paycode::PaycodeSession;
+use scanpay_core::payment::{Clock as _, SystemClock};
 use scanpay_core::payment::{FlowState, Timings};
 use scanpay_core::scan::ScannedCode;
 use serde::Deserialize;
 
-use crate::harness::{check, describe, Harness, Options, Step};
+use crate::harness::{self, check, describe, Harness, Options, Step};
+use crate::pos;
 
 /// Arguments of `scanpay scenario`.
 #[derive(Debug, clap::Args)]
@@ -114,6 +125,40 @@ enum StepSpec {
     /// Close the client's idle keep-alive connections (the next request
     /// handshakes afresh, as after the phone changed networks).
     DropConnections,
+    /// The phone shows its pay code (opened with the PIN, provisioned on
+    /// first use); the till reads it from a PNG of the QR form, or as typed
+    /// digits. When the network is available the wallet syncs first, as its
+    /// long-poll would have.
+    Paycode {
+        /// `qr` (default) or `digits`.
+        #[serde(default = "default_form")]
+        form: String,
+    },
+    /// The till charges the last code shown, resolving an unclear outcome
+    /// like `scanpay pos charge`, and the outcome is checked.
+    TillCharge {
+        #[serde(default = "default_merchant")]
+        merchant: String,
+        amount: String,
+        /// `paid`, `declined`, `closed`, `reversed` or `unresolved`.
+        expect: String,
+        /// The decline (or close) reason.
+        #[serde(default)]
+        reason: Option<String>,
+        /// `charge`, `query` or `reverse`.
+        #[serde(default)]
+        resolved_by: Option<String>,
+        /// Net charges (charges − refunds) the sandbox holds for it.
+        #[serde(default)]
+        charges: Option<u32>,
+    },
+    /// The wallet syncs; the last paid till charge must be in its pay-code
+    /// history with the till's receipt.
+    PaycodeSync,
+}
+
+fn default_form() -> String {
+    "qr".into()
 }
 
 fn default_merchant() -> String {
@@ -161,6 +206,7 @@ fn play(scenario: &Scenario, args: &Args) -> Step<()> {
     println!("\n[setup]");
     let h = Harness::start(&args.out, &opts)?;
     let mut code: Option<ScannedCode> = None;
+    let mut paycode = PaycodeState::default();
     for (i, step) in scenario.steps.iter().enumerate() {
         println!("\n[{}] {step:?}", i + 1);
         match step {
@@ -193,6 +239,27 @@ fn play(scenario: &Scenario, args: &Args) -> Step<()> {
                 )?;
             }
             StepSpec::DropConnections => h.backend.close_idle(),
+            StepSpec::Paycode { form } => paycode.show(&h, form, &args.out, i + 1)?,
+            StepSpec::TillCharge {
+                merchant,
+                amount,
+                expect,
+                reason,
+                resolved_by,
+                charges,
+            } => paycode.charge(
+                &h,
+                merchant,
+                amount,
+                &format!("SCN-PC-{}", i + 1),
+                TillExpect {
+                    status: expect,
+                    reason: reason.as_deref(),
+                    resolved_by: resolved_by.as_deref(),
+                    charges: *charges,
+                },
+            )?,
+            StepSpec::PaycodeSync => paycode.sync(&h)?,
             StepSpec::AdvanceClock { secs } => {
                 let now = h
                     .sandbox
@@ -259,4 +326,140 @@ fn pay(
         return Err("no payment was created, so nothing can be charged or journalled".into());
     }
     Ok(())
+}
+
+/// What a till charge step expects.
+struct TillExpect<'a> {
+    status: &'a str,
+    reason: Option<&'a str>,
+    resolved_by: Option<&'a str>,
+    charges: Option<u32>,
+}
+
+/// The pay code across steps: the open session, the last code the till
+/// read, the last receipt it got.
+#[derive(Default)]
+struct PaycodeState {
+    session: Option<PaycodeSession>,
+    auth_code: Option<String>,
+    receipt: Option<String>,
+}
+
+impl PaycodeState {
+    fn show(&mut self, h: &Harness, form: &str, out: &Path, n: usize) -> Step<()> {
+        if self.session.is_none() {
+            h.wallet.set_paycode_backend(h.backend.clone());
+            let s = h
+                .wallet
+                .open_paycode(&harness::pin_pad())
+                .map_err(|e| e.to_string())?;
+            self.session = Some(s);
+        }
+        let session = self.session.as_ref().ok_or("no pay-code session")?;
+        if !h.wallet.status().current().connectivity.is_offline() {
+            // What the phone's long-poll would have told it by now.
+            let _ = h.wallet.sync_paycode(0);
+        }
+        let d = session
+            .current(SystemClock.now())
+            .map_err(|e| e.to_string())?;
+        println!(
+            "    code counter {}, valid until +{} s",
+            d.counter,
+            d.valid_until.saturating_sub(d.issued_at)
+        );
+        self.auth_code = Some(match form {
+            "digits" => d.digits.clone(),
+            "qr" => {
+                let png = out.join(format!("paycode-{n}.png"));
+                let qr = qr_matrix(&d.cpm_text).map_err(|e| e.to_string())?;
+                crate::wallet_cmd::save_qr_png(&qr, &png)?;
+                pos::code_from_image(&png)?
+            }
+            other => return Err(format!("paycode form {other:?}: use qr or digits")),
+        });
+        Ok(())
+    }
+
+    fn charge(
+        &mut self,
+        h: &Harness,
+        merchant: &str,
+        amount: &str,
+        order: &str,
+        want: TillExpect<'_>,
+    ) -> Step<()> {
+        let auth_code = self
+            .auth_code
+            .clone()
+            .ok_or("till-charge: no pay code shown before it")?;
+        let data = h.sandbox.data();
+        let currency = data.merchant(merchant).map_err(|e| e.to_string())?.currency;
+        let link = h.sandbox.wallet_link();
+        let key = data.till_key(merchant).map_err(|e| e.to_string())?;
+        let till = pos::till_client(&link.base_url, &link.ca_pem, &link.spki_pin, &key)?;
+        let req = TillChargeRequest {
+            out_trade_no: order.into(),
+            auth_code,
+            amount: Money::parse(amount, currency).map_err(|e| e.to_string())?,
+        };
+        let log = |line: &str| println!("{line}");
+        let o = pos::Resolver::new(&till, pos::Policy::default(), &log).charge(&req, merchant)?;
+        let status = o.status.name();
+        check(
+            status == want.status,
+            &format!(
+                "the till ends {} (it ended {status}, reason {:?})",
+                want.status, o.reason
+            ),
+        )?;
+        if let Some(r) = want.reason {
+            check(
+                o.reason.as_deref() == Some(r),
+                &format!("the reason is {r}"),
+            )?;
+        }
+        if let Some(v) = want.resolved_by {
+            check(
+                o.to_json()["resolved_by"] == v,
+                &format!("resolved by the {v}"),
+            )?;
+        }
+        let charge = o.charge.as_ref();
+        if let Some(want) = want.charges {
+            let net = match charge.and_then(|c| c.charge_id.as_deref()) {
+                Some(id) => {
+                    let t = data.payment_truth(id).map_err(|e| e.to_string())?;
+                    t.charges_applied.saturating_sub(t.refunds_applied)
+                }
+                None => 0,
+            };
+            check(
+                net == want,
+                &format!("the sandbox holds {want} net charge(s) (it holds {net})"),
+            )?;
+        }
+        if o.status == pos::Status::Paid {
+            self.receipt = charge.and_then(|c| c.receipt.clone());
+        }
+        Ok(())
+    }
+
+    fn sync(&mut self, h: &Harness) -> Step<()> {
+        let changed = h.wallet.sync_paycode(0).map_err(|e| e.to_string())?;
+        for c in &changed {
+            println!("    the payer sees: {}", crate::wallet_cmd::charge_line(c));
+        }
+        let receipt = self
+            .receipt
+            .clone()
+            .ok_or("paycode-sync: no paid till charge before it")?;
+        let history = h.wallet.paycode_history().map_err(|e| e.to_string())?;
+        check(
+            history
+                .iter()
+                .any(|c| c.charge.receipt.as_deref() == Some(receipt.as_str())),
+            &format!("the wallet's history holds receipt {receipt}"),
+        )
+    }
 }
