@@ -533,3 +533,51 @@ fn a_charge_confirmed_with_the_pin_on_the_phone_is_paid_at_the_till() {
     assert_eq!(h["paycode"][0]["method"], "code+pin");
     assert_eq!(h["paycode"][0]["receipt"], v["receipt"]);
 }
+
+#[test]
+fn errors_before_any_charge_exit_2_with_the_reason_and_nothing_on_stdout() {
+    let sb = SandboxProc::start("errors");
+    let w = sb.wallet("w");
+    let code = digits(&show_code(&w, true, None));
+    let expect_2 = |out: &Output, says: &str| {
+        assert_eq!(code_of(out), Some(2), "{out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{err}");
+    };
+    // A key the backend does not know: 401, nothing charged.
+    expect_2(
+        &sb.pos(&[
+            "--amount",
+            "1.00",
+            "--code",
+            &code,
+            "--till-key",
+            "till_not-a-key",
+        ]),
+        "refused the till key",
+    );
+    // Letters are not a typed code; an image without a code is not one either.
+    expect_2(&sb.pos(&["--amount", "1.00", "--code", "39ABC"]), "digits");
+    let blank = sb.wallet_dir("blank.png");
+    image::GrayImage::from_pixel(120, 120, image::Luma([255]))
+        .save(&blank)
+        .unwrap();
+    expect_2(
+        &sb.pos(&["--amount", "1.00", "--image", blank.to_str().unwrap()]),
+        "no code found",
+    );
+    // The code is still unused: it pays, and the order number is now taken
+    // for that body — the same number for another amount is refused (409).
+    let out = sb.pos(&["--amount", "1.00", "--code", &code, "--order", "O-1"]);
+    assert_eq!(code_of(&out), Some(0), "{out:?}");
+    expect_2(
+        &sb.pos(&["--amount", "2.00", "--code", &code, "--order", "O-1"]),
+        "already used",
+    );
+    // The same number and body again replays the first answer: still one charge.
+    let out = sb.pos(&["--amount", "1.00", "--code", &code, "--order", "O-1"]);
+    assert_eq!(code_of(&out), Some(0), "{out:?}");
+    let v = json_of(&out);
+    assert_eq!(sb.truth(v["charge_id"].as_str().unwrap()).0, 1);
+}
