@@ -29,7 +29,9 @@ use scanpay_core::paycode::code::{accepted_steps, find, step_of, PayCode, Paycod
 use scanpay_core::paycode::{
     AuthMethod, ChargeOutcome, OfflineLimit, PaycodeBackend, PaycodeBlock, PaycodeError,
 };
-use scanpay_core::payment::{BackendError, Clock, VirtualClock, WalletConfig};
+use scanpay_core::payment::{
+    BackendError, Clock, PaycodeCurrencyLimits, VirtualClock, WalletConfig,
+};
 use scanpay_core::wallet::{Wallet, WalletOptions};
 
 fn sgd(minor: u64) -> Money {
@@ -228,6 +230,7 @@ impl PaycodeBackend for Issuer {
 
 struct Phone {
     dir: TempDir,
+    config: WalletConfig,
     clock: Arc<VirtualClock>,
     keystore: Arc<SoftwareKeyStore>,
     issuer: Arc<Issuer>,
@@ -238,6 +241,7 @@ impl Phone {
         let clock = Arc::new(VirtualClock::at(NOW));
         Phone {
             dir: TempDir::new("paycode"),
+            config: WalletConfig::default(),
             issuer: Arc::new(Issuer::new(Arc::clone(&clock))),
             clock,
             keystore: Arc::new(SoftwareKeyStore::from_key_bytes([7; 32])),
@@ -251,7 +255,7 @@ impl Phone {
         let wallet = Wallet::open(WalletOptions {
             data_dir: self.dir.path().join("data"),
             roots: roots(),
-            config: WalletConfig::default(),
+            config: self.config.clone(),
             keystore: self.keystore.clone(),
             backend: Arc::new(payment_support::SimBackend::new(Arc::clone(&self.clock))),
             clock,
@@ -414,7 +418,10 @@ fn the_offline_limit_stops_new_codes_until_a_sync() {
             max: 10
         }))
     );
-    // Back online: the next code syncs first, and is shown.
+    // Back online, while the connectivity status still says offline (the
+    // failed syncs were reported to it): the limit makes the wallet try a
+    // sync anyway, and the code is shown.
+    assert!(wallet.status().current().connectivity.is_offline());
     phone.issuer.set_offline(false);
     let d = session.current(phone.now()).unwrap();
     assert_eq!(d.counter, 10);
@@ -557,4 +564,83 @@ fn resetting_the_device_key_drops_the_pay_code() {
     let s = wallet.open_paycode(&pad(PIN)).unwrap();
     assert_eq!(wallet.paycode_status(NOW).unwrap().generation, Some(2));
     s.current(NOW).unwrap();
+}
+
+#[test]
+fn the_stricter_limit_applies_and_the_worst_case_total_counts() {
+    let mut phone = Phone::new();
+    // The wallet allows more per code than the issuer (30.00) but less in
+    // total (50.00): 30.00 per code, 50.00 in all.
+    phone.config.paycode.limits = vec![PaycodeCurrencyLimits {
+        currency: Currency::SGD,
+        no_pin_max: 10_000,
+        offline_max_total: 5_000,
+    }];
+    let wallet = phone.enrolled();
+    let session = wallet.open_paycode(&pad(PIN)).unwrap();
+    phone.issuer.set_offline(true);
+    let limits = wallet.paycode_status(NOW).unwrap().limits.unwrap();
+    assert_eq!(
+        (limits.no_pin_max, limits.offline_max_total),
+        (sgd(3_000), sgd(5_000))
+    );
+    session.current(NOW).unwrap();
+    // A second code could make 2 × 30.00 = 60.00 > 50.00.
+    assert_eq!(
+        session.current(NOW + 60).unwrap_err(),
+        PaycodeError::OfflineLimit(OfflineLimit::Total {
+            issued: 1,
+            no_pin_max: sgd(3_000),
+            max_total: sgd(5_000)
+        })
+    );
+}
+
+#[test]
+fn a_pin_change_keeps_the_pay_code_and_the_old_pin_opens_nothing() {
+    let phone = Phone::new();
+    let wallet = phone.enrolled();
+    let first = wallet
+        .open_paycode(&pad(PIN))
+        .unwrap()
+        .current(NOW)
+        .unwrap();
+    wallet
+        .authenticator()
+        .change_pin(&pad(PIN), &pad("631947"), NOW)
+        .unwrap();
+    assert!(matches!(
+        wallet.open_paycode(&pad(PIN)).unwrap_err(),
+        PaycodeError::Auth(AuthError::WrongPin { .. })
+    ));
+    let session = wallet.open_paycode(&pad("631947")).unwrap();
+    // The same secret (no new provisioning), the next counter.
+    assert_eq!(wallet.paycode_status(NOW).unwrap().generation, Some(1));
+    let next = session.current(NOW).unwrap();
+    assert_eq!(next.counter, first.counter + 1);
+    phone.issuer.charge(&next.digits, sgd(100)).unwrap();
+}
+
+#[test]
+fn lockout_is_respected_and_spends_nothing() {
+    let phone = Phone::new();
+    let wallet = phone.enrolled();
+    let mut last = None;
+    for _ in 0..5 {
+        last = Some(wallet.open_paycode(&pad(WRONG_PIN)).unwrap_err());
+    }
+    // The fifth failure imposes a wait; the correct PIN is not evaluated.
+    assert!(
+        matches!(last, Some(PaycodeError::Auth(AuthError::WrongPin { wait_secs, .. })) if wait_secs > 0),
+        "{last:?}"
+    );
+    assert!(matches!(
+        wallet.open_paycode(&pad(PIN)).unwrap_err(),
+        PaycodeError::Auth(AuthError::LockedOut { .. })
+    ));
+    assert!(matches!(
+        wallet.paycode_status(NOW).unwrap().blocked,
+        Some(PaycodeBlock::PinLocked { .. })
+    ));
+    assert!(!wallet.paycode_status(NOW).unwrap().provisioned);
 }

@@ -34,7 +34,7 @@ use crate::net::api::paycode::{
     MAX_EVENTS_WAIT_SECS,
 };
 use crate::payment::record::BackendError;
-use crate::payment::{Clock, PaycodeConfig};
+use crate::payment::{request_outcome, Clock, PaycodeConfig};
 use crate::status::StatusMonitor;
 use crate::store::{PaycodeChargeRow, PaycodeStateRow, ProvisionRow, Store, StoreError};
 use crate::trust::TrustStore;
@@ -193,6 +193,21 @@ impl PaycodeService {
             .clone()
     }
 
+    /// Tells the connectivity monitor how a call went, as the payment
+    /// engine does for its own. A long-poll's reply proves the backend
+    /// reachable but says nothing about latency (it waited on purpose), so
+    /// it is reported as an immediate reply.
+    fn observe<T>(&self, started_ms: u64, result: &Result<T, BackendError>, long_poll: bool) {
+        let done = self.clock.now_millis();
+        let latency = if long_poll {
+            0
+        } else {
+            done.saturating_sub(started_ms)
+        };
+        self.status
+            .record_request(request_outcome(result, latency), done);
+    }
+
     /// Whether the connectivity monitor says offline (then a new code is
     /// made without trying a sync first).
     pub(crate) fn known_offline(&self) -> bool {
@@ -302,7 +317,10 @@ impl PaycodeService {
             nonce,
             signature: URL_SAFE_NO_PAD.encode(signature),
         };
-        let resp = backend.provision(&req).map_err(PaycodeError::Backend)?;
+        let started = self.clock.now_millis();
+        let resp = backend.provision(&req);
+        self.observe(started, &resp, false);
+        let resp = resp.map_err(PaycodeError::Backend)?;
         let bytes = zeroize::Zeroizing::new(
             URL_SAFE_NO_PAD
                 .decode(resp.secret.as_bytes())
@@ -360,9 +378,10 @@ impl PaycodeService {
             else {
                 return Err(PaycodeError::NotProvisioned);
             };
-            let resp = backend
-                .events(cursor, wait)
-                .map_err(PaycodeError::Backend)?;
+            let started = self.clock.now_millis();
+            let resp = backend.events(cursor, wait);
+            self.observe(started, &resp, wait > 0);
+            let resp = resp.map_err(PaycodeError::Backend)?;
             let now = self.clock.now();
             let limits_json = serde_json::to_string(&resp.limits)
                 .map_err(|e| PaycodeError::BadAnswer(e.to_string()))?;
@@ -466,12 +485,14 @@ impl PaycodeService {
         self.store.paycode_transaction(|tx| {
             record_confirmation(tx, charge_id, PayerAnswer::Confirmed, now)
         })?;
+        let started = self.clock.now_millis();
         let answer = backend.confirm(
             charge_id,
             &ConfirmRequest {
                 authorisation: signed,
             },
         );
+        self.observe(started, &answer, false);
         self.finish_answer(charge_id, answer)
     }
 
@@ -484,7 +505,9 @@ impl PaycodeService {
         self.store.paycode_transaction(|tx| {
             record_confirmation(tx, charge_id, PayerAnswer::Declined, now)
         })?;
+        let started = self.clock.now_millis();
         let answer = backend.decline(charge_id);
+        self.observe(started, &answer, false);
         self.finish_answer(charge_id, answer)
     }
 

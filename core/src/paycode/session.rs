@@ -126,14 +126,40 @@ impl PaycodeSession {
                 return Ok(self.display(s, now));
             }
         }
-        if self.service.backend().is_some() && !self.service.known_offline() {
+        let has_backend = self.service.backend().is_some();
+        let mut synced = false;
+        if has_backend && !self.service.known_offline() {
             // Offline is normal here: the limits decide what may be shown.
             let _ = self.service.sync(0);
+            synced = true;
         }
         let step = step_of(now);
         let valid_until = now.saturating_add(STEP_SECS);
+        let mut issued = self.issue(step, now, valid_until);
+        if matches!(issued, Err(PaycodeError::OfflineLimit(_))) && has_backend && !synced {
+            // The status said offline, but only a sync can lift the limit:
+            // try once rather than trust a status that may be stale.
+            if self.service.sync(0).is_ok() {
+                issued = self.issue(step, now, valid_until);
+            }
+        }
+        let counter = issued?;
+        let next = Shown {
+            code: derive(secret, counter, step),
+            counter,
+            issued_at: now,
+            valid_until,
+        };
+        let display = self.display(&next, now);
+        *shown = Some(next);
+        Ok(display)
+    }
+
+    /// Checks the offline limits, journals the next counter and moves past
+    /// it, in one transaction; returns the counter.
+    fn issue(&self, step: u64, now: u64, valid_until: u64) -> Result<u64, PaycodeError> {
         let service = &self.service;
-        let counter = service.store.paycode_transaction(|tx| {
+        service.store.paycode_transaction(|tx| {
             let Some(state) = tx.state()? else {
                 return Ok(Err(PaycodeError::SecretReplaced));
             };
@@ -145,16 +171,7 @@ impl PaycodeSession {
                 return Ok(Err(PaycodeError::OfflineLimit(limit)));
             }
             Ok(Ok(tx.issue(self.provision_id, step, now, valid_until)?))
-        })??;
-        let next = Shown {
-            code: derive(secret, counter, step),
-            counter,
-            issued_at: now,
-            valid_until,
-        };
-        let display = self.display(&next, now);
-        *shown = Some(next);
-        Ok(display)
+        })?
     }
 
     /// Whether the backend's counter floor moved past `counter` (it was

@@ -161,3 +161,45 @@ fn a_charge_above_the_no_pin_amount_waits_for_the_pin_on_the_phone() {
     assert_eq!(history[0].charge.state, ChargeState::Paid);
     assert_eq!(history[0].charge.receipt, after.receipt);
 }
+
+#[test]
+fn a_declined_charge_closes_and_a_late_confirmation_learns_it_closed() {
+    let sys = start("paycode-decline");
+    let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
+    let till = till(&sys);
+
+    // Declined by the payer: no PIN needed, the till sees it closed.
+    let a = session.current(sys.clock.now()).unwrap();
+    let waiting = charge(&sys, "T3-0001", &a.digits, 5_000);
+    assert_eq!(waiting.state, TillChargeState::Userpaying, "{waiting:?}");
+    sys.wallet.sync_paycode(0).unwrap();
+    let id = waiting.charge_id.clone().unwrap();
+    assert_eq!(
+        sys.wallet.decline_charge(&id).unwrap(),
+        ChargeOutcome::Closed
+    );
+    assert_eq!(
+        till.query("T3-0001").unwrap().state,
+        TillChargeState::Closed
+    );
+
+    // Nobody answers for 45 s: the backend closes it; a confirmation sent
+    // after that is told so, and the wallet's journal says closed.
+    let b = session.current(sys.clock.now()).unwrap();
+    assert_ne!(b.digits, a.digits);
+    let late = charge(&sys, "T3-0002", &b.digits, 5_000);
+    assert_eq!(late.state, TillChargeState::Userpaying, "{late:?}");
+    sys.wallet.sync_paycode(0).unwrap();
+    sys.control.advance_clock(46).unwrap();
+    let id = late.charge_id.clone().unwrap();
+    let outcome = sys.wallet.confirm_charge(&id, &pad(&PIN).unwrap()).unwrap();
+    assert_eq!(outcome, ChargeOutcome::Closed);
+    assert_eq!(
+        till.query("T3-0002").unwrap().state,
+        TillChargeState::Closed
+    );
+    let history = sys.wallet.paycode_history().unwrap();
+    assert!(history
+        .iter()
+        .all(|h| h.charge.state == ChargeState::Closed && h.charge.receipt.is_none()));
+}
