@@ -206,6 +206,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
 /// of a pay-code charge, from the database the running sandbox serves
 /// (its charge id is also its payment's id there).
 pub fn charge_truth(dir: &Path, charge_id: &str) -> Result<serde_json::Value, String> {
+    // Opening a data dir creates a sandbox in it if there is none: make sure
+    // one was served there first, so a mistyped --data creates nothing.
+    read_link(dir)?;
     let data = scanpay_sandbox::SandboxData::open(dir)
         .map_err(|e| format!("sandbox {}: {e}", dir.display()))?;
     let charge = data
