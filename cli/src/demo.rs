@@ -27,7 +27,6 @@ use std::time::Instant;
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::paycode::TillChargeRequest;
 use scanpay_core::net::api::{Fault, FaultKind};
-use scanpay_core::paycode::render::qr_matrix;
 use scanpay_core::payment::FlowState;
 use scanpay_core::payment::{Clock as _, SystemClock};
 use scanpay_core::status::ConnectivityStatus;
@@ -181,8 +180,7 @@ impl Demo {
             "the code was made offline: no request left the phone",
         )?;
         let png = args.out.join("paycode.png");
-        let qr = qr_matrix(&code.cpm_text).map_err(|e| e.to_string())?;
-        crate::wallet_cmd::save_qr_png(&qr, &png)?;
+        crate::wallet_cmd::save_qr_png(&code.qr, &png)?;
         println!(
             "    code {}… valid until +{} s (counter {}); QR {}",
             code.digits.get(..6).unwrap_or_default(),

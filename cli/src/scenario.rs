@@ -40,7 +40,6 @@ use std::time::Duration;
 use scanpay_core::money::Money;
 use scanpay_core::net::api::paycode::TillChargeRequest;
 use scanpay_core::net::api::{Fault, FaultKind};
-use scanpay_core::paycode::render::qr_matrix;
 use scanpay_core::paycode::PaycodeSession;
 use scanpay_core::payment::{Clock as _, SystemClock};
 use scanpay_core::payment::{FlowState, Timings};
@@ -372,8 +371,7 @@ impl PaycodeState {
             "digits" => d.digits.clone(),
             "qr" => {
                 let png = out.join(format!("paycode-{n}.png"));
-                let qr = qr_matrix(&d.cpm_text).map_err(|e| e.to_string())?;
-                crate::wallet_cmd::save_qr_png(&qr, &png)?;
+                crate::wallet_cmd::save_qr_png(&d.qr, &png)?;
                 pos::code_from_image(&png)?
             }
             other => return Err(format!("paycode form {other:?}: use qr or digits")),

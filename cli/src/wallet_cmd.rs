@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use scanpay_core::auth::{AuthError, PinPad, SoftwareKeyStore, StoredRequestSigner};
 use scanpay_core::net::api::paycode::{PaycodeLimits, MAX_EVENTS_WAIT_SECS};
 use scanpay_core::net::{ClientConfig, HttpsBackend, TlsConfig};
-use scanpay_core::paycode::render::{qr_matrix, QrMatrix, QR_QUIET_MODULES};
+use scanpay_core::paycode::render::{QrMatrix, QR_QUIET_MODULES};
 use scanpay_core::paycode::{
     AuthMethod, ChargeOutcome, PaycodeChargeInfo, PaycodeDisplay, PaycodeError, PaycodeStatus,
 };
@@ -423,13 +423,16 @@ fn paycode(args: &PaycodeArgs) -> Result<ExitCode, String> {
     if !d.displayable || d.digits.is_empty() {
         return Err("the core handed out no displayable code".into());
     }
-    // The core's QR encoder, exactly what an app draws.
-    let qr = qr_matrix(&d.cpm_text).map_err(|e| format!("QR form: {e}"))?;
+    // The matrix the core hands an app, drawn as an app would.
+    let qr = &d.qr;
+    if qr.size == 0 {
+        return Err("the core handed out no QR matrix".into());
+    }
     if let Some(png) = &args.png {
-        save_qr_png(&qr, png)?;
+        save_qr_png(qr, png)?;
     }
     if let Some(svg) = &args.svg {
-        std::fs::write(svg, svg_of(&d, &qr))
+        std::fs::write(svg, svg_of(&d, qr))
             .map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
     }
     let status = w
