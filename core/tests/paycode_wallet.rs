@@ -446,6 +446,18 @@ fn a_captured_screen_gets_nothing_to_draw() {
     assert_eq!(hidden.counter, a.counter, "the same code, not drawn");
     session.set_screen_captured(false);
     assert_eq!(session.current(NOW + 2).unwrap().digits, a.digits);
+    // Captured past the code's validity: no counter is spent on codes
+    // nobody may see.
+    session.set_screen_captured(true);
+    for t in [NOW + 60, NOW + 120, NOW + 180] {
+        let d = session.current(t).unwrap();
+        assert!(!d.displayable && d.digits.is_empty());
+        assert_eq!(d.refresh_in_secs, 1);
+    }
+    assert_eq!(wallet.paycode_status(NOW).unwrap().issued_since_sync, 1);
+    session.set_screen_captured(false);
+    let b = session.current(NOW + 181).unwrap();
+    assert_eq!(b.counter, a.counter + 1);
     session.close();
     assert_eq!(session.current(NOW + 3).unwrap_err(), PaycodeError::Closed);
 }

@@ -126,6 +126,25 @@ impl PaycodeSession {
                 return Ok(self.display(s, now));
             }
         }
+        if self.captured.load(Ordering::SeqCst) {
+            // Nothing may be drawn, so no new counter is spent (it would
+            // count against the offline limits for a code nobody saw):
+            // ask again in a second.
+            return Ok(PaycodeDisplay {
+                digits: String::new(),
+                cpm_text: String::new(),
+                qr: QrMatrix {
+                    size: 0,
+                    modules: Vec::new(),
+                },
+                bars: Vec::new(),
+                counter: shown.as_ref().map_or(0, |s| s.counter),
+                issued_at: now,
+                valid_until: now.saturating_add(1),
+                refresh_in_secs: 1,
+                displayable: false,
+            });
+        }
         let has_backend = self.service.backend().is_some();
         let mut synced = false;
         if has_backend && !self.service.known_offline() {
@@ -215,8 +234,9 @@ impl PaycodeSession {
 
     /// The platform reports the screen captured or recorded (iOS
     /// `UIScreen.isCaptured`); while true, [`PaycodeSession::current`] says
-    /// not displayable and hands out nothing to draw. The code itself is
-    /// kept (it was never on screen meanwhile).
+    /// not displayable and hands out nothing to draw. The code being shown
+    /// is kept while it is valid; once it expires no new counter is issued
+    /// until the capture ends (the display then says to ask again in 1 s).
     pub fn set_screen_captured(&self, captured: bool) {
         self.captured.store(captured, Ordering::SeqCst);
     }

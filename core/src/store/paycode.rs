@@ -28,10 +28,13 @@ use super::{check_len, from_i64, to_i64, Store, StoreError};
 
 /// Largest sealed pay-code secret stored (32 bytes sealed, then wrapped).
 pub const MAX_SEALED_PAYCODE_BYTES: usize = 4 * 1024;
-/// Largest stored JSON (an event, a charge record, the limits).
-pub const MAX_PAYCODE_JSON_BYTES: usize = 16 * 1024;
-/// Longest charge id, account id or state name stored.
-pub const MAX_PAYCODE_ID_BYTES: usize = 128;
+/// Largest stored JSON (an event, a charge record, the limits): as large as
+/// a whole backend answer (`net::api::MAX_RESPONSE_BODY_BYTES`), so that no
+/// event the client accepted can be refused here and stall the feed's
+/// cursor.
+pub const MAX_PAYCODE_JSON_BYTES: usize = 64 * 1024;
+/// Longest charge id, account id or state name stored (same reason).
+pub const MAX_PAYCODE_ID_BYTES: usize = 64 * 1024;
 
 /// One provisioning, as answered by the backend.
 #[derive(Debug, Clone, PartialEq, Eq)]

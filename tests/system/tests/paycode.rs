@@ -203,3 +203,67 @@ fn a_declined_charge_closes_and_a_late_confirmation_learns_it_closed() {
         .iter()
         .all(|h| h.charge.state == ChargeState::Closed && h.charge.receipt.is_none()));
 }
+
+#[test]
+#[ignore = "measurement for BENCHMARKS.md; run with --ignored --nocapture"]
+fn measure_charge_to_wallet_and_code_issue() {
+    const RUNS: usize = 20;
+    let sys = start("paycode-measure");
+    let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
+    sys.wallet
+        .set_paycode_backend(sys.paycode_backend(None, Duration::from_secs(15)).unwrap());
+    let till = till(&sys);
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        (v[0], v[v.len() / 2], v[v.len() - 1])
+    };
+    // Charge → the phone's pending long-poll returns with the event.
+    let mut heard = Vec::new();
+    // A new code while online: one events call (wait 0), the journalled
+    // counter, the digits, CPM text, QR matrix and bars.
+    let mut online_issue = Vec::new();
+    for i in 0..RUNS {
+        let t = Instant::now();
+        let shown = session.current(sys.clock.now()).unwrap();
+        online_issue.push(t.elapsed());
+        let latency = std::thread::scope(|s| {
+            let poll = s.spawn(|| {
+                let changed = sys.wallet.sync_paycode(10).unwrap();
+                assert_eq!(changed.len(), 1);
+                Instant::now()
+            });
+            std::thread::sleep(Duration::from_millis(300));
+            let charged = Instant::now();
+            let paid = till
+                .charge(&TillChargeRequest {
+                    out_trade_no: format!("M-{i:04}"),
+                    auth_code: shown.digits.clone(),
+                    amount: sgd(100),
+                })
+                .unwrap();
+            assert_eq!(paid.state, TillChargeState::Paid);
+            poll.join().unwrap().duration_since(charged)
+        });
+        heard.push(latency);
+    }
+    // A new code offline (the monitor says offline: no events call).
+    sys.wallet.set_network_available(false);
+    let mut offline_issue = Vec::new();
+    for i in 0..9 {
+        let t = Instant::now();
+        session.current(sys.clock.now() + 60 * (i + 1)).unwrap();
+        offline_issue.push(t.elapsed());
+    }
+    println!(
+        "charge -> wallet (min, median, max of {RUNS}): {:?}",
+        median(heard)
+    );
+    println!(
+        "new code online (min, median, max of {RUNS}): {:?}",
+        median(online_issue)
+    );
+    println!(
+        "new code offline (min, median, max of 9): {:?}",
+        median(offline_issue)
+    );
+}
