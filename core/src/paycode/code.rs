@@ -8,7 +8,7 @@
 //! code  = "39" ‖ value as 16 zero-padded decimal digits
 //! ```
 //!
-//! The wallet calls [`derive`]; the issuer (the sandbox backend) calls
+//! The wallet calls [`derive()`]; the issuer (the sandbox backend) calls
 //! [`find`] over the counters and steps it accepts. The code carries no
 //! device identifier: it is HMAC output, which a shop cannot link to other
 //! codes of the same wallet.
