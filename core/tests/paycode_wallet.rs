@@ -656,3 +656,43 @@ fn lockout_is_respected_and_spends_nothing() {
     ));
     assert!(!wallet.paycode_status(NOW).unwrap().provisioned);
 }
+
+#[test]
+fn codes_never_used_exhaust_the_window_and_opening_again_provisions_afresh() {
+    let phone = Phone::new();
+    let wallet = phone.enrolled();
+    let session = wallet.open_paycode(&pad(PIN)).unwrap();
+    // Online, shown and never used: the issuer's floor stays at 0, so only
+    // counters 0..50 (its window) are accepted.
+    let mut last = None;
+    for i in 0..50 {
+        last = Some(session.current(NOW + 60 * i).unwrap());
+    }
+    assert_eq!(last.as_ref().unwrap().counter, 49);
+    assert_eq!(
+        session.current(NOW + 3000).unwrap_err(),
+        PaycodeError::WindowExhausted
+    );
+    assert_eq!(
+        wallet.paycode_status(NOW + 3000).unwrap().blocked,
+        Some(PaycodeBlock::WindowExhausted)
+    );
+    // The 50th code is still good at the issuer.
+    phone.clock.set(NOW + 60 * 49);
+    phone
+        .issuer
+        .charge(&last.unwrap().digits, sgd(100))
+        .unwrap();
+    // Opening again with the PIN while the window is low provisions a new
+    // secret, whose codes the issuer accepts.
+    let fresh = wallet.open_paycode(&pad(PIN)).unwrap();
+    assert_eq!(wallet.paycode_status(NOW).unwrap().generation, Some(2));
+    let d = fresh.current(phone.now()).unwrap();
+    assert_eq!(d.counter, 0);
+    phone.issuer.charge(&d.digits, sgd(100)).unwrap();
+    // The old session's secret is gone.
+    assert_eq!(
+        session.current(phone.now() + 60).unwrap_err(),
+        PaycodeError::SecretReplaced
+    );
+}

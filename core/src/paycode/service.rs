@@ -45,6 +45,21 @@ const MAX_SYNC_ROUNDS: usize = 20;
 /// Most charges one history call returns.
 pub const MAX_HISTORY: u32 = 1000;
 
+/// Counters left in the backend's look-ahead window of `state` before
+/// its codes are refused: `floor + window − counter_next` (0 when past it).
+pub(crate) fn window_left(state: &PaycodeStateRow) -> u64 {
+    state
+        .backend_counter_next
+        .saturating_add(u64::from(state.provision.window))
+        .saturating_sub(state.counter_next)
+}
+
+/// Whether fewer than half the window is left: opening the pay code then
+/// provisions a fresh secret (its counters start inside the window again).
+fn window_low(state: &PaycodeStateRow) -> bool {
+    window_left(state) < u64::from(state.provision.window / 2).max(1)
+}
+
 /// Why a pay-code operation failed. No variant carries a secret or a code's
 /// digits.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -72,6 +87,12 @@ pub enum PaycodeError {
     /// bytes, a time step other than 60 s). Nothing was stored.
     #[error("the backend's pay-code answer is not acceptable: {0}")]
     BadAnswer(String),
+    /// Every counter of the backend's look-ahead window was issued without
+    /// one being used (the backend moves its window only when a code is
+    /// used), so a new code would be refused: open the pay code again with
+    /// the PIN while online, which provisions a fresh secret.
+    #[error("no more codes with this secret: open the pay code again while online")]
+    WindowExhausted,
     /// The session's secret was replaced (the pay code was provisioned again,
     /// or the device key reset): open a new session.
     #[error("the pay code was set up again: open it again")]
@@ -114,6 +135,9 @@ pub enum PaycodeBlock {
     KeyUnusable,
     /// The offline limits: sync to show more codes.
     OfflineLimit(OfflineLimit),
+    /// The secret's counter window is used up: open the pay code again with
+    /// the PIN while online ([`PaycodeError::WindowExhausted`]).
+    WindowExhausted,
 }
 
 /// What the UI shows about the pay code before (and while) showing one.
@@ -238,6 +262,8 @@ impl PaycodeService {
             })
         } else if state.is_none() {
             Some(PaycodeBlock::NotProvisioned)
+        } else if state.as_ref().is_some_and(|s| window_left(s) == 0) {
+            Some(PaycodeBlock::WindowExhausted)
         } else {
             limits
                 .as_ref()
@@ -277,6 +303,10 @@ impl PaycodeService {
         let key = self.auth.unlock(pin, now)?;
         if let Some(st) = state.filter(|s| s.provision.device_public_key == key.public_key()) {
             match self.auth.open_paycode_secret(&key, &st.sealed_secret) {
+                // Counters far ahead of the backend's window (codes shown
+                // and never used: the backend moves its floor only on use)
+                // are refreshed while the PIN has opened the device key.
+                Ok(_) if backend.is_some() && window_low(&st) => {}
                 Ok((_, bytes)) => {
                     let secret = PaycodeSecret::from_bytes(&bytes[..])
                         .map_err(|e| PaycodeError::BadAnswer(e.to_string()))?;
@@ -364,12 +394,13 @@ impl PaycodeService {
         let mut wait = wait_secs.min(MAX_EVENTS_WAIT_SECS);
         let mut changed = Vec::new();
         for _ in 0..MAX_SYNC_ROUNDS {
-            let Some((device, cursor, mark)) = self.store.paycode_transaction(|tx| {
+            let Some((provision, device, cursor, mark)) = self.store.paycode_transaction(|tx| {
                 let Some(st) = tx.state()? else {
                     return Ok(None);
                 };
                 let cursor = tx.events_cursor(&st.provision.device_public_key)?;
                 Ok(Some((
+                    st.provision_id,
                     st.provision.device_public_key,
                     cursor,
                     st.counter_next,
@@ -395,7 +426,7 @@ impl PaycodeService {
                         applied.push(c);
                     }
                 }
-                tx.record_sync(resp.counter_next, &limits_json, mark, now)?;
+                tx.record_sync(provision, resp.counter_next, &limits_json, mark, now)?;
                 Ok(applied)
             })?;
             changed.extend(applied.into_iter().map(|c| self.info(c)));

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use super::code::{derive, step_of, to_cpm_text, PayCode, PaycodeSecret, STEP_SECS};
 use super::limits;
 use super::render::{code128_bars, paycode_qr, QrMatrix};
-use super::service::{PaycodeError, PaycodeService};
+use super::service::{window_left, PaycodeError, PaycodeService};
 use crate::store::StoreError;
 
 /// What the UI draws for one code.
@@ -155,9 +155,15 @@ impl PaycodeSession {
         let step = step_of(now);
         let valid_until = now.saturating_add(STEP_SECS);
         let mut issued = self.issue(step, now, valid_until);
-        if matches!(issued, Err(PaycodeError::OfflineLimit(_))) && has_backend && !synced {
-            // The status said offline, but only a sync can lift the limit:
-            // try once rather than trust a status that may be stale.
+        if matches!(
+            issued,
+            Err(PaycodeError::OfflineLimit(_) | PaycodeError::WindowExhausted)
+        ) && has_backend
+            && !synced
+        {
+            // The status said offline, but only a sync can lift the limits
+            // (or move the backend's window): try once rather than trust a
+            // status that may be stale.
             if self.service.sync(0).is_ok() {
                 issued = self.issue(step, now, valid_until);
             }
@@ -184,6 +190,9 @@ impl PaycodeSession {
             };
             if state.provision_id != self.provision_id {
                 return Ok(Err(PaycodeError::SecretReplaced));
+            }
+            if window_left(&state) == 0 {
+                return Ok(Err(PaycodeError::WindowExhausted));
             }
             let limits = service.limits_of(&state)?;
             if let Err(limit) = limits::check(&limits, tx.issued_since_sync()?) {

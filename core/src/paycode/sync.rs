@@ -79,10 +79,9 @@ pub(crate) fn apply_event(
         created_at,
         updated_at: now,
     })?;
-    // A used counter spends every code up to it (the backend's `next_d`).
-    if matches!(event.state, ChargeState::Paid | ChargeState::Userpaying) {
-        tx.raise_backend_floor(event.counter.saturating_add(1))?;
-    }
+    // The counter floor is not raised from the event: it may be a charge of
+    // an earlier secret (before a re-provisioning). The answer's own
+    // `counter_next`, recorded with these events, is the current secret's.
     Ok(Some(charge))
 }
 

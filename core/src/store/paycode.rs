@@ -328,12 +328,15 @@ impl PaycodeTx<'_> {
         Ok(n == 1)
     }
 
-    /// Records a successful sync: the backend's counter floor and limits,
-    /// and the new sync mark (codes issued from `sync_mark` on were issued
+    /// Records a successful sync of provisioning `provision_id` (nothing
+    /// when another one has become current meanwhile: the answer described
+    /// the old secret): the backend's counter floor and limits, and the new
+    /// sync mark (codes issued from `sync_mark` on were issued
     /// after the backend reset its offline counters). The wallet's next
     /// counter moves up to the backend's floor, never down.
     pub fn record_sync(
         &self,
+        provision_id: u64,
         backend_counter_next: u64,
         limits_json: &str,
         sync_mark: u64,
@@ -346,26 +349,14 @@ impl PaycodeTx<'_> {
                  backend_counter_next = max(backend_counter_next, ?1),
                  counter_next = max(counter_next, ?1),
                  limits = ?2, sync_mark = max(sync_mark, ?3), last_sync_at = ?4
-             WHERE id = 1",
+             WHERE id = 1 AND provision = ?5",
             params![
                 floor,
                 limits_json,
                 to_i64("sync mark", sync_mark)?,
-                to_i64("at", at)?
+                to_i64("at", at)?,
+                to_i64("provision id", provision_id)?,
             ],
-        )?;
-        Ok(())
-    }
-
-    /// Moves the backend's counter floor up (an event showed counter `c`
-    /// used, so everything up to `c` is spent); never down.
-    pub fn raise_backend_floor(&self, counter_next: u64) -> Result<(), StoreError> {
-        let floor = to_i64("counter", counter_next)?;
-        self.tx.execute(
-            "UPDATE paycode_state SET backend_counter_next = max(backend_counter_next, ?1),
-                 counter_next = max(counter_next, ?1)
-             WHERE id = 1",
-            [floor],
         )?;
         Ok(())
     }
@@ -593,7 +584,7 @@ mod tests {
         );
         // The backend floor below ours does not move us back.
         store
-            .paycode_transaction(|tx| tx.record_sync(3, "{}", 7, 1100))
+            .paycode_transaction(|tx| tx.record_sync(p, 3, "{}", 7, 1100))
             .unwrap();
         let st = store.paycode_transaction(|tx| tx.state()).unwrap().unwrap();
         assert_eq!((st.counter_next, st.backend_counter_next), (7, 5));
