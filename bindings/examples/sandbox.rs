@@ -1,8 +1,9 @@
 //! Runs the sandbox backend for the Kotlin and Python binding tests.
 //!
 //! Prints one JSON line (base URL, CA PEM, SPKI pin, roots.json text,
-//! merchant payloads, enrolment code), then reads commands from stdin, one a
-//! line, answering each with one line:
+//! merchant payloads, enrolment code, the till key of M-0001 for the pay-code
+//! tests), then reads commands from stdin, one a line, answering each with
+//! one line:
 //!   `fault submit drop-after-commit` — the next submit commits, then the
 //!   response is lost; `quit` (or end of input) stops the sandbox.
 //!
@@ -24,10 +25,13 @@ fn run(dir: &str) -> Result<(), String> {
         .data()
         .static_payload("M-0004")
         .map_err(|e| e.to_string())?;
+    // The pay-code tests charge like a shop's till: HTTPS with this key.
+    let till_key = sb.data().till_key("M-0001").map_err(|e| e.to_string())?;
     let line = serde_json::json!({
         "base_url": link.base_url, "ca_pem": link.ca_pem, "spki_pin": link.spki_pin,
         "roots_json": roots, "payload_ok": ok, "payload_blocked": blocked,
-        "enrolment_code": "SANDBOX", "currency": "SGD",
+        "enrolment_code": "SANDBOX", "currency": "SGD", "till_key": till_key,
+        "till_merchant": "M-0001",
     });
     let mut out = std::io::stdout();
     writeln!(out, "{line}").map_err(|e| e.to_string())?;

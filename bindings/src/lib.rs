@@ -12,6 +12,7 @@
 //! | [`flow`] | [`flow::PaymentFlow`]: the payment state machine (states and intents) |
 //! | [`pinpad`] | [`pinpad::PinPad`]: digits go in one by one, only the count comes out |
 //! | [`scanner`] | [`scanner::QrScanner`]: luma frames (stride, rotation, region) → codes |
+//! | [`paycode`] | the pay code: [`paycode::PaycodeSession`] (the code to draw), status, sync, charges waiting for the PIN, pay-code history |
 //! | [`inspect`] | classification of a scanned text; [`inspect::TrustChecker`] for verdicts at a given time |
 //! | [`platform`] | foreign interfaces the app implements: key store, network, logging, listeners |
 //! | [`types`] | records and enums mirroring core types |
@@ -33,6 +34,7 @@
 pub mod errors;
 pub mod flow;
 pub mod inspect;
+pub mod paycode;
 pub mod pinpad;
 pub mod platform;
 pub mod scanner;

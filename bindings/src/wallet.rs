@@ -157,7 +157,7 @@ impl Shared {
         self.https.as_deref().ok_or(WalletError::NoBackend)
     }
 
-    fn now(&self) -> u64 {
+    pub(crate) fn now(&self) -> u64 {
         self.wallet.engine().clock().now()
     }
 
@@ -283,7 +283,7 @@ impl Drop for StatusSubscription {
 /// The wallet. Thread-safe; share one per data directory.
 #[derive(uniffi::Object)]
 pub struct Wallet {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     _live: LiveToken,
 }
 
@@ -348,6 +348,9 @@ impl Wallet {
                 wallet.store().clone(),
                 keystore,
             )));
+            // The pay code talks to the same backend (provisioning, events,
+            // confirmations), over the same pinned client.
+            wallet.set_paycode_backend(Arc::clone(h) as _);
         }
         if let Some(p) = wallet.registry_problem() {
             let p = p.to_string();

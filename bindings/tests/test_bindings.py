@@ -711,13 +711,13 @@ def sandbox(tmp_path_factory):
     proc.wait(timeout=30)
 
 
-def sandbox_wallet(tmp_path, sb, logs=None):
+def sandbox_wallet(tmp_path, sb, logs=None, network=None):
     backend = sp.BackendConfig(base_url=sb["base_url"], ca_pem=sb["ca_pem"], spki_pins=[sb["spki_pin"]],
                                require_pins=True, connect_timeout_ms=5000, read_timeout_ms=5000)
     timings = sp.Timings(query_interval_secs=1, query_window_secs=20, reverse_tries=3, reverse_backoff_secs=1)
     cfg = config(tmp_path, backend=backend, roots=sb["roots_json"], timings=timings, currency=sb["currency"])
     cfg.allow_unverified_merchants = False
-    w = sp.Wallet.open(cfg, HmacKeyStore(), Network(True), logs)
+    w = sp.Wallet.open(cfg, HmacKeyStore(), network or Network(True), logs)
     info = run(w.sync_registry())
     assert info is not None and info.key_count > 0
     enrol(w)
@@ -815,6 +815,162 @@ def test_network_failures_are_told_apart(tmp_path, sandbox):
         run(w.sync_registry())
     del w
 
+
+
+# ----- the pay code: the phone shows, a till charges (sandbox over TLS) -----
+
+def till(sb, method, path, body=None):
+    """A shop's till: HTTPS to the sandbox with its till key, trusting its CA."""
+    import http.client
+    import ssl
+    import urllib.parse
+    u = urllib.parse.urlsplit(sb["base_url"])
+    ctx = ssl.create_default_context(cadata=sb["ca_pem"])
+    conn = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=15)
+    headers = {"Authorization": f"ScanPay-Till {sb['till_key']}"}
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    try:
+        conn.request(method, u.path.rstrip("/") + path, body=data, headers=headers)
+        r = conn.getresponse()
+        text = r.read()
+    finally:
+        conn.close()
+    assert r.status == 200, (r.status, text)
+    return json.loads(text)
+
+
+def till_charge(sb, order, auth_code, minor):
+    return till(sb, "POST", "/v1/merchant/paycode/charges",
+                {"out_trade_no": order, "auth_code": auth_code,
+                 "amount": {"minor": minor, "currency": sb["currency"]}})
+
+
+def cpm_token(cpm_text):
+    """The 18 digits in tag 5A of the CPM text (BCD), read independently of the core."""
+    import base64
+    raw = base64.b64decode(cpm_text)
+    i = raw.index(bytes([0x5A, 0x09]))
+    return raw[i + 2:i + 11].hex()
+
+
+def draw_qr(qr, scale=4):
+    """The app's drawing: dark squares per module, quiet zone around, as a luma frame."""
+    quiet = sp.paycode_qr_quiet_modules()
+    side = (qr.size + 2 * quiet) * scale
+    luma = bytearray([255]) * (side * side)
+    for y in range(qr.size):
+        for x in range(qr.size):
+            if qr.modules[y * qr.size + x]:
+                for dy in range(scale):
+                    row = ((y + quiet) * scale + dy) * side
+                    start = row + (x + quiet) * scale
+                    luma[start:start + scale] = bytes(scale)
+    return bytes(luma), side
+
+
+def test_e2e_paycode_offline_charge_reuse_and_pin(tmp_path, sandbox):
+    net = Network(True)
+    w = sandbox_wallet(tmp_path, sandbox, network=net)
+    st = w.paycode_status()
+    assert not st.provisioned and st.blocked == sp.PaycodeBlock.NOT_PROVISIONED(), st
+    # Opening provisions it with the backend (online), behind the PIN.
+    pad = sp.PinPad()
+    press_all(pad, PIN)
+    session = run(w.open_paycode(pad))
+    assert pad.count() == 0, "the pad is wiped after use"
+    st = w.paycode_status()
+    assert st.provisioned and st.blocked is None and st.issued_since_sync == 0, st
+    assert st.limits.no_pin_max == sp.Money(minor_units=3000, currency="SGD", exponent=2)
+
+    # The phone goes offline: the code is made without the backend.
+    net.available = False
+    shown = run(session.current())
+    assert shown.displayable and re.fullmatch(r"39\d{16}", shown.digits)
+    assert shown.valid_until - shown.issued_at <= 60 and 0 < shown.refresh_in_secs <= 60
+    assert w.paycode_status().issued_since_sync == 1
+    # The same code until it must change.
+    assert run(session.current()).counter == shown.counter
+    # What the screen draws carries the same code: the CPM text's token, the
+    # QR matrix read back by the scanner, the Code 128 bars' shape.
+    assert cpm_token(shown.cpm_text) == shown.digits
+    luma, side = draw_qr(shown.qr)
+    assert [c.text for c in sp.QrScanner.for_still_images().scan(luma, side, side, side, 0, None)] == [shown.cpm_text]
+    assert len(shown.bars) == 73 and sum(shown.bars) == 134, "Start C, 9 pairs, check, Stop"
+    # A screen capture hides it, and the core hands out nothing to draw.
+    session.set_screen_captured(True)
+    hidden = run(session.current())
+    assert not hidden.displayable and hidden.digits == "" and hidden.qr.size == 0 and len(hidden.bars) == 0
+    session.set_screen_captured(False)
+    assert run(session.current()).digits == shown.digits
+
+    # The cashier scans the digits and charges SGD 3.20 (below the no-PIN amount).
+    paid = till_charge(sandbox, "PY-PC-1", shown.digits, 320)
+    assert paid["state"] == "paid" and paid["receipt"], paid
+
+    # Back online: one sync brings the receipt into the pay-code history.
+    net.available = True
+    changed = run(w.sync_paycode(0))
+    assert [(c.state, c.receipt, c.amount.minor_units) for c in changed] == [(sp.ChargeState.PAID, paid["receipt"], 320)]
+    hist = w.paycode_history()
+    assert hist[0].receipt == paid["receipt"] and hist[0].method == sp.AuthMethod.CODE
+    assert hist[0].merchant.id == sandbox["till_merchant"] and hist[0].merchant.registered
+    assert w.paycode_status().issued_since_sync == 0, "the sync resets the offline count"
+
+    # The same code again (another order): refused, code-used.
+    again = till_charge(sandbox, "PY-PC-2", shown.digits, 320)
+    assert again["state"] == "declined" and again["reason"] == "code-used", again
+    # The used code is replaced at once.
+    nxt = run(session.current())
+    assert nxt.counter > shown.counter and nxt.digits != shown.digits
+
+    # SGD 45.00 is above the no-PIN amount: the till waits for the phone's PIN.
+    # This time the till scans the QR form.
+    waiting = till_charge(sandbox, "PY-PC-3", nxt.cpm_text, 4500)
+    assert waiting["state"] == "userpaying" and waiting["expires_at"], waiting
+    run(w.sync_paycode(5))
+    pending = w.pending_charges()
+    assert [(p.charge_id, p.amount.minor_units) for p in pending] == [(waiting["charge_id"], 4500)], pending
+    assert w.paycode_status().pending_charges == 1
+    wrong = sp.PinPad()
+    press_all(wrong, OTHER_PIN)
+    with pytest.raises(sp.PaycodeError.WrongPin):
+        run(w.confirm_charge(pending[0].charge_id, wrong))
+    assert till(sandbox, "GET", "/v1/merchant/paycode/charges/PY-PC-3")["state"] == "userpaying"
+    pad = sp.PinPad()
+    press_all(pad, PIN)
+    outcome = run(w.confirm_charge(pending[0].charge_id, pad))
+    assert outcome.is_paid(), outcome
+    query = till(sandbox, "GET", "/v1/merchant/paycode/charges/PY-PC-3")
+    assert query["state"] == "paid" and query["receipt"], query
+    run(w.sync_paycode(0))
+    assert w.pending_charges() == []
+    newest = w.paycode_history()[0]
+    assert (newest.charge_id, newest.state, newest.method, newest.payer_answer) == (
+        waiting["charge_id"], sp.ChargeState.PAID, sp.AuthMethod.CODE_AND_PIN, sp.PayerAnswer.CONFIRMED)
+    assert newest.receipt == query["receipt"]
+
+    session.end()
+    with pytest.raises(sp.PaycodeError.Closed):
+        run(session.current())
+
+
+def test_paycode_without_backend_is_typed(tmp_path):
+    """Offline-only wallet: no PIN attempt is spent, the UI is told to go online."""
+    w = sp.Wallet.open(config(tmp_path), HmacKeyStore(), Network(True), None)
+    assert w.paycode_status().blocked == sp.PaycodeBlock.NOT_ENROLLED()
+    enrol(w)
+    assert w.paycode_status().blocked == sp.PaycodeBlock.NOT_PROVISIONED()
+    pad = sp.PinPad()
+    press_all(pad, OTHER_PIN)
+    with pytest.raises(sp.PaycodeError.NotProvisioned):
+        run(w.open_paycode(pad))
+    assert w.auth_status().failures == 0, "no PIN attempt spent"
+    with pytest.raises(sp.PaycodeError.NoBackend):
+        run(w.sync_paycode(0))
+    assert w.pending_charges() == [] and w.paycode_history() == []
 
 # ----- the attack corpus (tests/fixtures/attacks), as an app calls the bindings -----
 #

@@ -615,7 +615,119 @@ fun sandboxTests(bin: String) {
             }
         }
     }
+    tests["pay code: shown offline, charged by a till, reuse refused, PIN above the no-PIN amount (sandbox, TLS)"] = {
+        paycodeEndToEnd(sb)
+    }
     Runtime.getRuntime().addShutdownHook(Thread { runCatching { command("quit") }; proc.waitFor() })
+}
+
+/** A shop's till: HTTPS to the sandbox with its till key, trusting the sandbox's CA only. */
+fun till(sb: Map<String, Any?>, method: String, path: String, body: String? = null): Map<String, Any?> {
+    val ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType()).apply { load(null, null) }
+    java.security.cert.CertificateFactory.getInstance("X.509")
+        .generateCertificates((sb["ca_pem"] as String).byteInputStream())
+        .forEachIndexed { i, c -> ks.setCertificateEntry("ca$i", c) }
+    val tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm()).apply { init(ks) }
+    val ctx = javax.net.ssl.SSLContext.getInstance("TLS").apply { init(null, tmf.trustManagers, null) }
+    val conn = java.net.URL((sb["base_url"] as String).trimEnd('/') + path).openConnection() as javax.net.ssl.HttpsURLConnection
+    conn.sslSocketFactory = ctx.socketFactory
+    conn.requestMethod = method
+    conn.connectTimeout = 15_000; conn.readTimeout = 15_000
+    conn.setRequestProperty("Authorization", "ScanPay-Till ${sb["till_key"]}")
+    if (body != null) {
+        conn.doOutput = true
+        conn.setRequestProperty("Content-Type", "application/json")
+        conn.outputStream.use { it.write(body.toByteArray()) }
+    }
+    val status = conn.responseCode
+    val text = (if (status < 400) conn.inputStream else conn.errorStream).bufferedReader().use { it.readText() }
+    check(status == 200) { "till $method $path: HTTP $status $text" }
+    return Json(text).parse().obj()
+}
+
+fun tillCharge(sb: Map<String, Any?>, order: String, authCode: String, minor: Long) = till(sb, "POST", "/v1/merchant/paycode/charges",
+    """{"out_trade_no":"$order","auth_code":"$authCode","amount":{"minor":$minor,"currency":"${sb["currency"]}"}}""")
+
+/** The 18 digits in tag 5A (BCD) of the CPM text, read without the core. */
+fun cpmToken(cpm: String): String {
+    val raw = java.util.Base64.getDecoder().decode(cpm)
+    val i = (0 until raw.size - 1).first { raw[it] == 0x5A.toByte() && raw[it + 1] == 0x09.toByte() }
+    return raw.copyOfRange(i + 2, i + 11).joinToString("") { "%02x".format(it) }
+}
+
+/** What the sample app's Canvas does: a dark square per dark module, quiet zone around; as luma. */
+fun drawQr(qr: QrMatrix, scale: Int = 4): Pair<ByteArray, Int> {
+    val quiet = paycodeQrQuietModules().toInt(); val n = qr.size.toInt()
+    val side = (n + 2 * quiet) * scale
+    val luma = ByteArray(side * side) { 0xFF.toByte() }
+    for (y in 0 until n) for (x in 0 until n) if (qr.modules[y * n + x])
+        for (dy in 0 until scale) for (dx in 0 until scale) luma[((y + quiet) * scale + dy) * side + (x + quiet) * scale + dx] = 0
+    return luma to side
+}
+
+fun paycodeEndToEnd(sb: Map<String, Any?>) {
+    val backend = BackendConfig(sb["base_url"] as String, sb["ca_pem"] as String, listOf(sb["spki_pin"] as String), true, 5000u, 5000u)
+    val net = Net(true)
+    Wallet.open(config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false), AesKeyStore(), net, null).use { w ->
+        check(runBlocking { w.syncRegistry() }!!.keyCount > 0u)
+        enrol(w)
+        runBlocking { w.registerDevice(sb["enrolment_code"] as String) }
+        check(w.paycodeStatus().blocked == PaycodeBlock.NotProvisioned) { "${w.paycodeStatus()}" }
+        val session = PinPad().use { pad -> pad.type(PIN); runBlocking { w.openPaycode(pad) }.also { check(pad.count() == 0u) { "pad wiped" } } }
+        session.use {
+            val st = w.paycodeStatus()
+            check(st.provisioned && st.blocked == null && st.limits!!.noPinMax.minorUnits == 3000uL) { "$st" }
+            // Offline: the code is made without the backend.
+            net.available = false
+            val shown = runBlocking { session.current() }
+            check(shown.displayable && Regex("39\\d{16}").matches(shown.digits)) { "$shown" }
+            check(shown.validUntil - shown.issuedAt <= 60uL && shown.refreshInSecs in 1uL..60uL)
+            check(w.paycodeStatus().issuedSinceSync == 1u)
+            check(runBlocking { session.current() }.counter == shown.counter) { "same code until it must change" }
+            check(cpmToken(shown.cpmText) == shown.digits)
+            val (luma, side) = drawQr(shown.qr)
+            check(QrScanner.forStillImages().use { it.scan(luma, side.toUInt(), side.toUInt(), side.toUInt(), 0u, null) }.map { it.text } == listOf(shown.cpmText))
+            check(shown.bars.size == 73 && shown.bars.sumOf { it.toInt() } == 134) { "Start C, 9 pairs, check, Stop" }
+            session.setScreenCaptured(true)
+            val hidden = runBlocking { session.current() }
+            check(!hidden.displayable && hidden.digits.isEmpty() && hidden.qr.size == 0u && hidden.bars.isEmpty()) { "$hidden" }
+            session.setScreenCaptured(false)
+            // The cashier charges SGD 3.20 by the digits.
+            val paid = tillCharge(sb, "KT-PC-1", shown.digits, 320)
+            check(paid["state"] == "paid" && paid["receipt"] != null) { "$paid" }
+            // Back online: one sync, the receipt is in the pay-code history.
+            net.available = true
+            val changed = runBlocking { w.syncPaycode(0uL) }
+            check(changed.map { Triple(it.state, it.receipt, it.amount.minorUnits) } == listOf(Triple(ChargeState.PAID, paid["receipt"], 320uL))) { "$changed" }
+            val hist = w.paycodeHistory()
+            check(hist[0].receipt == paid["receipt"] && hist[0].method == AuthMethod.CODE && hist[0].merchant.id == sb["till_merchant"])
+            check(w.paycodeStatus().issuedSinceSync == 0u)
+            // Reused: refused code-used; the used code is replaced at once.
+            val again = tillCharge(sb, "KT-PC-2", shown.digits, 320)
+            check(again["state"] == "declined" && again["reason"] == "code-used") { "$again" }
+            val next = runBlocking { session.current() }
+            check(next.counter > shown.counter && next.digits != shown.digits)
+            // SGD 45.00 by the QR form: waits for the phone's PIN.
+            val waiting = tillCharge(sb, "KT-PC-3", next.cpmText, 4500)
+            check(waiting["state"] == "userpaying" && waiting["expires_at"] != null) { "$waiting" }
+            runBlocking { w.syncPaycode(5uL) }
+            val pending = w.pendingCharges()
+            check(pending.map { it.chargeId to it.amount.minorUnits } == listOf(waiting["charge_id"] to 4500uL)) { "$pending" }
+            PinPad().use { wrong -> wrong.type(OTHER_PIN); raises<PaycodeException.WrongPin> { runBlocking { w.confirmCharge(pending[0].chargeId, wrong) } } }
+            check(till(sb, "GET", "/v1/merchant/paycode/charges/KT-PC-3")["state"] == "userpaying")
+            val outcome = PinPad().use { pad -> pad.type(PIN); runBlocking { w.confirmCharge(pending[0].chargeId, pad) } }
+            check(outcome is ChargeOutcome.Paid) { "$outcome" }
+            val query = till(sb, "GET", "/v1/merchant/paycode/charges/KT-PC-3")
+            check(query["state"] == "paid" && query["receipt"] != null) { "$query" }
+            runBlocking { w.syncPaycode(0uL) }
+            check(w.pendingCharges().isEmpty())
+            val newest = w.paycodeHistory()[0]
+            check(newest.chargeId == waiting["charge_id"] && newest.state == ChargeState.PAID && newest.method == AuthMethod.CODE_AND_PIN &&
+                newest.payerAnswer == PayerAnswer.CONFIRMED && newest.receipt == query["receipt"]) { "$newest" }
+            session.end()
+            raises<PaycodeException.Closed> { runBlocking { session.current() } }
+        }
+    }
 }
 
 fun main() {
