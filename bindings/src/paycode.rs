@@ -143,6 +143,9 @@ pub enum PaycodeBlock {
         /// Which limit.
         limit: OfflineLimit,
     },
+    /// Every code of this secret's window was shown without one being used:
+    /// open the pay code again with the PIN while online (a fresh secret).
+    WindowExhausted,
 }
 
 impl From<CoreBlock> for PaycodeBlock {
@@ -156,6 +159,7 @@ impl From<CoreBlock> for PaycodeBlock {
             CoreBlock::PinDisabled => PaycodeBlock::PinDisabled,
             CoreBlock::KeyUnusable => PaycodeBlock::KeyUnusable,
             CoreBlock::OfflineLimit(l) => PaycodeBlock::OfflineLimitReached { limit: l.into() },
+            CoreBlock::WindowExhausted => PaycodeBlock::WindowExhausted,
         }
     }
 }
@@ -546,6 +550,10 @@ pub enum PaycodeError {
         /// What was wrong.
         reason: String,
     },
+    /// Every code of this secret's window was shown without one being used:
+    /// open the pay code again with the PIN while online (a fresh secret).
+    #[error("no more codes with this secret: open the pay code again while online")]
+    WindowExhausted,
     /// The pay code was set up again meanwhile: open it again.
     #[error("the pay code was set up again: open it again")]
     SecretReplaced,
@@ -636,6 +644,7 @@ impl From<CoreError> for PaycodeError {
             CoreError::Backend(b) => b.into(),
             CoreError::BadAnswer(reason) => PaycodeError::BadAnswer { reason },
             CoreError::SecretReplaced => PaycodeError::SecretReplaced,
+            CoreError::WindowExhausted => PaycodeError::WindowExhausted,
             CoreError::Closed => PaycodeError::Closed,
             CoreError::UnknownCharge(charge_id) => PaycodeError::UnknownCharge { charge_id },
             CoreError::NotPending { charge_id, state } => {
