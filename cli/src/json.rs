@@ -95,6 +95,9 @@ fn application(a: &CpmApplication) -> Value {
         "aid": a.aid,
         "label": a.label,
         "pan": a.pan.as_ref().map(ToString::to_string),
+        // A ScanPay pay code is a one-time token, not a PAN: QA needs the
+        // whole code (to charge it with `scanpay pos charge --code`).
+        "paycode": a.paycode.as_ref().map(|p| p.digits().to_string()),
         "has_track2": a.has_track2,
         "has_cryptogram": a.has_cryptogram,
         "tags": a.tags.iter().map(|t| format!("{t:X}")).collect::<Vec<_>>(),

@@ -157,6 +157,15 @@ fn inspect_classifies_links_text_and_consumer_codes() {
 
     let v = &stdout_lines(&scanpay(&["inspect", "--json", "hQVDUFYwMQ"]))[0];
     assert_eq!(v["kind"], "emv-cpm");
+
+    // A ScanPay pay code (QR form) shows its whole one-time code, not a PAN.
+    let vectors = read_json(&vectors().join("paycode.json"));
+    let vector = &vectors["vectors"][0];
+    let cpm = vector["cpm_text"].as_str().unwrap();
+    let v = &stdout_lines(&scanpay(&["inspect", "--json", cpm]))[0];
+    let app = &v["consumer"]["applications"][0];
+    assert_eq!(app["paycode"], vector["code"], "{v}");
+    assert_eq!(app["pan"], serde_json::Value::Null);
 }
 
 #[test]
