@@ -205,6 +205,39 @@ fn a_declined_charge_closes_and_a_late_confirmation_learns_it_closed() {
 }
 
 #[test]
+fn codes_never_used_make_the_next_opening_provision_a_fresh_secret() {
+    let sys = start("paycode-window");
+    let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
+    let start = sys.clock.now();
+    // 26 codes shown, one a minute, none used: past half the backend's
+    // window of 50.
+    let mut last = None;
+    for i in 0..26 {
+        last = Some(session.current(start + 60 * i).unwrap());
+    }
+    assert_eq!(last.unwrap().counter, 25);
+    assert_eq!(
+        sys.wallet.paycode_status(start).unwrap().generation,
+        Some(1)
+    );
+    // Opening again (the wallet's clock back at the sandbox's) provisions
+    // generation 2; its first code pays, the old session is told.
+    sys.clock.set(start);
+    let fresh = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
+    assert_eq!(
+        sys.wallet.paycode_status(start).unwrap().generation,
+        Some(2)
+    );
+    let code = fresh.current(start).unwrap();
+    let paid = charge(&sys, "T4-0001", &code.digits, 200);
+    assert_eq!(paid.state, TillChargeState::Paid, "{paid:?}");
+    assert_eq!(
+        session.current(start + 1).unwrap_err(),
+        PaycodeError::SecretReplaced
+    );
+}
+
+#[test]
 #[ignore = "measurement for BENCHMARKS.md; run with --ignored --nocapture"]
 fn measure_charge_to_wallet_and_code_issue() {
     const RUNS: usize = 20;
