@@ -696,3 +696,25 @@ fn codes_never_used_exhaust_the_window_and_opening_again_provisions_afresh() {
         PaycodeError::SecretReplaced
     );
 }
+
+#[test]
+fn the_database_holds_neither_the_secret_nor_a_code() {
+    let phone = Phone::new();
+    let wallet = phone.enrolled();
+    let session = wallet.open_paycode(&pad(PIN)).unwrap();
+    let shown = session.current(NOW).unwrap();
+    drop(session);
+    drop(wallet);
+    let secret: [u8; 32] = std::array::from_fn(|i| i as u8 ^ 1);
+    let data = phone.dir.path().join("data");
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!bytes.windows(32).any(|w| w == secret), "secret in a file");
+        assert!(
+            !bytes
+                .windows(16)
+                .any(|w| w == &shown.digits.as_bytes()[2..]),
+            "a code's digits in a file"
+        );
+    }
+}
