@@ -145,6 +145,26 @@ const API = [
   'public init(baseUrl: String, caPem: String, spkiPins: [String], requirePins: Bool, connectTimeoutMs: UInt64, readTimeoutMs: UInt64)',
   'public init(dataDir: String, rootsJson: String, backend: BackendConfig?, limits: [CurrencyLimits], allowOfflinePayments: Bool, allowUnverifiedMerchants: Bool, timings: Timings?)',
   'public init(currency: String, perPayment: UInt64, daily: UInt64, offlinePerPayment: UInt64, offlineTotal: UInt64)',
+  // The pay code (PaycodeModel, PaycodeScreen, ErrorMessages).
+  'func paycodeStatus() throws -> PaycodeStatus',
+  'func openPaycode(pin: PinPad) async throws -> PaycodeSession',
+  'func current() async throws -> PaycodeDisplay',
+  'func setScreenCaptured(captured: Bool)',
+  'func end()',
+  'func syncPaycode(waitSecs: UInt64) async throws -> [PaycodeCharge]',
+  'func pendingCharges() throws -> [PendingCharge]',
+  'func confirmCharge(chargeId: String, pin: PinPad) async throws -> ChargeOutcome',
+  'func declineCharge(chargeId: String) async throws -> ChargeOutcome',
+  'public func paycodeQrQuietModules() -> UInt32',
+  'public func paycodeBarsQuietModules() -> UInt32',
+  'public var bars: Data',
+  'public var modules: [Bool]',
+  'enum PaycodeError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError',
+  'case offlineLimitReached(',
+  'case OfflineLimitReached(',
+  'case pinLocked(',
+  'case codes(',
+  'case paid(',
 ];
 
 function apiContract(generated) {

@@ -6,6 +6,7 @@ import SwiftUI
 struct RootView: View {
     @ObservedObject var app: AppModel
     @State private var payment: PaymentModel?
+    @State private var showPaycode = false
 
     var body: some View {
         VStack(spacing: 0) {
@@ -41,10 +42,22 @@ struct RootView: View {
                 Button("Try again") { Task { await app.register() } }
             }
         case .ready:
-            if let payment {
-                PaymentScreen(model: payment) { self.payment = app.newPayment() }
-            } else {
-                ProgressView().onAppear { payment = app.newPayment() }
+            VStack(spacing: 0) {
+                // Two ways to pay: scan the shop's code, or show the pay
+                // code to the shop's till.
+                Picker("Pay", selection: $showPaycode) {
+                    Text("Scan to pay").tag(false)
+                    Text("Pay code").tag(true)
+                }
+                .pickerStyle(.segmented)
+                .padding(8)
+                if showPaycode, let wallet = app.wallet {
+                    PaycodeScreen(model: PaycodeModel(wallet: wallet))
+                } else if let payment {
+                    PaymentScreen(model: payment) { self.payment = app.newPayment() }
+                } else {
+                    ProgressView().onAppear { payment = app.newPayment() }
+                }
             }
         }
     }

@@ -29,6 +29,53 @@ public func userMessage(for error: Error) -> String {
         case .SamePinPad:
             return "Enter the new PIN on a separate pad."
         }
+    case let paycode as PaycodeError:
+        switch paycode {
+        case .NotProvisioned:
+            return "Connect to the internet once to set up your pay code."
+        case .NoBackend:
+            return "This app has no payment service configured."
+        case .OfflineLimitReached(let limit):
+            return offlineLimitMessage(limit)
+        case .PinIncomplete(let entered):
+            return "The PIN has 6 digits; \(entered) entered."
+        case .WrongPin(let attemptsLeft, let waitSecs):
+            return waitSecs > 0
+                ? "Wrong PIN. \(attemptsLeft) attempts left; wait \(waitSecs) s."
+                : "Wrong PIN. \(attemptsLeft) attempts left."
+        case .LockedOut(let retryAfterSecs):
+            return "Too many wrong PINs. Try again in \(retryAfterSecs) s."
+        case .PinDisabled:
+            return "The PIN is blocked after too many wrong attempts. Set up the wallet again."
+        case .NotEnrolled:
+            return "Set a PIN first."
+        case .DeviceKeyUnusable:
+            return "This device can no longer use its payment key. Set up the wallet again to keep paying."
+        case .KeyStore(let reason), .Storage(let reason), .Internal(let reason):
+            return reason
+        case .Unreachable:
+            return "The payment service cannot be reached. Check the connection."
+        case .Tls:
+            return "This network is intercepting secure connections. Use another network."
+        case .NoAnswer:
+            return "No answer from the payment service. Try again."
+        case .Refused(let status, _):
+            return "The payment service refused the request (\(status))."
+        case .ServerFailure(let status, _):
+            return "The payment service failed (\(status)). Try again later."
+        case .BadAnswer:
+            return "The payment service sent an answer this app cannot use."
+        case .WindowExhausted:
+            return "Connect to the internet and open your pay code again with your PIN."
+        case .SecretReplaced:
+            return "Your pay code was set up again. Open it again."
+        case .Closed:
+            return "The pay code was closed. Open it again."
+        case .UnknownCharge:
+            return "This charge is not known yet. Refresh."
+        case .NotPending(_, let state):
+            return "This charge is already \(state)."
+        }
     case let store as PlatformKeyStoreError:
         switch store {
         case .Unavailable(let reason), .InvalidInput(let reason), .Failed(let reason):
@@ -53,5 +100,16 @@ public func userMessage(for error: Error) -> String {
             }
         }
         return error.localizedDescription
+    }
+}
+
+/// Why no more codes can be shown offline, as a sentence (the same as the
+/// Android layer's `offlineLimitMessage`).
+public func offlineLimitMessage(_ limit: OfflineLimit) -> String {
+    switch limit {
+    case .codes(let issued, let max):
+        return "You have shown \(issued) codes since you were last online (at most \(max)). Connect to the internet to show more."
+    case .total:
+        return "The codes shown since you were last online could already be charged up to the offline limit. Connect to the internet to show more."
     }
 }

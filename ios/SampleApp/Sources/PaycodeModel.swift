@@ -1,0 +1,199 @@
+import Foundation
+import ScanPay
+import UIKit
+
+/// The pay-code screen's model: opens the code with the PIN, refreshes it
+/// once a second (the core returns the same code until it must change),
+/// long-polls the event feed while it is open so a till's charge shows
+/// within ~2 s, asks for the PIN when a charge above the no-PIN amount
+/// waits, and hides the code while the screen is captured (mirroring,
+/// AirPlay, recording): `UIScreen.isCaptured` and its change notification are
+/// passed to the core, which then hands out nothing to draw.
+@MainActor
+final class PaycodeModel: ObservableObject {
+    enum Phase {
+        case blocked(String)
+        case enterPin(error: String?)
+        case opening
+        case showing(PaycodeDisplay)
+        case hidden
+        case confirm(PendingCharge, error: String?)
+        case charged(title: String, detail: String)
+    }
+
+    @Published private(set) var phase: Phase = .blocked("…")
+    @Published private(set) var pinDigits: UInt32 = 0
+
+    private let wallet: Wallet
+    private let pad = PinPad()
+    private var session: PaycodeSession?
+    private var ticker: Task<Void, Never>?
+    private var syncer: Task<Void, Never>?
+    private var captureObserver: NSObjectProtocol?
+
+    init(wallet: Wallet) {
+        self.wallet = wallet
+        captureObserver = NotificationCenter.default.addObserver(
+            forName: UIScreen.capturedDidChangeNotification, object: nil, queue: .main
+        ) { [weak self] _ in
+            Task { @MainActor in self?.captureChanged() }
+        }
+        refresh()
+    }
+
+    deinit {
+        ticker?.cancel()
+        syncer?.cancel()
+        session?.end()
+        if let captureObserver { NotificationCenter.default.removeObserver(captureObserver) }
+    }
+
+    /// The status: the PIN pad when a code can be shown (or set up), else why not.
+    func refresh() {
+        guard session == nil else { return }
+        do {
+            let status = try wallet.paycodeStatus()
+            switch status.blocked {
+            case .none, .some(.notProvisioned), .some(.windowExhausted):
+                phase = .enterPin(error: nil)
+            case .some(let block):
+                phase = .blocked(Self.message(for: block))
+            }
+        } catch {
+            phase = .blocked(userMessage(for: error))
+        }
+    }
+
+    func digit(_ d: UInt8) {
+        guard (try? pad.press(digit: d)) != nil else { return }
+        pinDigits = pad.count()
+        if pad.isComplete() { Task { await complete() } }
+    }
+
+    func backspace() {
+        pinDigits = pad.backspace()
+    }
+
+    private func complete() async {
+        defer { pinDigits = pad.count() }
+        switch phase {
+        case .enterPin:
+            phase = .opening
+            do {
+                let opened = try await wallet.openPaycode(pin: pad)
+                opened.setScreenCaptured(captured: UIScreen.main.isCaptured)
+                session = opened
+                startShowing()
+            } catch {
+                pad.clear()
+                phase = .enterPin(error: userMessage(for: error))
+            }
+        case .confirm(let charge, _):
+            do {
+                let outcome = try await wallet.confirmCharge(chargeId: charge.chargeId, pin: pad)
+                switch outcome {
+                case .paid(let receipt):
+                    phase = .charged(title: "Paid \(formatMoney(money: charge.amount))",
+                                     detail: "\(charge.merchant.name). Receipt \(receipt ?? "to follow").")
+                case .closed:
+                    phase = .charged(title: "Not charged", detail: "The charge had already closed.")
+                case .reversed:
+                    phase = .charged(title: "Refunded", detail: "The shop reversed the charge.")
+                case .unknown:
+                    phase = .charged(title: "Sent", detail: "The outcome shows once the phone is back online.")
+                }
+            } catch {
+                pad.clear()
+                phase = .confirm(charge, error: userMessage(for: error))
+            }
+        default:
+            pad.clear()
+        }
+    }
+
+    func decline() {
+        guard case .confirm(let charge, _) = phase else { return }
+        pad.clear()
+        pinDigits = 0
+        Task {
+            do {
+                _ = try await wallet.declineCharge(chargeId: charge.chargeId)
+                phase = .charged(title: "Declined", detail: "\(charge.merchant.name) was not paid.")
+            } catch {
+                phase = .confirm(charge, error: userMessage(for: error))
+            }
+        }
+    }
+
+    func dismiss() {
+        Task { await tick() }
+    }
+
+    private func captureChanged() {
+        session?.setScreenCaptured(captured: UIScreen.main.isCaptured)
+        Task { await tick() }
+    }
+
+    private func startShowing() {
+        ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                await self?.tickIfShowing()
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+            }
+        }
+        syncer = Task { [weak self] in
+            while !Task.isCancelled {
+                guard let wallet = self?.wallet else { return }
+                do {
+                    let changed = try await wallet.syncPaycode(waitSecs: 20)
+                    await self?.onCharges(changed)
+                } catch {
+                    try? await Task.sleep(nanoseconds: 5_000_000_000)
+                }
+            }
+        }
+    }
+
+    private func tickIfShowing() async {
+        switch phase {
+        case .showing, .hidden, .opening: await tick()
+        default: break
+        }
+    }
+
+    private func tick() async {
+        guard let session else { return }
+        do {
+            let code = try await session.current()
+            phase = code.displayable ? .showing(code) : .hidden
+        } catch {
+            phase = .blocked(userMessage(for: error))
+        }
+    }
+
+    private func onCharges(_ changed: [PaycodeCharge]) {
+        if case .confirm = phase { return }
+        if let pending = (try? wallet.pendingCharges())?.first {
+            pad.clear()
+            pinDigits = 0
+            phase = .confirm(pending, error: nil)
+            return
+        }
+        if let paid = changed.last(where: { $0.state == .paid && $0.method == .code }) {
+            phase = .charged(title: "Paid \(formatMoney(money: paid.amount))",
+                             detail: "\(paid.merchant.name). Receipt \(paid.receipt ?? "to follow").")
+        }
+    }
+
+    static func message(for block: PaycodeBlock) -> String {
+        switch block {
+        case .notEnrolled: return "Set a PIN first."
+        case .notProvisioned: return "Connect to the internet once to set up your pay code."
+        case .pinLocked(let secs): return "Too many wrong PINs. Try again in \(secs) s."
+        case .pinDisabled: return "The PIN is blocked. Set up the wallet again."
+        case .keyUnusable: return "This device can no longer use its payment key. Set up the wallet again."
+        case .offlineLimitReached(let limit): return offlineLimitMessage(limit)
+        case .windowExhausted: return "Connect to the internet and open your pay code again with your PIN."
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ScanPay
+import SwiftUI
+
+/// The pay code: the QR (EMVCo CPM) and the Code 128 bars drawn from the
+/// core's modules with `Canvas` (no barcode library), the 18 digits in
+/// groups, the countdown to the next code. Hidden while the screen is
+/// captured (`PaycodeModel` tells the core). A charge above the no-PIN
+/// amount asks for the PIN here.
+struct PaycodeScreen: View {
+    @StateObject var model: PaycodeModel
+
+    var body: some View {
+        VStack(spacing: 16) {
+            switch model.phase {
+            case .blocked(let reason):
+                Text(reason).padding()
+            case .enterPin(let error):
+                Text("Enter your PIN to show your pay code").font(.headline)
+                if let error { Text(error).foregroundColor(.red) }
+                PinDots(count: model.pinDigits)
+                PinKeys(onDigit: model.digit, onBackspace: model.backspace)
+            case .opening:
+                ProgressView()
+            case .hidden:
+                Text("The screen is being captured: the pay code is hidden.").padding()
+            case .showing(let code):
+                Text("Show this to the cashier").font(.headline)
+                QrView(qr: code.qr).aspectRatio(1, contentMode: .fit).padding(.horizontal, 32)
+                BarsView(bars: code.bars).frame(height: 96).padding(.horizontal)
+                Text(Self.grouped(code.digits)).font(.system(.title3, design: .monospaced))
+                Text("New code in \(code.refreshInSecs) s").font(.footnote)
+            case .confirm(let charge, let error):
+                Text("\(charge.merchant.name) asks for \(formatMoney(money: charge.amount))").font(.headline)
+                Text("Enter your PIN to pay")
+                if let error { Text(error).foregroundColor(.red) }
+                PinDots(count: model.pinDigits)
+                PinKeys(onDigit: model.digit, onBackspace: model.backspace)
+                Button("Decline", role: .destructive) { model.decline() }
+            case .charged(let title, let detail):
+                Text(title).font(.title2)
+                Text(detail)
+                Button("OK") { model.dismiss() }
+            }
+        }
+        .padding()
+    }
+
+    /// "39 1234 5678 9012 3456": the prefix, then groups of four.
+    static func grouped(_ digits: String) -> String {
+        guard digits.count > 2 else { return digits }
+        var out = String(digits.prefix(2))
+        var rest = Substring(digits.dropFirst(2))
+        while !rest.isEmpty {
+            out += " " + rest.prefix(4)
+            rest = rest.dropFirst(4)
+        }
+        return out
+    }
+}
+
+/// The QR modules as dark squares, with the quiet zone the core asks for.
+struct QrView: View {
+    let qr: QrMatrix
+
+    var body: some View {
+        Canvas { context, size in
+            let n = Int(qr.size)
+            guard n > 0 else { return }
+            let quiet = Int(paycodeQrQuietModules())
+            let module = min(size.width, size.height) / CGFloat(n + 2 * quiet)
+            context.fill(Path(CGRect(origin: .zero, size: size)), with: .color(.white))
+            for y in 0..<n {
+                for x in 0..<n where qr.modules[y * n + x] {
+                    let rect = CGRect(x: CGFloat(x + quiet) * module, y: CGFloat(y + quiet) * module,
+                                      width: module, height: module)
+                    context.fill(Path(rect), with: .color(.black))
+                }
+            }
+        }
+    }
+}
+
+/// Code 128: widths alternate bar, space, bar…, in modules; quiet zones each side.
+struct BarsView: View {
+    let bars: Data
+
+    var body: some View {
+        Canvas { context, size in
+            guard !bars.isEmpty else { return }
+            let quiet = Int(paycodeBarsQuietModules())
+            let total = bars.reduce(0) { $0 + Int($1) } + 2 * quiet
+            let module = size.width / CGFloat(total)
+            context.fill(Path(CGRect(origin: .zero, size: size)), with: .color(.white))
+            var x = CGFloat(quiet) * module
+            for (index, width) in bars.enumerated() {
+                let w = CGFloat(width) * module
+                if index % 2 == 0 {
+                    context.fill(Path(CGRect(x: x, y: 0, width: w, height: size.height)), with: .color(.black))
+                }
+                x += w
+            }
+        }
+    }
+}
