@@ -718,3 +718,27 @@ fn the_database_holds_neither_the_secret_nor_a_code() {
         );
     }
 }
+
+#[test]
+fn a_feed_with_a_gap_is_refused_whole() {
+    let phone = Phone::new();
+    let wallet = phone.enrolled();
+    let session = wallet.open_paycode(&pad(PIN)).unwrap();
+    // The phone offline while both codes are charged: no sync in between.
+    phone.issuer.set_offline(true);
+    let a = session.current(NOW).unwrap();
+    phone.issuer.charge(&a.digits, sgd(100)).unwrap();
+    let b = session.current(NOW + 60).unwrap();
+    phone.issuer.charge(&b.digits, sgd(200)).unwrap();
+    phone.issuer.set_offline(false);
+    // The first event goes missing from the feed: seq 2 alone.
+    let first = phone.issuer.books.lock().unwrap().events.remove(0);
+    assert!(matches!(
+        wallet.sync_paycode(0),
+        Err(PaycodeError::BadAnswer(_))
+    ));
+    assert!(wallet.paycode_history().unwrap().is_empty());
+    // Restored, both arrive, in order.
+    phone.issuer.books.lock().unwrap().events.insert(0, first);
+    assert_eq!(wallet.sync_paycode(0).unwrap().len(), 2);
+}

@@ -419,6 +419,17 @@ impl PaycodeService {
             let mut events: Vec<&ChargeEvent> =
                 resp.events.iter().filter(|e| e.seq > cursor).collect();
             events.sort_by_key(|e| e.seq);
+            // The feed has no gaps (contract): a jump would move the cursor
+            // past events never received, so the answer is refused whole.
+            if events
+                .iter()
+                .zip(cursor.saturating_add(1)..)
+                .any(|(e, want)| e.seq != want)
+            {
+                return Err(PaycodeError::BadAnswer(format!(
+                    "the event feed skips from seq {cursor}"
+                )));
+            }
             let applied = self.store.paycode_transaction(|tx| {
                 let mut applied = Vec::new();
                 for e in events {
