@@ -3,14 +3,20 @@
 //!
 //! ```text
 //! <data_dir>/wallet.sqlite   journal, PIN attempt state, sealed device key,
-//!                            cached merchant registry, seen nonces
+//!                            cached merchant registry, seen nonces, the pay
+//!                            code (sealed secret, issued counters, events,
+//!                            charges)
 //! ```
 //!
 //! Opening a wallet opens the journal (integrity check, migrations), loads the
 //! cached registry into a [`TrustStore`] (so merchants verify offline), and
-//! builds the [`Authenticator`], the [`StatusMonitor`] and the
-//! [`PaymentEngine`]. [`Wallet::start`] then resumes every unresolved
-//! payment: call it once, on a background thread, at app start.
+//! builds the [`Authenticator`], the [`StatusMonitor`], the
+//! [`PaymentEngine`] and the [`PaycodeService`]. [`Wallet::start`] then
+//! resumes every unresolved payment: call it once, on a background thread,
+//! at app start. The pay code needs its backend attached
+//! ([`Wallet::set_paycode_backend`]) to provision and sync; an app online
+//! keeps a [`Wallet::sync_paycode`] long-poll running so the payer hears of
+//! each charge at once.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};

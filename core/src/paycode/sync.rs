@@ -1,5 +1,5 @@
 //! The wallet's side of the pay-code wire: the [`PaycodeBackend`] trait
-//! (implemented over HTTPS by [`crate::net::backend::HttpsBackend`]), and
+//! (implemented over HTTPS by [`crate::net::HttpsBackend`]), and
 //! how one events answer is journalled.
 //!
 //! ## Never lost, never doubled
