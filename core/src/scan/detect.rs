@@ -70,6 +70,9 @@ pub(crate) struct Bitmap {
     col_max: Vec<u8>,
     /// Per-block (sum, min, max), reused between frames.
     stats: Vec<(u32, u8, u8)>,
+    /// Per-block means, dark-on-light and light-on-dark, reused between
+    /// frames.
+    means: Vec<(u8, u8)>,
     /// Per-block black points, per polarity, reused between frames.
     blocks: [Vec<u8>; 2],
     /// One row of blocks' thresholds, per polarity.
@@ -130,6 +133,28 @@ impl Bitmap {
         let bw = w.div_ceil(BLOCK);
         let bh = h.div_ceil(BLOCK);
         self.block_stats(src, w, h);
+        // Every block's mean in both polarities first: a flat block next to
+        // a step needs its neighbours' means.
+        self.means.clear();
+        for (at, &(sum, _, _)) in self.stats.iter().enumerate() {
+            let (bx, by) = (at % bw.max(1), at / bw.max(1));
+            let rows = (h - by * BLOCK).min(BLOCK) as u32;
+            let cols = (w - bx * BLOCK).min(BLOCK) as u32;
+            let n = rows * cols;
+            // A whole block's mean is a shift, not a division. The
+            // light-on-dark mean, of 255 - v, is 255 minus the mean
+            // rounded up.
+            let (down, up) = if n == (BLOCK * BLOCK) as u32 {
+                (sum >> 6, (sum + 63) >> 6)
+            } else {
+                (
+                    sum.checked_div(n).unwrap_or(0),
+                    (sum + n.saturating_sub(1)).checked_div(n).unwrap_or(0),
+                )
+            };
+            self.means
+                .push((down.min(255) as u8, 255 - up.min(255) as u8));
+        }
         let mut all_flat = true;
         let [normal, inverted] = &mut self.blocks;
         for blocks in [&mut *normal, &mut *inverted] {
@@ -137,31 +162,49 @@ impl Bitmap {
             blocks.resize(bw * bh, 0);
         }
         for by in 0..bh {
-            let rows = (h - by * BLOCK).min(BLOCK) as u32;
             for bx in 0..bw {
-                let cols = (w - bx * BLOCK).min(BLOCK) as u32;
-                let (sum, min, max) = self.stats.get(by * bw + bx).copied().unwrap_or((0, 0, 0));
-                let n = rows * cols;
-                // A whole block's mean is a shift, not a division. The
-                // light-on-dark mean, of 255 - v, is 255 minus the mean
-                // rounded up.
-                let (down, up) = if n == (BLOCK * BLOCK) as u32 {
-                    (sum >> 6, (sum + 63) >> 6)
-                } else {
-                    (
-                        sum.checked_div(n).unwrap_or(0),
-                        (sum + n.saturating_sub(1)).checked_div(n).unwrap_or(0),
-                    )
-                };
-                let flat = max.saturating_sub(min) <= MIN_DYNAMIC_RANGE;
-                all_flat &= flat;
                 let at = by * bw + bx;
-                for (blocks, avg, min) in [
-                    (&mut *normal, down.min(255) as u8, min),
-                    (&mut *inverted, 255 - up.min(255) as u8, 255 - max),
+                let (_, min, max) = self.stats.get(at).copied().unwrap_or((0, 0, 0));
+                let (down, up) = self.means.get(at).copied().unwrap_or((0, 255));
+                let flat = max.saturating_sub(min) <= MIN_DYNAMIC_RANGE;
+                // An edge can lie exactly on a block boundary (a screen's
+                // code at a multiple of the block size puts every module
+                // edge there): each block is flat, yet the pixels on the two
+                // sides differ by more than a flat block may. Such a block
+                // gets the black point halfway across the step, as a block
+                // straddling the edge would, rather than the background
+                // guess below; without this a code at 8, 16 or 24 px per
+                // module binarised to nothing.
+                let (mut steps, mut across) = (0u32, (0u32, 0u32));
+                if flat {
+                    let neighbours = [
+                        (bx > 0).then(|| at - 1),
+                        (bx + 1 < bw).then_some(at + 1),
+                        (by > 0).then(|| at - bw),
+                        (by + 1 < bh).then_some(at + bw),
+                    ];
+                    for n in neighbours.into_iter().flatten() {
+                        let (Some(&(_, nmin, nmax)), Some(&(nd, nu))) =
+                            (self.stats.get(n), self.means.get(n))
+                        else {
+                            continue;
+                        };
+                        let gap = nmin.saturating_sub(max).max(min.saturating_sub(nmax));
+                        if gap > MIN_DYNAMIC_RANGE {
+                            steps += 1;
+                            across = (across.0 + u32::from(nd), across.1 + u32::from(nu));
+                        }
+                    }
+                }
+                all_flat &= flat && steps == 0;
+                for (blocks, avg, min, other) in [
+                    (&mut *normal, down, min, across.0),
+                    (&mut *inverted, up, 255 - max, across.1),
                 ] {
                     let mut avg = avg;
-                    if flat {
+                    if let Some(beyond) = other.checked_div(steps) {
+                        avg = ((u32::from(avg) + beyond) / 2) as u8;
+                    } else if flat {
                         // A flat block: assume it is light (background),
                         // unless its neighbours say it lies inside a dark
                         // area.
@@ -1727,8 +1770,15 @@ mod tests {
 
     #[test]
     fn light_on_dark_plane_is_the_binarisation_of_the_inverted_image() {
-        for (w, h, seed) in [(64, 48, 1), (61, 37, 7), (203, 91, 42), (21, 21, 3)] {
-            let src = test_image(w, h, seed);
+        let mut images: Vec<(Vec<u8>, usize, usize)> =
+            [(64, 48, 1), (61, 37, 7), (203, 91, 42), (21, 21, 3)]
+                .into_iter()
+                .map(|(w, h, seed)| (test_image(w, h, seed), w, h))
+                .collect();
+        for (side, levels) in [(8, (0, 255, 0)), (16, (60, 200, 10)), (24, (100, 140, 0))] {
+            images.push((squares(99, 75, side, levels, side as u64), 99, 75));
+        }
+        for (src, w, h) in images {
             let inv: Vec<u8> = src.iter().map(|&v| 255 - v).collect();
             let (mut a, mut b) = (Bitmap::default(), Bitmap::default());
             a.binarise(&src, w, h);
@@ -1741,12 +1791,14 @@ mod tests {
     }
 
     /// The dark-on-light plane, straight from the definition: block means
-    /// (flat blocks: half their minimum, or their neighbours' black point
-    /// when that is brighter than their minimum), 5×5 block averages
-    /// clamped inside the grid, dark at or below.
+    /// (flat blocks: halfway to the mean of the neighbours across a step of
+    /// more than the flat range, if any; else half their minimum, or their
+    /// neighbours' black point when that is brighter than their minimum),
+    /// 5×5 block averages clamped inside the grid, dark at or below.
     fn reference_plane(src: &[u8], w: usize, h: usize) -> Vec<u8> {
         let (bw, bh) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
-        let mut black = vec![0u32; bw * bh];
+        // (mean, min, max) per block.
+        let mut stats = vec![(0u32, 0u8, 0u8); bw * bh];
         for by in 0..bh {
             for bx in 0..bw {
                 let (mut sum, mut n, mut lo, mut hi) = (0u32, 0u32, 255u8, 0u8);
@@ -1759,15 +1811,42 @@ mod tests {
                         hi = hi.max(v);
                     }
                 }
-                let mut avg = sum / n;
+                stats[by * bw + bx] = (sum / n, lo, hi);
+            }
+        }
+        let mut black = vec![0u32; bw * bh];
+        for by in 0..bh {
+            for bx in 0..bw {
+                let (mut avg, lo, hi) = stats[by * bw + bx];
                 if hi - lo <= MIN_DYNAMIC_RANGE {
-                    avg = u32::from(lo / 2);
-                    if by > 0 && bx > 0 {
-                        let at = |x: usize, y: usize| black[y * bw + x];
-                        let nb = (at(bx, by - 1) + 2 * at(bx - 1, by) + at(bx - 1, by - 1)) / 4;
-                        if u32::from(lo) < nb {
-                            avg = nb;
+                    let mut across = Vec::new();
+                    for (nx, ny) in [
+                        (bx.wrapping_sub(1), by),
+                        (bx + 1, by),
+                        (bx, by.wrapping_sub(1)),
+                        (bx, by + 1),
+                    ] {
+                        if nx < bw && ny < bh {
+                            let (mean, nlo, nhi) = stats[ny * bw + nx];
+                            if nlo > hi && nlo - hi > MIN_DYNAMIC_RANGE
+                                || lo > nhi && lo - nhi > MIN_DYNAMIC_RANGE
+                            {
+                                across.push(mean);
+                            }
                         }
+                    }
+                    if across.is_empty() {
+                        avg = u32::from(lo / 2);
+                        if by > 0 && bx > 0 {
+                            let at = |x: usize, y: usize| black[y * bw + x];
+                            let nb = (at(bx, by - 1) + 2 * at(bx - 1, by) + at(bx - 1, by - 1)) / 4;
+                            if u32::from(lo) < nb {
+                                avg = nb;
+                            }
+                        }
+                    } else {
+                        let n = across.len() as u32;
+                        avg = (avg + across.iter().sum::<u32>() / n) / 2;
                     }
                 }
                 black[by * bw + bx] = avg;
@@ -1791,15 +1870,94 @@ mod tests {
         out
     }
 
+    /// Squares of `side` px, dark (`lo`) or light (`hi`) at random inside a
+    /// light margin one square wide (a quiet zone), with noise of
+    /// ± `jitter`: at a multiple of the block size every block lies inside
+    /// one square, so every edge lies on a block boundary.
+    fn squares(
+        w: usize,
+        h: usize,
+        side: usize,
+        (lo, hi, jitter): (u8, u8, u8),
+        seed: u64,
+    ) -> Vec<u8> {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let cols = w.div_ceil(side);
+        let dark: Vec<bool> = (0..cols * h.div_ceil(side))
+            .map(|_| next() % 2 == 0)
+            .collect();
+        let mut px = Vec::with_capacity(w * h);
+        for y in 0..h {
+            for x in 0..w {
+                let (sx, sy) = (x / side, y / side);
+                let inside = sx > 0 && sy > 0 && (sx + 1) * side < w && (sy + 1) * side < h;
+                let base = if inside && dark[sy * cols + sx] {
+                    lo
+                } else {
+                    hi
+                };
+                let j = (next() % (2 * u64::from(jitter) + 1)) as u8;
+                px.push(base.saturating_add(j).saturating_sub(jitter));
+            }
+        }
+        px
+    }
+
     #[test]
     fn dark_on_light_plane_matches_the_definition() {
-        for (w, h, seed) in [(64, 48, 1), (61, 37, 7), (203, 91, 42), (21, 21, 3)] {
-            let src = test_image(w, h, seed);
+        let mut images: Vec<(Vec<u8>, usize, usize)> =
+            [(64, 48, 1), (61, 37, 7), (203, 91, 42), (21, 21, 3)]
+                .into_iter()
+                .map(|(w, h, seed)| (test_image(w, h, seed), w, h))
+                .collect();
+        for (side, levels) in [
+            (8, (0, 255, 0)),
+            (16, (60, 200, 10)),
+            (24, (100, 140, 0)),
+            (12, (30, 220, 5)),
+        ] {
+            images.push((squares(99, 75, side, levels, side as u64), 99, 75));
+        }
+        for (src, w, h) in images {
             let mut bm = Bitmap::default();
             bm.binarise(&src, w, h);
             let plane: Vec<u8> = bm.bits.iter().map(|&b| b & 1).collect();
             assert_eq!(plane, reference_plane(&src, w, h), "{w}x{h}");
         }
+    }
+
+    #[test]
+    fn edges_on_block_boundaries_binarise() {
+        // Before the step rule every block here was flat, the frame was
+        // taken for an empty one, and the bitmap was all light. (The
+        // light-on-dark plane is this one's of the inverted image: the test
+        // above covers it.)
+        for (side, levels) in [(8, (0, 255, 0)), (16, (20, 230, 8)), (24, (100, 140, 0))] {
+            let (w, h) = (96, 96);
+            let src = squares(w, h, side, levels, 5);
+            let mut bm = Bitmap::default();
+            bm.binarise(&src, w, h);
+            assert!(!bm.flat, "{side} px squares taken for a flat frame");
+            let mid = levels.0 / 2 + levels.1 / 2;
+            let dark_px = src.iter().filter(|&&v| v < mid).count();
+            assert!(dark_px > w * h / 8, "{side} px: {dark_px} dark pixels");
+            for (i, (&b, &v)) in bm.bits.iter().zip(&src).enumerate() {
+                assert_eq!(b & 1 != 0, v < mid, "{side} px squares, pixel {i} ({v})");
+            }
+        }
+        // A smooth gradient (2 levels a pixel: every block flat, no step
+        // between blocks) stays a flat frame.
+        let (w, h) = (96, 72);
+        let src: Vec<u8> = (0..w * h).map(|i| 40 + ((i % w) * 2) as u8).collect();
+        let mut bm = Bitmap::default();
+        bm.binarise(&src, w, h);
+        assert!(bm.flat);
     }
 
     #[test]
