@@ -28,6 +28,8 @@ import app.scanpay.ffi.liveObjectCount
 import app.scanpay.sample.model.Banner
 import app.scanpay.sample.model.ConnectivityViewModel
 import app.scanpay.sample.model.Outcome
+import app.scanpay.sample.model.PaycodeScreen
+import app.scanpay.sample.model.PaycodeViewModel
 import app.scanpay.sample.model.PaymentViewModel
 import app.scanpay.sample.model.Screen
 import app.scanpay.sample.model.SetupState
@@ -435,6 +437,9 @@ fun sandboxTests(bin: String) {
     val sb = Json(out.readLine()).parse().obj()
     fun command(c: String): String { inp.write(c + "\n"); inp.flush(); return out.readLine() }
     Runtime.getRuntime().addShutdownHook(Thread { runCatching { command("quit") }; proc.waitFor() })
+    tests["sandbox over TLS: pay code shown, charged by the till, receipt on screen; PIN above the no-PIN amount"] = {
+        paycodeSandboxTest(sb)
+    }
     tests["sandbox over TLS: setup, pay, decline, lost response resolved"] = {
         val backend = BackendConfig(sb["base_url"] as String, sb["ca_pem"] as String, listOf(sb["spki_pin"] as String), true, 5000u, 5000u)
         val cfg = config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false, Timings(1u, 20u, 3u, 1u))
@@ -464,6 +469,68 @@ fun sandboxTests(bin: String) {
                     check(seen.any { it is Screen.Processing && it.stage.startsWith("No clear answer") }) { "no confirming stage: $seen" }
                     check(conn.banner.value == null) { "banner ${conn.banner.value}" }
                 }
+            }
+        }
+    }
+}
+
+/** A shop's till: HTTPS to the sandbox with its till key, trusting the sandbox's CA only. */
+fun till(sb: Map<String, Any?>, method: String, path: String, body: String? = null): Map<String, Any?> {
+    val ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType()).apply { load(null, null) }
+    java.security.cert.CertificateFactory.getInstance("X.509")
+        .generateCertificates((sb["ca_pem"] as String).byteInputStream())
+        .forEachIndexed { i, c -> ks.setCertificateEntry("ca$i", c) }
+    val tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm()).apply { init(ks) }
+    val ctx = javax.net.ssl.SSLContext.getInstance("TLS").apply { init(null, tmf.trustManagers, null) }
+    val conn = java.net.URL((sb["base_url"] as String).trimEnd('/') + path).openConnection() as javax.net.ssl.HttpsURLConnection
+    conn.sslSocketFactory = ctx.socketFactory
+    conn.requestMethod = method
+    conn.connectTimeout = 15_000; conn.readTimeout = 15_000
+    conn.setRequestProperty("Authorization", "ScanPay-Till ${sb["till_key"]}")
+    if (body != null) {
+        conn.doOutput = true
+        conn.setRequestProperty("Content-Type", "application/json")
+        conn.outputStream.use { it.write(body.toByteArray()) }
+    }
+    val status = conn.responseCode
+    val text = (if (status < 400) conn.inputStream else conn.errorStream).bufferedReader().use { it.readText() }
+    check(status == 200) { "till $method $path: HTTP $status $text" }
+    return Json(text).parse().obj()
+}
+
+fun paycodeSandboxTest(sb: Map<String, Any?>) {
+    val backend = BackendConfig(sb["base_url"] as String, sb["ca_pem"] as String, listOf(sb["spki_pin"] as String), true, 5000u, 5000u)
+    val net = SwitchNetwork()
+    openWallet(config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false), net).use { w ->
+        withScope { scope ->
+            SetupViewModel(w, scope, sb["enrolment_code"] as String).use { check(setUp(it) == SetupState.Ready) }
+            PaycodeViewModel(w, scope).use { vm ->
+                vm.screen.await(what = "pin to open") { it is PaycodeScreen.EnterPin }
+                PIN.forEach { vm.pinDigit(it) }
+                val shown = vm.screen.await(what = "code") { it is PaycodeScreen.Showing }.let { (it as PaycodeScreen.Showing).code }
+                check(shown.qr.size > 0u && shown.bars.isNotEmpty() && shown.digits.length == 18) { "$shown" }
+                // The screen is captured: hidden, and nothing to draw.
+                vm.setScreenCaptured(true)
+                vm.screen.await(what = "hidden") { it == PaycodeScreen.Hidden }
+                vm.setScreenCaptured(false)
+                vm.screen.await(what = "shown again") { (it as? PaycodeScreen.Showing)?.code?.digits == shown.digits }
+                // The till charges SGD 3.20: the long-poll brings the receipt to the screen.
+                val body = """{"out_trade_no":"VM-PC-1","auth_code":"${shown.digits}","amount":{"minor":320,"currency":"${sb["currency"]}"}}"""
+                val paid = till(sb, "POST", "/v1/merchant/paycode/charges", body)
+                check(paid["state"] == "paid") { "$paid" }
+                val charged = vm.screen.await(what = "receipt") { it is PaycodeScreen.Charged } as PaycodeScreen.Charged
+                check(charged.paid && charged.title.startsWith("Paid 3.20") && charged.detail.contains(paid["receipt"] as String)) { "$charged" }
+                vm.dismiss()
+                val next = vm.screen.await(what = "next code") { it is PaycodeScreen.Showing && it.code.digits != shown.digits } as PaycodeScreen.Showing
+                // SGD 45.00: the PIN is asked on this screen, then the till sees paid.
+                val big = """{"out_trade_no":"VM-PC-2","auth_code":"${next.code.cpmText}","amount":{"minor":4500,"currency":"${sb["currency"]}"}}"""
+                check(till(sb, "POST", "/v1/merchant/paycode/charges", big)["state"] == "userpaying")
+                val confirm = vm.screen.await(what = "confirm") { it is PaycodeScreen.Confirm } as PaycodeScreen.Confirm
+                check(confirm.amount.startsWith("45.00")) { "$confirm" }
+                PIN.forEach { vm.pinDigit(it) }
+                val done = vm.screen.await(what = "paid with PIN") { it is PaycodeScreen.Charged } as PaycodeScreen.Charged
+                check(done.paid && done.title.startsWith("Paid 45.00")) { "$done" }
+                check(till(sb, "GET", "/v1/merchant/paycode/charges/VM-PC-2")["state"] == "paid")
             }
         }
     }

@@ -3,6 +3,7 @@ package app.scanpay.sample
 import android.app.Application
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
+import app.scanpay.android.ScanPayWallet
 import app.scanpay.sample.model.ConnectivityViewModel
 import app.scanpay.sample.model.PaymentViewModel
 import app.scanpay.sample.model.SetupViewModel
@@ -16,7 +17,13 @@ import kotlinx.coroutines.launch
  */
 class AppViewModel(app: Application) : AndroidViewModel(app) {
     /** The plain view-models, once the wallet is open. */
-    class Models(val setup: SetupViewModel, val payment: PaymentViewModel, val connectivity: ConnectivityViewModel)
+    class Models(
+        val setup: SetupViewModel,
+        val payment: PaymentViewModel,
+        val connectivity: ConnectivityViewModel,
+        /** For the pay-code screen, which makes (and closes) its own view-model while shown. */
+        val wallet: ScanPayWallet,
+    )
 
     private val _models = MutableStateFlow<Models?>(null)
     val models: StateFlow<Models?> = _models
@@ -35,6 +42,7 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
                 SetupViewModel(w, viewModelScope, BuildConfig.ENROLMENT_CODE),
                 PaymentViewModel(w, viewModelScope),
                 ConnectivityViewModel(w.status, viewModelScope),
+                w,
             )
         }
     }

@@ -2,6 +2,8 @@
 // scripts/test-android-jvm.sh.
 package app.scanpay.android
 
+import app.scanpay.ffi.OfflineLimit
+import app.scanpay.ffi.PaycodeException
 import app.scanpay.ffi.PinException
 import app.scanpay.ffi.PlatformKeyStoreException
 import app.scanpay.ffi.TrustException
@@ -9,8 +11,8 @@ import app.scanpay.ffi.TrustException
 /**
  * A sentence for the UI from any exception the bindings throw.
  *
- * Exceptions whose variants carry fields (PinException, PlatformKeyStoreException,
- * TrustException) get UniFFI's generated `message`, which is the field dump
+ * Exceptions whose variants carry fields (PinException, PaycodeException,
+ * PlatformKeyStoreException, TrustException) get UniFFI's generated `message`, which is the field dump
  * (`attemptsLeft=3, waitSecs=0`), not a sentence: this maps each variant.
  * Flat exceptions (WalletException, FlowException, ScanException) carry the
  * core's UI message as `message` already. The same sentences as the iOS
@@ -36,6 +38,36 @@ fun Throwable.userMessage(): String = when (this) {
             "This device can no longer use its payment key. Set up the wallet again to keep paying."
         is PinException.SamePinPad -> "Enter the new PIN on a separate pad."
     }
+    is PaycodeException -> when (this) {
+        is PaycodeException.NotProvisioned -> "Connect to the internet once to set up your pay code."
+        is PaycodeException.NoBackend -> "This app has no payment service configured."
+        is PaycodeException.OfflineLimitReached -> offlineLimitMessage(limit)
+        is PaycodeException.PinIncomplete -> "The PIN has 6 digits; $entered entered."
+        is PaycodeException.WrongPin -> if (waitSecs > 0u) {
+            "Wrong PIN. $attemptsLeft attempts left; wait $waitSecs s."
+        } else {
+            "Wrong PIN. $attemptsLeft attempts left."
+        }
+        is PaycodeException.LockedOut -> "Too many wrong PINs. Try again in $retryAfterSecs s."
+        is PaycodeException.PinDisabled -> "The PIN is blocked after too many wrong attempts. Set up the wallet again."
+        is PaycodeException.NotEnrolled -> "Set a PIN first."
+        is PaycodeException.DeviceKeyUnusable ->
+            "This device can no longer use its payment key. Set up the wallet again to keep paying."
+        is PaycodeException.KeyStore -> reason
+        is PaycodeException.Unreachable -> "The payment service cannot be reached. Check the connection."
+        is PaycodeException.Tls -> "This network is intercepting secure connections. Use another network."
+        is PaycodeException.NoAnswer -> "No answer from the payment service. Try again."
+        is PaycodeException.Refused -> "The payment service refused the request ($status)."
+        is PaycodeException.ServerFailure -> "The payment service failed ($status). Try again later."
+        is PaycodeException.BadAnswer -> "The payment service sent an answer this app cannot use."
+        is PaycodeException.WindowExhausted -> "Connect to the internet and open your pay code again with your PIN."
+        is PaycodeException.SecretReplaced -> "Your pay code was set up again. Open it again."
+        is PaycodeException.Closed -> "The pay code was closed. Open it again."
+        is PaycodeException.UnknownCharge -> "This charge is not known yet. Refresh."
+        is PaycodeException.NotPending -> "This charge is already $state."
+        is PaycodeException.Storage -> reason
+        is PaycodeException.Internal -> reason
+    }
     is PlatformKeyStoreException -> when (this) {
         is PlatformKeyStoreException.Unavailable -> reason
         is PlatformKeyStoreException.InvalidInput -> reason
@@ -47,4 +79,10 @@ fun Throwable.userMessage(): String = when (this) {
         is TrustException.Registry -> reason
     }
     else -> message?.takeIf { it.isNotBlank() } ?: toString()
+}
+
+/** Why no more codes can be shown offline, as a sentence (status screen, error). */
+fun offlineLimitMessage(limit: OfflineLimit): String = when (limit) {
+    is OfflineLimit.Codes -> "You have shown ${limit.issued} codes since you were last online (at most ${limit.max}). Connect to the internet to show more."
+    is OfflineLimit.Total -> "The codes shown since you were last online could already be charged up to the offline limit. Connect to the internet to show more."
 }

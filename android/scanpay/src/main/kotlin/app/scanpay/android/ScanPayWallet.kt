@@ -6,7 +6,12 @@ import app.scanpay.ffi.DeviceRegistration
 import app.scanpay.ffi.HistoryCursor
 import app.scanpay.ffi.HistoryPage
 import app.scanpay.ffi.LogSink
+import app.scanpay.ffi.ChargeOutcome
 import app.scanpay.ffi.NetworkMonitor
+import app.scanpay.ffi.PaycodeCharge
+import app.scanpay.ffi.PaycodeSession
+import app.scanpay.ffi.PaycodeStatus
+import app.scanpay.ffi.PendingCharge
 import app.scanpay.ffi.Payment
 import app.scanpay.ffi.PinPad
 import app.scanpay.ffi.PlatformKeyStore
@@ -159,6 +164,37 @@ class ScanPayWallet private constructor(
     /** A journalled payment (from history or after a restart). */
     suspend fun resumePayment(paymentId: String): PaymentSession =
         withContext(io) { PaymentSession(ffi.flowForPayment(paymentId), io) }
+
+    // ----- the pay code (docs/android.md, "Pay code") -----
+
+    /** Whether a code can be shown, and if not why (local; quick but not for Main). */
+    suspend fun paycodeStatus(): PaycodeStatus = withContext(io) { ffi.paycodeStatus() }
+
+    /**
+     * Opens the pay code with the PIN typed into [pad] (one counted attempt;
+     * wiped afterwards), provisioning it the first time (online only). Close
+     * the session (or `end()` it) when the code leaves the screen.
+     */
+    suspend fun openPaycode(pad: PinPad): PaycodeSession = ffi.openPaycode(pad)
+
+    /**
+     * One sync: charges made with this wallet's codes since the last one,
+     * long-polled up to [waitSecs] (≤ 25). Resets the offline limits.
+     */
+    suspend fun syncPaycode(waitSecs: Int = 0): List<PaycodeCharge> =
+        ffi.syncPaycode(waitSecs.coerceAtLeast(0).toULong())
+
+    /** Charges above the no-PIN amount waiting for the PIN (local). */
+    suspend fun pendingCharges(): List<PendingCharge> = withContext(io) { ffi.pendingCharges() }
+
+    /** Confirms a waiting charge with the PIN typed into [pad] (wiped afterwards). */
+    suspend fun confirmCharge(chargeId: String, pad: PinPad): ChargeOutcome = ffi.confirmCharge(chargeId, pad)
+
+    /** Declines a waiting charge. */
+    suspend fun declineCharge(chargeId: String): ChargeOutcome = ffi.declineCharge(chargeId)
+
+    /** The pay-code charges, newest first, with the till's receipt numbers. */
+    suspend fun paycodeHistory(): List<PaycodeCharge> = withContext(io) { ffi.paycodeHistory() }
 
     /** Unsubscribes, detaches the network monitor and frees the Rust wallet. */
     override fun close() {

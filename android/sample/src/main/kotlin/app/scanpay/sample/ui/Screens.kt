@@ -73,7 +73,18 @@ fun ScanPayApp(model: AppViewModel) {
                         ConnectivityBanner(m.connectivity)
                         model.problem?.let { Text(it, Modifier.padding(8.dp), color = Color(0xFFB00020)) }
                         val setup by m.setup.state.collectAsStateWithLifecycle()
-                        if (setup == SetupState.Ready) PaymentScreens(m.payment) else SetupScreen(m.setup, setup)
+                        if (setup == SetupState.Ready) {
+                            // Two ways to pay: scan the shop's code, or show
+                            // the pay code to the shop's till.
+                            var showPaycode by remember { mutableStateOf(false) }
+                            Row(Modifier.fillMaxWidth().padding(8.dp), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                                OutlinedButton(onClick = { showPaycode = false }, enabled = showPaycode) { Text("Scan to pay") }
+                                OutlinedButton(onClick = { showPaycode = true }, enabled = !showPaycode) { Text("Pay code") }
+                            }
+                            if (showPaycode) PaycodeScreen(m.wallet) else PaymentScreens(m.payment)
+                        } else {
+                            SetupScreen(m.setup, setup)
+                        }
                     }
                 }
             }

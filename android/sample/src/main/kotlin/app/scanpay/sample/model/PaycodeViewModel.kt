@@ -1,0 +1,289 @@
+// Plain Kotlin view-model: no android.* imports (compiled and tested on the
+// JVM by scripts/test-android-jvm.sh). The sample's Activity holds it in an
+// androidx ViewModel and passes viewModelScope.
+package app.scanpay.sample.model
+
+import app.scanpay.android.ScanPayWallet
+import app.scanpay.android.offlineLimitMessage
+import app.scanpay.android.userMessage
+import app.scanpay.ffi.AuthMethod
+import app.scanpay.ffi.ChargeOutcome
+import app.scanpay.ffi.ChargeState
+import app.scanpay.ffi.PaycodeBlock
+import app.scanpay.ffi.PaycodeCharge
+import app.scanpay.ffi.PaycodeDisplay
+import app.scanpay.ffi.PaycodeSession
+import app.scanpay.ffi.PendingCharge
+import app.scanpay.ffi.PinPad
+import app.scanpay.ffi.formatMoney
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
+
+/** What the pay-code screen shows. */
+sealed interface PaycodeScreen {
+    /** No code can be shown; [reason] says why and what to do. */
+    data class Blocked(val reason: String) : PaycodeScreen
+
+    /** The PIN opens the pay code (and sets it up the first time, online). */
+    data class EnterPin(val digits: Int, val error: String?) : PaycodeScreen
+
+    /** Opening / setting up. */
+    data object Opening : PaycodeScreen
+
+    /**
+     * The code: draw [code]'s `qr` and `bars` (Canvas, no barcode library),
+     * the digits under them, and [secondsLeft] as the countdown.
+     */
+    data class Showing(val code: PaycodeDisplay, val secondsLeft: Long, val offline: Boolean) : PaycodeScreen
+
+    /** The screen is being captured or recorded: the code is hidden. */
+    data object Hidden : PaycodeScreen
+
+    /** A charge above the no-PIN amount waits for the payer's PIN. */
+    data class Confirm(val charge: PendingCharge, val merchant: String, val amount: String, val digits: Int, val error: String?) : PaycodeScreen
+
+    /** A charge made with the code, as the feed told it. */
+    data class Charged(val title: String, val detail: String, val paid: Boolean) : PaycodeScreen
+}
+
+/**
+ * The pay-code screen: opens the code with the PIN, refreshes it once a second
+ * (the core returns the same code until it must change), keeps a long-poll
+ * sync running while it is shown so a till's charge shows within ~2 s, and
+ * asks for the PIN when a charge above the no-PIN amount waits.
+ *
+ * Every core call runs on the core's worker threads; state changes are made
+ * under one mutex, so the order of events is the order of the screen.
+ */
+class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: CoroutineScope) : AutoCloseable {
+    private val _screen = MutableStateFlow<PaycodeScreen>(PaycodeScreen.Blocked("…"))
+
+    /** The screen. Collect on Main. */
+    val screen: StateFlow<PaycodeScreen> = _screen.asStateFlow()
+
+    private val pad = PinPad()
+    private val mutex = Mutex()
+    private var session: PaycodeSession? = null
+    private var ticker: Job? = null
+    private var syncer: Job? = null
+    private var captured = false
+
+    init {
+        scope.launch { refresh() }
+    }
+
+    /** Reads the status: the PIN pad when a code can be shown, else why not. */
+    suspend fun refresh() = mutex.withLock {
+        if (session != null) return@withLock
+        _screen.value = try {
+            val s = wallet.paycodeStatus()
+            when (val b = s.blocked) {
+                null -> PaycodeScreen.EnterPin(pad.count().toInt(), null)
+                // Not set up yet, or its codes used up: the PIN sets it up
+                // (again), if the network is there.
+                is PaycodeBlock.NotProvisioned, is PaycodeBlock.WindowExhausted -> PaycodeScreen.EnterPin(pad.count().toInt(), null)
+                else -> PaycodeScreen.Blocked(blockMessage(b))
+            }
+        } catch (e: Exception) {
+            PaycodeScreen.Blocked(e.userMessage())
+        }
+    }
+
+    /** A PIN key (0-9); the 6th digit opens the code or confirms the charge. */
+    fun pinDigit(digit: Int) {
+        scope.launch {
+            mutex.withLock {
+                val s = _screen.value
+                if (s !is PaycodeScreen.EnterPin && s !is PaycodeScreen.Confirm) return@withLock
+                // A key pressed after the sixth (while the PIN is being
+                // checked) or outside 0-9 is dropped: a throw here would be
+                // an uncaught exception in viewModelScope.
+                if (digit !in 0..9 || pad.isComplete()) return@withLock
+                val n = pad.press(digit.toUByte()).toInt()
+                _screen.value = when (s) {
+                    is PaycodeScreen.EnterPin -> s.copy(digits = n, error = null)
+                    is PaycodeScreen.Confirm -> s.copy(digits = n, error = null)
+                    else -> s
+                }
+            }
+            if (pad.isComplete()) complete()
+        }
+    }
+
+    /** Deletes the last PIN digit. */
+    fun backspace() {
+        scope.launch {
+            mutex.withLock {
+                val n = pad.backspace().toInt()
+                _screen.value = when (val s = _screen.value) {
+                    is PaycodeScreen.EnterPin -> s.copy(digits = n)
+                    is PaycodeScreen.Confirm -> s.copy(digits = n)
+                    else -> s
+                }
+            }
+        }
+    }
+
+    private suspend fun complete() = mutex.withLock {
+        when (val s = _screen.value) {
+            is PaycodeScreen.EnterPin -> {
+                _screen.value = PaycodeScreen.Opening
+                try {
+                    session = wallet.openPaycode(pad)
+                    startShowing()
+                } catch (e: CancellationException) {
+                    throw e
+                } catch (e: Exception) {
+                    pad.clear()
+                    _screen.value = PaycodeScreen.EnterPin(0, e.userMessage())
+                }
+            }
+            is PaycodeScreen.Confirm -> {
+                try {
+                    val outcome = wallet.confirmCharge(s.charge.chargeId, pad)
+                    _screen.value = when (outcome) {
+                        is ChargeOutcome.Paid -> PaycodeScreen.Charged("Paid ${s.amount}", "${s.merchant}. Receipt ${outcome.receipt ?: "to follow"}.", true)
+                        is ChargeOutcome.Closed -> PaycodeScreen.Charged("Not charged", "The charge had already closed.", false)
+                        is ChargeOutcome.Reversed -> PaycodeScreen.Charged("Refunded", "The shop reversed the charge.", false)
+                        is ChargeOutcome.Unknown -> PaycodeScreen.Charged("Sent", "The outcome shows once the phone is back online.", false)
+                    }
+                } catch (e: CancellationException) {
+                    throw e
+                } catch (e: Exception) {
+                    pad.clear()
+                    _screen.value = s.copy(digits = 0, error = e.userMessage())
+                }
+            }
+            else -> pad.clear()
+        }
+    }
+
+    /** Declines the charge waiting for the PIN. */
+    fun decline() {
+        scope.launch {
+            mutex.withLock {
+                val s = _screen.value as? PaycodeScreen.Confirm ?: return@withLock
+                pad.clear()
+                _screen.value = try {
+                    wallet.declineCharge(s.charge.chargeId)
+                    PaycodeScreen.Charged("Declined", "${s.merchant} was not paid.", false)
+                } catch (e: Exception) {
+                    s.copy(digits = 0, error = e.userMessage())
+                }
+            }
+        }
+    }
+
+    /** Back to the code after a charge was shown. */
+    fun dismiss() {
+        scope.launch { mutex.withLock { if (_screen.value is PaycodeScreen.Charged) tick() } }
+    }
+
+    /**
+     * The platform's capture signal (Android 14+ screen-capture callback; the
+     * window's FLAG_SECURE already blanks screenshots and recordings).
+     */
+    fun setScreenCaptured(value: Boolean) {
+        scope.launch {
+            mutex.withLock {
+                captured = value
+                session?.setScreenCaptured(value)
+                if (session != null && _screen.value.let { it is PaycodeScreen.Showing || it is PaycodeScreen.Hidden }) tick()
+            }
+        }
+    }
+
+    // Under the mutex.
+    private fun startShowing() {
+        session?.setScreenCaptured(captured)
+        ticker = scope.launch {
+            while (isActive) {
+                mutex.withLock {
+                    if (_screen.value.let { it is PaycodeScreen.Showing || it is PaycodeScreen.Hidden || it is PaycodeScreen.Opening }) tick()
+                }
+                delay(1_000)
+            }
+        }
+        syncer = scope.launch { syncLoop() }
+    }
+
+    // Under the mutex: the code for now, or why none.
+    private suspend fun tick() {
+        val s = session ?: return
+        _screen.value = try {
+            val d = s.current()
+            if (!d.displayable) {
+                PaycodeScreen.Hidden
+            } else {
+                PaycodeScreen.Showing(d, d.refreshInSecs.toLong(), wallet.status.value.connectivity is app.scanpay.ffi.ConnectivityStatus.Offline)
+            }
+        } catch (e: CancellationException) {
+            throw e
+        } catch (e: Exception) {
+            PaycodeScreen.Blocked(e.userMessage())
+        }
+    }
+
+    // Long-polls the event feed while the code is open; a failed sync waits
+    // 5 s (offline: the code is still shown, the limits count it).
+    private suspend fun syncLoop() {
+        while (scope.isActive) {
+            try {
+                val changed = wallet.syncPaycode(20)
+                mutex.withLock { onCharges(changed) }
+            } catch (e: CancellationException) {
+                throw e
+            } catch (e: Exception) {
+                delay(5_000)
+            }
+        }
+    }
+
+    // Under the mutex.
+    private suspend fun onCharges(changed: List<PaycodeCharge>) {
+        val pending = wallet.pendingCharges().firstOrNull()
+        if (pending != null && _screen.value !is PaycodeScreen.Confirm) {
+            pad.clear()
+            _screen.value = PaycodeScreen.Confirm(pending, pending.merchant.name, formatMoney(pending.amount), 0, null)
+            return
+        }
+        val done = changed.lastOrNull { it.state == ChargeState.PAID && it.method == AuthMethod.CODE } ?: return
+        if (_screen.value is PaycodeScreen.Confirm) return
+        _screen.value = PaycodeScreen.Charged(
+            "Paid ${formatMoney(done.amount)}",
+            "${done.merchant.name}${if (done.merchant.registered) "" else " (as named by ScanPay)"}. Receipt ${done.receipt ?: "to follow"}.",
+            true,
+        )
+    }
+
+    /** Stops the refresh and the sync, wipes the secret and the pad. */
+    override fun close() {
+        ticker?.cancel()
+        syncer?.cancel()
+        session?.let { it.end(); it.close() }
+        session = null
+        pad.close()
+    }
+
+    companion object {
+        /** Why no code can be shown, as a sentence with the way out. */
+        fun blockMessage(b: PaycodeBlock): String = when (b) {
+            is PaycodeBlock.NotEnrolled -> "Set a PIN first."
+            is PaycodeBlock.NotProvisioned -> "Connect to the internet once to set up your pay code."
+            is PaycodeBlock.PinLocked -> "Too many wrong PINs. Try again in ${b.retryAfterSecs} s."
+            is PaycodeBlock.PinDisabled -> "The PIN is blocked. Set up the wallet again."
+            is PaycodeBlock.KeyUnusable -> "This device can no longer use its payment key. Set up the wallet again."
+            is PaycodeBlock.OfflineLimitReached -> offlineLimitMessage(b.limit)
+            is PaycodeBlock.WindowExhausted -> "Connect to the internet and open your pay code again with your PIN."
+        }
+    }
+}
