@@ -77,16 +77,29 @@ where
         waker: None,
     }));
     let theirs = Arc::clone(&slot);
-    let spawned = std::thread::Builder::new()
-        .name(WORKER_THREAD_NAME.to_string())
-        .spawn(move || {
-            let out = catch_unwind(AssertUnwindSafe(f)).map_err(|_| WorkerFailure::Panicked);
-            complete(&theirs, out);
-        });
-    if let Err(e) = spawned {
-        complete(&slot, Err(WorkerFailure::Spawn(e.to_string())));
+    let job: Box<dyn FnOnce() + Send> = Box::new(move || {
+        let out = catch_unwind(AssertUnwindSafe(f)).map_err(|_| WorkerFailure::Panicked);
+        complete(&theirs, out);
+    });
+    if let Err(e) = spawn_worker(job) {
+        complete(&slot, Err(WorkerFailure::Spawn(e)));
     }
     WorkerFuture { slot }
+}
+
+/// Starts one `scanpay-worker` thread running `job`.
+///
+/// Not generic on purpose: `std::thread::Builder::spawn` is monomorphised for
+/// every closure type it is given (thread start-up, the short-backtrace frame,
+/// the result packet), ~1 KB of code and unwind tables per call site of
+/// [`run_blocking`]. Boxing the job here links that code once for every FFI
+/// call that blocks (ADR 0009, BENCHMARKS.md "Library size").
+fn spawn_worker(job: Box<dyn FnOnce() + Send>) -> Result<(), String> {
+    std::thread::Builder::new()
+        .name(WORKER_THREAD_NAME.to_string())
+        .spawn(job)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
