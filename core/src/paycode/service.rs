@@ -285,7 +285,9 @@ impl PaycodeService {
 
     /// The limits that apply to the current provisioning.
     pub(crate) fn limits_of(&self, state: &PaycodeStateRow) -> Result<PaycodeLimits, StoreError> {
-        let backend: PaycodeLimits = serde_json::from_str(&state.limits_json)
+        // from_slice: one serde_json reader type in the library (see
+        // PaycodeCharge::from_json).
+        let backend: PaycodeLimits = serde_json::from_slice(state.limits_json.as_bytes())
             .map_err(|e| StoreError::Corrupt(format!("pay-code limits: {e}")))?;
         Ok(limits::effective(&self.config, &backend))
     }
