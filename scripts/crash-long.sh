@@ -13,3 +13,6 @@ export SCANPAY_CRASH_RUNS="${1:-1000}"
 if [ -n "${2:-}" ]; then export SCANPAY_CRASH_SEED="$2"; fi
 echo "crash long mode: ${SCANPAY_CRASH_RUNS} wallet kills, $(( (SCANPAY_CRASH_RUNS + 1) / 2 )) sandbox kills"
 cargo test -p scanpay-system-tests --locked --test crash -- --nocapture --test-threads 1
+# The pay code: a till killed mid-charge and a phone killed mid-sync or
+# mid-confirmation, RUNS times each (tests/system/tests/crash_paycode.rs).
+cargo test -p scanpay-system-tests --locked --test crash_paycode -- --nocapture --test-threads 1
