@@ -27,8 +27,8 @@
 pub mod auth;
 pub mod money;
 pub mod net;
-pub mod payload;
 pub mod paycode;
+pub mod payload;
 pub mod payment;
 pub mod scan;
 pub mod status;
