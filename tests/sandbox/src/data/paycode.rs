@@ -1353,17 +1353,32 @@ impl SandboxData {
         authorization: Option<&str>,
         out_trade_no: &str,
     ) -> Result<TillCharge, ApiError> {
+        self.till_transaction(authorization, out_trade_no, |tx, _, merchant_id, _| {
+            Self::till_view(tx, merchant_id, out_trade_no)?.ok_or_else(unknown_charge)
+        })
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction for a till's request about
+    /// `out_trade_no`, after closing what expired, authenticating the till
+    /// and checking the order number; `f` gets the till id, its merchant and
+    /// the sandbox clock. Commits when `f` succeeds.
+    fn till_transaction<T>(
+        &self,
+        authorization: Option<&str>,
+        out_trade_no: &str,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &str, &str, u64) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let mut conn = self.conn();
         let now = self.now_locked(&conn)?;
         Self::sweep(&conn, now)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (_, merchant_id) = Self::till_auth(&tx, authorization)?;
+        let (till_id, merchant_id) = Self::till_auth(&tx, authorization)?;
         if !is_valid_out_trade_no(out_trade_no) {
             return Err(ApiError::malformed("not a valid out_trade_no"));
         }
-        let view = Self::till_view(&tx, &merchant_id, out_trade_no)?.ok_or_else(unknown_charge)?;
+        let out = f(&tx, &till_id, &merchant_id, now)?;
         tx.commit()?;
-        Ok(view)
+        Ok(out)
     }
 
     /// `POST /v1/merchant/paycode/charges/{out_trade_no}/reverse`: paid →
@@ -1375,25 +1390,39 @@ impl SandboxData {
         authorization: Option<&str>,
         out_trade_no: &str,
     ) -> Result<TillCharge, ApiError> {
-        let mut conn = self.conn();
-        let now = self.now_locked(&conn)?;
-        Self::sweep(&conn, now)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (till_id, merchant_id) = Self::till_auth(&tx, authorization)?;
-        if !is_valid_out_trade_no(out_trade_no) {
-            return Err(ApiError::malformed("not a valid out_trade_no"));
+        let (view, wrote_event) = self.till_transaction(
+            authorization,
+            out_trade_no,
+            |tx, till_id, merchant_id, now| {
+                Self::reverse_in(tx, till_id, merchant_id, out_trade_no, now)
+            },
+        )?;
+        if wrote_event {
+            self.notify_events();
         }
+        Ok(view)
+    }
+
+    /// The body of [`SandboxData::till_reverse`], inside its transaction:
+    /// the order after, and whether an event was written.
+    fn reverse_in(
+        tx: &rusqlite::Transaction<'_>,
+        till_id: &str,
+        merchant_id: &str,
+        out_trade_no: &str,
+        now: u64,
+    ) -> Result<(TillCharge, bool), ApiError> {
         let mut wrote_event = false;
-        let view = match Self::till_view(&tx, &merchant_id, out_trade_no)? {
+        let view = match Self::till_view(tx, merchant_id, out_trade_no)? {
             None => {
                 let m_currency: String = tx.query_row(
                     "SELECT currency FROM merchants WHERE merchant_id = ?1",
-                    [&merchant_id],
+                    [merchant_id],
                     |r| r.get(0),
                 )?;
                 let closed = TillCharge {
                     out_trade_no: out_trade_no.to_string(),
-                    merchant_id: merchant_id.clone(),
+                    merchant_id: merchant_id.to_string(),
                     state: TillChargeState::Closed,
                     amount: Money::zero(currency(&m_currency)?),
                     charge_id: None,
@@ -1416,29 +1445,29 @@ impl SandboxData {
             }
             Some(view) => {
                 if let Some(id) = &view.charge_id {
-                    let c = load_charge(&tx, id)?
+                    let c = load_charge(tx, id)?
                         .ok_or_else(|| SandboxError::Corrupt(format!("charge {id} missing")))?
                         .info;
                     match c.state {
                         ChargeState::Userpaying => {
-                            Self::close_charge(&tx, &c, now)?;
+                            Self::close_charge(tx, &c, now)?;
                             wrote_event = true;
                         }
                         ChargeState::Paid => {
-                            let row = load_payment(&tx, id)?.ok_or_else(|| {
+                            let row = load_payment(tx, id)?.ok_or_else(|| {
                                 SandboxError::Corrupt(format!("payment {id} missing"))
                             })?;
                             let settled = row
                                 .paid_at
                                 .is_some_and(|p| now >= p.saturating_add(REVERSAL_WINDOW_SECS));
                             if !settled {
-                                Self::refund(&tx, id, &row, now)?;
+                                Self::refund(tx, id, &row, now)?;
                                 tx.execute(
                                     "UPDATE pc_charges SET state = 'reversed' WHERE charge_id = ?1",
                                     [id],
                                 )?;
                                 Self::write_event(
-                                    &tx,
+                                    tx,
                                     &c,
                                     ChargeState::Reversed,
                                     c.receipt.as_deref(),
@@ -1450,14 +1479,10 @@ impl SandboxData {
                         ChargeState::Closed | ChargeState::Reversed => {}
                     }
                 }
-                Self::till_view(&tx, &merchant_id, out_trade_no)?.ok_or_else(unknown_charge)?
+                Self::till_view(tx, merchant_id, out_trade_no)?.ok_or_else(unknown_charge)?
             }
         };
-        tx.commit()?;
-        if wrote_event {
-            self.notify_events();
-        }
-        Ok(view)
+        Ok((view, wrote_event))
     }
 
     // ----- the payer confirms or declines -----
