@@ -514,6 +514,31 @@ fn a_used_code_is_replaced_and_the_sync_journals_each_event_once() {
 }
 
 #[test]
+fn a_charge_heard_while_making_the_next_code_still_reaches_the_apps_sync() {
+    let phone = Phone::new();
+    let wallet = phone.enrolled();
+    let session = wallet.open_paycode(&pad(PIN)).unwrap();
+    let a = session.current(NOW).unwrap();
+    let charge = phone.issuer.charge(&a.digits, sgd(320)).unwrap();
+    // The code's minute is over: making the next one syncs first and so
+    // journals the charge, before the app's long-poll asks.
+    phone.clock.set(NOW + 60);
+    let b = session.current(phone.now()).unwrap();
+    assert_eq!(b.counter, a.counter + 1);
+    assert_eq!(wallet.paycode_history().unwrap().len(), 1);
+    // The app's sync still hears it, once.
+    let heard = wallet.sync_paycode(0).unwrap();
+    assert_eq!(
+        heard
+            .iter()
+            .map(|c| c.charge.charge_id.as_str())
+            .collect::<Vec<_>>(),
+        [charge.as_str()]
+    );
+    assert!(wallet.sync_paycode(0).unwrap().is_empty());
+}
+
+#[test]
 fn a_charge_above_the_no_pin_amount_waits_for_the_pin() {
     let phone = Phone::new();
     let wallet = phone.enrolled();

@@ -14,7 +14,9 @@
 //! the session is returned. Nothing is spent when the answer is known
 //! without the PIN (not provisioned and no backend).
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use super::session::lock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -172,6 +174,12 @@ pub struct PaycodeService {
     status: StatusMonitor,
     backend: RwLock<Option<Arc<dyn PaycodeBackend>>>,
     rng: SystemRandom,
+    /// Charges journalled by a sync the app did not ask for (the one
+    /// [`super::PaycodeSession::current`] makes before a new code), waiting
+    /// to be returned by the app's next [`PaycodeService::sync`]: otherwise
+    /// a "paid" heard there would never reach the screen that long-polls.
+    /// Journal and queue change under this lock together.
+    undelivered: Mutex<Vec<PaycodeChargeInfo>>,
 }
 
 impl std::fmt::Debug for PaycodeService {
@@ -202,6 +210,7 @@ impl PaycodeService {
             status,
             backend: RwLock::new(None),
             rng: SystemRandom::new(),
+            undelivered: Mutex::new(Vec::new()),
         }
     }
 
@@ -391,7 +400,27 @@ impl PaycodeService {
     /// see [`super::sync`]. Returns the charges that changed, in feed order.
     /// A successful call is the wallet's "online sync": the codes issued
     /// before it no longer count against the offline limits.
+    ///
+    /// The charges a sync made by [`super::PaycodeSession::current`] heard
+    /// are returned by the next call of this method (at once, without
+    /// waiting), so an app that long-polls here misses none.
     pub fn sync(&self, wait_secs: u64) -> Result<Vec<PaycodeChargeInfo>, PaycodeError> {
+        let waiting = !lock(&self.undelivered).is_empty();
+        let wait = if waiting { 0 } else { wait_secs };
+        self.sync_rounds(wait, true)
+    }
+
+    /// A sync for the session before a new code: what it hears is kept for
+    /// the app's next [`PaycodeService::sync`].
+    pub(crate) fn sync_for_session(&self) -> Result<(), PaycodeError> {
+        self.sync_rounds(0, false).map(|_| ())
+    }
+
+    fn sync_rounds(
+        &self,
+        wait_secs: u64,
+        deliver: bool,
+    ) -> Result<Vec<PaycodeChargeInfo>, PaycodeError> {
         let backend = self.backend().ok_or(PaycodeError::NoBackend)?;
         let mut wait = wait_secs.min(MAX_EVENTS_WAIT_SECS);
         let mut changed = Vec::new();
@@ -432,6 +461,7 @@ impl PaycodeService {
                     "the event feed skips from seq {cursor}"
                 )));
             }
+            let mut undelivered = lock(&self.undelivered);
             let applied = self.store.paycode_transaction(|tx| {
                 let mut applied = Vec::new();
                 for e in events {
@@ -442,7 +472,14 @@ impl PaycodeService {
                 tx.record_sync(provision, resp.counter_next, &limits_json, mark, now)?;
                 Ok(applied)
             })?;
-            changed.extend(applied.into_iter().map(|c| self.info(c)));
+            let infos = applied.into_iter().map(|c| self.info(c));
+            if deliver {
+                changed.append(&mut undelivered);
+                changed.extend(infos);
+            } else {
+                undelivered.extend(infos);
+            }
+            drop(undelivered);
             if !resp.has_more {
                 break;
             }

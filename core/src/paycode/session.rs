@@ -91,7 +91,7 @@ impl std::fmt::Debug for PaycodeSession {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding these leaves plain data behind; nothing to
     // repair.
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -149,7 +149,7 @@ impl PaycodeSession {
         let mut synced = false;
         if has_backend && !self.service.known_offline() {
             // Offline is normal here: the limits decide what may be shown.
-            let _ = self.service.sync(0);
+            let _ = self.service.sync_for_session();
             synced = true;
         }
         let step = step_of(now);
@@ -164,7 +164,7 @@ impl PaycodeSession {
             // The status said offline, but only a sync can lift the limits
             // (or move the backend's window): try once rather than trust a
             // status that may be stale.
-            if self.service.sync(0).is_ok() {
+            if self.service.sync_for_session().is_ok() {
                 issued = self.issue(step, now, valid_until);
             }
         }
