@@ -471,11 +471,12 @@ fn paycode(args: &PaycodeArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The QR module matrix as a PNG: 4 px a module, the 4-module quiet zone.
+/// The QR module matrix as a PNG: 8 px a module, the 4-module quiet zone.
 pub fn save_qr_png(qr: &QrMatrix, path: &Path) -> Result<(), String> {
-    // 4 px a module: the core scanner reads it (at 8 px, 328 px square, it
-    // found nothing in these codes: reported, not worked around here).
-    const SCALE: u32 = 4;
+    // 8 px a module (328 px square for a version-4 code): a size a till's
+    // camera reads from a phone screen, and every module edge on the
+    // scanner's 8-px block grid, the case core/tests/scan_scales.rs keeps.
+    const SCALE: u32 = 8;
     let size = qr.size;
     let side = (size + 2 * QR_QUIET) * SCALE;
     let img = image::GrayImage::from_fn(side, side, |x, y| {
