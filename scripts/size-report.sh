@@ -17,29 +17,37 @@
 # contributors (from the unstripped file's symbols), checks the 16 KB alignment
 # of every LOAD segment (android/check-16k.sh, which reads any ELF) and that no
 # SQLite symbol is left undefined, and fails when the stripped file exceeds
-# the budget. When the arm64 toolchain cannot be had (not Debian, not root, no
+# its budget. When the arm64 toolchain cannot be had (not Debian, not root, no
 # network), the arm64 part is skipped with a message naming what is missing;
 # a failed arm64 build, a budget or an alignment violation fail the script.
 #
-# Usage: scripts/size-report.sh [--budget BYTES] [--top N] [--host-only | --arm64-only]
-#   --budget: default 4000000, the regression gate (ADR 0009), for both. The
-#             product goal is 3 MB; ADR 0009 says what stands between the two.
+# Usage: scripts/size-report.sh [--budget BYTES] [--proxy-budget BYTES] [--top N]
+#                               [--host-only | --arm64-only]
+#   --budget:       default 4000000, the regression gate (ADR 0009) for the
+#                   arm64 library, the instruction set phones run (ADR 0017).
+#                   The product goal is 3 MB; ADR 0009 says what stands between.
+#   --proxy-budget: default 4350000, the gate for the x86_64 proxy: the same
+#                   budget scaled by the proxy/arm64 ratio measured at two
+#                   commits (1.086, 1.091), so that a machine without the arm64
+#                   toolchain still catches a regression (ADR 0017).
 # Builds into target/phone-proxy (host) and target/phone-arm64 (arm64), each
 # its own dir: other flags, and for arm64 another compiler, than the shared one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 budget=4000000
+proxy_budget=4350000
 top=12
 want_host=1
 want_arm64=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --budget) budget="${2:?--budget needs a value}"; shift 2 ;;
+    --proxy-budget) proxy_budget="${2:?--proxy-budget needs a value}"; shift 2 ;;
     --top) top="${2:?--top needs a value}"; shift 2 ;;
     --host-only) want_arm64=0; shift ;;
     --arm64-only) want_host=0; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "size-report: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -48,9 +56,9 @@ android_flags=$(cat android/rustflags.txt)
 failed=0
 summary=()
 
-# report LABEL LIB STRIPPED TOOL_PREFIX: everything but the build, for one library.
+# report LABEL LIB STRIPPED TOOL_PREFIX BUDGET: everything but the build, for one library.
 report() {
-  local label="$1" lib="$2" stripped="$3" p="$4" size undefined
+  local label="$1" lib="$2" stripped="$3" p="$4" limit="$5" size undefined
   # An omitted SQLite feature that the Rust side still calls would link (a
   # shared library may have undefined symbols) and fail only when loaded.
   undefined=$("${p}nm" -D --undefined-only "$stripped" | awk '{print $NF}' | grep -E '^sqlite3' || true)
@@ -89,9 +97,9 @@ for k, v in tot.most_common(top):
 ' "$top"
   echo
   android/check-16k.sh "$stripped" || failed=1
-  printf '\n%s stripped size: %d bytes (budget %d, goal 3000000)\n' "$label" "$size" "$budget"
-  if (( size > budget )); then
-    echo "size-report: $label: over the budget by $((size - budget)) bytes" >&2
+  printf '\n%s stripped size: %d bytes (budget %d, goal 3000000)\n' "$label" "$size" "$limit"
+  if (( size > limit )); then
+    echo "size-report: $label: over the budget by $((size - limit)) bytes" >&2
     failed=1
   fi
   summary+=("$(printf '%-7s %10d bytes  %s' "$label" "$size" "$stripped")")
@@ -110,7 +118,7 @@ if (( want_host )); then
   stripped="$proxy/libscanpay_ffi.stripped.so"
   strip -o "$stripped" "$lib"
   echo "phone-library proxy: $host, release-small, android/rustflags.txt, stripped"
-  report host "$lib" "$stripped" ""
+  report host "$lib" "$stripped" "" "$proxy_budget"
   echo
 fi
 
@@ -174,13 +182,13 @@ if (( want_arm64 )); then
         exit 1
       fi
       echo "phone library: $triple ($machine), release-small, linker $linker_note, stripped"
-      report arm64 "$lib" "$stripped" aarch64-linux-gnu-
+      report arm64 "$lib" "$stripped" aarch64-linux-gnu- "$budget"
     fi
   fi
   echo
 fi
 
-echo "== phone library, stripped (budget $budget bytes):"
+echo "== phone library, stripped (budget: arm64 $budget bytes, x86_64 proxy $proxy_budget):"
 printf '  %s\n' "${summary[@]}"
 if (( failed )); then
   echo "size-report: FAILED (see above)" >&2
