@@ -285,7 +285,7 @@ pub fn state_name(s: TillChargeState) -> &'static str {
 }
 
 /// An error that ends `pos charge` before any charge could have happened
-/// (exit [`EXIT_ERROR`]): the message is printed on stderr.
+/// (exit status 2, as every CLI error): the message is printed on stderr.
 pub type Refusal = String;
 
 /// Runs one sale to its end. `log` receives a line per call (the CLI prints

@@ -106,15 +106,21 @@ fn integer_scales_inside_a_larger_frame_and_off_the_block_grid() {
 #[test]
 fn non_integer_scales() {
     let missed = misses(
-        [1.5f32, 2.5, 3.3, 4.5, 7.5, 7.9, 8.1, 8.5, 11.7, 15.5, 16.25, 23.8, 24.5, 31.3]
-            .into_iter()
-            .map(|s| (s, 0, 0, false)),
+        [
+            1.5f32, 2.5, 3.3, 4.5, 7.5, 7.9, 8.1, 8.5, 11.7, 15.5, 16.25, 23.8, 24.5, 31.3,
+        ]
+        .into_iter()
+        .map(|s| (s, 0, 0, false)),
     );
     assert!(missed.is_empty(), "not read: {missed:#?}");
 }
 
 #[test]
 fn light_on_dark_at_block_multiples() {
-    let missed = misses([8u32, 16, 24, 32].into_iter().map(|s| (s as f32, 0, 0, true)));
+    let missed = misses(
+        [8u32, 16, 24, 32]
+            .into_iter()
+            .map(|s| (s as f32, 0, 0, true)),
+    );
     assert!(missed.is_empty(), "not read: {missed:#?}");
 }
