@@ -100,35 +100,33 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
 
     /** A PIN key (0-9); the 6th digit opens the code or confirms the charge. */
     fun pinDigit(digit: Int) {
-        scope.launch {
-            mutex.withLock {
-                val s = _screen.value
-                if (s !is PaycodeScreen.EnterPin && s !is PaycodeScreen.Confirm) return@withLock
-                // A key pressed after the sixth (while the PIN is being
-                // checked) or outside 0-9 is dropped: a throw here would be
-                // an uncaught exception in viewModelScope.
-                if (digit !in 0..9 || pad.isComplete()) return@withLock
-                val n = pad.press(digit.toUByte()).toInt()
-                _screen.value = when (s) {
-                    is PaycodeScreen.EnterPin -> s.copy(digits = n, error = null)
-                    is PaycodeScreen.Confirm -> s.copy(digits = n, error = null)
-                    else -> s
-                }
+        // Pressed here, in the order the keys were tapped. (One coroutine per
+        // key could run out of order on a multi-threaded dispatcher and check
+        // a PIN the payer never typed.) A key pressed after the sixth (while
+        // the PIN is being checked) or outside 0-9 is dropped.
+        val full = synchronized(pad) {
+            val s = _screen.value
+            if (s !is PaycodeScreen.EnterPin && s !is PaycodeScreen.Confirm) return
+            if (digit !in 0..9 || pad.isComplete()) return
+            val n = pad.press(digit.toUByte()).toInt()
+            _screen.value = when (s) {
+                is PaycodeScreen.EnterPin -> s.copy(digits = n, error = null)
+                is PaycodeScreen.Confirm -> s.copy(digits = n, error = null)
+                else -> s
             }
-            if (pad.isComplete()) complete()
+            pad.isComplete()
         }
+        if (full) scope.launch { complete() }
     }
 
-    /** Deletes the last PIN digit. */
+    /** Deletes the last PIN digit (in order with the digits, like them). */
     fun backspace() {
-        scope.launch {
-            mutex.withLock {
-                val n = pad.backspace().toInt()
-                _screen.value = when (val s = _screen.value) {
-                    is PaycodeScreen.EnterPin -> s.copy(digits = n)
-                    is PaycodeScreen.Confirm -> s.copy(digits = n)
-                    else -> s
-                }
+        synchronized(pad) {
+            val n = pad.backspace().toInt()
+            _screen.value = when (val s = _screen.value) {
+                is PaycodeScreen.EnterPin -> s.copy(digits = n)
+                is PaycodeScreen.Confirm -> s.copy(digits = n)
+                else -> s
             }
         }
     }
