@@ -9,9 +9,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use scanpay_core::net::api::paycode::{
-    confirm_path, decline_path, events_path, till_charge_path, till_reverse_path, ChargeEvent,
-    ChargeState, EventsResponse, ProvisionResponse, TillCharge, TillChargeRequest, TillChargeState,
-    PATH_PROVISION, PATH_TILL_CHARGES, REQUEST_SIGNATURE_SUBJECT,
+    events_path, till_charge_path, till_reverse_path, ChargeEvent, ChargeState, EventsResponse,
+    ProvisionResponse, TillCharge, TillChargeRequest, TillChargeState, PATH_PROVISION,
+    PATH_TILL_CHARGES, REQUEST_SIGNATURE_SUBJECT,
 };
 use scanpay_core::net::api::{Fault, FaultKind, ServerPaymentState};
 use scanpay_core::paycode::code::{derive, step_of, to_cpm_text};
@@ -417,27 +417,13 @@ fn above_the_no_pin_amount_the_payer_confirms_or_declines() {
     assert_eq!(c.balance(&account), 50_000);
     // A confirmation of another amount does not verify.
     let wrong = confirmation(&pw, &e, 4_400);
-    let r = wallet_send(
-        &mut c,
-        seed,
-        "POST",
-        &confirm_path(&e.charge_id),
-        &e.charge_id,
-        &wrong,
-    );
+    let r = confirm_charge(&mut c, seed, &e.charge_id, &wrong);
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (401, "bad-authorisation")
     );
     let body = confirmation(&pw, &e, 4_500);
-    let r = wallet_send(
-        &mut c,
-        seed,
-        "POST",
-        &confirm_path(&e.charge_id),
-        &e.charge_id,
-        &body,
-    );
+    let r = confirm_charge(&mut c, seed, &e.charge_id, &body);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let paid: ChargeEvent = r.json();
     assert_eq!(paid.state, ChargeState::Paid);
@@ -455,40 +441,19 @@ fn above_the_no_pin_amount_the_payer_confirms_or_declines() {
         .unwrap();
     assert_eq!(info.method.as_deref(), Some("code+pin"));
     // Confirming again: not pending.
-    let r = wallet_send(
-        &mut c,
-        seed,
-        "POST",
-        &confirm_path(&e.charge_id),
-        &e.charge_id,
-        &body,
-    );
+    let r = confirm_charge(&mut c, seed, &e.charge_id, &body);
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (409, "charge-not-pending")
     );
     // Another wallet cannot see or confirm it.
     let other = pc_wallet(&mut c, "SANDBOX");
-    let r = wallet_send(
-        &mut c,
-        other.w.request_seed,
-        "POST",
-        &decline_path(&e.charge_id),
-        &e.charge_id,
-        b"",
-    );
+    let r = decline_charge(&mut c, other.w.request_seed, &e.charge_id);
     assert_eq!((r.status, r.error_code().as_str()), (404, "unknown-charge"));
 
     // Declined by the payer: closed, nothing charged.
     let (_, e) = userpaying(&sb, &mut c, &key, &mut pw, "P-2");
-    let r = wallet_send(
-        &mut c,
-        seed,
-        "POST",
-        &decline_path(&e.charge_id),
-        &e.charge_id,
-        b"",
-    );
+    let r = decline_charge(&mut c, seed, &e.charge_id);
     assert_eq!(r.json::<ChargeEvent>().state, ChargeState::Closed);
     assert_eq!(
         query(&mut c, &key, "P-2").json::<TillCharge>().state,
@@ -512,14 +477,7 @@ fn above_the_no_pin_amount_the_payer_confirms_or_declines() {
         last.events.first().map(|e| e.state),
         Some(ChargeState::Closed)
     );
-    let r = wallet_send(
-        &mut c,
-        seed,
-        "POST",
-        &confirm_path(&e.charge_id),
-        &e.charge_id,
-        &confirmation(&pw, &e, 4_500),
-    );
+    let r = confirm_charge(&mut c, seed, &e.charge_id, &confirmation(&pw, &e, 4_500));
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (409, "charge-not-pending")

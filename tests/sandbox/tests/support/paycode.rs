@@ -69,6 +69,19 @@ pub fn wallet_send(
         .unwrap()
 }
 
+/// The payer confirms a charge waiting for the PIN: `body` is the signed
+/// confirmation ([`confirmation`]), sent by the wallet that holds `seed`.
+pub fn confirm_charge(c: &mut Client, seed: [u8; 32], charge_id: &str, body: &[u8]) -> Resp {
+    let path = scanpay_core::net::api::paycode::confirm_path(charge_id);
+    wallet_send(c, seed, "POST", &path, charge_id, body)
+}
+
+/// The payer declines a charge waiting for the PIN.
+pub fn decline_charge(c: &mut Client, seed: [u8; 32], charge_id: &str) -> Resp {
+    let path = scanpay_core::net::api::paycode::decline_path(charge_id);
+    wallet_send(c, seed, "POST", &path, charge_id, b"")
+}
+
 pub fn provision_raw(c: &mut Client, seed: [u8; 32], body: &ProvisionRequest) -> Resp {
     wallet_send(
         c,
