@@ -2,7 +2,7 @@
 //! binarisation. All functions take already-validated geometry and still read
 //! through `get`, so a logic slip degrades a pass instead of panicking.
 
-use super::{LumaFrame, Region};
+use super::frame::{LumaFrame, Region};
 
 /// Copies `region` of `frame` into `out`, tightly packed.
 pub(crate) fn crop(frame: &LumaFrame<'_>, region: Region, out: &mut Vec<u8>) {

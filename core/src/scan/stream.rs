@@ -8,7 +8,11 @@
 //! reported again (the user pointed away and back: a deliberate rescan).
 //! The scanner's buffers are reused across frames.
 
-use super::{LumaFrame, ScanError, ScanOptions, ScannedCode, Scanner};
+use super::code::ScannedCode;
+use super::error::ScanError;
+use super::frame::LumaFrame;
+use super::options::ScanOptions;
+use super::scanner::Scanner;
 
 /// Frames a code must be absent before it counts as new again (1 s at
 /// 30 fps).

@@ -14,7 +14,7 @@
 //! a given seed.
 
 use super::detect::Homography;
-use super::MAX_SIDE;
+use super::frame::MAX_SIDE;
 
 /// How to degrade the rendered code. [`Degradation::default`] is a clean,
 /// upright, centred code with 4-pixel modules on a light background.
