@@ -84,6 +84,11 @@ impl From<CoreWalletError> for WalletError {
             CoreWalletError::Store(s) => s.into(),
             CoreWalletError::Registry(r) => r.into(),
             CoreWalletError::Payment(p) => p.into(),
+            CoreWalletError::NoBackend => WalletError::NoBackend,
+            CoreWalletError::NotEnrolled => WalletError::NotEnrolled,
+            CoreWalletError::Net(n) => n.into(),
+            CoreWalletError::Auth(a) => a.into(),
+            CoreWalletError::DamagedRecord { .. } => WalletError::Storage(e.to_string()),
         }
     }
 }

@@ -17,6 +17,7 @@ use scanpay_core::auth::{
     SoftwareKeyStore as CoreSoftwareKeyStore,
 };
 use scanpay_core::status::{StatusListener as CoreStatusListener, StatusSnapshot as CoreSnapshot};
+use scanpay_core::wallet::NetworkMonitor as CoreNetworkMonitor;
 
 use crate::errors::PlatformKeyStoreError;
 use crate::flow::FlowState;
@@ -96,6 +97,17 @@ impl CorePlatformKeyStore for KeyStoreAdapter {
 pub trait NetworkMonitor: Send + Sync {
     /// True when a network is available.
     fn is_network_available(&self) -> bool;
+}
+
+/// Plugs a [`NetworkMonitor`] into the core's wallet.
+pub(crate) struct NetworkAdapter(pub(crate) Arc<dyn NetworkMonitor>);
+
+impl CoreNetworkMonitor for NetworkAdapter {
+    fn is_network_available(&self) -> bool {
+        // A throwing monitor is treated as "available": the backend calls
+        // then find out for themselves.
+        catch_unwind(AssertUnwindSafe(|| self.0.is_network_available())).unwrap_or(true)
+    }
 }
 
 /// Log severity.

@@ -1,29 +1,26 @@
 //! The wallet: everything opened from one data directory.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use scanpay_core::auth::StoredRequestSigner;
 use scanpay_core::money::Currency;
-use scanpay_core::net::{ClientConfig, HttpsBackend, NetError, TlsConfig};
+use scanpay_core::net::{ClientConfig, HttpsBackend, TlsConfig};
 use scanpay_core::payment::{
-    request_outcome, Backend, BackendError, BackendReply, CurrencyLimits as CoreLimits,
-    OfflinePolicy, PaymentFlow as CoreFlow, PaymentRecord, PaymentRequest, SystemClock,
-    Timings as CoreTimings, WalletConfig as CoreConfig,
+    Backend, CurrencyLimits as CoreLimits, OfflinePolicy, PaymentFlow as CoreFlow, PaymentRecord,
+    SystemClock, Timings as CoreTimings, WalletConfig as CoreConfig,
 };
-use scanpay_core::status::{RequestOutcome, StatusMonitor, SubscriptionId};
-use scanpay_core::store::{HistoryCursor as CoreCursor, PaymentRow};
+use scanpay_core::status::{StatusMonitor, SubscriptionId};
+use scanpay_core::store::HistoryCursor as CoreCursor;
 use scanpay_core::trust::RootKeys;
-use scanpay_core::wallet::{Wallet as CoreWallet, WalletOptions};
+use scanpay_core::wallet::{NoBackend, Wallet as CoreWallet, WalletOptions};
 
 use crate::errors::{PinError, WalletError};
 use crate::flow::PaymentFlow;
 use crate::pinpad::PinPad;
 use crate::platform::{
-    KeyStoreAdapter, Log, LogLevel, LogSink, NetworkMonitor, PlatformKeyStore, StatusAdapter,
-    StatusListener,
+    KeyStoreAdapter, Log, LogLevel, LogSink, NetworkAdapter, NetworkMonitor, PlatformKeyStore,
+    StatusAdapter, StatusListener,
 };
 use crate::types::{
     AuthStatus, HistoryCursor, HistoryPage, Money, Payment, RegistryInfo, StatusSnapshot,
@@ -116,53 +113,21 @@ pub struct ResumeSummary {
     pub failures: Vec<String>,
 }
 
-/// The backend of a wallet opened without one: nothing is ever sent.
-struct NoBackend;
-
-const NO_BACKEND: &str = "no backend is configured";
-
-impl Backend for NoBackend {
-    fn submit(&self, _: &PaymentRequest) -> Result<BackendReply, BackendError> {
-        Err(BackendError::NotSent(NO_BACKEND.into()))
-    }
-    fn query(&self, _: &str) -> Result<BackendReply, BackendError> {
-        Err(BackendError::NotSent(NO_BACKEND.into()))
-    }
-    fn reverse(&self, _: &str) -> Result<BackendReply, BackendError> {
-        Err(BackendError::NotSent(NO_BACKEND.into()))
-    }
-}
-
 /// What the wallet and its flows share.
 pub(crate) struct Shared {
     pub(crate) wallet: CoreWallet,
-    pub(crate) https: Option<Arc<HttpsBackend>>,
-    pub(crate) network: Option<Arc<dyn NetworkMonitor>>,
     pub(crate) log: Log,
 }
 
 impl Shared {
-    /// Asks the platform for network availability and tells the status.
+    /// Asks the platform for network availability and tells the status
+    /// (the core's rule; flows call it before their network steps).
     pub(crate) fn refresh_network(&self) {
-        if let Some(n) = &self.network {
-            // A throwing monitor is treated as "available": the backend
-            // calls then find out for themselves.
-            let available =
-                catch_unwind(AssertUnwindSafe(|| n.is_network_available())).unwrap_or(true);
-            self.wallet.set_network_available(available);
-        }
-    }
-
-    fn https(&self) -> Result<&HttpsBackend, WalletError> {
-        self.https.as_deref().ok_or(WalletError::NoBackend)
+        self.wallet.refresh_network();
     }
 
     pub(crate) fn now(&self) -> u64 {
         self.wallet.engine().clock().now()
-    }
-
-    fn now_ms(&self) -> u64 {
-        self.wallet.engine().clock().now_millis()
     }
 }
 
@@ -218,32 +183,8 @@ fn https_backend(b: &BackendConfig) -> Result<HttpsBackend, WalletError> {
     Ok(HttpsBackend::new(cfg)?)
 }
 
-/// What the status monitor learns from one request made outside the payment
-/// engine (health probe, registry sync): the engine's own rule, through the
-/// same error classification as a payment request (a 4xx is a reply).
-fn outcome_of<T>(result: &Result<T, NetError>, started: Instant) -> RequestOutcome {
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let classified = result
-        .as_ref()
-        .map(|_| ())
-        .map_err(|e| BackendError::from(e.clone()));
-    request_outcome(&classified, latency_ms)
-}
-
 fn payments(records: Vec<PaymentRecord>) -> Vec<Payment> {
     records.into_iter().map(Payment::from).collect()
-}
-
-/// Journal rows to payments; a record that does not parse is a storage error
-/// naming the payment (support can find it), not a silently shorter list.
-fn decode_rows(rows: Vec<PaymentRow>) -> Result<Vec<Payment>, WalletError> {
-    rows.into_iter()
-        .map(|row| {
-            PaymentRecord::from_json(&row.record)
-                .map(Payment::from)
-                .map_err(|e| WalletError::Storage(format!("payment {}: {e}", row.id)))
-        })
-        .collect()
 }
 
 /// A subscription to connectivity changes; closing it (or `cancel`) stops
@@ -330,41 +271,29 @@ impl Wallet {
             Some(h) => Arc::clone(h) as Arc<dyn Backend>,
             None => Arc::new(NoBackend),
         };
-        let keystore: Arc<dyn scanpay_core::auth::PlatformKeyStore> =
-            Arc::new(KeyStoreAdapter(key_store));
-        let wallet = CoreWallet::open(WalletOptions {
+        let opts = WalletOptions {
             data_dir: PathBuf::from(&config.data_dir),
             roots,
             config: core_cfg,
-            keystore: Arc::clone(&keystore),
+            keystore: Arc::new(KeyStoreAdapter(key_store)),
             backend,
             clock: Arc::new(SystemClock),
-        })?;
-        if let Some(h) = &https {
-            // Queries and reversals are signed by the request key, which
-            // lives in this wallet's database (wrapped by the app's key
-            // store, never PIN-sealed: the engine sends them unattended).
-            h.set_request_signer(Arc::new(StoredRequestSigner::new(
-                wallet.store().clone(),
-                keystore,
-            )));
-            // The pay code talks to the same backend (provisioning, events,
-            // confirmations), over the same pinned client.
-            wallet.set_paycode_backend(Arc::clone(h) as _);
-        }
+        };
+        let wallet = match https {
+            Some(h) => CoreWallet::open_linked(opts, h)?,
+            None => CoreWallet::open(opts)?,
+        };
         if let Some(p) = wallet.registry_problem() {
             let p = p.to_string();
             log.line(LogLevel::Warn, || {
                 format!("cached registry not loaded: {p}")
             });
         }
-        let shared = Arc::new(Shared {
-            wallet,
-            https,
-            network,
-            log,
-        });
-        shared.refresh_network();
+        if let Some(n) = network {
+            // Asked now, and before every call that may use the network.
+            wallet.set_network_monitor(Arc::new(NetworkAdapter(n)));
+        }
+        let shared = Arc::new(Shared { wallet, log });
         shared
             .log
             .line(LogLevel::Info, || "wallet opened".to_string());
@@ -378,11 +307,7 @@ impl Wallet {
     /// `scanpay-worker` thread. Call once at app start.
     pub async fn start(&self) -> Result<ResumeSummary, WalletError> {
         let shared = Arc::clone(&self.shared);
-        let report = run_blocking(move || {
-            shared.refresh_network();
-            shared.wallet.start()
-        })
-        .await?;
+        let report = run_blocking(move || shared.wallet.start()).await?;
         Ok(ResumeSummary {
             payments: payments(report.payments),
             failures: report
@@ -530,14 +455,7 @@ impl Wallet {
     ) -> Result<DeviceRegistration, WalletError> {
         let shared = Arc::clone(&self.shared);
         run_blocking(move || {
-            let key = shared
-                .wallet
-                .authenticator()
-                .device_public_key()
-                .map_err(WalletError::from)?
-                .ok_or(WalletError::NotEnrolled)?;
-            shared.refresh_network();
-            let r = shared.https()?.enrol(&key, &enrolment_code)?;
+            let r = shared.wallet.register_device(&enrolment_code)?;
             Ok(DeviceRegistration {
                 device_id: r.device_id,
                 account_id: r.account_id,
@@ -555,18 +473,8 @@ impl Wallet {
     pub async fn sync_registry(&self) -> Result<Option<RegistryInfo>, WalletError> {
         let shared = Arc::clone(&self.shared);
         run_blocking(move || {
-            shared.refresh_network();
-            let have = shared.wallet.registry_info().map(|i| i.version);
-            let https = shared.https()?;
-            let started = Instant::now();
-            let fetched = https.fetch_registry(have);
-            // Like every payment request, the sync tells the status what it
-            // saw: a pin failure here is the first sign of an interception.
-            let status = shared.wallet.status();
-            status.record_request(outcome_of(&fetched, started), shared.now_ms());
-            if let Some(doc) = fetched? {
-                let info = shared.wallet.apply_registry(&doc)?;
-                let v = info.version;
+            if let Some(applied) = shared.wallet.sync_registry()? {
+                let v = applied.info.version;
                 shared
                     .log
                     .line(LogLevel::Info, || format!("registry v{v} applied"));
@@ -604,19 +512,13 @@ impl Wallet {
     pub async fn check_backend(&self) -> Result<StatusSnapshot, WalletError> {
         let shared = Arc::clone(&self.shared);
         run_blocking(move || {
-            shared.refresh_network();
-            let https = shared.https()?;
-            let started = Instant::now();
-            let probed = https.health();
-            if let Err(e) = &probed {
+            let check = shared.wallet.check_backend()?;
+            if let Some(e) = &check.problem {
                 shared
                     .log
                     .line(LogLevel::Warn, || format!("health probe failed: {e}"));
             }
-            let outcome = outcome_of(&probed, started);
-            let status = shared.wallet.status();
-            status.record_probe(outcome, shared.now_ms());
-            Ok(status.current().into())
+            Ok(check.status.into())
         })
         .await?
     }
@@ -624,11 +526,7 @@ impl Wallet {
     /// Forwards payments queued offline, in order, on a `scanpay-worker` thread.
     pub async fn forward_queued(&self) -> Result<Vec<Payment>, WalletError> {
         let shared = Arc::clone(&self.shared);
-        run_blocking(move || {
-            shared.refresh_network();
-            Ok(payments(shared.wallet.forward_queued()?))
-        })
-        .await?
+        run_blocking(move || Ok(payments(shared.wallet.forward_queued()?))).await?
     }
 
     /// One payment by id.
@@ -643,7 +541,7 @@ impl Wallet {
     /// skips every other payment created in that same second. Use
     /// `history_page`, whose cursor cannot skip or repeat a payment.
     pub fn history(&self, limit: u32, before: Option<u64>) -> Result<Vec<Payment>, WalletError> {
-        decode_rows(self.shared.wallet.store().payments(limit, before)?)
+        Ok(payments(self.shared.wallet.history(limit, before)?))
     }
 
     /// One page of history, newest first, for infinite scroll: the first page
@@ -658,9 +556,9 @@ impl Wallet {
         cursor: Option<HistoryCursor>,
     ) -> Result<HistoryPage, WalletError> {
         let after = cursor.map(|c| CoreCursor::new(c.created_at, c.seq));
-        let page = self.shared.wallet.store().payments_page(limit, after)?;
+        let page = self.shared.wallet.history_page(limit, after)?;
         Ok(HistoryPage {
-            payments: decode_rows(page.rows)?,
+            payments: payments(page.payments),
             next: page.next.map(HistoryCursor::from),
         })
     }

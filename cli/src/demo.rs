@@ -165,7 +165,6 @@ impl Demo {
     /// The pay code: the cashier scans the phone, which may be offline.
     fn paycode(&mut self, h: &Harness, args: &Args) -> Step<()> {
         self.step("Pay code: set it up online; then the phone goes offline and shows its code");
-        h.wallet.set_paycode_backend(h.backend.clone());
         let session = h
             .wallet
             .open_paycode(&harness::pin_pad())

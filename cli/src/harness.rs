@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use scanpay_core::auth::{PinPad, SoftwareKeyStore, StoredRequestSigner};
+use scanpay_core::auth::{PinPad, SoftwareKeyStore};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::CreateOrderRequest;
 use scanpay_core::net::{ClientConfig, HttpsBackend, TlsConfig};
@@ -115,43 +115,43 @@ impl Harness {
         let backend = Arc::new(HttpsBackend::new(client).map_err(|e| e.to_string())?);
         let roots = std::fs::read(&link.roots_json_path).map_err(|e| e.to_string())?;
         let keystore = Arc::new(SoftwareKeyStore::generate().map_err(|e| e.to_string())?);
-        let wallet = Wallet::open(WalletOptions {
-            data_dir: out.join("wallet"),
-            roots: RootKeys::from_json(&roots).map_err(|e| e.to_string())?,
-            config: wallet_config(opts.timings),
-            keystore: keystore.clone(),
-            backend: backend.clone(),
-            clock: Arc::new(SystemClock),
-        })
+        // Linked as an app's: queries and reversals are signed with the
+        // wallet's request key (registered with the device below), and the
+        // registry sync and registration go through the wallet.
+        let wallet = Wallet::open_linked(
+            WalletOptions {
+                data_dir: out.join("wallet"),
+                roots: RootKeys::from_json(&roots).map_err(|e| e.to_string())?,
+                config: wallet_config(opts.timings),
+                keystore,
+                backend: backend.clone(),
+                clock: Arc::new(SystemClock),
+            },
+            backend.clone(),
+        )
         .map_err(|e| e.to_string())?;
-        // Queries and reversals are signed with the wallet's request key,
-        // registered with the device below.
-        backend.set_request_signer(Arc::new(StoredRequestSigner::new(
-            wallet.store().clone(),
-            keystore,
-        )));
         wallet.status().subscribe(Arc::new(PrintStatus));
         println!(
             "    wallet journal {}",
             Wallet::database_path(&out.join("wallet")).display()
         );
 
-        let doc = backend
-            .fetch_registry(None)
+        let info = wallet
+            .sync_registry()
             .map_err(|e| e.to_string())?
-            .ok_or("the sandbox sent no registry")?;
-        let info = wallet.apply_registry(&doc).map_err(|e| e.to_string())?;
+            .ok_or("the sandbox sent no registry")?
+            .info;
         println!(
             "    registry {} v{}: {} merchant keys",
             info.registry_id, info.version, info.key_count
         );
 
-        let public_key = wallet
+        wallet
             .authenticator()
             .enrol(&pin_pad(), crate::trust_files::now_or(None))
             .map_err(|e| e.to_string())?;
-        let enrolment = backend
-            .enrol(&public_key, &opts.enrolment_code)
+        let enrolment = wallet
+            .register_device(&opts.enrolment_code)
             .map_err(|e| e.to_string())?;
         println!(
             "    enrolled with PIN: device {}, account {}, balance {}",

@@ -347,7 +347,6 @@ struct PaycodeState {
 impl PaycodeState {
     fn show(&mut self, h: &Harness, form: &str, out: &Path, n: usize) -> Step<()> {
         if self.session.is_none() {
-            h.wallet.set_paycode_backend(h.backend.clone());
             let s = h
                 .wallet
                 .open_paycode(&harness::pin_pad())

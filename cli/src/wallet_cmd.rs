@@ -18,16 +18,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use scanpay_core::auth::{AuthError, PinPad, SoftwareKeyStore, StoredRequestSigner};
+use scanpay_core::auth::{AuthError, PinPad, SoftwareKeyStore};
 use scanpay_core::net::api::paycode::{PaycodeLimits, MAX_EVENTS_WAIT_SECS};
 use scanpay_core::net::{ClientConfig, HttpsBackend, TlsConfig};
 use scanpay_core::paycode::render::{QrMatrix, QR_QUIET_MODULES};
 use scanpay_core::paycode::{
     AuthMethod, ChargeOutcome, PaycodeChargeInfo, PaycodeDisplay, PaycodeError, PaycodeStatus,
 };
+use scanpay_core::payment::Backend;
 use scanpay_core::payment::{Clock as _, SystemClock};
 use scanpay_core::trust::RootKeys;
-use scanpay_core::wallet::{Wallet, WalletOptions};
+use scanpay_core::wallet::{NoBackend, Wallet, WalletOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -154,7 +155,6 @@ struct WalletFile {
 /// A wallet opened for one command.
 struct Opened {
     wallet: Wallet,
-    backend: Arc<HttpsBackend>,
     file: WalletFile,
 }
 
@@ -214,9 +214,10 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Opens the wallet in `data`. With `online`, the pay code's backend is
-/// attached; without, none is and the network is reported down, so the core
-/// makes no call at all.
+/// Opens the wallet in `data`. With `online`, it is linked to the sandbox
+/// (the pay code, registration and the registry go through it); without, it
+/// has no backend at all and the network is reported down, so the core makes
+/// no call.
 fn open(data: &Path, file: WalletFile, online: bool) -> Result<Opened, String> {
     let key_path = data.join(KEYSTORE_FILE);
     let key_bytes = std::fs::read(&key_path).map_err(|e| {
@@ -229,36 +230,36 @@ fn open(data: &Path, file: WalletFile, online: bool) -> Result<Opened, String> {
         .as_slice()
         .try_into()
         .map_err(|_| format!("{} is not a 32-byte key", key_path.display()))?;
-    let keystore = Arc::new(SoftwareKeyStore::from_key_bytes(key));
-    let backend = Arc::new(
-        HttpsBackend::new(ClientConfig::new(file.base_url.clone(), tls_of(&file)?))
-            .map_err(|e| e.to_string())?,
-    );
     let roots = std::fs::read(&file.roots_json_path)
         .map_err(|e| format!("cannot read {}: {e}", file.roots_json_path.display()))?;
-    let wallet = Wallet::open(WalletOptions {
+    let backend = if online {
+        Some(Arc::new(
+            HttpsBackend::new(ClientConfig::new(file.base_url.clone(), tls_of(&file)?))
+                .map_err(|e| e.to_string())?,
+        ))
+    } else {
+        None
+    };
+    let opts = WalletOptions {
         data_dir: data.to_path_buf(),
         roots: RootKeys::from_json(&roots).map_err(|e| e.to_string())?,
         config: crate::harness::wallet_config(Default::default()),
-        keystore: keystore.clone(),
-        backend: backend.clone(),
+        keystore: Arc::new(SoftwareKeyStore::from_key_bytes(key)),
+        backend: match &backend {
+            Some(b) => b.clone() as Arc<dyn Backend>,
+            None => Arc::new(NoBackend),
+        },
         clock: Arc::new(SystemClock),
-    })
+    };
+    let wallet = match backend {
+        Some(b) => Wallet::open_linked(opts, b),
+        None => Wallet::open(opts),
+    }
     .map_err(|e| e.to_string())?;
-    backend.set_request_signer(Arc::new(StoredRequestSigner::new(
-        wallet.store().clone(),
-        keystore,
-    )));
-    if online {
-        wallet.set_paycode_backend(backend.clone());
-    } else {
+    if !online {
         wallet.set_network_available(false);
     }
-    Ok(Opened {
-        wallet,
-        backend,
-        file,
-    })
+    Ok(Opened { wallet, file })
 }
 
 fn load(data: &Path, online: bool) -> Result<Opened, String> {
@@ -349,22 +350,16 @@ fn init(args: &InitArgs) -> Result<ExitCode, String> {
     };
     let mut opened = open(&args.data, file, true)?;
     let w = &opened.wallet;
-    let doc = opened
-        .backend
-        .fetch_registry(None)
+    w.sync_registry()
         .map_err(|e| format!("registry: {e}"))?
         .ok_or("the sandbox sent no registry")?;
-    w.apply_registry(&doc).map_err(|e| e.to_string())?;
-    let public_key = w
-        .authenticator()
+    w.authenticator()
         .enrol(&pin, SystemClock.now())
         .map_err(|e| format!("enrol: {e}"))?;
-    // The backend signs with this wallet's request key (set by `open`), so
-    // registering also registers that key: the event feed and provisioning
-    // need it.
-    let enrolment = opened
-        .backend
-        .enrol(&public_key, &args.enrolment_code)
+    // Registering also registers the wallet's request key (the link signs
+    // with it): the event feed and provisioning need it.
+    let enrolment = w
+        .register_device(&args.enrolment_code)
         .map_err(|e| format!("register at the sandbox: {e}"))?;
     let file = &mut opened.file;
     file.device_id = enrolment.device_id.clone();

@@ -18,6 +18,7 @@
 //! `docs/testing.md` says what each suite proves and how to run it.
 #![forbid(unsafe_code)]
 
+pub mod child;
 pub mod crash;
 
 use std::path::{Path, PathBuf};
@@ -32,13 +33,16 @@ use scanpay_core::net::api::{
     ControlPayment, CreateOrderRequest, CreateOrderResponse, EnrolResponse, Fault, FaultKind,
     FaultRequest,
 };
-use scanpay_core::net::{ClientConfig, ConfigError, HttpsBackend, NetError, TlsConfig};
+use scanpay_core::net::{
+    ClientConfig, ConfigError, HttpsBackend, NetError, TillClient, TillError, TlsConfig,
+};
+use scanpay_core::paycode::PaycodeError;
 use scanpay_core::payment::{
     Backend, BackendError, BackendReply, Clock, CurrencyLimits, FlowError, FlowState, Intent,
     Operation, PaymentFlow, PaymentRequest, VirtualClock, WalletConfig,
 };
 use scanpay_core::trust::{RegistryError, RegistryInfo, RootKeys};
-use scanpay_core::wallet::{Wallet, WalletError, WalletOptions};
+use scanpay_core::wallet::{AppliedRegistry, Wallet, WalletError, WalletOptions};
 use scanpay_sandbox::{RunningSandbox, Sandbox, SandboxConfig, SandboxError, WalletLink};
 use thiserror::Error;
 
@@ -82,6 +86,12 @@ pub enum HarnessError {
     /// A flow intent was refused.
     #[error("flow: {0}")]
     Flow(#[from] FlowError),
+    /// A till's call failed.
+    #[error("till: {0}")]
+    Till(#[from] TillError),
+    /// The pay code failed.
+    #[error("pay code: {0}")]
+    Paycode(#[from] PaycodeError),
     /// A file operation failed.
     #[error("{path}: {detail}")]
     Io {
@@ -509,28 +519,46 @@ impl System {
         })
     }
 
-    /// Enrols: a device key sealed under [`PIN`] locally, its public key
-    /// registered with `code` over HTTPS.
-    pub fn enrol(&self, code: &str) -> Result<EnrolResponse> {
-        let public = self
-            .wallet
-            .authenticator()
-            .enrol(&pad(&PIN)?, self.clock.now())?;
-        Ok(self.net.enrol(&public, code)?)
+    /// Starts a fresh system ([`SystemOptions::new`] under `base_dir`),
+    /// enrolled with `"SANDBOX"` and with the registry synced: where most
+    /// suites begin.
+    pub fn start_enrolled(base_dir: impl Into<PathBuf>, name: &str) -> Result<System> {
+        let sys = System::start(SystemOptions::new(base_dir, name))?;
+        sys.enrol("SANDBOX")?;
+        if sys.sync_registry()?.is_none() {
+            return Err(HarnessError::Unexpected(
+                "a fresh wallet's first registry sync got nothing".into(),
+            ));
+        }
+        Ok(sys)
     }
 
-    /// One registry sync as an app does it: fetch what is newer than the
-    /// wallet's version and apply it. Returns the applied info and the exact
+    /// Enrols: a device key sealed under [`PIN`] locally, its public key
+    /// registered with `code` over HTTPS ([`Wallet::register_device`]).
+    pub fn enrol(&self, code: &str) -> Result<EnrolResponse> {
+        self.wallet
+            .authenticator()
+            .enrol(&pad(&PIN)?, self.clock.now())?;
+        Ok(self.wallet.register_device(code)?)
+    }
+
+    /// One registry sync as an app does it ([`Wallet::sync_registry`]: the
+    /// outcome reaches the status). Returns the applied info and the exact
     /// bytes, or `None` when the wallet was current (304).
     pub fn sync_registry(&self) -> Result<Option<(RegistryInfo, Vec<u8>)>> {
-        let have = self.wallet.registry_info().map(|i| i.version);
-        match self.net.fetch_registry(have)? {
-            Some(doc) => {
-                let info = self.wallet.apply_registry(&doc)?;
-                Ok(Some((info, doc)))
-            }
-            None => Ok(None),
-        }
+        Ok(self
+            .wallet
+            .sync_registry()?
+            .map(|AppliedRegistry { info, document }| (info, document)))
+    }
+
+    /// A till of `merchant_id` (its first till key), talking to the sandbox
+    /// over the wallet's client configuration.
+    pub fn till_client(&self, merchant_id: &str) -> Result<TillClient> {
+        Ok(TillClient::new(
+            self.client.clone(),
+            &self.till_key(merchant_id)?,
+        )?)
     }
 
     /// The sandbox's truth about a payment (control API, over HTTPS).
@@ -633,25 +661,21 @@ fn open_wallet(
     let net = Arc::new(HttpsBackend::new(client.clone())?);
     let tap = Arc::new(Tap::new(Arc::clone(&net), Arc::clone(control)));
     let backend: Arc<dyn Backend> = tap.clone();
-    let keystore: Arc<dyn PlatformKeyStore> = keystore.clone();
     let clock: Arc<dyn Clock> = clock.clone();
-    let wallet = Wallet::open(WalletOptions {
-        data_dir: dir.to_path_buf(),
-        roots: roots.clone(),
-        config: config.clone(),
-        keystore: Arc::clone(&keystore),
-        backend,
-        clock,
-    })?;
-    // As an app does: queries and reversals signed by the wallet's request
-    // key (real time, not the virtual clock: the sandbox checks the skew
-    // against its wall clock).
-    net.set_request_signer(Arc::new(StoredRequestSigner::new(
-        wallet.store().clone(),
-        keystore,
-    )));
-    // The pay code talks through the same client, as an app's would.
-    wallet.set_paycode_backend(net.clone());
+    // As an app opens it: `net` is the wallet's link (request key signing,
+    // pay code, registration, registry, health); only the engine's calls
+    // pass through the tap, which forwards them to `net`.
+    let wallet = Wallet::open_linked(
+        WalletOptions {
+            data_dir: dir.to_path_buf(),
+            roots: roots.clone(),
+            config: config.clone(),
+            keystore: keystore.clone(),
+            backend,
+            clock,
+        },
+        Arc::clone(&net),
+    )?;
     Ok((wallet, tap, net))
 }
 

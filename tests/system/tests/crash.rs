@@ -349,6 +349,27 @@ fn sandbox_killed_mid_payment_recovers_without_loss_or_double_charge() {
 
 // ------------------------------------------------------------------- PIN
 
+/// The probe the `pay` mode makes when a payment is refused is the wallet's
+/// health check: a pin failure is Degraded(TlsFailure), as the apps see it,
+/// not Offline (the child once counted every failed probe as unreachable).
+#[test]
+fn the_childs_probe_through_a_wrong_pin_is_degraded_not_offline() {
+    let rig = Rig::new("crash-probe", DEFAULT_SEED ^ 0x7777);
+    let probe = |extra: &[&str]| -> String {
+        let mut args = vec!["probe"];
+        args.extend_from_slice(extra);
+        let mut p = rig.wallet(&args);
+        let s = p.wait_for("PROBED ", Duration::from_secs(30)).unwrap();
+        p.expect_success(Duration::from_secs(30)).unwrap();
+        s
+    };
+    assert_eq!(probe(&[]), "Online");
+    assert_eq!(
+        probe(&["--spki-pin", scanpay_system::WRONG_PIN]),
+        "Degraded { reason: TlsFailure }"
+    );
+}
+
 #[test]
 fn the_pin_counter_survives_sigkill_right_after_each_wrong_entry() {
     let rig = Rig::new("crash-pin", DEFAULT_SEED ^ 0x9999);

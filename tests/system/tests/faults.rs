@@ -15,6 +15,7 @@ use scanpay_core::payment::PaymentState;
 use scanpay_core::payment::{
     BackendError, BackendReply, FailureReason, FlowState, Intent, Operation, RetryOption,
 };
+use scanpay_core::wallet::WalletError;
 use scanpay_system::{authorise, HarnessError, System, SystemOptions, FAULT_WAIT_MS, READ_TIMEOUT};
 
 /// The six faults, with the name each case reports.
@@ -296,7 +297,7 @@ fn every_fault_on_registry_sync() {
         }
         sys.sandbox.inject(FaultKind::Registry, fault, 1);
         let err = match sys.sync_registry() {
-            Err(HarnessError::Net(e)) => e,
+            Err(HarnessError::Wallet(WalletError::Net(e))) => e,
             other => panic!("{case}: the sync should fail: {other:?}"),
         };
         let class_ok = match fault {

@@ -95,6 +95,40 @@ fn wrong_pin_fails_before_anything_is_sent() {
     );
 }
 
+/// The wallet's own calls to the backend (registry sync, health check) feed
+/// the status like a payment's: a pin failure is Degraded(TlsFailure) — the
+/// first sign of an interception proxy — and never mistaken for Offline.
+/// Before issue 15 the harness synced the registry without telling the
+/// status, and the crash child counted every failed probe as unreachable.
+#[test]
+fn a_registry_sync_or_probe_through_a_wrong_pin_is_degraded_not_offline() {
+    let mut opts = options("pin-status");
+    opts.pins = Some(vec![WRONG_PIN.to_string()]);
+    let sys = System::start(opts).unwrap();
+    let recorder = Arc::new(Recorder::default());
+    sys.wallet.status().subscribe(recorder.clone());
+    let tls_failure = ConnectivityStatus::Degraded {
+        reason: DegradedReason::TlsFailure,
+    };
+
+    assert!(
+        sys.sync_registry().is_err(),
+        "nothing verifies through a wrong pin"
+    );
+    assert_eq!(sys.wallet.status().current().connectivity, tls_failure);
+    assert_eq!(transitions(&recorder), [tls_failure]);
+    assert!(sys.wallet.registry_info().is_none());
+
+    let check = sys.wallet.check_backend().unwrap();
+    assert_eq!(check.status.connectivity, tls_failure);
+    assert_eq!(check.problem, Some(NetError::PinMismatch));
+    assert_eq!(
+        transitions(&recorder),
+        [tls_failure],
+        "no change: still TLS"
+    );
+}
+
 #[test]
 fn a_host_name_outside_the_certificate_is_refused() {
     // 127.0.0.2 reaches the loopback interface on Linux but is not among the

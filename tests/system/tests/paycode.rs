@@ -10,26 +10,14 @@ use std::time::{Duration, Instant};
 use scanpay_core::net::api::paycode::{
     decline_reason, ChargeState, TillChargeRequest, TillChargeState,
 };
-use scanpay_core::net::TillClient;
 use scanpay_core::paycode::{AuthMethod, ChargeOutcome, PaycodeError};
 use scanpay_core::payment::Clock;
-use scanpay_system::{pad, sgd, System, SystemOptions, PIN};
+use scanpay_system::{pad, sgd, System, PIN};
 
 const MERCHANT: &str = "M-0002";
 
 fn start(name: &str) -> System {
-    let sys = System::start(SystemOptions::new(env!("CARGO_TARGET_TMPDIR"), name)).unwrap();
-    sys.enrol("SANDBOX").unwrap();
-    sys.sync_registry().unwrap().expect("a first sync gets v1");
-    sys
-}
-
-fn till(sys: &System) -> TillClient {
-    TillClient::new(
-        sys.client_config().clone(),
-        &sys.till_key(MERCHANT).unwrap(),
-    )
-    .unwrap()
+    System::start_enrolled(env!("CARGO_TARGET_TMPDIR"), name).unwrap()
 }
 
 fn charge(
@@ -38,7 +26,8 @@ fn charge(
     digits: &str,
     minor: u64,
 ) -> scanpay_core::net::api::paycode::TillCharge {
-    till(sys)
+    sys.till_client(MERCHANT)
+        .unwrap()
         .charge(&TillChargeRequest {
             out_trade_no: order.to_string(),
             auth_code: digits.to_string(),
@@ -139,7 +128,7 @@ fn a_charge_above_the_no_pin_amount_waits_for_the_pin_on_the_phone() {
     assert_eq!(Some(charge_id.clone()), waiting.charge_id);
 
     // The till's query still sees it waiting; the payer confirms with the PIN.
-    let till = till(&sys);
+    let till = sys.till_client(MERCHANT).unwrap();
     assert_eq!(
         till.query("T2-0001").unwrap().state,
         TillChargeState::Userpaying
@@ -166,7 +155,7 @@ fn a_charge_above_the_no_pin_amount_waits_for_the_pin_on_the_phone() {
 fn a_declined_charge_closes_and_a_late_confirmation_learns_it_closed() {
     let sys = start("paycode-decline");
     let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
-    let till = till(&sys);
+    let till = sys.till_client(MERCHANT).unwrap();
 
     // Declined by the payer: no PIN needed, the till sees it closed.
     let a = session.current(sys.clock.now()).unwrap();
@@ -245,7 +234,7 @@ fn measure_charge_to_wallet_and_code_issue() {
     let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
     sys.wallet
         .set_paycode_backend(sys.paycode_backend(None, Duration::from_secs(15)).unwrap());
-    let till = till(&sys);
+    let till = sys.till_client(MERCHANT).unwrap();
     let median = |mut v: Vec<Duration>| {
         v.sort();
         (v[0], v[v.len() / 2], v[v.len() - 1])

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use scanpay_core::auth::{PlatformKeyStore, SoftwareKeyStore, StoredRequestSigner};
+use scanpay_core::auth::SoftwareKeyStore;
 use scanpay_core::net::api::paycode::{
     decline_reason, TillCharge, TillChargeRequest, TillChargeState,
 };
@@ -37,18 +37,7 @@ const TILL_REFUSALS_PER_WINDOW: u32 = 5;
 const RATE_WINDOW_SECS: u64 = 600;
 
 fn start(name: &str) -> System {
-    let sys = System::start(SystemOptions::new(env!("CARGO_TARGET_TMPDIR"), name)).unwrap();
-    sys.enrol("SANDBOX").unwrap();
-    sys.sync_registry().unwrap().expect("a first sync gets v1");
-    sys
-}
-
-fn till(sys: &System) -> TillClient {
-    TillClient::new(
-        sys.client_config().clone(),
-        &sys.till_key(MERCHANT).unwrap(),
-    )
-    .unwrap()
+    System::start_enrolled(env!("CARGO_TARGET_TMPDIR"), name).unwrap()
 }
 
 fn charge(till: &TillClient, order: &str, code: &str, minor: u64) -> Result<TillCharge, TillError> {
@@ -95,7 +84,7 @@ fn charges_stored(sys: &System) -> u32 {
 fn a_replayed_code_is_refused_code_used_and_its_order_replays_one_charge() {
     let sys = start("pc-attack-replay");
     let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
-    let till = till(&sys);
+    let till = sys.till_client(MERCHANT).unwrap();
     let shown = fresh_code(&sys, &session);
     let paid = charge(&till, "R-0001", &shown.digits, 250).unwrap();
     assert_eq!(paid.state, TillChargeState::Paid, "{paid:?}");
@@ -119,7 +108,7 @@ fn a_replayed_code_is_refused_code_used_and_its_order_replays_one_charge() {
 fn an_expired_code_is_refused_code_expired_and_charges_nothing() {
     let sys = start("pc-attack-expired");
     let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
-    let till = till(&sys);
+    let till = sys.till_client(MERCHANT).unwrap();
     let shown = fresh_code(&sys, &session);
     // Accepted steps reach 2 back: 3 steps later (the step boundary may
     // fall anywhere, so 3 full steps plus one second) the code has expired.
@@ -138,7 +127,7 @@ fn an_expired_code_is_refused_code_expired_and_charges_nothing() {
 fn every_single_digit_edit_of_a_real_code_is_refused() {
     let sys = start("pc-attack-edits");
     let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
-    let till = till(&sys);
+    let till = sys.till_client(MERCHANT).unwrap();
     // All 18 positions × 9 other digits = 162 edits, five per rate-limit
     // window (each window with the code the wallet shows then).
     let mut tried = 0u32;
@@ -197,31 +186,27 @@ fn other_phone(sys: &System) -> OtherPhone {
     let link = sys.sandbox.wallet_link();
     let client = client_config(&link, &link.base_url, &[link.spki_pin.as_str()]);
     let net = Arc::new(HttpsBackend::new(client).unwrap());
-    let keystore: Arc<dyn PlatformKeyStore> = Arc::new(SoftwareKeyStore::generate().unwrap());
     let clock = Arc::new(VirtualClock::at(sys.sandbox.data().now().unwrap()));
     let backend: Arc<dyn Backend> = net.clone();
     let dyn_clock: Arc<dyn Clock> = clock.clone();
-    let wallet = Wallet::open(WalletOptions {
-        data_dir: sys.dir.path().join("other-wallet"),
-        roots: sandbox_roots(&link).unwrap(),
-        config: wallet_config(),
-        keystore: Arc::clone(&keystore),
-        backend,
-        clock: dyn_clock,
-    })
+    let wallet = Wallet::open_linked(
+        WalletOptions {
+            data_dir: sys.dir.path().join("other-wallet"),
+            roots: sandbox_roots(&link).unwrap(),
+            config: wallet_config(),
+            keystore: Arc::new(SoftwareKeyStore::generate().unwrap()),
+            backend,
+            clock: dyn_clock,
+        },
+        net,
+    )
     .unwrap();
-    net.set_request_signer(Arc::new(StoredRequestSigner::new(
-        wallet.store().clone(),
-        keystore,
-    )));
-    wallet.set_paycode_backend(net.clone());
-    let public = wallet
+    wallet
         .authenticator()
         .enrol(&pad(&PIN).unwrap(), clock.now())
         .unwrap();
-    let enrolled = net.enrol(&public, "SANDBOX").unwrap();
-    let doc = net.fetch_registry(None).unwrap().unwrap();
-    wallet.apply_registry(&doc).unwrap();
+    let enrolled = wallet.register_device("SANDBOX").unwrap();
+    wallet.sync_registry().unwrap().unwrap();
     let session = wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
     OtherPhone {
         wallet,
@@ -242,7 +227,7 @@ fn another_devices_code_is_charged_to_that_device_and_refused_once_its_window_mo
     sys.sync_registry().unwrap().expect("a first sync gets v1");
     let me = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
     let other = other_phone(&sys);
-    let till = till(&sys);
+    let till = sys.till_client(MERCHANT).unwrap();
 
     // Mallory photographs the other phone's code and presents it as hers:
     // the code carries no identity, the backend maps it to its owner, so
@@ -293,7 +278,7 @@ fn brute_force_random_codes_get_429_after_the_documented_count_and_nothing_is_st
     let sys = start("pc-attack-brute");
     let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
     let real = fresh_code(&sys, &session);
-    let till = till(&sys);
+    let till = sys.till_client(MERCHANT).unwrap();
     let mut rng = Rng::new(0xB27E_F0CE);
     let mut declined = 0u32;
     let mut limited = None;
@@ -430,7 +415,7 @@ const CPM_CASES: [(&str, Edit, &str); 7] = [
 fn a_tampered_cpm_form_is_refused_by_the_parser_and_the_backend() {
     let sys = start("pc-attack-cpm");
     let session = sys.wallet.open_paycode(&pad(&PIN).unwrap()).unwrap();
-    let till = till(&sys);
+    let till = sys.till_client(MERCHANT).unwrap();
     let mut shown = fresh_code(&sys, &session);
     let bytes = b64_decode(&shown.cpm_text);
     assert_eq!(b64_encode(&bytes), shown.cpm_text);

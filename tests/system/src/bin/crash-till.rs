@@ -9,24 +9,18 @@
 //! | `resolve` | what a restarted till does with an order it has no answer for: query; a final state ends it; `userpaying` or nothing stored → reverse (the till no longer knows whether the payer is at the counter, so it never leaves a charge waiting) | `FINAL <state> <query\|reverse>` |
 //!
 //! Common flags: `--sandbox DIR` (its `tls/ca.pem` and `tls/pin.txt`),
-//! `--url URL`, `--key TILL_KEY`.
+//! `--url URL`, `--key TILL_KEY` (the command line and the client
+//! configuration are `scanpay_system::child`'s, shared with the wallets).
 #![forbid(unsafe_code)]
 
-use std::collections::HashMap;
-use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::paycode::{TillCharge, TillChargeRequest, TillChargeState};
-use scanpay_core::net::{ClientConfig, TillClient, TillError, TlsConfig};
-
-fn say(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
-}
+use scanpay_core::net::{TillClient, TillError};
+use scanpay_system::child::{exit, say, Args};
+use scanpay_system::{HarnessError, Result};
 
 fn state_name(s: TillChargeState) -> &'static str {
     match s {
@@ -39,57 +33,21 @@ fn state_name(s: TillChargeState) -> &'static str {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            say(&format!("ERROR {e}"));
-            ExitCode::FAILURE
-        }
-    }
+    exit(Args::parse("crash-till MODE --flag value …").and_then(|a| run(&a)))
 }
 
-fn run() -> Result<(), String> {
-    let mut it = std::env::args().skip(1);
-    let mode = it.next().ok_or("usage: crash-till MODE --flag value …")?;
-    let mut flags = HashMap::new();
-    while let Some(k) = it.next() {
-        let key = k.strip_prefix("--").ok_or(format!("not a flag: {k}"))?;
-        let v = it.next().ok_or(format!("--{key} needs a value"))?;
-        flags.insert(key.to_string(), v);
-    }
-    let get = |k: &str| {
-        flags
-            .get(k)
-            .map(String::as_str)
-            .ok_or(format!("missing --{k}"))
-    };
-    let sandbox = PathBuf::from(get("sandbox")?);
-    let read = |p: PathBuf| std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()));
-    let ca = read(sandbox.join("tls").join("ca.pem"))?;
-    let pin = String::from_utf8_lossy(&read(sandbox.join("tls").join("pin.txt"))?)
-        .trim()
-        .to_string();
-    let mut config = ClientConfig::new(
-        get("url")?,
-        TlsConfig {
-            root_certificates: ca,
-            pins: vec![pin],
-            require_pins: true,
-        },
-    );
-    config.connect_timeout = Duration::from_secs(3);
-    config.read_timeout = Duration::from_secs(3);
-    let till = TillClient::new(config, get("key")?).map_err(|e| e.to_string())?;
-    let order = get("order")?.to_string();
-    match mode.as_str() {
+fn run(args: &Args) -> Result<()> {
+    let till = TillClient::new(
+        args.sandbox_client(Duration::from_secs(3))?,
+        args.get("key")?,
+    )?;
+    let order = args.get("order")?.to_string();
+    match args.mode.as_str() {
         "charge" => {
-            let minor: u64 = get("amount")?
-                .parse()
-                .map_err(|_| "--amount is not a number")?;
             let req = TillChargeRequest {
                 out_trade_no: order.clone(),
-                auth_code: get("code")?.to_string(),
-                amount: Money::new(minor, Currency::SGD),
+                auth_code: args.get("code")?.to_string(),
+                amount: Money::new(args.num("amount")?, Currency::SGD),
             };
             say(&format!("SENDING {order}"));
             match till.charge(&req) {
@@ -103,15 +61,15 @@ fn run() -> Result<(), String> {
             say(&format!("FINAL {} {via}", state_name(c)));
             Ok(())
         }
-        other => Err(format!("unknown mode {other}")),
+        other => Err(HarnessError::Unexpected(format!("unknown mode {other}"))),
     }
 }
 
 /// Query, then reverse unless the query found a final state. Transport
 /// failures are retried (the backend in these tests is up; a till in a
 /// shop would keep trying too).
-fn resolve(till: &TillClient, order: &str) -> Result<(TillChargeState, &'static str), String> {
-    let retry = |f: &dyn Fn() -> Result<TillCharge, TillError>| {
+fn resolve(till: &TillClient, order: &str) -> Result<(TillChargeState, &'static str)> {
+    let retry = |f: &dyn Fn() -> std::result::Result<TillCharge, TillError>| {
         for _ in 0..20 {
             match f() {
                 Err(e) if e.outcome_unknown() || e.is_transient() => {
@@ -125,13 +83,13 @@ fn resolve(till: &TillClient, order: &str) -> Result<(TillChargeState, &'static 
     match retry(&|| till.query(order)) {
         Ok(c) if c.state != TillChargeState::Userpaying => return Ok((c.state, "query")),
         Ok(_) | Err(TillError::UnknownCharge) => {}
-        Err(e) => return Err(format!("query: {e}")),
+        Err(e) => return Err(HarnessError::Unexpected(format!("query: {e}"))),
     }
     match retry(&|| till.reverse(order)) {
         Ok(c) => Ok((c.state, "reverse")),
         // Nothing was ever stored, and the reversal stored that it is
         // closed: a late copy of the charge cannot be charged now.
         Err(TillError::UnknownCharge) => Ok((TillChargeState::Closed, "reverse")),
-        Err(e) => Err(format!("reverse: {e}")),
+        Err(e) => Err(HarnessError::Unexpected(format!("reverse: {e}"))),
     }
 }

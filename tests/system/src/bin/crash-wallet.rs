@@ -11,134 +11,42 @@
 //! | `wrong-pin` | one wrong PIN entry, then waits to be killed | `WRONG <result>` |
 //! | `right-pin` | one right PIN entry | `RIGHT <result>` |
 //! | `pin-status` | the persisted attempt counter | `PIN failures=… attempts_left=… disabled=…` |
+//! | `probe` | one health check, the probe the `pay` mode makes when refused | `PROBED <connectivity>` |
 //!
 //! Common flags: `--wallet DIR --sandbox DIR --url URL --keystore FILE`
 //! (32 key bytes of the software key store, so every process sees the same
 //! "platform" key), `--epoch MS --factor F` ([`ScaledClock`]) or `--now SECS`
-//! (a fixed clock, for the PIN modes).
+//! (a fixed clock, for the PIN modes), `--spki-pin PIN` (instead of the
+//! sandbox's own: a pin failure on demand). The wallet is opened and talks
+//! to the backend through the core's [`Wallet`] (`scanpay_system::child`).
 #![forbid(unsafe_code)]
 
-use std::collections::HashMap;
-use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use scanpay_core::auth::{PlatformKeyStore, SoftwareKeyStore, StoredRequestSigner};
-use scanpay_core::net::{ClientConfig, HttpsBackend, TlsConfig};
-use scanpay_core::payment::{Backend, Clock, FlowState, Intent, RetryOption, VirtualClock};
-use scanpay_core::status::{RequestOutcome, StatusListener, StatusSnapshot};
-use scanpay_core::trust::RootKeys;
-use scanpay_core::wallet::{Wallet, WalletOptions};
+use scanpay_core::payment::{Clock, FlowState, Intent, RetryOption, VirtualClock};
+use scanpay_core::status::{StatusListener, StatusSnapshot};
+use scanpay_core::wallet::Wallet;
+use scanpay_system::child::{exit, say, Args};
 use scanpay_system::crash::ScaledClock;
-use scanpay_system::{authorise, pad, wallet_config, HarnessError, Result, PIN};
+use scanpay_system::{authorise, pad, HarnessError, Result, PIN};
 
 /// The wrong PIN the PIN modes enter (not the enrolled one).
 const WRONG_PIN: [u8; 6] = [7, 3, 1, 9, 0, 5];
 
-fn say(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
-}
-
-fn io_err(path: &std::path::Path, e: &std::io::Error) -> HarnessError {
-    HarnessError::Io {
-        path: path.display().to_string(),
-        detail: e.to_string(),
-    }
-}
-
-struct Args {
-    mode: String,
-    flags: HashMap<String, String>,
-}
-
-impl Args {
-    fn parse() -> Result<Args> {
-        let mut it = std::env::args().skip(1);
-        let mode = it
-            .next()
-            .ok_or_else(|| HarnessError::Unexpected("usage: crash-wallet MODE …".into()))?;
-        let mut flags = HashMap::new();
-        while let Some(k) = it.next() {
-            let key = k
-                .strip_prefix("--")
-                .ok_or_else(|| HarnessError::Unexpected(format!("not a flag: {k}")))?;
-            let v = it
-                .next()
-                .ok_or_else(|| HarnessError::Unexpected(format!("--{key} needs a value")))?;
-            flags.insert(key.to_string(), v);
-        }
-        Ok(Args { mode, flags })
-    }
-
-    fn get(&self, k: &str) -> Result<&str> {
-        self.flags
-            .get(k)
-            .map(String::as_str)
-            .ok_or_else(|| HarnessError::Unexpected(format!("missing --{k}")))
-    }
-
-    fn num(&self, k: &str) -> Result<u64> {
-        self.get(k)?
-            .parse()
-            .map_err(|_| HarnessError::Unexpected(format!("--{k} is not a number")))
-    }
-}
-
 struct Opened {
     wallet: Wallet,
-    net: Arc<HttpsBackend>,
     clock: Arc<dyn Clock>,
 }
 
 fn open(args: &Args) -> Result<Opened> {
-    let sandbox = PathBuf::from(args.get("sandbox")?);
-    let read = |p: PathBuf| std::fs::read(&p).map_err(|e| io_err(&p, &e));
-    let ca = read(sandbox.join("tls").join("ca.pem"))?;
-    let pin = String::from_utf8_lossy(&read(sandbox.join("tls").join("pin.txt"))?)
-        .trim()
-        .to_string();
-    let roots = RootKeys::from_json(&read(sandbox.join("roots.json"))?)?;
-    let key = read(PathBuf::from(args.get("keystore")?))?;
-    let key: [u8; 32] = key
-        .as_slice()
-        .try_into()
-        .map_err(|_| HarnessError::Unexpected("keystore file is not 32 bytes".into()))?;
-    let keystore: Arc<dyn PlatformKeyStore> = Arc::new(SoftwareKeyStore::from_key_bytes(key));
-    let mut client = ClientConfig::new(
-        args.get("url")?,
-        TlsConfig {
-            root_certificates: ca,
-            pins: vec![pin],
-            require_pins: true,
-        },
-    );
-    client.connect_timeout = Duration::from_secs(3);
-    client.read_timeout = Duration::from_secs(3);
-    let net = Arc::new(HttpsBackend::new(client)?);
-    let clock: Arc<dyn Clock> = match args.flags.get("now") {
+    let clock: Arc<dyn Clock> = match args.opt("now") {
         Some(_) => Arc::new(VirtualClock::at(args.num("now")?)),
         None => Arc::new(ScaledClock::new(args.num("epoch")?, args.num("factor")?)),
     };
-    let backend: Arc<dyn Backend> = net.clone();
-    let wallet = Wallet::open(WalletOptions {
-        data_dir: PathBuf::from(args.get("wallet")?),
-        roots,
-        config: wallet_config(),
-        keystore: Arc::clone(&keystore),
-        backend,
-        clock: Arc::clone(&clock),
-    })?;
-    // The resume after kill -9 queries and reverses without the PIN: signed
-    // by the request key in the wallet's database.
-    net.set_request_signer(Arc::new(StoredRequestSigner::new(
-        wallet.store().clone(),
-        keystore,
-    )));
-    Ok(Opened { wallet, net, clock })
+    let wallet = args.open_wallet(Arc::clone(&clock), Duration::from_secs(3))?;
+    Ok(Opened { wallet, clock })
 }
 
 struct Printer;
@@ -149,16 +57,11 @@ impl StatusListener for Printer {
     }
 }
 
-/// What an app does when it needs the network back: a health probe, whose
-/// outcome goes to the status monitor (an Offline wallet sends nothing else).
-fn probe(o: &Opened) {
-    let outcome = match o.net.health() {
-        Ok(_) => RequestOutcome::Replied { latency_ms: 1 },
-        Err(_) => RequestOutcome::Unreachable,
-    };
-    o.wallet
-        .status()
-        .record_probe(outcome, o.clock.now_millis());
+/// What an app does when it needs the network back: a health check, whose
+/// outcome goes to the status monitor (an Offline wallet sends nothing
+/// else). Returns the status after it.
+fn probe(o: &Opened) -> Result<StatusSnapshot> {
+    Ok(o.wallet.check_backend()?.status)
 }
 
 fn pay(args: &Args) -> Result<()> {
@@ -191,7 +94,7 @@ fn pay(args: &Args) -> Result<()> {
                         say(&format!("REFUSED {e}"));
                     }
                     std::thread::sleep(Duration::from_millis(25));
-                    probe(&o);
+                    probe(&o)?;
                 }
                 Err(e) => return Err(e),
             }
@@ -215,7 +118,7 @@ fn pay(args: &Args) -> Result<()> {
         {
             retries += 1;
             std::thread::sleep(Duration::from_millis(25));
-            probe(&o);
+            probe(&o)?;
             end = match flow.handle(Intent::Retry) {
                 Ok(_) => flow.process(&mut |_| {})?,
                 Err(_) => end,
@@ -251,13 +154,11 @@ fn run(args: &Args) -> Result<()> {
     match args.mode.as_str() {
         "setup" => {
             let o = open(args)?;
-            let public = o.wallet.authenticator().enrol(&pad(&PIN)?, o.clock.now())?;
-            let enrolled = o.net.enrol(&public, args.get("enrol")?)?;
-            let doc = o
-                .net
-                .fetch_registry(None)?
+            o.wallet.authenticator().enrol(&pad(&PIN)?, o.clock.now())?;
+            let enrolled = o.wallet.register_device(args.get("enrol")?)?;
+            o.wallet
+                .sync_registry()?
                 .ok_or_else(|| HarnessError::Unexpected("the sandbox served no registry".into()))?;
-            o.wallet.apply_registry(&doc)?;
             say(&format!(
                 "ACCOUNT {} {}",
                 enrolled.account_id, enrolled.balance.minor
@@ -307,17 +208,16 @@ fn run(args: &Args) -> Result<()> {
             ));
             Ok(())
         }
+        "probe" => {
+            let o = open(args)?;
+            let status = probe(&o)?;
+            say(&format!("PROBED {:?}", status.connectivity));
+            Ok(())
+        }
         other => Err(HarnessError::Unexpected(format!("unknown mode {other}"))),
     }
 }
 
 fn main() -> ExitCode {
-    let result = Args::parse().and_then(|a| run(&a));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            say(&format!("ERROR {e}"));
-            ExitCode::FAILURE
-        }
-    }
+    exit(Args::parse("crash-wallet MODE --flag value …").and_then(|a| run(&a)))
 }

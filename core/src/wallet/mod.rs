@@ -1,5 +1,7 @@
 //! The wallet façade: everything opened from one data directory, in the shape
-//! the bindings wrap.
+//! the bindings wrap, and the one implementation of what a wallet does with
+//! its backend. The bindings, the CLI, the demo and every test harness call
+//! these methods; none of them re-implements a piece (issue 15).
 //!
 //! ```text
 //! <data_dir>/wallet.sqlite   journal, PIN attempt state, sealed device key,
@@ -17,13 +19,37 @@
 //! ([`Wallet::set_paycode_backend`]) to provision and sync; an app online
 //! keeps a [`Wallet::sync_paycode`] long-poll running so the payer hears of
 //! each charge at once.
+//!
+//! | file | concern |
+//! |---|---|
+//! | `mod.rs` | opening, the parts, payments, history, the pay code |
+//! | [`backend`] | the link to the backend: the offline-only stand-in ([`NoBackend`]), device registration, the health check, and how a request outside the engine feeds the status |
+//! | [`sync`] | the merchant registry: sync from the backend, apply, cache |
+//! | [`network`] | the platform's network availability ([`NetworkMonitor`]) |
+//!
+//! A wallet opened with [`Wallet::open_linked`] has the pinned HTTPS client
+//! as its link: queries and reversals are signed with the wallet's request
+//! key, the pay code talks through it, and [`Wallet::register_device`],
+//! [`Wallet::sync_registry`] and [`Wallet::check_backend`] use it. A wallet
+//! opened with [`Wallet::open`] has no link (those three return
+//! [`WalletError::NoBackend`]); tests that drive the engine with a simulated
+//! backend open it that way.
+
+mod backend;
+mod network;
+mod sync;
+
+pub use backend::{BackendCheck, NoBackend};
+pub use network::NetworkMonitor;
+pub use sync::AppliedRegistry;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, RwLock};
 
 use thiserror::Error;
 
-use crate::auth::{Authenticator, PinPad, PlatformKeyStore};
+use crate::auth::{AuthError, Authenticator, PinPad, PlatformKeyStore, StoredRequestSigner};
+use crate::net::{HttpsBackend, NetError};
 use crate::paycode::{
     ChargeOutcome, PaycodeBackend, PaycodeChargeInfo, PaycodeError, PaycodeService, PaycodeSession,
     PaycodeStatus, PendingCharge,
@@ -33,8 +59,8 @@ use crate::payment::{
     ResumeReport, WalletConfig,
 };
 use crate::status::{StatusConfig, StatusMonitor};
-use crate::store::{Store, StoreError};
-use crate::trust::{RegistryError, RegistryInfo, RootKeys, TrustStore};
+use crate::store::{HistoryCursor, Store, StoreError};
+use crate::trust::{RegistryError, RootKeys, TrustStore};
 
 /// File name of the journal inside the data directory.
 pub const DATABASE_FILE: &str = "wallet.sqlite";
@@ -49,7 +75,9 @@ pub struct WalletOptions {
     pub config: WalletConfig,
     /// The platform key store (Android Keystore / Secure Enclave / software).
     pub keystore: Arc<dyn PlatformKeyStore>,
-    /// The backend client.
+    /// The payment engine's backend: for [`Wallet::open_linked`], the same
+    /// HTTPS client (or a wrapper that forwards to it); [`NoBackend`] for a
+    /// wallet that never sends.
     pub backend: Arc<dyn Backend>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
@@ -75,6 +103,37 @@ pub enum WalletError {
     /// A payment operation failed.
     #[error(transparent)]
     Payment(#[from] EngineError),
+    /// The wallet has no link to the backend (opened offline-only): nothing
+    /// was sent.
+    #[error("no backend is configured")]
+    NoBackend,
+    /// The device is not enrolled: set a PIN first.
+    #[error("the wallet is not enrolled: set a PIN first")]
+    NotEnrolled,
+    /// A call to the backend failed; the error says whether it was sent.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// The device key could not be read.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// A payment in the journal does not parse: the history cannot be shown
+    /// whole, and the id lets support find the record.
+    #[error("payment {payment_id}: {detail}")]
+    DamagedRecord {
+        /// The payment's id.
+        payment_id: String,
+        /// What is wrong with its record.
+        detail: String,
+    },
+}
+
+/// One page of payment history, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentPage {
+    /// The payments on this page.
+    pub payments: Vec<PaymentRecord>,
+    /// Where the next page starts; `None` when this page was the last.
+    pub next: Option<HistoryCursor>,
 }
 
 /// The wallet. Cheap to share (`Arc` inside); `Send + Sync`.
@@ -87,6 +146,10 @@ pub struct Wallet {
     paycode: Arc<PaycodeService>,
     /// Why the cached registry was not loaded at open, if it was not.
     registry_problem: Option<RegistryError>,
+    /// The link to the backend (enrolment, registry, health), if any.
+    https: Option<Arc<HttpsBackend>>,
+    /// The platform's network availability, asked before each network call.
+    network: RwLock<Option<Arc<dyn NetworkMonitor>>>,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -98,11 +161,42 @@ impl std::fmt::Debug for Wallet {
 }
 
 impl Wallet {
-    /// Opens (or creates) the wallet in `opts.data_dir`. A cached registry that
-    /// no longer applies (expired past its grace period, damaged) does not
-    /// stop the wallet from opening: merchants are then unverified until a
-    /// fresh registry is applied, and [`Wallet::registry_problem`] says why.
+    /// Opens (or creates) the wallet in `opts.data_dir`, with no link to the
+    /// backend: the engine sends through `opts.backend`, and registration,
+    /// registry sync and health checks return [`WalletError::NoBackend`]. A
+    /// cached registry that no longer applies (expired past its grace period,
+    /// damaged) does not stop the wallet from opening: merchants are then
+    /// unverified until a fresh registry is applied, and
+    /// [`Wallet::registry_problem`] says why.
     pub fn open(opts: WalletOptions) -> Result<Wallet, WalletError> {
+        Wallet::open_with(opts, None)
+    }
+
+    /// Opens (or creates) the wallet like [`Wallet::open`], with `https` as
+    /// its link to the backend: queries and reversals are signed by the
+    /// request key in this wallet's journal (wrapped by `opts.keystore`,
+    /// never PIN-sealed: the engine sends them unattended), the pay code
+    /// provisions, syncs and confirms through it, and it carries device
+    /// registration, registry sync and health checks. `opts.backend` should
+    /// be `https` itself, or a wrapper forwarding to it.
+    pub fn open_linked(
+        opts: WalletOptions,
+        https: Arc<HttpsBackend>,
+    ) -> Result<Wallet, WalletError> {
+        let keystore = Arc::clone(&opts.keystore);
+        let wallet = Wallet::open_with(opts, Some(Arc::clone(&https)))?;
+        https.set_request_signer(Arc::new(StoredRequestSigner::new(
+            wallet.store.clone(),
+            keystore,
+        )));
+        wallet.set_paycode_backend(https);
+        Ok(wallet)
+    }
+
+    fn open_with(
+        opts: WalletOptions,
+        https: Option<Arc<HttpsBackend>>,
+    ) -> Result<Wallet, WalletError> {
         std::fs::create_dir_all(&opts.data_dir).map_err(|e| WalletError::DataDir {
             path: opts.data_dir.display().to_string(),
             detail: e.to_string(),
@@ -139,6 +233,8 @@ impl Wallet {
             status,
             paycode,
             registry_problem,
+            https,
+            network: RwLock::new(None),
         };
         if let Ok(n) = wallet.engine.pending_count() {
             wallet
@@ -149,8 +245,10 @@ impl Wallet {
     }
 
     /// Resumes every unresolved payment (blocking; see
-    /// [`PaymentEngine::resume_all`]).
+    /// [`PaymentEngine::resume_all`]), after asking the platform for the
+    /// network.
     pub fn start(&self) -> ResumeReport {
+        self.refresh_network();
         self.engine.resume_all()
     }
 
@@ -168,48 +266,44 @@ impl Wallet {
         }
     }
 
-    /// Applies a freshly downloaded registry document, then caches it in the
-    /// journal (only a document that verified and applied is cached).
-    pub fn apply_registry(&self, doc: &[u8]) -> Result<RegistryInfo, WalletError> {
-        let now = self.engine.clock().now();
-        let info = self
-            .trust
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .apply_registry(doc, now)?;
-        self.store.save_registry_doc(doc)?;
-        Ok(info)
-    }
-
-    /// The loaded registry, if any.
-    pub fn registry_info(&self) -> Option<RegistryInfo> {
-        let now = self.engine.clock().now();
-        self.trust
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .registry_info(now)
-    }
-
-    /// Why the cached registry was not loaded at open, if it was not.
-    pub fn registry_problem(&self) -> Option<&RegistryError> {
-        self.registry_problem.as_ref()
-    }
-
-    /// The platform reports network availability. Status only: call
-    /// [`Wallet::forward_queued`] (blocking) when it comes back.
-    pub fn set_network_available(&self, available: bool) {
-        self.status
-            .set_network_available(available, self.engine.clock().now_millis());
-    }
-
-    /// Forwards payments queued offline, in order (blocking).
+    /// Forwards payments queued offline, in order (blocking), after asking
+    /// the platform for the network.
     pub fn forward_queued(&self) -> Result<Vec<PaymentRecord>, WalletError> {
+        self.refresh_network();
         Ok(self.engine.forward_queued()?)
     }
 
     /// One payment by id.
     pub fn payment(&self, id: &str) -> Result<Option<PaymentRecord>, WalletError> {
         Ok(self.engine.payment(id)?)
+    }
+
+    /// History, newest first: at most `limit` payments (capped by the
+    /// journal) created before `before` (unix seconds), or the newest when
+    /// `None`. Paging with it skips payments created in the same second as
+    /// the last row: page with [`Wallet::history_page`].
+    pub fn history(
+        &self,
+        limit: u32,
+        before: Option<u64>,
+    ) -> Result<Vec<PaymentRecord>, WalletError> {
+        decode_rows(self.store.payments(limit, before)?)
+    }
+
+    /// One page of history, newest first: the first with `after = None`,
+    /// then the page's `next` until it is `None`. `limit` is clamped to
+    /// 1–1000. The cursor is (creation time, journal position), so payments
+    /// created in the same second are neither skipped nor repeated.
+    pub fn history_page(
+        &self,
+        limit: u32,
+        after: Option<HistoryCursor>,
+    ) -> Result<PaymentPage, WalletError> {
+        let page = self.store.payments_page(limit, after)?;
+        Ok(PaymentPage {
+            payments: decode_rows(page.rows)?,
+            next: page.next,
+        })
     }
 
     /// The connectivity monitor (subscribe here).
@@ -249,15 +343,19 @@ impl Wallet {
 
     /// Opens the pay code with the PIN (one counted attempt, like a
     /// payment's), provisioning it first when needed and a backend is
-    /// attached (blocking). See [`crate::paycode::service`].
+    /// attached (blocking; asks the platform for the network first). See
+    /// [`crate::paycode::service`].
     pub fn open_paycode(&self, pin: &PinPad) -> Result<PaycodeSession, PaycodeError> {
+        self.refresh_network();
         self.paycode.open(pin)
     }
 
     /// One pay-code sync: the charges made with this wallet's codes since the
-    /// last one, journalled once each (blocking; long-polls up to
-    /// `wait_secs`, at most 25). Returns the charges that changed.
+    /// last one, journalled once each (blocking; asks the platform for the
+    /// network first; long-polls up to `wait_secs`, at most 25). Returns the
+    /// charges that changed.
     pub fn sync_paycode(&self, wait_secs: u64) -> Result<Vec<PaycodeChargeInfo>, PaycodeError> {
+        self.refresh_network();
         self.paycode.sync(wait_secs)
     }
 
@@ -266,17 +364,21 @@ impl Wallet {
         self.paycode.pending_charges()
     }
 
-    /// Confirms a pending charge with the PIN (blocking).
+    /// Confirms a pending charge with the PIN (blocking; asks the platform
+    /// for the network first).
     pub fn confirm_charge(
         &self,
         charge_id: &str,
         pin: &PinPad,
     ) -> Result<ChargeOutcome, PaycodeError> {
+        self.refresh_network();
         self.paycode.confirm(charge_id, pin)
     }
 
-    /// Declines a pending charge (blocking).
+    /// Declines a pending charge (blocking; asks the platform for the network
+    /// first).
     pub fn decline_charge(&self, charge_id: &str) -> Result<ChargeOutcome, PaycodeError> {
+        self.refresh_network();
         self.paycode.decline(charge_id)
     }
 
@@ -297,4 +399,17 @@ impl Wallet {
     pub fn database_path(data_dir: &Path) -> PathBuf {
         data_dir.join(DATABASE_FILE)
     }
+}
+
+/// Journal rows to payments; a record that does not parse is an error naming
+/// the payment, not a silently shorter list.
+fn decode_rows(rows: Vec<crate::store::PaymentRow>) -> Result<Vec<PaymentRecord>, WalletError> {
+    rows.into_iter()
+        .map(|row| {
+            PaymentRecord::from_json(&row.record).map_err(|e| WalletError::DamagedRecord {
+                payment_id: row.id,
+                detail: e.to_string(),
+            })
+        })
+        .collect()
 }
