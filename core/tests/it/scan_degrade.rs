@@ -1,5 +1,5 @@
 //! The scanner reads synthetic camera frames at stated degradation levels
-//! (`scan::synth`), and the stream mode reports a code once.
+//! (rendered by [`crate::synth`]), and the stream mode reports a code once.
 //!
 //! Each level below is one the scanner must keep reading; a change that
 //! loses one fails here with the level named. Frames are 640x480 with a
@@ -7,8 +7,8 @@
 
 #![allow(clippy::panic)]
 
+use crate::synth::{render, Degradation, SynthError, SynthFrame};
 use qrcode::{Color, EcLevel, QrCode};
-use scanpay_core::scan::synth::{render, Degradation, SynthError, SynthFrame};
 use scanpay_core::scan::{LumaFrame, Rotation, ScanOptions, Scanner, StreamScanner};
 
 const PAYLOAD: &str = "00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678520441115802CN5914BEST TRANSPORT6007BEIJING6304A13A";

@@ -5,12 +5,10 @@
 // Helpers outside #[test] fns unwrap too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod payment_support;
-
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 
-use payment_support::*;
+use crate::payment_support::*;
 use scanpay_core::payment::{Operation, PaymentState};
 
 fn quiet_crashes() {

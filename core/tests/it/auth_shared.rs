@@ -5,8 +5,9 @@
 //! enrolment race, key stores that do not protect the key, and key stores
 //! that call back into the authenticator.
 //!
-//! The child processes are this executable run with `--exact child_worker`
-//! and `SCANPAY_AUTH_CHILD` set; without it, `child_worker` does nothing.
+//! The child processes are this executable run with `--exact
+//! auth_shared::child_worker` and `SCANPAY_AUTH_CHILD` set; without it,
+//! `child_worker` does nothing.
 // Helpers outside #[test] fns panic too: a failure there is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -17,8 +18,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Barrier, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::TempDb;
+use crate::common::TempDb;
 use scanpay_core::auth::limits::FAILURES_BEFORE_DISABLE;
 use scanpay_core::auth::{
     AuthError, Authenticator, KeyStoreError, PinPad, PlatformKeyStore, SoftwareKeyStore, WrapDefect,
@@ -221,10 +221,24 @@ fn concurrent_enrolments_on_one_folder_store_exactly_one_key() {
 
 // ---------- processes ----------
 
-/// A child process of this test binary, running `child_worker`.
+/// The libtest name of `child_worker`: its module path without the crate
+/// name (`auth_shared::child_worker` while this file is a module of the `it`
+/// test binary), so that `--exact` matches it and nothing else.
+fn child_test_name() -> String {
+    let module = module_path!();
+    let module = module.split_once("::").map_or(module, |(_, m)| m);
+    format!("{module}::child_worker")
+}
+
+/// A child process of this test binary, running `child_worker` only.
 fn spawn_child(role: &str, db: &Path, go: &Path) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_worker", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            &child_test_name(),
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(
             CHILD_ENV,
             format!("{role}\n{}\n{}", db.display(), go.display()),

@@ -7,7 +7,7 @@
 //!
 //! With `SCAN_DATASET_ABLATION=1` it also prints what each cheap pass adds
 //! (plain rqrr, then the passes switched on one by one in scan order); run with
-//! `cargo test --release -p scanpay-core --test scan_dataset -- --nocapture`.
+//! `cargo test --release -p scanpay-core --test it scan_dataset:: -- --nocapture`.
 
 use std::collections::BTreeMap;
 use std::fs;

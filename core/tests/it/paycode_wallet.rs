@@ -11,13 +11,11 @@
 // Helpers outside #[test] fns unwrap too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod payment_support;
-
 use std::sync::{Arc, Mutex};
 
+use crate::payment_support::{pad, registry_doc, roots, TempDir, NAME, NOW, PIN, WRONG_PIN};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use payment_support::{pad, registry_doc, roots, TempDir, NAME, NOW, PIN, WRONG_PIN};
 use ring::signature::{UnparsedPublicKey, ED25519};
 use scanpay_core::auth::{verify_authorisation, AuthError, SoftwareKeyStore};
 use scanpay_core::money::{Currency, Money};
@@ -257,7 +255,7 @@ impl Phone {
             roots: roots(),
             config: self.config.clone(),
             keystore: self.keystore.clone(),
-            backend: Arc::new(payment_support::SimBackend::new(Arc::clone(&self.clock))),
+            backend: Arc::new(crate::payment_support::SimBackend::new(Arc::clone(&self.clock))),
             clock,
         })
         .unwrap();

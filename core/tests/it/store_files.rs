@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-mod common;
-use common::TempDb;
+use crate::common::TempDb;
 use scanpay_core::store::{
     AuthRecord, PaymentRow, Store, StoreError, StoreSettings, Transition, APPLICATION_ID,
     SCHEMA_VERSION,

@@ -4,10 +4,8 @@
 // Helpers outside #[test] fns unwrap too: a failure there is a failed test.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-mod trust_support;
-
+use crate::trust_support::*;
 use qrcode::{EcLevel, QrCode, Version};
-use trust_support::*;
 
 fn version_of(payload: &str) -> i16 {
     let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)

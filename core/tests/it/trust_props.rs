@@ -3,12 +3,10 @@
 // Helpers outside #[test] fns unwrap too: a failure there is a failed test.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-mod trust_support;
-
+use crate::trust_support::*;
 use proptest::prelude::*;
 use scanpay_core::payload::tlv;
 use scanpay_core::trust::{signed_qr, InMemoryReplayGuard, TrustStore};
-use trust_support::*;
 
 fn store() -> TrustStore {
     let mut s = TrustStore::new(roots());

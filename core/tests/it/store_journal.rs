@@ -3,9 +3,8 @@
 //! test that the log always replays to the row's final state.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+use crate::common::TempDb;
 use proptest::prelude::*;
-mod common;
-use common::TempDb;
 use scanpay_core::store::{
     AuthRecord, PaymentRow, Store, StoreError, Transition, MAX_PAGE, MAX_RECORD_BYTES,
     MAX_SEALED_KEY_BYTES,

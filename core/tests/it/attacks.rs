@@ -5,15 +5,14 @@
 //!
 //! `generate_attack_corpus` (ignored) writes the manifest and the small PNG
 //! images once, from the fixed test keys of `tests/vectors/trust/`:
-//! `cargo test -p scanpay-core --test attacks -- --ignored generate_attack_corpus`.
+//! `cargo test -p scanpay-core --test it -- --ignored attacks::generate_attack_corpus`.
 //! Every expectation it writes was reviewed by hand; a change in the core's
 //! answer is a failing test here, not a silently regenerated file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod trust_support;
-
 use std::path::{Path, PathBuf};
 
+use crate::trust_support::*;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use scanpay_core::payload::link::LinkFlag;
@@ -24,7 +23,6 @@ use scanpay_core::trust::keys::Algorithm;
 use scanpay_core::trust::registry::RootKeys;
 use scanpay_core::trust::{InMemoryReplayGuard, ReplayGuard, TrustStore};
 use serde_json::{json, Value};
-use trust_support::*;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/attacks")

@@ -1,4 +1,6 @@
-//! Helpers shared by the integration tests (`mod common;` in each test file).
+//! Helpers shared by the integration tests (a module of the `it` test binary, `crate::common`).
+// A helper that cannot set up fails the test that called it, as in the tests.
+#![allow(clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

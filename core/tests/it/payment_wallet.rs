@@ -2,11 +2,9 @@
 // Helpers outside #[test] fns unwrap too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod payment_support;
-
 use std::sync::Arc;
 
-use payment_support::*;
+use crate::payment_support::*;
 use scanpay_core::payment::{Clock, FlowState, Intent, PaymentState};
 use scanpay_core::wallet::{Wallet, WalletOptions};
 

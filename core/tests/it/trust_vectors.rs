@@ -1,21 +1,19 @@
 //! Cross-language test vectors for signed merchant codes (`tests/vectors/trust/`).
 //!
 //! `generate_vectors` (ignored) writes them once from fixed keys:
-//! `cargo test -p scanpay-core --test trust_vectors -- --ignored generate_vectors`.
+//! `cargo test -p scanpay-core --test it -- --ignored trust_vectors::generate_vectors`.
 //! `vectors_give_expected_verdicts` and `registry_vectors_behave` load the
 //! committed JSON and assert every expectation, exactly as the Kotlin and
 //! Python tests will.
 // Helpers outside #[test] fns unwrap too: a failure there is a failed test.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-mod trust_support;
-
 use std::path::PathBuf;
 
+use crate::trust_support::*;
 use scanpay_core::trust::registry::RootKeys;
 use scanpay_core::trust::{issue, InMemoryReplayGuard, TrustStore};
 use serde_json::{json, Value};
-use trust_support::*;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/trust")

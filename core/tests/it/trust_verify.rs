@@ -4,10 +4,9 @@
 // Helpers outside #[test] fns unwrap too: a failure there is a failed test.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-mod trust_support;
-
 use std::collections::BTreeMap;
 
+use crate::trust_support::*;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use scanpay_core::payload::mpm::MerchantPayload;
@@ -20,7 +19,6 @@ use scanpay_core::trust::registry::{
 use scanpay_core::trust::replay::{ReplayGuard, ReplaySnapshot};
 use scanpay_core::trust::signed_qr::{self, DynamicInfo, SIGNED_BYTES_PREFIX};
 use scanpay_core::trust::{InMemoryReplayGuard, Reason, TrustStore, Verdict};
-use trust_support::*;
 
 fn store() -> TrustStore {
     let mut s = TrustStore::new(roots());

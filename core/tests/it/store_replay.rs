@@ -3,9 +3,8 @@
 //! eviction), persisted across restarts.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+use crate::common::TempDb;
 use proptest::prelude::*;
-mod common;
-use common::TempDb;
 use scanpay_core::store::{Store, StoreError, MAX_NONCE_PART_BYTES};
 use scanpay_core::trust::replay::{DEFAULT_CAPACITY, MAX_CAPACITY};
 use scanpay_core::trust::{InMemoryReplayGuard, ReplayGuard};

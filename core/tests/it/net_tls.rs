@@ -2,11 +2,9 @@
 //! every TLS failure before a single request byte is sent.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too
 
-mod net_support;
-
 use std::time::Duration;
 
-use net_support::{client_config, raw_server, server_config, signed, Ca, Reply, Server};
+use crate::net_support::{client_config, raw_server, server_config, signed, Ca, Reply, Server};
 use scanpay_core::net::api::PaymentRequestBody;
 use scanpay_core::net::{ClientConfig, ConfigError, HttpsBackend, NetError, SpkiPin, TlsConfig};
 use scanpay_core::payment::record::{BackendError, BackendReply};

@@ -3,9 +3,7 @@
 // Helpers outside #[test] fns unwrap too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod payment_support;
-
-use payment_support::*;
+use crate::payment_support::*;
 use scanpay_core::auth::AuthError;
 use scanpay_core::money::Money;
 use scanpay_core::payload::PayloadKind;

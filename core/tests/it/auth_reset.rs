@@ -7,8 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-mod common;
-use common::TempDb;
+use crate::common::TempDb;
 use scanpay_core::auth::limits::FAILURES_BEFORE_WAIT;
 use scanpay_core::auth::{
     AuthError, Authenticator, KeyStoreError, PinPad, PlatformKeyStore, SealedError,

@@ -5,8 +5,7 @@
 
 use std::sync::Arc;
 
-mod common;
-use common::TempDb;
+use crate::common::TempDb;
 use scanpay_core::auth::limits::{FAILURES_BEFORE_DISABLE, FIRST_WAIT_SECS};
 use scanpay_core::auth::{
     verify_authorisation, AuthError, Authenticator, AuthorisationError, KeyStoreError,

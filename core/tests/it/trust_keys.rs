@@ -7,8 +7,7 @@
 // Helpers outside #[test] fns unwrap too: a failure there is a failed test.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-mod trust_support;
-
+use crate::trust_support::*;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use curve25519_dalek::constants::EIGHT_TORSION;
@@ -17,7 +16,6 @@ use scanpay_core::trust::issue;
 use scanpay_core::trust::keys::{Algorithm, KeyError, PublicKey};
 use scanpay_core::trust::registry::{RegistryDocument, RegistryError, RootKeys};
 use scanpay_core::trust::{InMemoryReplayGuard, Reason, TrustStore, Verdict};
-use trust_support::*;
 
 /// The Ed25519 identity point's canonical encoding (y = 1, x = 0).
 const IDENTITY: [u8; 32] = {

@@ -42,7 +42,7 @@ fn derives_each_status_from_its_inputs() {
     m.set_network_available(false, 1000);
     assert_eq!(
         m.current().connectivity,
-        ConnectivityStatus::Offline { since: 1000 }
+        ConnectivityStatus::Offline { since_ms: 1000 }
     );
     // Re-reported: no change, no notification; `since` does not move.
     m.set_network_available(false, 2000);
@@ -83,14 +83,14 @@ fn derives_each_status_from_its_inputs() {
     m.record_request(RequestOutcome::Unreachable, 8100);
     assert_eq!(
         m.current().connectivity,
-        ConnectivityStatus::Offline { since: 8100 }
+        ConnectivityStatus::Offline { since_ms: 8100 }
     );
     m.record_request(OK, 9000);
 
     assert_eq!(
         rec.seen(),
         [
-            ConnectivityStatus::Offline { since: 1000 },
+            ConnectivityStatus::Offline { since_ms: 1000 },
             ConnectivityStatus::Online,
             errors,
             ConnectivityStatus::Online,
@@ -98,7 +98,7 @@ fn derives_each_status_from_its_inputs() {
             ConnectivityStatus::Online,
             slow,
             ConnectivityStatus::Online,
-            ConnectivityStatus::Offline { since: 8100 },
+            ConnectivityStatus::Offline { since_ms: 8100 },
             ConnectivityStatus::Online,
         ]
     );

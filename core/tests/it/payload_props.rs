@@ -200,14 +200,14 @@ fn strip(mut p: MerchantPayload) -> MerchantPayload {
 }
 
 proptest! {
-    // The default persistence looks for a lib.rs/main.rs next to the test and,
-    // finding none under tests/, silently ignores the committed regressions
-    // file; name it directly (cargo runs tests from the package root).
+    // Named directly (cargo runs tests from the package root): the default
+    // persistence would put it under a `proptest-regressions/` folder beside
+    // `tests/it/`, away from the committed file next to this source.
     #![proptest_config(ProptestConfig {
         cases: 512,
         failure_persistence: Some(Box::new(
             proptest::test_runner::FileFailurePersistence::Direct(
-                "tests/payload_props.proptest-regressions",
+                "tests/it/payload_props.proptest-regressions",
             ),
         )),
         ..ProptestConfig::default()

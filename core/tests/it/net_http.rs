@@ -3,12 +3,10 @@
 //! sent), status mapping, response caps and the non-payment calls.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too
 
-mod net_support;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use net_support::{
+use crate::net_support::{
     client_config, json_response, raw_server, server_config, signed, Ca, Reply, Server,
 };
 use scanpay_core::money::{Currency, Money};
@@ -23,7 +21,7 @@ use scanpay_core::payment::Backend;
 const PAID: &str = r#"{"reply":"succeeded","receipt":{"reference":"PAY-1","amount":{"minor":450,"currency":"SGD"},"paid_at":9}}"#;
 
 fn start(
-    handler: impl Fn(&net_support::Received) -> Reply + Send + Sync + 'static,
+    handler: impl Fn(&crate::net_support::Received) -> Reply + Send + Sync + 'static,
 ) -> (Server, Ca, String) {
     let ca = Ca::new("ScanPay Test CA http");
     let leaf = ca.leaf(&["127.0.0.1"], false);
