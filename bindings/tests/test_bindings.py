@@ -577,7 +577,7 @@ def test_history_pages_keep_payments_of_the_same_second(tmp_path):
     # The wallet's clock is not injectable through the bindings, so on a
     # machine loaded enough that every payment takes over a second no two
     # share one: the test then says so and skips (the cursor's logic is also
-    # covered with shared seconds in core/tests/store_journal.rs, history_pages_are_newest_first_without_gaps).
+    # covered with shared seconds in core/tests/it/store_journal.rs, history_pages_are_newest_first_without_gaps).
     while len(made) < 20:
         made.append(make_payment(wallet))
         seconds = [p.created_at for p in wallet.history(100, None)]
@@ -974,7 +974,7 @@ def test_paycode_without_backend_is_typed(tmp_path):
 
 # ----- the attack corpus (tests/fixtures/attacks), as an app calls the bindings -----
 #
-# The same manifest core/tests/attacks.rs asserts through the core. Every case is
+# The same manifest core/tests/it/attacks.rs asserts through the core. Every case is
 # checked here through the Python API an app uses: TrustChecker + apply_registry +
 # verify, classify, QrScanner.scan. What the bindings cannot express is noted per
 # case (NOTES) and printed with the counts; a case that is neither checked nor

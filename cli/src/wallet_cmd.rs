@@ -470,7 +470,7 @@ fn paycode(args: &PaycodeArgs) -> Result<ExitCode, String> {
 pub fn save_qr_png(qr: &QrMatrix, path: &Path) -> Result<(), String> {
     // 8 px a module (328 px square for a version-4 code): a size a till's
     // camera reads from a phone screen, and every module edge on the
-    // scanner's 8-px block grid, the case core/tests/scan_scales.rs keeps.
+    // scanner's 8-px block grid, the case core/tests/it/scan_scales.rs keeps.
     const SCALE: u32 = 8;
     let size = qr.size;
     let side = (size + 2 * QR_QUIET) * SCALE;

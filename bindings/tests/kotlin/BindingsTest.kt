@@ -168,7 +168,7 @@ fun toPin(flow: PaymentFlow, text: String, amount: String): FlowState {
 
 
 // ----- the attack corpus (tests/fixtures/attacks), as an app calls the bindings -----
-// The same manifest core/tests/attacks.rs asserts through the core; every case is
+// The same manifest core/tests/it/attacks.rs asserts through the core; every case is
 // checked here through the Kotlin API an app uses (TrustChecker + applyRegistry +
 // verify, classify, QrScanner.scan). What the bindings cannot express is noted per
 // case and printed with the counts; a case neither checked nor in EXPECTED_SKIPS fails.

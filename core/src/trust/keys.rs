@@ -2,7 +2,7 @@
 //!
 //! Every signature ScanPay checks — a merchant's QR signature, a root's
 //! signature over the key registry — goes through [`PublicKey::verify`], and the
-//! Wycheproof suites (`core/tests/wycheproof.rs`) run through the same function,
+//! Wycheproof suites (`core/tests/it/wycheproof.rs`) run through the same function,
 //! so what is tested is what ships.
 //!
 //! Both algorithms produce 64-byte signatures: Ed25519 natively, ECDSA P-256 in
