@@ -23,9 +23,9 @@
 //! | file | concern |
 //! |---|---|
 //! | `mod.rs` | opening, the parts, payments, history, the pay code |
-//! | [`backend`] | the link to the backend: the offline-only stand-in ([`NoBackend`]), device registration, the health check, and how a request outside the engine feeds the status |
-//! | [`sync`] | the merchant registry: sync from the backend, apply, cache |
-//! | [`network`] | the platform's network availability ([`NetworkMonitor`]) |
+//! | `backend.rs` | the link to the backend: the offline-only stand-in ([`NoBackend`]), device registration, the health check, and how a request outside the engine feeds the status |
+//! | `sync.rs` | the merchant registry: sync from the backend, apply, cache |
+//! | `network.rs` | the platform's network availability ([`NetworkMonitor`]) |
 //!
 //! A wallet opened with [`Wallet::open_linked`] has the pinned HTTPS client
 //! as its link: queries and reversals are signed with the wallet's request
