@@ -113,15 +113,12 @@ pub fn consumer(c: &ConsumerPayload) -> Value {
     })
 }
 
+/// The flag's core code; a lookalike also names the brand it imitates
+/// ("lookalike:paypal").
 fn flag(f: &LinkFlag) -> Value {
     match f {
-        LinkFlag::NotHttps => json!("not-https"),
-        LinkFlag::DangerousScheme => json!("dangerous-scheme"),
-        LinkFlag::InternationalHost => json!("international-host"),
-        LinkFlag::IpLiteral => json!("ip-literal"),
-        LinkFlag::UserInfo => json!("user-info"),
-        LinkFlag::ExplicitPort => json!("explicit-port"),
-        LinkFlag::Lookalike { brand } => json!(format!("lookalike:{brand}")),
+        LinkFlag::Lookalike { brand } => json!(format!("{}:{brand}", f.code())),
+        other => json!(other.code()),
     }
 }
 

@@ -265,22 +265,11 @@ impl Outcome {
             "reversals": self.calls.iter().filter(|c| c.call == "reverse").count(),
             "calls": self.calls.iter().map(|c| json!({
                 "call": c.call,
-                "state": c.state.map(state_name),
+                "state": c.state.as_ref().map(TillChargeState::code),
                 "error": c.error,
                 "at_secs": (c.at_secs * 1000.0).round() / 1000.0,
             })).collect::<Vec<_>>(),
         })
-    }
-}
-
-/// The wire name of a till state.
-pub fn state_name(s: TillChargeState) -> &'static str {
-    match s {
-        TillChargeState::Paid => "paid",
-        TillChargeState::Userpaying => "userpaying",
-        TillChargeState::Declined => "declined",
-        TillChargeState::Closed => "closed",
-        TillChargeState::Reversed => "reversed",
     }
 }
 
@@ -319,7 +308,7 @@ impl<'a> Resolver<'a> {
         (self.log)(&format!(
             "    · {call} (+{at_secs:.1} s): {}",
             match (&state, &error) {
-                (Some(s), _) => state_name(*s).to_string(),
+                (Some(s), _) => s.code().to_string(),
                 (None, Some(e)) => format!("error: {e}"),
                 (None, None) => String::new(),
             }
@@ -677,7 +666,7 @@ fn single(args: &OrderArgs, reverse: bool) -> Result<ExitCode, String> {
     } else {
         println!(
             "{}: {} for order {} at {}{}",
-            state_name(c.state).to_uppercase(),
+            c.state.code().to_uppercase(),
             c.amount,
             c.out_trade_no,
             c.merchant_id,
@@ -694,7 +683,7 @@ pub fn till_charge_json(c: &TillCharge) -> Value {
     json!({
         "order": c.out_trade_no,
         "merchant_id": c.merchant_id,
-        "state": state_name(c.state),
+        "state": c.state.code(),
         "amount": money(&c.amount),
         "charge_id": c.charge_id,
         "receipt": c.receipt,

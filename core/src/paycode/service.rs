@@ -29,7 +29,7 @@ use super::charge::{
 use super::code::{PaycodeSecret, STEP_SECS};
 use super::limits::{self, OfflineLimit};
 use super::session::PaycodeSession;
-use super::sync::{apply_event, record_confirmation, state_name, PaycodeBackend};
+use super::sync::{apply_event, record_confirmation, PaycodeBackend};
 use crate::auth::{AuthError, Authenticator, DeviceKey, PinPad};
 use crate::net::api::paycode::{
     error_code, ChargeEvent, ChargeState, ConfirmRequest, PaycodeLimits, ProvisionRequest,
@@ -548,7 +548,7 @@ impl PaycodeService {
         if charge.state != ChargeState::Userpaying {
             return Err(PaycodeError::NotPending {
                 charge_id: charge_id.to_string(),
-                state: state_name(charge.state).to_string(),
+                state: charge.state.code().to_string(),
             });
         }
         Ok(charge)
@@ -631,7 +631,7 @@ impl PaycodeService {
             if c.state == ChargeState::Userpaying {
                 c.apply(&event);
                 tx.save_charge(&PaycodeChargeRow {
-                    state: state_name(c.state).to_string(),
+                    state: c.state.code().to_string(),
                     record: c.to_json()?,
                     updated_at: now,
                     ..row

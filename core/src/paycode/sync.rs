@@ -15,7 +15,7 @@
 //! did not move, so the next sync asks for the same events again.
 
 use crate::net::api::paycode::{
-    ChargeEvent, ChargeState, ConfirmRequest, EventsResponse, ProvisionRequest, ProvisionResponse,
+    ChargeEvent, ConfirmRequest, EventsResponse, ProvisionRequest, ProvisionResponse,
 };
 use crate::payment::record::BackendError;
 use crate::store::{PaycodeChargeRow, PaycodeTx, StoreError};
@@ -35,16 +35,6 @@ pub trait PaycodeBackend: Send + Sync {
     fn decline(&self, charge_id: &str) -> Result<ChargeEvent, BackendError>;
 }
 
-/// The stable name of a charge state in the journal (the wire's kebab-case).
-pub(crate) fn state_name(s: ChargeState) -> &'static str {
-    match s {
-        ChargeState::Userpaying => "userpaying",
-        ChargeState::Paid => "paid",
-        ChargeState::Closed => "closed",
-        ChargeState::Reversed => "reversed",
-    }
-}
-
 /// Applies one event inside `tx` if it is new. Returns the charge as it now
 /// stands when the event was applied, `None` when it was already stored.
 pub(crate) fn apply_event(
@@ -58,7 +48,7 @@ pub(crate) fn apply_event(
         device_public_key,
         event.seq,
         &event.charge_id,
-        state_name(event.state),
+        event.state.code(),
         &json,
         now,
     )? {
@@ -74,7 +64,7 @@ pub(crate) fn apply_event(
     };
     tx.save_charge(&PaycodeChargeRow {
         charge_id: charge.charge_id.clone(),
-        state: state_name(charge.state).to_string(),
+        state: charge.state.code().to_string(),
         record: charge.to_json()?,
         created_at,
         updated_at: now,

@@ -91,6 +91,22 @@ pub enum LinkFlag {
     },
 }
 
+impl LinkFlag {
+    /// The stable kebab-case code of the flag ("not-https"); a lookalike is
+    /// "lookalike", its brand is in the variant.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LinkFlag::NotHttps => "not-https",
+            LinkFlag::DangerousScheme => "dangerous-scheme",
+            LinkFlag::InternationalHost => "international-host",
+            LinkFlag::IpLiteral => "ip-literal",
+            LinkFlag::UserInfo => "user-info",
+            LinkFlag::ExplicitPort => "explicit-port",
+            LinkFlag::Lookalike { .. } => "lookalike",
+        }
+    }
+}
+
 /// Why a text is not a link.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum LinkError {
@@ -303,6 +319,31 @@ mod tests {
 
     fn link(s: &str) -> Link {
         Link::parse(s).unwrap()
+    }
+
+    #[test]
+    fn flag_codes_are_stable_unique_and_kebab_case() {
+        let table = [
+            (LinkFlag::NotHttps, "not-https"),
+            (LinkFlag::DangerousScheme, "dangerous-scheme"),
+            (LinkFlag::InternationalHost, "international-host"),
+            (LinkFlag::IpLiteral, "ip-literal"),
+            (LinkFlag::UserInfo, "user-info"),
+            (LinkFlag::ExplicitPort, "explicit-port"),
+            (LinkFlag::Lookalike { brand: "paypal" }, "lookalike"),
+        ];
+        let mut seen: Vec<&str> = Vec::new();
+        for (flag, expected) in &table {
+            assert_eq!(flag.code(), *expected, "{flag:?}");
+            assert!(
+                expected
+                    .split('-')
+                    .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())),
+                "{expected:?}"
+            );
+            assert!(!seen.contains(expected), "{expected:?} twice");
+            seen.push(expected);
+        }
     }
 
     #[test]

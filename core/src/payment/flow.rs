@@ -190,6 +190,22 @@ pub enum FailureReason {
     NotEnrolled,
 }
 
+impl FailureReason {
+    /// The stable kebab-case code of the reason, for logs, support and
+    /// analytics (the decline's own code is the backend's, in `Declined`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            FailureReason::Declined { .. } => "declined",
+            FailureReason::Reversed => "reversed",
+            FailureReason::NotSent { .. } => "not-sent",
+            FailureReason::NotStarted { .. } => "not-started",
+            FailureReason::PinLockedOut { .. } => "pin-locked-out",
+            FailureReason::PinDisabled => "pin-disabled",
+            FailureReason::NotEnrolled => "not-enrolled",
+        }
+    }
+}
+
 /// How the user can retry after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryOption {
@@ -1140,5 +1156,51 @@ pub fn state_for(rec: &PaymentRecord) -> FlowState {
             payment_id,
             breakdown,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_codes_are_stable_unique_and_kebab_case() {
+        let table = [
+            (
+                FailureReason::Declined {
+                    code: "insufficient-funds".into(),
+                    message: "low".into(),
+                },
+                "declined",
+            ),
+            (FailureReason::Reversed, "reversed"),
+            (
+                FailureReason::NotSent {
+                    detail: "offline".into(),
+                },
+                "not-sent",
+            ),
+            (
+                FailureReason::NotStarted {
+                    message: "limit".into(),
+                },
+                "not-started",
+            ),
+            (FailureReason::PinLockedOut { until: 1 }, "pin-locked-out"),
+            (FailureReason::PinDisabled, "pin-disabled"),
+            (FailureReason::NotEnrolled, "not-enrolled"),
+        ];
+        let mut codes: Vec<&str> = Vec::new();
+        for (reason, expected) in &table {
+            assert_eq!(reason.code(), *expected, "{reason:?}");
+            assert!(
+                expected
+                    .split('-')
+                    .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())),
+                "{expected:?} is not kebab-case"
+            );
+            assert!(!codes.contains(expected), "{expected:?} twice");
+            codes.push(expected);
+        }
     }
 }

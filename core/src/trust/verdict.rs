@@ -227,8 +227,21 @@ pub enum Reason {
     },
 }
 
+impl Warning {
+    /// The stable kebab-case code of the warning, as serialised (`"warning"`)
+    /// and as the CLI, the bindings and the test vectors name it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Warning::RegistryStale { .. } => "registry-stale",
+            Warning::CityDiffers { .. } => "city-differs",
+            Warning::DynamicWithoutNonce => "dynamic-without-nonce",
+        }
+    }
+}
+
 impl Reason {
-    /// The kebab-case code of the reason, as serialised.
+    /// The stable kebab-case code of the reason, as serialised (`"reason"`)
+    /// and as the CLI, the bindings and the test vectors name it.
     pub fn code(&self) -> &'static str {
         match self {
             Reason::MalformedPayload { .. } => "malformed-payload",
@@ -290,6 +303,164 @@ mod tests {
         assert_eq!(j["registered_name"], "A");
         assert_eq!(j["algorithm"], "ed25519");
         assert_eq!(j["warnings"][0]["warning"], "registry-stale");
+    }
+
+    /// One value of every reason, each with the code it must keep: apps,
+    /// the JSON vectors and support scripts switch on these strings.
+    fn every_reason() -> Vec<(Reason, &'static str)> {
+        let key_id = || "k".to_string();
+        vec![
+            (
+                Reason::MalformedPayload { detail: "d".into() },
+                "malformed-payload",
+            ),
+            (Reason::NoSignature, "no-signature"),
+            (
+                Reason::MalformedSignature { detail: "d".into() },
+                "malformed-signature",
+            ),
+            (
+                Reason::UnsupportedVersion {
+                    version: "9".into(),
+                },
+                "unsupported-version",
+            ),
+            (
+                Reason::UnsupportedAlgorithm {
+                    algorithm: "x".into(),
+                },
+                "unsupported-algorithm",
+            ),
+            (Reason::NoRegistry, "no-registry"),
+            (
+                Reason::RegistryExpired { expired_at: 1 },
+                "registry-expired",
+            ),
+            (Reason::UnknownKey { key_id: key_id() }, "unknown-key"),
+            (
+                Reason::AlgorithmMismatch {
+                    key_id: key_id(),
+                    signed_with: Algorithm::Ed25519,
+                    registered: Algorithm::EcdsaP256Sha256,
+                },
+                "algorithm-mismatch",
+            ),
+            (Reason::BadSignature { key_id: key_id() }, "bad-signature"),
+            (
+                Reason::RevokedKey {
+                    key_id: key_id(),
+                    merchant_id: "m".into(),
+                },
+                "revoked-key",
+            ),
+            (
+                Reason::KeyNotYetValid {
+                    key_id: key_id(),
+                    not_before: 1,
+                },
+                "key-not-yet-valid",
+            ),
+            (
+                Reason::KeyExpired {
+                    key_id: key_id(),
+                    not_after: 1,
+                },
+                "key-expired",
+            ),
+            (Reason::CodeExpired { expires_at: 1 }, "code-expired"),
+            (
+                Reason::ExpiryTooFar {
+                    expires_at: 2,
+                    latest_accepted: 1,
+                },
+                "expiry-too-far",
+            ),
+            (
+                Reason::ReplayedNonce {
+                    key_id: key_id(),
+                    nonce: "n".into(),
+                },
+                "replayed-nonce",
+            ),
+            (
+                Reason::NameMismatch {
+                    printed: "a".into(),
+                    registered: "b".into(),
+                },
+                "name-mismatch",
+            ),
+            (
+                Reason::ConfusableName {
+                    printed: "a".into(),
+                    registered: "b".into(),
+                },
+                "confusable-name",
+            ),
+            (
+                Reason::MixedScriptName { name: "a".into() },
+                "mixed-script-name",
+            ),
+            (
+                Reason::AccountNotRegistered {
+                    key_id: key_id(),
+                    account_id: 29,
+                    guid: None,
+                },
+                "account-not-registered",
+            ),
+        ]
+    }
+
+    /// Lowercase ASCII words joined by single hyphens, and no code twice.
+    fn assert_kebab_and_unique(codes: &[&str]) {
+        for c in codes {
+            assert!(
+                c.split('-')
+                    .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())),
+                "{c:?} is not kebab-case"
+            );
+        }
+        let mut sorted = codes.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), codes.len(), "a code is used twice: {codes:?}");
+    }
+
+    fn every_warning() -> Vec<(Warning, &'static str)> {
+        vec![
+            (Warning::RegistryStale { expired_at: 1 }, "registry-stale"),
+            (
+                Warning::CityDiffers {
+                    printed: "a".into(),
+                    registered: "b".into(),
+                },
+                "city-differs",
+            ),
+            (Warning::DynamicWithoutNonce, "dynamic-without-nonce"),
+        ]
+    }
+
+    #[test]
+    fn reason_and_warning_codes_are_stable_unique_kebab_case_and_serialised() {
+        let reasons = every_reason();
+        let warnings = every_warning();
+        let mut codes = Vec::new();
+        for (r, expected) in &reasons {
+            assert_eq!(r.code(), *expected, "{r:?}");
+            let j = serde_json::to_value(Verdict::from(r.clone())).unwrap();
+            assert_eq!(j["reason"], *expected, "{r:?}");
+            codes.push(r.code());
+        }
+        for (w, expected) in &warnings {
+            assert_eq!(w.code(), *expected, "{w:?}");
+            assert_eq!(serde_json::to_value(w).unwrap()["warning"], *expected);
+            codes.push(w.code());
+        }
+        assert_kebab_and_unique(&codes);
+        // Every variant is in the tables: a new one fails here until its
+        // code is added (and so reviewed) above.
+        assert_eq!(reasons.len(), 20);
+        assert_eq!(warnings.len(), 3);
     }
 
     #[test]

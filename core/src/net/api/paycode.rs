@@ -172,6 +172,18 @@ pub enum ChargeState {
     Reversed,
 }
 
+impl ChargeState {
+    /// The stable kebab-case name, as on the wire and in the journal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ChargeState::Userpaying => "userpaying",
+            ChargeState::Paid => "paid",
+            ChargeState::Closed => "closed",
+            ChargeState::Reversed => "reversed",
+        }
+    }
+}
+
 /// One entry of the event feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChargeEvent {
@@ -273,6 +285,19 @@ pub enum TillChargeState {
     Closed,
     /// Paid, then refunded by a reversal.
     Reversed,
+}
+
+impl TillChargeState {
+    /// The stable kebab-case name, as on the wire and in the CLI's output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TillChargeState::Paid => "paid",
+            TillChargeState::Userpaying => "userpaying",
+            TillChargeState::Declined => "declined",
+            TillChargeState::Closed => "closed",
+            TillChargeState::Reversed => "reversed",
+        }
+    }
 }
 
 /// A till's charge: the answer to charge, query and reverse.
@@ -389,5 +414,32 @@ mod tests {
             serde_json::to_string(&ChargeState::Reversed).unwrap(),
             "\"reversed\""
         );
+    }
+
+    #[test]
+    fn state_codes_are_stable_and_what_the_wire_says() {
+        use ChargeState as C;
+        use TillChargeState as T;
+        let phone = [
+            (C::Userpaying, "userpaying"),
+            (C::Paid, "paid"),
+            (C::Closed, "closed"),
+            (C::Reversed, "reversed"),
+        ];
+        for (s, code) in phone {
+            assert_eq!(s.code(), code);
+            assert_eq!(serde_json::to_value(s).unwrap(), code);
+        }
+        let till = [
+            (T::Paid, "paid"),
+            (T::Userpaying, "userpaying"),
+            (T::Declined, "declined"),
+            (T::Closed, "closed"),
+            (T::Reversed, "reversed"),
+        ];
+        for (s, code) in till {
+            assert_eq!(s.code(), code);
+            assert_eq!(serde_json::to_value(s).unwrap(), code);
+        }
     }
 }
