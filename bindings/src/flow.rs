@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use scanpay_core::auth::AuthError;
 use scanpay_core::payment::{self as pay, Intent as CoreIntent, PaymentFlow as CoreFlow};
+pub use scanpay_core::payment::{FailureReason, PendingReason, RetryOption, Stage};
 
 use crate::errors::FlowError;
 use crate::platform::{FlowListener, LogLevel};
@@ -29,6 +30,9 @@ use crate::worker::run_blocking;
 use crate::LiveToken;
 
 /// The merchant as the review screen shows it.
+///
+/// A wrapper: the core's review holds a `Currency`, `Money`, the core
+/// `TipRule` and `Verdict`, which cross as their own wrappers.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MerchantReview {
     /// The registered name (verified only): show this as who is paid.
@@ -63,19 +67,19 @@ impl From<pay::MerchantReview> for MerchantReview {
             registered_city: r.registered_city,
             printed_name: r.printed_name,
             verdict: r.verdict.into(),
-            warnings: r.warnings.into_iter().map(Warning::from).collect(),
+            warnings: r.warnings,
             dynamic: r.dynamic,
             amount: r.amount.map(Money::from),
             currency: r.currency.code().to_string(),
             tip_rule: r.tip_rule.map(TipRule::from),
             payable: r.payable,
-            refusal: r.refusal.map(Reason::from),
+            refusal: r.refusal,
         }
     }
 }
 
 /// What the processing screen shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Stage {
     /// Sending.
     Sending,
@@ -92,7 +96,7 @@ pub enum Stage {
 }
 
 /// Why a payment is pending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum PendingReason {
     /// Authorised offline: sent when online.
     QueuedOffline,
@@ -101,13 +105,13 @@ pub enum PendingReason {
 }
 
 /// Why the flow failed.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum FailureReason {
     /// The backend declined.
     Declined {
-        /// Code.
+        /// The backend's code ("insufficient-funds").
         code: String,
-        /// Message.
+        /// The backend's message.
         message: String,
     },
     /// No clear answer, so it was reversed: nothing was paid.
@@ -134,7 +138,7 @@ pub enum FailureReason {
 }
 
 /// How the user can retry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum RetryOption {
     /// Not from this screen.
     None,
@@ -152,6 +156,9 @@ pub enum RetryOption {
 }
 
 /// The previous PIN attempt's failure, shown on the PIN pad.
+///
+/// A wrapper: the core gives the whole `AuthError`; the pad needs the two
+/// failures it explains and a message for the rest.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum PinProblem {
     /// Wrong PIN.
@@ -200,6 +207,10 @@ impl From<AuthError> for PinProblem {
 }
 
 /// The state the UI renders.
+///
+/// A wrapper: the core's states hold a `usize` digit count, the
+/// `AmountError` and `AuthError` values and the core review; their parts
+/// that can cross as they are (stage, reasons, retry) are the core's.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum FlowState {
     /// The camera is on.
@@ -343,11 +354,7 @@ impl From<pay::FlowState> for FlowState {
             } => FlowState::Processing {
                 payment_id,
                 breakdown: breakdown.into(),
-                stage: match stage {
-                    pay::Stage::Sending => Stage::Sending,
-                    pay::Stage::Confirming { queries } => Stage::Confirming { queries },
-                    pay::Stage::Reversing { attempts } => Stage::Reversing { attempts },
-                },
+                stage,
             },
             S::Done {
                 payment_id,
@@ -365,10 +372,7 @@ impl From<pay::FlowState> for FlowState {
             } => FlowState::Pending {
                 payment_id,
                 breakdown: breakdown.into(),
-                reason: match reason {
-                    pay::PendingReason::QueuedOffline => PendingReason::QueuedOffline,
-                    pay::PendingReason::Unresolved => PendingReason::Unresolved,
-                },
+                reason,
             },
             S::Failed {
                 payment_id,
@@ -376,28 +380,8 @@ impl From<pay::FlowState> for FlowState {
                 retry,
             } => FlowState::Failed {
                 payment_id,
-                reason: match reason {
-                    pay::FailureReason::Declined { code, message } => {
-                        FailureReason::Declined { code, message }
-                    }
-                    pay::FailureReason::Reversed => FailureReason::Reversed,
-                    pay::FailureReason::NotSent { detail } => FailureReason::NotSent { detail },
-                    pay::FailureReason::NotStarted { message } => {
-                        FailureReason::NotStarted { message }
-                    }
-                    pay::FailureReason::PinLockedOut { until } => {
-                        FailureReason::PinLockedOut { until }
-                    }
-                    pay::FailureReason::PinDisabled => FailureReason::PinDisabled,
-                    pay::FailureReason::NotEnrolled => FailureReason::NotEnrolled,
-                },
-                retry: match retry {
-                    pay::RetryOption::None => RetryOption::None,
-                    pay::RetryOption::SameId => RetryOption::SameId,
-                    pay::RetryOption::NewAttempt => RetryOption::NewAttempt,
-                    pay::RetryOption::AfterWait { until } => RetryOption::AfterWait { until },
-                    pay::RetryOption::Reenrol => RetryOption::Reenrol,
-                },
+                reason,
+                retry,
             },
             S::NeedsAttention {
                 payment_id,
@@ -420,6 +404,8 @@ impl From<pay::FlowState> for FlowState {
 ///
 /// Named `FlowIntent` rather than `Intent` so that the generated Kotlin does
 /// not clash with `android.content.Intent`, which every Activity imports.
+/// A wrapper for that reason too: the core's `Intent` has the PIN digit,
+/// and its `Confirm` holds the core `Money`.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum FlowIntent {
     /// A scanned text (camera, gallery, paste).

@@ -4,7 +4,8 @@
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use scanpay_core::payload::link::LinkFlag as CoreLinkFlag;
-use scanpay_core::payload::{classify as core_classify, Payload, PayloadKind as CoreKind};
+pub use scanpay_core::payload::PayloadKind;
+use scanpay_core::payload::{classify as core_classify, Payload};
 use scanpay_core::trust::{InMemoryReplayGuard, RootKeys, TrustStore};
 
 use crate::errors::TrustError;
@@ -12,7 +13,7 @@ use crate::types::{Money, RegistryInfo, TipRule, Verdict};
 use crate::LiveToken;
 
 /// The kind of a scanned text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum PayloadKind {
     /// A merchant's EMVCo code (Merchant-Presented Mode).
     EmvMpm,
@@ -49,6 +50,9 @@ pub struct MerchantCodeInfo {
 }
 
 /// Something about a link worth telling the user.
+///
+/// A wrapper: the core's lookalike brand is a `&'static str` (from its brand
+/// table), which cannot be lifted back from a foreign string.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum LinkFlag {
     /// Not https.
@@ -120,14 +124,8 @@ pub struct Inspection {
 #[uniffi::export]
 pub fn classify(text: String) -> Inspection {
     let c = core_classify(&text);
-    let kind = match c.kind {
-        CoreKind::EmvMpm => PayloadKind::EmvMpm,
-        CoreKind::EmvCpm => PayloadKind::EmvCpm,
-        CoreKind::Url => PayloadKind::Url,
-        CoreKind::Text => PayloadKind::Text,
-    };
     let mut out = Inspection {
-        kind,
+        kind: c.kind,
         problem: None,
         problem_code: None,
         merchant: None,
@@ -234,8 +232,7 @@ impl TrustChecker {
             .trust
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .apply_registry(&document, now)?
-            .into())
+            .apply_registry(&document, now)?)
     }
 
     /// Verifies a scanned merchant code at time `now` (unix seconds). A

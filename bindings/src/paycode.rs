@@ -26,15 +26,15 @@
 use std::sync::Arc;
 
 use scanpay_core::auth::AuthError;
-use scanpay_core::net::api::paycode::{
-    ChargeState as CoreChargeState, PaycodeLimits as CoreLimits,
-};
-use scanpay_core::paycode::charge::{AuthMethod as CoreAuthMethod, PayerAnswer as CorePayerAnswer};
+pub use scanpay_core::net::api::paycode::ChargeState;
+use scanpay_core::net::api::paycode::PaycodeLimits as CoreLimits;
+pub use scanpay_core::paycode::charge::{AuthMethod, ChargeMerchant, PayerAnswer};
 use scanpay_core::paycode::render::{CODE128_QUIET_MODULES, QR_QUIET_MODULES};
+pub use scanpay_core::paycode::ChargeOutcome;
 use scanpay_core::paycode::{
-    ChargeOutcome as CoreOutcome, OfflineLimit as CoreOfflineLimit, PaycodeBlock as CoreBlock,
-    PaycodeChargeInfo, PaycodeDisplay as CoreDisplay, PaycodeError as CoreError,
-    PaycodeSession as CoreSession, PaycodeStatus as CoreStatus, PendingCharge as CorePending,
+    OfflineLimit as CoreOfflineLimit, PaycodeBlock as CoreBlock, PaycodeChargeInfo,
+    PaycodeDisplay as CoreDisplay, PaycodeError as CoreError, PaycodeSession as CoreSession,
+    PaycodeStatus as CoreStatus, PendingCharge as CorePending,
 };
 use scanpay_core::payment::BackendError;
 
@@ -58,6 +58,8 @@ pub fn paycode_qr_quiet_modules() -> u32 {
 }
 
 /// The pay code's limits (the stricter of the wallet's and the backend's).
+///
+/// A wrapper because its amounts are [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PaycodeLimits {
     /// Largest charge a code authorises alone; above it the phone asks for
@@ -81,6 +83,8 @@ impl From<CoreLimits> for PaycodeLimits {
 
 /// Why no new code may be shown until the wallet syncs (UI: "connect to the
 /// internet to show more codes").
+///
+/// A wrapper because its amounts are [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum OfflineLimit {
     /// `issued` codes since the last sync reached the most allowed, `max`.
@@ -121,6 +125,9 @@ impl From<CoreOfflineLimit> for OfflineLimit {
 
 /// Why no code can be shown right now, for the UI to explain and offer the
 /// way out.
+///
+/// A wrapper: the core's `OfflineLimit(..)` is a tuple variant whose name
+/// would shadow the type in Kotlin; here it is `OfflineLimitReached { limit }`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum PaycodeBlock {
     /// No PIN yet: enrol.
@@ -165,6 +172,8 @@ impl From<CoreBlock> for PaycodeBlock {
 }
 
 /// What the UI shows about the pay code before (and while) showing one.
+///
+/// A wrapper because it holds [`PaycodeLimits`] and [`PaycodeBlock`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PaycodeStatus {
     /// A secret is provisioned.
@@ -201,6 +210,9 @@ impl From<CoreStatus> for PaycodeStatus {
 }
 
 /// A QR code's modules, to draw as squares (no barcode library needed).
+///
+/// A wrapper: its `Debug` leaves the modules (a live code) out, where the
+/// core's derived one prints them.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct QrMatrix {
     /// Modules per side (0 when nothing may be drawn).
@@ -220,6 +232,8 @@ impl std::fmt::Debug for QrMatrix {
 
 /// What the UI draws for one code. While the screen is captured everything
 /// drawable is empty and `displayable` is false.
+///
+/// A wrapper because it holds [`QrMatrix`].
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PaycodeDisplay {
     /// The 18 digits (empty when not displayable). Show them in groups
@@ -277,7 +291,7 @@ impl From<CoreDisplay> for PaycodeDisplay {
 }
 
 /// A charge's state as the event feed last gave it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum ChargeState {
     /// Waiting for the payer's PIN on this phone.
     Userpaying,
@@ -289,19 +303,8 @@ pub enum ChargeState {
     Reversed,
 }
 
-impl From<CoreChargeState> for ChargeState {
-    fn from(s: CoreChargeState) -> ChargeState {
-        match s {
-            CoreChargeState::Userpaying => ChargeState::Userpaying,
-            CoreChargeState::Paid => ChargeState::Paid,
-            CoreChargeState::Closed => ChargeState::Closed,
-            CoreChargeState::Reversed => ChargeState::Reversed,
-        }
-    }
-}
-
 /// How a charge was authorised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum AuthMethod {
     /// The code alone (at most the no-PIN amount).
     Code,
@@ -309,17 +312,8 @@ pub enum AuthMethod {
     CodeAndPin,
 }
 
-impl From<CoreAuthMethod> for AuthMethod {
-    fn from(m: CoreAuthMethod) -> AuthMethod {
-        match m {
-            CoreAuthMethod::Code => AuthMethod::Code,
-            CoreAuthMethod::CodeAndPin => AuthMethod::CodeAndPin,
-        }
-    }
-}
-
 /// What this wallet answered to a charge that asked for the PIN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum PayerAnswer {
     /// Confirmed with the PIN.
     Confirmed,
@@ -327,17 +321,8 @@ pub enum PayerAnswer {
     Declined,
 }
 
-impl From<CorePayerAnswer> for PayerAnswer {
-    fn from(a: CorePayerAnswer) -> PayerAnswer {
-        match a {
-            CorePayerAnswer::Confirmed => PayerAnswer::Confirmed,
-            CorePayerAnswer::Declined => PayerAnswer::Declined,
-        }
-    }
-}
-
 /// Who charged (from the verified registry when it lists the merchant).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct ChargeMerchant {
     /// The merchant id.
     pub id: String,
@@ -349,6 +334,9 @@ pub struct ChargeMerchant {
 }
 
 /// A charge made with one of this wallet's codes (history, notifications).
+///
+/// A wrapper: a flat view of the core's journal record and its merchant,
+/// with the amount as [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PaycodeCharge {
     /// The backend's id of the charge.
@@ -378,25 +366,23 @@ impl From<PaycodeChargeInfo> for PaycodeCharge {
         let c = i.charge;
         PaycodeCharge {
             charge_id: c.charge_id,
-            state: c.state.into(),
-            merchant: ChargeMerchant {
-                id: i.merchant.id,
-                name: i.merchant.name,
-                registered: i.merchant.registered,
-            },
+            state: c.state,
+            merchant: i.merchant,
             amount: c.amount.into(),
             receipt: c.receipt,
             counter: c.counter,
             at: c.at,
             expires_at: c.expires_at,
-            method: i.method.into(),
-            payer_answer: c.payer_answer.map(PayerAnswer::from),
+            method: i.method,
+            payer_answer: c.payer_answer,
         }
     }
 }
 
 /// A charge above the no-PIN amount waiting for the payer: show who and how
 /// much, then ask for the PIN (`confirmCharge`) or offer `declineCharge`.
+///
+/// A wrapper because its amount is [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PendingCharge {
     /// The backend's id of the charge.
@@ -413,11 +399,7 @@ impl From<CorePending> for PendingCharge {
     fn from(p: CorePending) -> PendingCharge {
         PendingCharge {
             charge_id: p.charge_id,
-            merchant: ChargeMerchant {
-                id: p.merchant.id,
-                name: p.merchant.name,
-                registered: p.merchant.registered,
-            },
+            merchant: p.merchant,
             amount: p.amount.into(),
             expires_at: p.expires_at,
         }
@@ -425,7 +407,7 @@ impl From<CorePending> for PendingCharge {
 }
 
 /// What became of a charge the payer answered.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum ChargeOutcome {
     /// Paid.
     Paid {
@@ -438,17 +420,6 @@ pub enum ChargeOutcome {
     Reversed,
     /// Sent, outcome not known yet: the next `syncPaycode` tells.
     Unknown,
-}
-
-impl From<CoreOutcome> for ChargeOutcome {
-    fn from(o: CoreOutcome) -> ChargeOutcome {
-        match o {
-            CoreOutcome::Paid { receipt } => ChargeOutcome::Paid { receipt },
-            CoreOutcome::Closed => ChargeOutcome::Closed,
-            CoreOutcome::Reversed => ChargeOutcome::Reversed,
-            CoreOutcome::Unknown => ChargeOutcome::Unknown,
-        }
-    }
 }
 
 /// Why a pay-code operation failed: one variant per thing the UI does
@@ -736,7 +707,6 @@ impl Wallet {
         let shared = Arc::clone(&self.shared);
         let worker_shared = Arc::clone(&shared);
         let session = run_blocking(move || {
-            worker_shared.refresh_network();
             let digits = pin.take();
             let r = worker_shared.wallet.open_paycode(&digits);
             pin.clear();
@@ -756,12 +726,9 @@ impl Wallet {
     /// resets the offline limits. Runs on a `scanpay-worker` thread.
     pub async fn sync_paycode(&self, wait_secs: u64) -> Result<Vec<PaycodeCharge>, PaycodeError> {
         let shared = Arc::clone(&self.shared);
-        run_blocking(move || {
-            shared.refresh_network();
-            shared.wallet.sync_paycode(wait_secs).map(charges)
-        })
-        .await?
-        .map_err(PaycodeError::from)
+        run_blocking(move || shared.wallet.sync_paycode(wait_secs).map(charges))
+            .await?
+            .map_err(PaycodeError::from)
     }
 
     /// Charges above the no-PIN amount waiting for the payer, oldest first
@@ -786,11 +753,10 @@ impl Wallet {
     ) -> Result<ChargeOutcome, PaycodeError> {
         let shared = Arc::clone(&self.shared);
         run_blocking(move || {
-            shared.refresh_network();
             let digits = pin.take();
             let r = shared.wallet.confirm_charge(&charge_id, &digits);
             pin.clear();
-            r.map(ChargeOutcome::from)
+            r
         })
         .await?
         .map_err(PaycodeError::from)
@@ -799,15 +765,9 @@ impl Wallet {
     /// Declines a pending charge (no PIN). Runs on a `scanpay-worker` thread.
     pub async fn decline_charge(&self, charge_id: String) -> Result<ChargeOutcome, PaycodeError> {
         let shared = Arc::clone(&self.shared);
-        run_blocking(move || {
-            shared.refresh_network();
-            shared
-                .wallet
-                .decline_charge(&charge_id)
-                .map(ChargeOutcome::from)
-        })
-        .await?
-        .map_err(PaycodeError::from)
+        run_blocking(move || shared.wallet.decline_charge(&charge_id))
+            .await?
+            .map_err(PaycodeError::from)
     }
 
     /// The pay-code charges, newest first, with the receipt the till got

@@ -155,7 +155,7 @@ pub(crate) struct StatusAdapter(pub(crate) Arc<dyn StatusListener>);
 impl CoreStatusListener for StatusAdapter {
     fn on_status(&self, status: CoreSnapshot) {
         // A listener that throws must not break delivery to the others.
-        let _ = catch_unwind(AssertUnwindSafe(|| self.0.on_status(status.into())));
+        let _ = catch_unwind(AssertUnwindSafe(|| self.0.on_status(status)));
     }
 }
 

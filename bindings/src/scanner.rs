@@ -3,16 +3,16 @@
 
 use std::sync::{Mutex, PoisonError};
 
+pub use scanpay_core::scan::{EcLevel, Point, Region, StructuredAppend};
 use scanpay_core::scan::{
-    EcLevel as CoreEcLevel, LumaFrame, Region as CoreRegion, Rotation, ScanOptions,
-    ScannedCode as CoreScannedCode, Scanner as CoreScanner, StructuredAppend as CoreSa,
+    LumaFrame, Rotation, ScanOptions, ScannedCode as CoreScannedCode, Scanner as CoreScanner,
 };
 
 use crate::errors::ScanError;
 use crate::LiveToken;
 
 /// A rectangle in frame (sensor, unrotated) pixels: the viewfinder box.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Region {
     /// Left edge.
     pub x: u32,
@@ -25,7 +25,7 @@ pub struct Region {
 }
 
 /// A point in upright (rotated) frame coordinates.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Point {
     /// Horizontal, growing right.
     pub x: f32,
@@ -34,17 +34,20 @@ pub struct Point {
 }
 
 /// Error-correction level.
-#[allow(missing_docs)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum EcLevel {
+    /// About 7 % of codewords recoverable.
     L,
+    /// About 15 %.
     M,
+    /// About 25 %.
     Q,
+    /// About 30 %.
     H,
 }
 
 /// Structured append: part `index` of `total`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct StructuredAppend {
     /// Position, from 0.
     pub index: u8,
@@ -55,6 +58,9 @@ pub struct StructuredAppend {
 }
 
 /// One code found in a frame.
+///
+/// A wrapper: the core's corners are a fixed array `[Point; 4]`, which
+/// UniFFI cannot carry; here they are a list of four.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ScannedCode {
     /// The payload bytes as encoded.
@@ -85,31 +91,22 @@ impl From<CoreScannedCode> for ScannedCode {
             bytes: c.bytes,
             text: c.text,
             eci: c.eci,
-            corners: c.corners.iter().map(|p| Point { x: p.x, y: p.y }).collect(),
+            corners: c.corners.to_vec(),
             version: c.version,
-            ec_level: match c.ec_level {
-                CoreEcLevel::L => EcLevel::L,
-                CoreEcLevel::M => EcLevel::M,
-                CoreEcLevel::Q => EcLevel::Q,
-                CoreEcLevel::H => EcLevel::H,
-            },
+            ec_level: c.ec_level,
             inverted: c.inverted,
             mirrored: c.mirrored,
             gs1: c.gs1,
-            structured_append: c.structured_append.map(|s| StructuredAppend {
-                index: s.index,
-                total: s.total,
-                parity: s.parity,
-            }),
+            structured_append: c.structured_append,
         }
     }
 }
 
 impl From<&ScannedCode> for CoreScannedCode {
     fn from(c: &ScannedCode) -> CoreScannedCode {
-        let mut corners = [scanpay_core::scan::Point::default(); 4];
+        let mut corners = [Point::default(); 4];
         for (slot, p) in corners.iter_mut().zip(&c.corners) {
-            *slot = scanpay_core::scan::Point { x: p.x, y: p.y };
+            *slot = *p;
         }
         CoreScannedCode {
             bytes: c.bytes.clone(),
@@ -117,20 +114,11 @@ impl From<&ScannedCode> for CoreScannedCode {
             eci: c.eci,
             corners,
             version: c.version,
-            ec_level: match c.ec_level {
-                EcLevel::L => CoreEcLevel::L,
-                EcLevel::M => CoreEcLevel::M,
-                EcLevel::Q => CoreEcLevel::Q,
-                EcLevel::H => CoreEcLevel::H,
-            },
+            ec_level: c.ec_level,
             inverted: c.inverted,
             mirrored: c.mirrored,
             gs1: c.gs1,
-            structured_append: c.structured_append.map(|s| CoreSa {
-                index: s.index,
-                total: s.total,
-                parity: s.parity,
-            }),
+            structured_append: c.structured_append,
         }
     }
 }
@@ -200,12 +188,7 @@ impl QrScanner {
             rotation,
         };
         let opts = ScanOptions {
-            region: region.map(|r| CoreRegion {
-                x: r.x,
-                y: r.y,
-                width: r.width,
-                height: r.height,
-            }),
+            region,
             ..self.opts
         };
         let codes = self

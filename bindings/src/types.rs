@@ -1,16 +1,34 @@
-//! Records and enums that mirror core types which cannot cross as they are
-//! (private fields, `&'static str`, fixed arrays, non-FFI error payloads).
-//! Each converts from the core type; none adds logic.
+//! Records and enums of the core as the foreign code sees them.
+//!
+//! Two kinds (ADR 0019). Core types whose shape can cross as it is cross
+//! *once*: they are re-exported here and described to UniFFI with
+//! `#[uniffi::remote(...)]`, a compiler-checked copy of the core definition
+//! (a field or variant that differs fails to build) that emits only the
+//! converters, so there is no second Rust type and no `From` impl. The
+//! copies carry the docs the foreign code shows. The others are wrappers,
+//! each with its reason next to it: a field whose type cannot cross
+//! (`Money`'s `Currency`, `usize`, `&'static str`, private fields) or a
+//! foreign shape that apps rely on and that differs from the core's. None
+//! adds logic.
 
 use scanpay_core::money::{Currency, Money as CoreMoney};
 use scanpay_core::payload::mpm::TipRule as CoreTipRule;
-use scanpay_core::payment::{self as pay};
-use scanpay_core::status as st;
-use scanpay_core::trust::{self as tr};
+use scanpay_core::payment as pay;
+use scanpay_core::trust as tr;
+
+pub use scanpay_core::auth::AuthStatus;
+pub use scanpay_core::payment::PaymentState;
+pub use scanpay_core::status::{ConnectivityStatus, DegradedReason, StatusSnapshot};
+pub use scanpay_core::trust::signed_qr::DynamicInfo;
+pub use scanpay_core::trust::{Algorithm, Reason, RegistryInfo, VerifiedMerchant, Warning};
 
 use crate::errors::FlowError;
 
 /// An amount in integer minor units of an ISO 4217 currency. Never a float.
+///
+/// A wrapper: the core's `Money` holds a `Currency` (a table entry, not a
+/// string), and the foreign record carries the exponent beside the code so
+/// that the app can format and echo the amount without a currency table.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Money {
     /// Minor units (cents for USD, satang for THB, yen for JPY).
@@ -63,6 +81,8 @@ pub fn format_money(money: Money) -> String {
 }
 
 /// The amounts of a payment, as the payer saw them.
+///
+/// A wrapper because its fields are [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AmountBreakdown {
     /// The amount to the merchant.
@@ -87,6 +107,8 @@ impl From<pay::AmountBreakdown> for AmountBreakdown {
 }
 
 /// The backend's proof of a payment.
+///
+/// A wrapper because its amount is [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Receipt {
     /// The backend's reference.
@@ -108,6 +130,9 @@ impl From<pay::Receipt> for Receipt {
 }
 
 /// The tip / convenience-fee rule of a merchant code (EMVCo 55/56/57).
+///
+/// A wrapper: the core's variants are tuples of [`Money`] and a
+/// `Percentage`; the foreign variants have named fields.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum TipRule {
     /// The payer is asked for a tip.
@@ -137,7 +162,7 @@ impl From<CoreTipRule> for TipRule {
 }
 
 /// A merchant key's signature algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Algorithm {
     /// Ed25519.
     Ed25519,
@@ -145,17 +170,8 @@ pub enum Algorithm {
     EcdsaP256Sha256,
 }
 
-impl From<tr::Algorithm> for Algorithm {
-    fn from(a: tr::Algorithm) -> Algorithm {
-        match a {
-            tr::Algorithm::Ed25519 => Algorithm::Ed25519,
-            tr::Algorithm::EcdsaP256Sha256 => Algorithm::EcdsaP256Sha256,
-        }
-    }
-}
-
 /// Expiry and nonce of a dynamic code.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct DynamicInfo {
     /// Valid while now < expires_at (unix seconds).
     pub expires_at: u64,
@@ -164,7 +180,7 @@ pub struct DynamicInfo {
 }
 
 /// A caveat on a verified code: mention it, do not refuse.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Warning {
     /// The registry is stale but within the offline grace period.
     RegistryStale {
@@ -182,208 +198,143 @@ pub enum Warning {
     DynamicWithoutNonce,
 }
 
-impl From<tr::Warning> for Warning {
-    fn from(w: tr::Warning) -> Warning {
-        match w {
-            tr::Warning::RegistryStale { expired_at } => Warning::RegistryStale { expired_at },
-            tr::Warning::CityDiffers {
-                printed,
-                registered,
-            } => Warning::CityDiffers {
-                printed,
-                registered,
-            },
-            tr::Warning::DynamicWithoutNonce => Warning::DynamicWithoutNonce,
-        }
-    }
-}
-
 /// The kebab-case code of a warning ("city-differs"), as in the JSON vectors.
 #[uniffi::export]
 pub fn warning_code(warning: Warning) -> String {
-    match warning {
-        Warning::RegistryStale { .. } => "registry-stale",
-        Warning::CityDiffers { .. } => "city-differs",
-        Warning::DynamicWithoutNonce => "dynamic-without-nonce",
-    }
-    .to_string()
+    warning.code().to_string()
 }
 
 /// Why a merchant code is unverified; each variant carries what the UI needs
 /// to explain it. `reason_code` gives the stable kebab-case code.
-#[allow(missing_docs)] // Field meanings: see `scanpay_core::trust::Reason`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Reason {
+    /// The text is not a valid EMVCo MPM payload (bad CRC, structure, …).
     MalformedPayload {
+        /// The parser's explanation.
         detail: String,
     },
+    /// An ordinary EMVCo code without a ScanPay signature.
     NoSignature,
+    /// ScanPay templates are present but malformed or incomplete.
     MalformedSignature {
+        /// What is wrong.
         detail: String,
     },
+    /// The signature format version is not supported by this wallet.
     UnsupportedVersion {
+        /// The version in the code.
         version: String,
     },
+    /// The signature algorithm is not supported by this wallet.
     UnsupportedAlgorithm {
+        /// The algorithm code in the code.
         algorithm: String,
     },
+    /// No registry has been loaded: nothing can be verified.
     NoRegistry,
+    /// The registry is stale beyond the offline grace period.
     RegistryExpired {
+        /// When the registry went stale (unix seconds).
         expired_at: u64,
     },
+    /// The key id is not in the registry.
     UnknownKey {
+        /// The key id in the code.
         key_id: String,
     },
+    /// The code claims another algorithm than the registered key's.
     AlgorithmMismatch {
+        /// The key id.
         key_id: String,
+        /// Algorithm the code claims.
         signed_with: Algorithm,
+        /// Algorithm registered for the key.
         registered: Algorithm,
     },
+    /// The signature does not verify: the code was altered or forged.
     BadSignature {
+        /// The key id.
         key_id: String,
     },
+    /// The key has been revoked by the acquirer.
     RevokedKey {
+        /// The key id.
         key_id: String,
+        /// Whose key it was.
         merchant_id: String,
     },
+    /// The key's validity has not started.
     KeyNotYetValid {
+        /// The key id.
         key_id: String,
+        /// Start of validity (unix seconds).
         not_before: u64,
     },
+    /// The key's validity has ended.
     KeyExpired {
+        /// The key id.
         key_id: String,
+        /// End of validity (unix seconds).
         not_after: u64,
     },
+    /// The dynamic code has expired.
     CodeExpired {
+        /// Its expiry (unix seconds).
         expires_at: u64,
     },
+    /// The dynamic code claims to live longer than the wallet accepts.
     ExpiryTooFar {
+        /// Its expiry (unix seconds).
         expires_at: u64,
+        /// The latest expiry accepted now.
         latest_accepted: u64,
     },
+    /// The dynamic code has been used before.
     ReplayedNonce {
+        /// The key id.
         key_id: String,
+        /// The nonce.
         nonce: String,
     },
+    /// The printed merchant name is not the registered one.
     NameMismatch {
+        /// Name printed in the code.
         printed: String,
+        /// Registered name.
         registered: String,
     },
+    /// The printed name is a lookalike of the registered one.
     ConfusableName {
+        /// Name printed in the code.
         printed: String,
+        /// Registered name.
         registered: String,
     },
+    /// A name mixes scripts in a way used for spoofing (e.g. Latin with Cyrillic).
     MixedScriptName {
+        /// The offending name.
         name: String,
     },
+    /// The code lists an account that is not registered to the signing key
+    /// (the sticker-swap case).
     AccountNotRegistered {
+        /// The key id.
         key_id: String,
+        /// The account's data object ID (02–51).
         account_id: u8,
+        /// The account's GUID, for templates.
         guid: Option<String>,
     },
-}
-
-impl From<tr::Reason> for Reason {
-    fn from(r: tr::Reason) -> Reason {
-        use tr::Reason as R;
-        match r {
-            R::MalformedPayload { detail } => Reason::MalformedPayload { detail },
-            R::NoSignature => Reason::NoSignature,
-            R::MalformedSignature { detail } => Reason::MalformedSignature { detail },
-            R::UnsupportedVersion { version } => Reason::UnsupportedVersion { version },
-            R::UnsupportedAlgorithm { algorithm } => Reason::UnsupportedAlgorithm { algorithm },
-            R::NoRegistry => Reason::NoRegistry,
-            R::RegistryExpired { expired_at } => Reason::RegistryExpired { expired_at },
-            R::UnknownKey { key_id } => Reason::UnknownKey { key_id },
-            R::AlgorithmMismatch {
-                key_id,
-                signed_with,
-                registered,
-            } => Reason::AlgorithmMismatch {
-                key_id,
-                signed_with: signed_with.into(),
-                registered: registered.into(),
-            },
-            R::BadSignature { key_id } => Reason::BadSignature { key_id },
-            R::RevokedKey {
-                key_id,
-                merchant_id,
-            } => Reason::RevokedKey {
-                key_id,
-                merchant_id,
-            },
-            R::KeyNotYetValid { key_id, not_before } => {
-                Reason::KeyNotYetValid { key_id, not_before }
-            }
-            R::KeyExpired { key_id, not_after } => Reason::KeyExpired { key_id, not_after },
-            R::CodeExpired { expires_at } => Reason::CodeExpired { expires_at },
-            R::ExpiryTooFar {
-                expires_at,
-                latest_accepted,
-            } => Reason::ExpiryTooFar {
-                expires_at,
-                latest_accepted,
-            },
-            R::ReplayedNonce { key_id, nonce } => Reason::ReplayedNonce { key_id, nonce },
-            R::NameMismatch {
-                printed,
-                registered,
-            } => Reason::NameMismatch {
-                printed,
-                registered,
-            },
-            R::ConfusableName {
-                printed,
-                registered,
-            } => Reason::ConfusableName {
-                printed,
-                registered,
-            },
-            R::MixedScriptName { name } => Reason::MixedScriptName { name },
-            R::AccountNotRegistered {
-                key_id,
-                account_id,
-                guid,
-            } => Reason::AccountNotRegistered {
-                key_id,
-                account_id,
-                guid,
-            },
-        }
-    }
 }
 
 /// The kebab-case code of a reason ("bad-signature"), as in the JSON vectors.
 #[uniffi::export]
 pub fn reason_code(reason: Reason) -> String {
-    use Reason as R;
-    match reason {
-        R::MalformedPayload { .. } => "malformed-payload",
-        R::NoSignature => "no-signature",
-        R::MalformedSignature { .. } => "malformed-signature",
-        R::UnsupportedVersion { .. } => "unsupported-version",
-        R::UnsupportedAlgorithm { .. } => "unsupported-algorithm",
-        R::NoRegistry => "no-registry",
-        R::RegistryExpired { .. } => "registry-expired",
-        R::UnknownKey { .. } => "unknown-key",
-        R::AlgorithmMismatch { .. } => "algorithm-mismatch",
-        R::BadSignature { .. } => "bad-signature",
-        R::RevokedKey { .. } => "revoked-key",
-        R::KeyNotYetValid { .. } => "key-not-yet-valid",
-        R::KeyExpired { .. } => "key-expired",
-        R::CodeExpired { .. } => "code-expired",
-        R::ExpiryTooFar { .. } => "expiry-too-far",
-        R::ReplayedNonce { .. } => "replayed-nonce",
-        R::NameMismatch { .. } => "name-mismatch",
-        R::ConfusableName { .. } => "confusable-name",
-        R::MixedScriptName { .. } => "mixed-script-name",
-        R::AccountNotRegistered { .. } => "account-not-registered",
-    }
-    .to_string()
+    reason.code().to_string()
 }
 
 /// A verified merchant, from the registry (never from the QR text).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct VerifiedMerchant {
     /// The registered name: what the wallet shows as who is paid.
     pub registered_name: String,
@@ -404,6 +355,10 @@ pub struct VerifiedMerchant {
 }
 
 /// The outcome of verifying a merchant code.
+///
+/// A wrapper: the core's `Verified` is a tuple variant, and apps read the
+/// merchant as the named field `merchant` (a tuple variant would cross as
+/// `v1`).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum Verdict {
     /// Signed by a registered key for registered accounts.
@@ -421,30 +376,14 @@ pub enum Verdict {
 impl From<tr::Verdict> for Verdict {
     fn from(v: tr::Verdict) -> Verdict {
         match v {
-            tr::Verdict::Verified(m) => Verdict::Verified {
-                merchant: VerifiedMerchant {
-                    registered_name: m.registered_name,
-                    registered_city: m.registered_city,
-                    merchant_id: m.merchant_id,
-                    key_id: m.key_id,
-                    algorithm: m.algorithm.into(),
-                    dynamic: m.dynamic.map(|d| DynamicInfo {
-                        expires_at: d.expires_at,
-                        nonce: d.nonce,
-                    }),
-                    registry_version: m.registry_version,
-                    warnings: m.warnings.into_iter().map(Warning::from).collect(),
-                },
-            },
-            tr::Verdict::Unverified { reason } => Verdict::Unverified {
-                reason: reason.into(),
-            },
+            tr::Verdict::Verified(merchant) => Verdict::Verified { merchant },
+            tr::Verdict::Unverified { reason } => Verdict::Unverified { reason },
         }
     }
 }
 
 /// The loaded merchant key registry.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct RegistryInfo {
     /// Registry id.
     pub registry_id: String,
@@ -462,22 +401,8 @@ pub struct RegistryInfo {
     pub stale: bool,
 }
 
-impl From<tr::RegistryInfo> for RegistryInfo {
-    fn from(i: tr::RegistryInfo) -> RegistryInfo {
-        RegistryInfo {
-            registry_id: i.registry_id,
-            version: i.version,
-            issued_at: i.issued_at,
-            expires_at: i.expires_at,
-            key_count: u64::try_from(i.key_count).unwrap_or(u64::MAX),
-            payload_sha256: i.payload_sha256,
-            stale: i.stale,
-        }
-    }
-}
-
 /// Why the connection is degraded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum DegradedReason {
     /// Replies are slow.
     Slow,
@@ -488,7 +413,7 @@ pub enum DegradedReason {
 }
 
 /// The connectivity the UI shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum ConnectivityStatus {
     /// Requests succeed promptly.
     Online,
@@ -505,7 +430,7 @@ pub enum ConnectivityStatus {
 }
 
 /// What status subscribers receive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct StatusSnapshot {
     /// Connectivity.
     pub connectivity: ConnectivityStatus,
@@ -513,63 +438,35 @@ pub struct StatusSnapshot {
     pub pending_payments: u32,
 }
 
-impl From<st::StatusSnapshot> for StatusSnapshot {
-    fn from(s: st::StatusSnapshot) -> StatusSnapshot {
-        let connectivity = match s.connectivity {
-            st::ConnectivityStatus::Online => ConnectivityStatus::Online,
-            st::ConnectivityStatus::Degraded { reason } => ConnectivityStatus::Degraded {
-                reason: match reason {
-                    st::DegradedReason::Slow => DegradedReason::Slow,
-                    st::DegradedReason::Errors => DegradedReason::Errors,
-                    st::DegradedReason::TlsFailure => DegradedReason::TlsFailure,
-                },
-            },
-            st::ConnectivityStatus::Offline { since } => {
-                ConnectivityStatus::Offline { since_ms: since }
-            }
-        };
-        StatusSnapshot {
-            connectivity,
-            pending_payments: s.pending_payments,
-        }
-    }
-}
-
 /// Where a journalled payment is.
-#[allow(missing_docs)] // See `scanpay_core::payment::PaymentState`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum PaymentState {
+    /// Journalled, not sent yet (queued offline, or about to be sent).
     Queued,
+    /// Being sent.
     Sending,
+    /// Could not be sent; nothing left the phone.
     NotSent,
+    /// Sent, outcome unclear: being checked.
     Unknown,
+    /// No answer in time: being cancelled.
     Reversing,
+    /// Paid.
     Succeeded,
+    /// Declined by the backend.
     Declined,
+    /// Cancelled after an unclear outcome: nothing was paid.
     Reversed,
+    /// Cancelled before it was sent.
     Cancelled,
+    /// The wallet cannot tell whether money moved: show the id and support.
     NeedsAttention,
 }
 
-impl From<pay::PaymentState> for PaymentState {
-    fn from(s: pay::PaymentState) -> PaymentState {
-        use pay::PaymentState as S;
-        match s {
-            S::Queued => PaymentState::Queued,
-            S::Sending => PaymentState::Sending,
-            S::NotSent => PaymentState::NotSent,
-            S::Unknown => PaymentState::Unknown,
-            S::Reversing => PaymentState::Reversing,
-            S::Succeeded => PaymentState::Succeeded,
-            S::Declined => PaymentState::Declined,
-            S::Reversed => PaymentState::Reversed,
-            S::Cancelled => PaymentState::Cancelled,
-            S::NeedsAttention => PaymentState::NeedsAttention,
-        }
-    }
-}
-
 /// One payment, as the history screen shows it (no authorisation, no payload).
+///
+/// A wrapper: a flat view of the core's `PaymentRecord` (merchant and
+/// decline flattened, no authorisation or payload, which stay in Rust).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Payment {
     /// The payment id (idempotency key; quote it to support).
@@ -604,7 +501,7 @@ impl From<pay::PaymentRecord> for Payment {
     fn from(r: pay::PaymentRecord) -> Payment {
         Payment {
             id: r.id,
-            state: r.state.into(),
+            state: r.state,
             merchant_name: r.merchant.name,
             merchant_city: r.merchant.city,
             merchant_verified: r.merchant.verified,
@@ -621,7 +518,7 @@ impl From<pay::PaymentRecord> for Payment {
 }
 
 /// What the UI shows about the PIN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct AuthStatus {
     /// A device key exists and is not disabled. Read from the journal only:
     /// a key the platform key store lost still counts until a PIN check says
@@ -639,23 +536,13 @@ pub struct AuthStatus {
     pub retry_after_secs: u64,
 }
 
-impl From<scanpay_core::auth::AuthStatus> for AuthStatus {
-    fn from(s: scanpay_core::auth::AuthStatus) -> AuthStatus {
-        AuthStatus {
-            enrolled: s.enrolled,
-            disabled: s.disabled,
-            failures: s.failures,
-            attempts_left: s.attempts_left,
-            locked_until: s.locked_until,
-            retry_after_secs: s.retry_after_secs,
-        }
-    }
-}
-
 /// Where a history page ended; pass it back unchanged to
 /// `Wallet::history_page` for the next (older) page. (creation time, journal
 /// position) rather than a bare time, so payments created in the same second
 /// are neither skipped nor repeated.
+///
+/// A wrapper: the core's cursor keeps its fields private so that only the
+/// journal makes one; the foreign record is plain data the app hands back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct HistoryCursor {
     /// Creation time of the page's last payment (unix seconds).
@@ -674,6 +561,8 @@ impl From<scanpay_core::store::HistoryCursor> for HistoryCursor {
 }
 
 /// One page of history, newest first.
+///
+/// A wrapper because its entries are [`Payment`] views.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct HistoryPage {
     /// The payments on this page.

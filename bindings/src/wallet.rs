@@ -350,8 +350,7 @@ impl Wallet {
             .shared
             .wallet
             .authenticator()
-            .status(self.shared.now())?
-            .into())
+            .status(self.shared.now())?)
     }
 
     /// Creates the device key sealed under the PIN in `pin` (policy-checked)
@@ -479,19 +478,19 @@ impl Wallet {
                     .log
                     .line(LogLevel::Info, || format!("registry v{v} applied"));
             }
-            Ok(shared.wallet.registry_info().map(RegistryInfo::from))
+            Ok(shared.wallet.registry_info())
         })
         .await?
     }
 
     /// Applies a registry document obtained another way (bundled, pushed).
     pub fn apply_registry(&self, document: Vec<u8>) -> Result<RegistryInfo, WalletError> {
-        Ok(self.shared.wallet.apply_registry(&document)?.into())
+        Ok(self.shared.wallet.apply_registry(&document)?)
     }
 
     /// The registry in use, if any.
     pub fn registry_info(&self) -> Option<RegistryInfo> {
-        self.shared.wallet.registry_info().map(RegistryInfo::from)
+        self.shared.wallet.registry_info()
     }
 
     /// Why the cached registry was not loaded at open, if it was not.
@@ -518,7 +517,7 @@ impl Wallet {
                     .log
                     .line(LogLevel::Warn, || format!("health probe failed: {e}"));
             }
-            Ok(check.status.into())
+            Ok(check.status)
         })
         .await?
     }
@@ -565,7 +564,7 @@ impl Wallet {
 
     /// The current connectivity status.
     pub fn status(&self) -> StatusSnapshot {
-        self.shared.wallet.status().current().into()
+        self.shared.wallet.status().current()
     }
 
     /// Subscribes to connectivity changes. `listener` is called once per

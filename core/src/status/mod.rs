@@ -60,8 +60,10 @@ pub enum ConnectivityStatus {
     },
     /// No network, or the backend is unreachable.
     Offline {
-        /// Since when (unix milliseconds).
-        since: u64,
+        /// Since when (unix milliseconds). Named for its unit, as the
+        /// bindings show it; serialised as `"since"`, as before.
+        #[serde(rename = "since")]
+        since_ms: u64,
     },
 }
 
@@ -382,8 +384,8 @@ fn apply_outcome(s: &mut State, outcome: RequestOutcome) {
 fn derive(s: &mut State, now_ms: u64) -> ConnectivityStatus {
     let offline = !s.network_available || s.unreachable >= s.config.unreachable_streak;
     if offline {
-        let since = *s.offline_since.get_or_insert(now_ms);
-        return ConnectivityStatus::Offline { since };
+        let since_ms = *s.offline_since.get_or_insert(now_ms);
+        return ConnectivityStatus::Offline { since_ms };
     }
     s.offline_since = None;
     if s.tls {

@@ -43,8 +43,9 @@ pub struct RegistryInfo {
     pub issued_at: u64,
     /// Staleness time (unix seconds).
     pub expires_at: u64,
-    /// Number of merchant keys.
-    pub key_count: usize,
+    /// Number of merchant keys (`u64`, not `usize`: a width that is the same
+    /// on every platform, so the record crosses the FFI as it is).
+    pub key_count: u64,
     /// SHA-256 of the registry payload bytes, lower-case hex: the decoded
     /// `payload` of the document, *without* the `scanpay:registry:v1\n`
     /// prefix that the roots sign (so it can be recomputed from the payload
@@ -332,7 +333,7 @@ fn info(r: &Registry, now: u64) -> RegistryInfo {
         version: r.version,
         issued_at: r.issued_at,
         expires_at: r.expires_at,
-        key_count: r.key_count(),
+        key_count: u64::try_from(r.key_count()).unwrap_or(u64::MAX),
         payload_sha256: r.payload_sha256.clone(),
         stale: now >= r.expires_at,
     }
