@@ -15,7 +15,7 @@
 //! | [`paycode`] | the pay code: [`paycode::PaycodeSession`] (the code to draw), status, sync, charges waiting for the PIN, pay-code history |
 //! | [`inspect`] | classification of a scanned text; [`inspect::TrustChecker`] for verdicts at a given time |
 //! | [`platform`] | foreign interfaces the app implements: key store, network, logging, listeners |
-//! | [`types`] | records and enums mirroring core types |
+//! | [`types`] | core records and enums crossing as they are (`uniffi::remote`), and the wrappers for those that cannot (ADR 0019) |
 //! | [`errors`] | typed errors with messages a UI can show |
 //!
 //! ## Threads
