@@ -30,9 +30,8 @@ use crate::worker::run_blocking;
 use crate::LiveToken;
 
 /// The merchant as the review screen shows it.
-///
-/// A wrapper: the core's review holds a `Currency`, `Money`, the core
-/// `TipRule` and `Verdict`, which cross as their own wrappers.
+// A wrapper: the core's review holds a `Currency`, `Money`, the core
+// `TipRule` and `Verdict`, which cross as their own wrappers.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct MerchantReview {
     /// The registered name (verified only): show this as who is paid.
@@ -156,9 +155,8 @@ pub enum RetryOption {
 }
 
 /// The previous PIN attempt's failure, shown on the PIN pad.
-///
-/// A wrapper: the core gives the whole `AuthError`; the pad needs the two
-/// failures it explains and a message for the rest.
+// A wrapper: the core gives the whole `AuthError`; the pad needs the two
+// failures it explains and a message for the rest.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum PinProblem {
     /// Wrong PIN.
@@ -207,10 +205,9 @@ impl From<AuthError> for PinProblem {
 }
 
 /// The state the UI renders.
-///
-/// A wrapper: the core's states hold a `usize` digit count, the
-/// `AmountError` and `AuthError` values and the core review; their parts
-/// that can cross as they are (stage, reasons, retry) are the core's.
+// A wrapper: the core's states hold a `usize` digit count, the
+// `AmountError` and `AuthError` values and the core review; their parts
+// that can cross as they are (stage, reasons, retry) are the core's.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum FlowState {
     /// The camera is on.
@@ -404,8 +401,8 @@ impl From<pay::FlowState> for FlowState {
 ///
 /// Named `FlowIntent` rather than `Intent` so that the generated Kotlin does
 /// not clash with `android.content.Intent`, which every Activity imports.
-/// A wrapper for that reason too: the core's `Intent` has the PIN digit,
-/// and its `Confirm` holds the core `Money`.
+// A wrapper, not the core's `Intent`: that has the PIN digit, and its
+// `Confirm` holds the core `Money`.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum FlowIntent {
     /// A scanned text (camera, gallery, paste).

@@ -50,9 +50,8 @@ pub struct MerchantCodeInfo {
 }
 
 /// Something about a link worth telling the user.
-///
-/// A wrapper: the core's lookalike brand is a `&'static str` (from its brand
-/// table), which cannot be lifted back from a foreign string.
+// A wrapper: the core's lookalike brand is a `&'static str` (from its brand
+// table), which cannot be lifted back from a foreign string.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum LinkFlag {
     /// Not https.

@@ -58,8 +58,7 @@ pub fn paycode_qr_quiet_modules() -> u32 {
 }
 
 /// The pay code's limits (the stricter of the wallet's and the backend's).
-///
-/// A wrapper because its amounts are [`Money`].
+// A wrapper because its amounts are [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PaycodeLimits {
     /// Largest charge a code authorises alone; above it the phone asks for
@@ -83,8 +82,7 @@ impl From<CoreLimits> for PaycodeLimits {
 
 /// Why no new code may be shown until the wallet syncs (UI: "connect to the
 /// internet to show more codes").
-///
-/// A wrapper because its amounts are [`Money`].
+// A wrapper because its amounts are [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum OfflineLimit {
     /// `issued` codes since the last sync reached the most allowed, `max`.
@@ -125,9 +123,8 @@ impl From<CoreOfflineLimit> for OfflineLimit {
 
 /// Why no code can be shown right now, for the UI to explain and offer the
 /// way out.
-///
-/// A wrapper: the core's `OfflineLimit(..)` is a tuple variant whose name
-/// would shadow the type in Kotlin; here it is `OfflineLimitReached { limit }`.
+// A wrapper: the core's `OfflineLimit(..)` is a tuple variant whose name
+// would shadow the type in Kotlin; here it is `OfflineLimitReached { limit }`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum PaycodeBlock {
     /// No PIN yet: enrol.
@@ -172,8 +169,7 @@ impl From<CoreBlock> for PaycodeBlock {
 }
 
 /// What the UI shows about the pay code before (and while) showing one.
-///
-/// A wrapper because it holds [`PaycodeLimits`] and [`PaycodeBlock`].
+// A wrapper because it holds [`PaycodeLimits`] and [`PaycodeBlock`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PaycodeStatus {
     /// A secret is provisioned.
@@ -210,9 +206,8 @@ impl From<CoreStatus> for PaycodeStatus {
 }
 
 /// A QR code's modules, to draw as squares (no barcode library needed).
-///
-/// A wrapper: its `Debug` leaves the modules (a live code) out, where the
-/// core's derived one prints them.
+// A wrapper: its `Debug` leaves the modules (a live code) out, where the
+// core's derived one prints them.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct QrMatrix {
     /// Modules per side (0 when nothing may be drawn).
@@ -232,8 +227,7 @@ impl std::fmt::Debug for QrMatrix {
 
 /// What the UI draws for one code. While the screen is captured everything
 /// drawable is empty and `displayable` is false.
-///
-/// A wrapper because it holds [`QrMatrix`].
+// A wrapper because it holds [`QrMatrix`].
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PaycodeDisplay {
     /// The 18 digits (empty when not displayable). Show them in groups
@@ -334,9 +328,8 @@ pub struct ChargeMerchant {
 }
 
 /// A charge made with one of this wallet's codes (history, notifications).
-///
-/// A wrapper: a flat view of the core's journal record and its merchant,
-/// with the amount as [`Money`].
+// A wrapper: a flat view of the core's journal record and its merchant,
+// with the amount as [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PaycodeCharge {
     /// The backend's id of the charge.
@@ -381,8 +374,7 @@ impl From<PaycodeChargeInfo> for PaycodeCharge {
 
 /// A charge above the no-PIN amount waiting for the payer: show who and how
 /// much, then ask for the PIN (`confirmCharge`) or offer `declineCharge`.
-///
-/// A wrapper because its amount is [`Money`].
+// A wrapper because its amount is [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PendingCharge {
     /// The backend's id of the charge.

@@ -58,9 +58,8 @@ pub struct StructuredAppend {
 }
 
 /// One code found in a frame.
-///
-/// A wrapper: the core's corners are a fixed array `[Point; 4]`, which
-/// UniFFI cannot carry; here they are a list of four.
+// A wrapper: the core's corners are a fixed array `[Point; 4]`, which
+// UniFFI cannot carry; here they are a list of four.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ScannedCode {
     /// The payload bytes as encoded.

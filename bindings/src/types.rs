@@ -25,10 +25,9 @@ pub use scanpay_core::trust::{Algorithm, Reason, RegistryInfo, VerifiedMerchant,
 use crate::errors::FlowError;
 
 /// An amount in integer minor units of an ISO 4217 currency. Never a float.
-///
-/// A wrapper: the core's `Money` holds a `Currency` (a table entry, not a
-/// string), and the foreign record carries the exponent beside the code so
-/// that the app can format and echo the amount without a currency table.
+// A wrapper: the core's `Money` holds a `Currency` (a table entry, not a
+// string), and the foreign record carries the exponent beside the code so
+// that the app can format and echo the amount without a currency table.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Money {
     /// Minor units (cents for USD, satang for THB, yen for JPY).
@@ -81,8 +80,7 @@ pub fn format_money(money: Money) -> String {
 }
 
 /// The amounts of a payment, as the payer saw them.
-///
-/// A wrapper because its fields are [`Money`].
+// A wrapper because its fields are [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AmountBreakdown {
     /// The amount to the merchant.
@@ -107,8 +105,7 @@ impl From<pay::AmountBreakdown> for AmountBreakdown {
 }
 
 /// The backend's proof of a payment.
-///
-/// A wrapper because its amount is [`Money`].
+// A wrapper because its amount is [`Money`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Receipt {
     /// The backend's reference.
@@ -130,9 +127,8 @@ impl From<pay::Receipt> for Receipt {
 }
 
 /// The tip / convenience-fee rule of a merchant code (EMVCo 55/56/57).
-///
-/// A wrapper: the core's variants are tuples of [`Money`] and a
-/// `Percentage`; the foreign variants have named fields.
+// A wrapper: the core's variants are tuples of [`Money`] and a
+// `Percentage`; the foreign variants have named fields.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum TipRule {
     /// The payer is asked for a tip.
@@ -355,10 +351,9 @@ pub struct VerifiedMerchant {
 }
 
 /// The outcome of verifying a merchant code.
-///
-/// A wrapper: the core's `Verified` is a tuple variant, and apps read the
-/// merchant as the named field `merchant` (a tuple variant would cross as
-/// `v1`).
+// A wrapper: the core's `Verified` is a tuple variant, and apps read the
+// merchant as the named field `merchant` (a tuple variant would cross as
+// `v1`).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum Verdict {
     /// Signed by a registered key for registered accounts.
@@ -464,9 +459,8 @@ pub enum PaymentState {
 }
 
 /// One payment, as the history screen shows it (no authorisation, no payload).
-///
-/// A wrapper: a flat view of the core's `PaymentRecord` (merchant and
-/// decline flattened, no authorisation or payload, which stay in Rust).
+// A wrapper: a flat view of the core's `PaymentRecord` (merchant and
+// decline flattened, no authorisation or payload, which stay in Rust).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Payment {
     /// The payment id (idempotency key; quote it to support).
@@ -540,9 +534,8 @@ pub struct AuthStatus {
 /// `Wallet::history_page` for the next (older) page. (creation time, journal
 /// position) rather than a bare time, so payments created in the same second
 /// are neither skipped nor repeated.
-///
-/// A wrapper: the core's cursor keeps its fields private so that only the
-/// journal makes one; the foreign record is plain data the app hands back.
+// A wrapper: the core's cursor keeps its fields private so that only the
+// journal makes one; the foreign record is plain data the app hands back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct HistoryCursor {
     /// Creation time of the page's last payment (unix seconds).
@@ -561,8 +554,7 @@ impl From<scanpay_core::store::HistoryCursor> for HistoryCursor {
 }
 
 /// One page of history, newest first.
-///
-/// A wrapper because its entries are [`Payment`] views.
+// A wrapper because its entries are [`Payment`] views.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct HistoryPage {
     /// The payments on this page.
