@@ -3,7 +3,7 @@
 //! `cargo bench -p scanpay-core --bench auth`
 //!
 //! - `auth/derive_pin_key`: one PBKDF2-HMAC-SHA256 derivation at the
-//!   configured iterations (`kdf::DEFAULT_ITERATIONS`) — the floor of every PIN
+//!   configured iterations (`auth::DEFAULT_ITERATIONS`) — the floor of every PIN
 //!   check, and what each offline guess costs an attacker on the same CPU.
 //! - `auth/unseal_and_sign`: derive + AES-256-GCM decrypt of the device key +
 //!   Ed25519 signature over a payment authorisation: the CPU cost of
@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ring::rand::SystemRandom;
-use scanpay_core::auth::kdf::{derive_pin_key, KdfParams, DEFAULT_ITERATIONS};
+use scanpay_core::auth::{derive_pin_key, KdfParams, DEFAULT_ITERATIONS};
 use scanpay_core::auth::{
     verify_authorisation, DeviceKey, PaymentAuthorisation, PinPad, SealedKey, SignedAuthorisation,
 };

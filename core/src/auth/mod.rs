@@ -8,57 +8,73 @@
 //!     ──signs──▶ PaymentAuthorisation ──▶ backend verifies with the registered public key
 //! ```
 //!
-//! The PIN-encrypted blob ([`sealed`]) is wrapped again by the app's
+//! The PIN-encrypted blob ([`SealedKey`]) is wrapped again by the app's
 //! [`PlatformKeyStore`] (hardware-backed on phones) and stored in the
 //! [`crate::store::Store`]. [`Authenticator`] ties it together with the attempt
-//! limits of [`limits`], whose state is persisted *before* each attempt is
-//! evaluated. Design and blob layout: `docs/decisions/0005-pin-and-device-key.md`.
+//! limits ([`FAILURES_BEFORE_WAIT`], [`FAILURES_BEFORE_DISABLE`]), whose state
+//! is persisted *before* each attempt is evaluated. Design and blob layout:
+//! `docs/decisions/0005-pin-and-device-key.md`.
 //!
-//! | submodule | concern |
-//! |---|---|
-//! | [`pinpad`] | the core-owned PIN pad (digits never leave Rust) |
-//! | [`policy`] | which new PINs are refused |
-//! | [`kdf`] | PIN → AES key |
-//! | [`sealed`] | the encrypted device key blob, byte by byte |
-//! | [`device`] | the Ed25519 device key |
-//! | [`keystore`] | the platform key store trait and the software implementation |
-//! | [`limits`] | attempt limits, waits and the clock |
-//! | [`authorisation`] | what the device key signs, and its verification |
-//! | [`authenticator`] | enrol, verify, change, authorise, status, reset |
-//! | [`request_key`] | the PIN-less key that signs payment queries and reversals |
-//! | [`paycode_secret`] | the pay-code secret, sealed under the device key |
+//! | file (private) | concern | public items |
+//! |---|---|---|
+//! | `pinpad` | the core-owned PIN pad (digits never leave Rust) | [`PinPad`] |
+//! | `policy` | which new PINs are refused | [`check_new_pin`] |
+//! | `kdf` | PIN → AES key | [`derive_pin_key`], [`KdfParams`] |
+//! | `sealed` | the encrypted device key blob, byte by byte | [`SealedKey`] |
+//! | `device` | the Ed25519 device key | [`DeviceKey`] |
+//! | `keystore` | the platform key store trait and the software implementation | [`PlatformKeyStore`], [`SoftwareKeyStore`] |
+//! | `limits` | attempt limits, waits and the clock | [`FIRST_WAIT_SECS`] |
+//! | `authorisation` | what the device key signs, and its verification | [`PaymentAuthorisation`], [`verify_authorisation`] |
+//! | `authenticator` | enrol, verify, change, authorise, status, reset | [`Authenticator`] |
+//! | `request_key` | the PIN-less key that signs payment queries and reversals | [`RequestKey`], [`StoredRequestSigner`] |
+//! | `paycode_secret` | the pay-code secret, sealed under the device key | (internal) |
 //!
 //! Secrets (PIN digits, derived keys, decrypted PKCS#8) live in buffers wiped
 //! on drop, never appear in `Debug` or error messages, and never cross the
 //! public API. `ring`'s internal key types (AES key schedules, Ed25519 key
 //! pairs) are not wiped by `ring`; they live only for one operation.
 
-pub mod authenticator;
-pub mod authorisation;
-pub mod device;
-pub mod kdf;
-pub mod keystore;
-pub mod limits;
-pub mod paycode_secret;
-pub mod pinpad;
-pub mod policy;
-pub mod request_key;
-pub mod sealed;
+// The submodules are private: what the app, the CLI, the sandbox and the
+// tests use is re-exported below, so a file can be split or renamed without
+// changing a caller (ADR 0021).
+mod authenticator;
+mod authorisation;
+mod device;
+mod kdf;
+mod keystore;
+mod limits;
+mod paycode_secret;
+mod pinpad;
+mod policy;
+mod request_key;
+mod sealed;
 
 use thiserror::Error;
 
 pub use authenticator::{AuthStatus, Authenticator};
+pub(crate) use authorisation::MAX_PAYMENT_ID_LEN;
 pub use authorisation::{
     verify_authorisation, AuthorisationError, PaymentAuthorisation, SignedAuthorisation,
 };
 pub use device::DeviceKey;
-pub use keystore::{KeyStoreError, PlatformKeyStore, SoftwareKeyStore, WrapDefect};
-pub use pinpad::{PinPad, PIN_LENGTH};
-pub use policy::{check_new_pin, PinRejected};
-pub use request_key::{
-    RequestAuthorization, RequestKey, RequestKeyError, RequestSigner, StoredRequestSigner,
+// The KDF is public because `SealedKey::seal` takes its iteration count and
+// `SealedKey::kdf` returns its parameters; `derive_pin_key` is what the auth
+// bench times (the cost of every PIN check).
+pub use kdf::{
+    derive_pin_key, KdfParams, PinKey, DEFAULT_ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS,
 };
-pub use sealed::{SealedError, SealedKey};
+pub use keystore::{KeyStoreError, PlatformKeyStore, SoftwareKeyStore, WrapDefect};
+// The attempt policy a UI explains ("5 wrong PINs, then a wait").
+pub use limits::{FAILURES_BEFORE_DISABLE, FAILURES_BEFORE_WAIT, FIRST_WAIT_SECS};
+pub use pinpad::{PinPad, PIN_LENGTH};
+pub use policy::{check_new_pin, PinRejected, BLOCKLIST};
+// The backend's side of the request key (the sandbox verifies with these).
+pub use request_key::{
+    registration_proof_bytes, request_signed_bytes, verify_registration_proof,
+    RequestAuthorization, RequestKey, RequestKeyError, RequestKeyRegistration, RequestSigner,
+    StoredRequestSigner, MAX_CLOCK_SKEW_SECS,
+};
+pub use sealed::{SealedError, SealedKey, MAX_SEALED_LEN};
 
 use crate::store::StoreError;
 

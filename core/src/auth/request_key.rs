@@ -52,8 +52,6 @@ pub const REQUEST_DOMAIN: &str = "scanpay:request:v1\n";
 pub const REQUEST_KEY_PROOF_DOMAIN: &[u8] = b"scanpay:request-key:v1\n";
 /// The authorisation scheme name in the `Authorization` header.
 pub const AUTH_SCHEME: &str = "ScanPay-Request";
-/// The request header carrying the signature.
-pub const HEADER_AUTHORIZATION: &str = "Authorization";
 /// The alias under which the request key's seed is wrapped by the platform
 /// key store.
 pub const REQUEST_KEY_ALIAS: &str = "scanpay.request-key.v1";

@@ -8,7 +8,7 @@
 //! [`PaycodeService::open`] spends one counted PIN attempt, exactly like a
 //! payment's ([`crate::auth::Authenticator`]: wrong PIN, waits and the
 //! disable apply unchanged). The opened device key then either opens the
-//! sealed secret ([`crate::auth::paycode_secret`]), or, when the wallet has
+//! sealed secret (`auth::paycode_secret`), or, when the wallet has
 //! none (first use, or the device key was reset or disabled since), signs a
 //! [`ProvisionRequest`] and the backend's secret is sealed and stored before
 //! the session is returned. Nothing is spent when the answer is known

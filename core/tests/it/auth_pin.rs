@@ -4,9 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use ring::rand::SystemRandom;
-use scanpay_core::auth::kdf::{derive_pin_key, KdfParams, DEFAULT_ITERATIONS, MIN_ITERATIONS};
-use scanpay_core::auth::policy::BLOCKLIST;
-use scanpay_core::auth::sealed::{HEADER_LEN, MAX_SEALED_LEN};
+use scanpay_core::auth::{
+    derive_pin_key, KdfParams, BLOCKLIST, DEFAULT_ITERATIONS, MAX_SEALED_LEN, MIN_ITERATIONS,
+};
+
+/// The sealed blob's header length, written out from ADR 0005's layout
+/// rather than taken from the code, so a change to the layout fails here.
+const HEADER_LEN: usize = 72;
 use scanpay_core::auth::{
     check_new_pin, verify_authorisation, AuthError, AuthorisationError, DeviceKey, KeyStoreError,
     PaymentAuthorisation, PinPad, PinRejected, PlatformKeyStore, SealedError, SealedKey,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::common::TempDb;
-use scanpay_core::auth::limits::FAILURES_BEFORE_WAIT;
+use scanpay_core::auth::FAILURES_BEFORE_WAIT;
 use scanpay_core::auth::{
     AuthError, Authenticator, KeyStoreError, PinPad, PlatformKeyStore, SealedError,
     SoftwareKeyStore,

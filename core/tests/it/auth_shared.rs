@@ -19,7 +19,7 @@ use std::sync::{Arc, Barrier, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use crate::common::TempDb;
-use scanpay_core::auth::limits::FAILURES_BEFORE_DISABLE;
+use scanpay_core::auth::FAILURES_BEFORE_DISABLE;
 use scanpay_core::auth::{
     AuthError, Authenticator, KeyStoreError, PinPad, PlatformKeyStore, SoftwareKeyStore, WrapDefect,
 };

@@ -5,7 +5,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use scanpay_core::auth::request_key::{registration_proof_bytes, request_signed_bytes};
+use scanpay_core::auth::{registration_proof_bytes, request_signed_bytes};
 use scanpay_core::auth::{PaymentAuthorisation, RequestKey};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::paycode::{

@@ -11,7 +11,7 @@ mod support;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use scanpay_core::auth::request_key::MAX_CLOCK_SKEW_SECS;
+use scanpay_core::auth::MAX_CLOCK_SKEW_SECS;
 use scanpay_core::net::api::ServerPaymentState;
 use scanpay_core::payment::BackendReply;
 use scanpay_sandbox::{Sandbox, SandboxConfig};

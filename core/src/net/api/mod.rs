@@ -60,7 +60,7 @@ pub const HEADER_REGISTRY_VERSION: &str = "Registry-Version";
 pub const CONTENT_TYPE_JSON: &str = "application/json";
 
 /// Longest idempotency key (payment id) accepted; a UUID is 36 characters.
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = crate::auth::authorisation::MAX_PAYMENT_ID_LEN;
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = crate::auth::MAX_PAYMENT_ID_LEN;
 /// Largest request body a server accepts (413 `payload-too-large` above).
 pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 /// Largest response body the client reads, except the registry.
