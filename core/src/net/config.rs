@@ -111,7 +111,7 @@ pub enum ConfigError {
     BadPin {
         /// Position in [`TlsConfig::pins`].
         index: usize,
-        /// Why.
+        /// What is wrong with it: too long, not base64, or not 32 bytes.
         reason: String,
     },
     /// `require_pins` is set and no pin is configured.

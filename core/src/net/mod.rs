@@ -14,10 +14,14 @@
 //! method may be called on a UI thread. The bindings run them on a worker
 //! thread and expose them as async functions.
 
+// `api` stays a public namespace: it is the `/v1` wire protocol, shared with
+// the sandbox backend, and its names (`api::paycode::TillCharge`) read best
+// qualified. The client's files are private; their API is re-exported below
+// (ADR 0021).
 pub mod api;
 mod backend;
 mod client;
-pub mod config;
+mod config;
 mod till;
 mod tls;
 
