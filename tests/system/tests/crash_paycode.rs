@@ -46,16 +46,6 @@ fn till_cmd(sys: &System, key: &str, mode: &str, order: &str) -> Command {
     cmd
 }
 
-fn state_name(s: TillChargeState) -> &'static str {
-    match s {
-        TillChargeState::Paid => "paid",
-        TillChargeState::Userpaying => "userpaying",
-        TillChargeState::Declined => "declined",
-        TillChargeState::Closed => "closed",
-        TillChargeState::Reversed => "reversed",
-    }
-}
-
 #[test]
 fn a_till_killed_mid_charge_resolves_to_one_charge_or_none_and_the_phone_agrees() {
     let seed = seed_from_env(DEFAULT_SEED);
@@ -163,11 +153,7 @@ fn a_till_killed_mid_charge_resolves_to_one_charge_or_none_and_the_phone_agrees(
             "run {run} (seed {seed:#x}, replay with SCANPAY_CRASH_SEED={seed:#x}): amount {amount}, fault {fault:?}, till output {:?}, resolved {fin_state} by {via}",
             child.output
         );
-        assert_eq!(
-            state_name(truth.state),
-            fin_state,
-            "{ctx}: sandbox {truth:?}"
-        );
+        assert_eq!(truth.state.code(), fin_state, "{ctx}: sandbox {truth:?}");
         if let Some(a) = &answered {
             // The dead till heard a final answer: the resolution agrees
             // with it (a reversal after `paid` would be a bug of the test's
@@ -312,15 +298,6 @@ impl PhoneRig<'_> {
             }
         }
         (history, pending)
-    }
-}
-
-fn charge_state_name(s: ChargeState) -> &'static str {
-    match s {
-        ChargeState::Userpaying => "userpaying",
-        ChargeState::Paid => "paid",
-        ChargeState::Closed => "closed",
-        ChargeState::Reversed => "reversed",
     }
 }
 
@@ -510,7 +487,7 @@ fn a_wallet_killed_mid_sync_or_mid_confirm_converges_to_the_backends_truth() {
             let truth = sys.sandbox.data().paycode_charge(cid).unwrap().unwrap();
             assert_eq!(
                 history.get(cid).map(String::as_str),
-                Some(charge_state_name(truth.state)),
+                Some(truth.state.code()),
                 "{ctx}: charge {cid}"
             );
             let money = sys.sandbox.data().payment_truth(cid).unwrap();

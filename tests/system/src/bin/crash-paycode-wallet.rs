@@ -30,15 +30,6 @@ fn main() -> ExitCode {
     exit(Args::parse("crash-paycode-wallet MODE --flag value …").and_then(|a| run(&a)))
 }
 
-fn state_name(s: ChargeState) -> &'static str {
-    match s {
-        ChargeState::Userpaying => "userpaying",
-        ChargeState::Paid => "paid",
-        ChargeState::Closed => "closed",
-        ChargeState::Reversed => "reversed",
-    }
-}
-
 fn run(args: &Args) -> Result<()> {
     let now = args.num("now")?;
     let clock: Arc<dyn Clock> = Arc::new(VirtualClock::at(now));
@@ -78,7 +69,7 @@ fn run(args: &Args) -> Result<()> {
                 say(&format!(
                     "HISTORY {} {}",
                     h.charge.charge_id,
-                    state_name(h.charge.state)
+                    h.charge.state.code()
                 ));
             }
             for p in wallet.pending_charges()? {

@@ -22,16 +22,6 @@ use scanpay_core::net::{TillClient, TillError};
 use scanpay_system::child::{exit, say, Args};
 use scanpay_system::{HarnessError, Result};
 
-fn state_name(s: TillChargeState) -> &'static str {
-    match s {
-        TillChargeState::Paid => "paid",
-        TillChargeState::Userpaying => "userpaying",
-        TillChargeState::Declined => "declined",
-        TillChargeState::Closed => "closed",
-        TillChargeState::Reversed => "reversed",
-    }
-}
-
 fn main() -> ExitCode {
     exit(Args::parse("crash-till MODE --flag value …").and_then(|a| run(&a)))
 }
@@ -51,14 +41,14 @@ fn run(args: &Args) -> Result<()> {
             };
             say(&format!("SENDING {order}"));
             match till.charge(&req) {
-                Ok(c) => say(&format!("ANSWER {}", state_name(c.state))),
+                Ok(c) => say(&format!("ANSWER {}", c.state.code())),
                 Err(e) => say(&format!("UNCLEAR {e}")),
             }
             Ok(())
         }
         "resolve" => {
             let (c, via) = resolve(&till, &order)?;
-            say(&format!("FINAL {} {via}", state_name(c)));
+            say(&format!("FINAL {} {via}", c.code()));
             Ok(())
         }
         other => Err(HarnessError::Unexpected(format!("unknown mode {other}"))),
