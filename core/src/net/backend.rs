@@ -21,8 +21,8 @@ use super::client::{HttpsClient, NetError, NetStats, Request, Response};
 use super::config::{ClientConfig, ConfigError};
 use crate::auth::{RequestKeyError, RequestSigner};
 use crate::paycode::PaycodeBackend;
-use crate::payment::record::{BackendError, BackendReply};
 use crate::payment::{Backend, PaymentRequest};
+use crate::payment::{BackendError, BackendReply};
 
 /// Seconds kept between a long-poll's `wait` and the read timeout.
 const LONG_POLL_MARGIN_SECS: u64 = 3;

@@ -27,5 +27,6 @@ mod tls;
 
 pub use backend::HttpsBackend;
 pub use client::{NetError, NetStats};
-pub use config::{ClientConfig, ConfigError, SpkiPin, TlsConfig};
+// MAX_PINS is the cap `ConfigError::TooManyPins` names.
+pub use config::{ClientConfig, ConfigError, SpkiPin, TlsConfig, MAX_PINS};
 pub use till::{TillClient, TillError, MAX_TILL_KEY_LEN};

@@ -17,7 +17,7 @@
 use crate::net::api::paycode::{
     ChargeEvent, ConfirmRequest, EventsResponse, ProvisionRequest, ProvisionResponse,
 };
-use crate::payment::record::BackendError;
+use crate::payment::BackendError;
 use crate::store::{PaycodeChargeRow, PaycodeTx, StoreError};
 
 use super::charge::{PaycodeCharge, PayerAnswer};

@@ -4,25 +4,27 @@
 //! `docs/payments.md` describes the states, the journal discipline, timings,
 //! the offline policy and fee rounding.
 //!
-//! | module | concern |
+//! | file (private) | concern |
 //! |---|---|
-//! | [`flow`] | [`PaymentFlow`]: scanning → review → amount → PIN → processing → done |
-//! | [`amount`] | amount, tip and EMVCo 55/56/57 convenience fees |
-//! | [`record`] | the journal record and the outcome discipline as a pure state machine |
-//! | [`engine`] | [`PaymentEngine`]: journal first, submit / query / reverse, resume |
-//! | [`config`] | [`WalletConfig`]: limits, offline policy, timings |
-//! | [`clock`] | the injected [`Clock`] and its virtual test double |
+//! | `flow` | [`PaymentFlow`]: scanning → review → amount → PIN → processing → done |
+//! | `amount` | amount, tip and EMVCo 55/56/57 convenience fees ([`breakdown`]) |
+//! | `record` | the journal record ([`PaymentRecord`]) and the outcome discipline as a pure state machine |
+//! | `engine` | [`PaymentEngine`]: journal first, submit / query / reverse, resume |
+//! | `config` | [`WalletConfig`]: limits, offline policy, timings |
+//! | `clock` | the injected [`Clock`] and its virtual test double ([`VirtualClock`]) |
 //!
 //! The rule everything here serves: **nothing is sent that is not journalled
 //! first**, every state change is a compare-and-set in the journal, and an
 //! unclear outcome is resolved by query and reversal, never guessed.
 
-pub mod amount;
-pub mod clock;
-pub mod config;
-pub mod engine;
-pub mod flow;
-pub mod record;
+// The files are private; everything a caller needs is re-exported below, so
+// `scanpay_core::payment::PaymentEngine` is the one path (ADR 0021).
+mod amount;
+mod clock;
+mod config;
+mod engine;
+mod flow;
+mod record;
 
 pub use amount::{breakdown, AmountError};
 pub use clock::{Clock, SystemClock, VirtualClock};
@@ -33,11 +35,14 @@ pub use config::{
 pub use engine::{
     request_outcome, Backend, EngineError, NewPayment, PaymentEngine, PaymentRequest, ResumeReport,
 };
+// The two caps are public because `FlowError::AmountTooLong` and
+// `RecordError::TooLarge` name them.
 pub use flow::{
     FailureReason, FlowError, FlowServices, FlowState, Intent, MerchantReview, PaymentFlow,
-    PendingReason, RetryOption, Stage,
+    PendingReason, RetryOption, Stage, MAX_AMOUNT_INPUT_CHARS,
 };
 pub use record::{
     AmountBreakdown, BackendError, BackendReply, Decline, MerchantSummary, NextAction, Operation,
-    OutcomeError, PaymentRecord, PaymentState, Receipt, RecordError, Timings,
+    OutcomeError, PaymentRecord, PaymentState, Receipt, RecordError, Timings, MAX_RECORD_BYTES,
+    RECORD_FORMAT,
 };

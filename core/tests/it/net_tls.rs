@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::net_support::{client_config, raw_server, server_config, signed, Ca, Reply, Server};
 use scanpay_core::net::api::PaymentRequestBody;
 use scanpay_core::net::{ClientConfig, ConfigError, HttpsBackend, NetError, SpkiPin, TlsConfig};
-use scanpay_core::payment::record::{BackendError, BackendReply};
+use scanpay_core::payment::{BackendError, BackendReply};
 use scanpay_core::payment::Backend;
 
 fn health_server(ca: &Ca, names: &[&str], expired: bool) -> (Server, String) {
@@ -263,7 +263,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 mod support_payment {
     use scanpay_core::auth::{PaymentAuthorisation, SignedAuthorisation};
     use scanpay_core::money::{Currency, Money};
-    use scanpay_core::payment::record::AmountBreakdown;
+    use scanpay_core::payment::AmountBreakdown;
     use scanpay_core::payment::PaymentRequest;
 
     /// A payment request (the test servers do not verify signatures).

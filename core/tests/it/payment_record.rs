@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use scanpay_core::auth::{PaymentAuthorisation, SignedAuthorisation};
 use scanpay_core::money::{Currency, Money};
-use scanpay_core::payment::record::RECORD_FORMAT;
+use scanpay_core::payment::RECORD_FORMAT;
 use scanpay_core::payment::{
     breakdown, BackendError, BackendReply, MerchantSummary, NextAction, Operation, OutcomeError,
     PaymentRecord, PaymentState, Receipt, RecordError, Timings,

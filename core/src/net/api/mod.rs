@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::SignedAuthorisation;
 use crate::money::Money;
-use crate::payment::record::AmountBreakdown;
+use crate::payment::AmountBreakdown;
 #[cfg(doc)]
-use crate::payment::record::BackendReply;
+use crate::payment::BackendReply;
 use crate::payment::PaymentRequest;
 
 pub mod paycode;
@@ -443,7 +443,7 @@ pub struct ClockResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payment::record::BackendReply;
+    use crate::payment::BackendReply;
 
     #[test]
     fn fault_names_match_the_contract() {
