@@ -35,7 +35,7 @@ use crate::net::api::paycode::{
     error_code, ChargeEvent, ChargeState, ConfirmRequest, PaycodeLimits, ProvisionRequest,
     MAX_EVENTS_WAIT_SECS,
 };
-use crate::payment::record::BackendError;
+use crate::payment::BackendError;
 use crate::payment::{request_outcome, Clock, PaycodeConfig};
 use crate::status::StatusMonitor;
 use crate::store::{PaycodeChargeRow, PaycodeStateRow, ProvisionRow, Store, StoreError};
