@@ -6,7 +6,7 @@
 //!
 //! With `SCAN_BENCH_P99=1` it first prints the median and p99 over 300
 //! varied 1280x720 frames per kind (criterion reports no tail): codes at
-//! random scale, rotation, tilt, blur and noise (`scan::synth`), empty
+//! random scale, rotation, tilt, blur and noise (`core/tests/it/synth.rs`), empty
 //! frames with varied gradients, and noise of varied strength.
 #![allow(missing_docs)]
 
@@ -14,8 +14,14 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use qrcode::{Color, QrCode};
-use scanpay_core::scan::synth::{render, Degradation};
 use scanpay_core::scan::{LumaFrame, Rotation, ScanOptions, Scanner};
+use synth::{render, Degradation};
+
+// The test suite's frame generator (ADR 0020); the bench reads only the luma
+// of what it renders.
+#[allow(dead_code)]
+#[path = "../tests/it/synth.rs"]
+mod synth;
 
 const PAYLOAD: &str = "00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京540523.7253031565502016233030412340603***0708A60086670902ME91320016A0112233449988770708123456786304A13A";
 

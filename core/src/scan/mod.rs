@@ -56,7 +56,9 @@
 //!    four points is far cheaper than rotating the pixels.
 //!
 //! [`StreamScanner`] wraps a [`Scanner`] for live camera frames and reports
-//! each code once; [`synth`] renders degraded frames for tests and QA.
+//! each code once. The synthetic degraded frames the scanner's tests and
+//! benchmark use are rendered by test code (`core/tests/it/synth.rs`), not
+//! by this module: they are no part of the API (ADR 0020).
 
 mod bitstream;
 mod code;
@@ -68,7 +70,6 @@ mod options;
 mod rs;
 mod scanner;
 mod stream;
-pub mod synth;
 mod tables;
 mod text;
 

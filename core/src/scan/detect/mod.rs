@@ -30,7 +30,6 @@ mod triple;
 
 pub(crate) use binarise::{Bitmap, View};
 pub(crate) use finder::{find_finders, rank, rescue_third, Finder};
-pub(crate) use homography::Homography;
 pub(crate) use sample::decode_triple;
 pub(crate) use triple::{triples, Triple};
 
