@@ -6,7 +6,7 @@
 use scanpay_core::money::Money;
 use scanpay_core::payload::cpm::{ConsumerPayload, CpmApplication};
 use scanpay_core::payload::link::{Link, LinkFlag};
-use scanpay_core::payload::mpm::{AdditionalValue, Initiation, MerchantPayload, TipRule};
+use scanpay_core::payload::mpm::{AdditionalValue, MerchantPayload, TipRule};
 use serde_json::{json, Map, Value};
 
 /// Money as `{"minor", "currency", "display"}`.
@@ -28,16 +28,12 @@ fn fields(list: &[(u8, String)]) -> Value {
 
 /// The parsed merchant model.
 pub fn merchant(m: &MerchantPayload) -> Value {
-    let initiation = match m.initiation {
-        Initiation::Static => "static",
-        Initiation::Dynamic => "dynamic",
-        Initiation::Unspecified => "unspecified",
-    };
+    let initiation = m.initiation.code();
     let tip = m.tip.as_ref().map(|t| match t {
-        TipRule::Prompt => json!({"rule": "prompt"}),
-        TipRule::FixedFee(fee) => json!({"rule": "fixed-fee", "fee": money(fee)}),
+        TipRule::Prompt => json!({"rule": t.code()}),
+        TipRule::FixedFee(fee) => json!({"rule": t.code(), "fee": money(fee)}),
         TipRule::PercentageFee(p) => {
-            json!({"rule": "percentage-fee", "basis_points": p.basis_points()})
+            json!({"rule": t.code(), "basis_points": p.basis_points()})
         }
     });
     let additional = m.additional.as_ref().map(|a| {

@@ -71,6 +71,16 @@ pub enum Initiation {
 }
 
 impl Initiation {
+    /// The stable kebab-case name ("static", "dynamic", "unspecified"), as
+    /// `scanpay inspect --json` shows it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Initiation::Static => "static",
+            Initiation::Dynamic => "dynamic",
+            Initiation::Unspecified => "unspecified",
+        }
+    }
+
     /// The value EMVCo writes for it, if any.
     pub fn as_emv(&self) -> Option<&'static str> {
         match self {
@@ -302,6 +312,60 @@ pub enum TipRule {
     FixedFee(Money),
     /// "03" with ID 57: a percentage convenience fee.
     PercentageFee(Percentage),
+}
+
+impl TipRule {
+    /// The stable kebab-case name of the rule ("prompt", "fixed-fee",
+    /// "percentage-fee"), as `scanpay inspect --json` shows it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TipRule::Prompt => "prompt",
+            TipRule::FixedFee(_) => "fixed-fee",
+            TipRule::PercentageFee(_) => "percentage-fee",
+        }
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+    use crate::money::Currency;
+
+    #[test]
+    fn initiation_and_tip_rule_codes_are_stable_unique_and_kebab_case() {
+        let thb = Currency::from_code("THB").unwrap();
+        let mut codes = Vec::new();
+        for (i, expected) in [
+            (Initiation::Static, "static"),
+            (Initiation::Dynamic, "dynamic"),
+            (Initiation::Unspecified, "unspecified"),
+        ] {
+            assert_eq!(i.code(), expected);
+            codes.push(expected);
+        }
+        for (t, expected) in [
+            (TipRule::Prompt, "prompt"),
+            (TipRule::FixedFee(Money::new(100, thb)), "fixed-fee"),
+            (
+                TipRule::PercentageFee(Percentage::from_basis_points(250).unwrap()),
+                "percentage-fee",
+            ),
+        ] {
+            assert_eq!(t.code(), expected);
+            codes.push(expected);
+        }
+        for c in &codes {
+            assert!(
+                c.split('-')
+                    .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())),
+                "{c:?}"
+            );
+        }
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), 3 + 3, "{codes:?}");
+    }
 }
 
 /// A value in the additional data template that may be "***": EMVCo's way of
