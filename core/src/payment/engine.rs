@@ -82,7 +82,8 @@ pub enum EngineError {
     Record {
         /// Payment id.
         id: String,
-        /// Why.
+        /// What is wrong with the stored record (too large, unreadable JSON,
+        /// an unknown format).
         source: RecordError,
     },
     /// A record could not be serialised (never expected).

@@ -337,7 +337,8 @@ pub enum RegisteredAccount {
     Primitive {
         /// The top-level ID (2–25).
         id: u8,
-        /// The value.
+        /// The object's value as it appears in the code (e.g. a card PAN),
+        /// compared exactly.
         value: String,
     },
 }
@@ -417,7 +418,8 @@ pub struct MerchantKey {
 pub struct Registry {
     /// Registry id.
     pub registry_id: String,
-    /// Version.
+    /// Version; a registry only replaces a cached one with a higher version
+    /// (no rollback).
     pub version: u64,
     /// Issue time.
     pub issued_at: u64,
