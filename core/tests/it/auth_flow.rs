@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use crate::common::TempDb;
-use scanpay_core::auth::{FAILURES_BEFORE_DISABLE, FIRST_WAIT_SECS};
 use scanpay_core::auth::{
     verify_authorisation, AuthError, Authenticator, AuthorisationError, KeyStoreError,
     PaymentAuthorisation, PinPad, PinRejected, PlatformKeyStore, SealedKey, SoftwareKeyStore,
 };
+use scanpay_core::auth::{FAILURES_BEFORE_DISABLE, FIRST_WAIT_SECS};
 use scanpay_core::money::Currency;
 use scanpay_core::store::{AuthRecord, Store};
 

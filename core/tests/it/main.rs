@@ -50,7 +50,7 @@ mod trust_verify;
 mod wycheproof;
 
 mod common;
-mod synth;
 mod net_support;
 mod payment_support;
+mod synth;
 mod trust_support;

@@ -15,8 +15,8 @@ use scanpay_core::net::api::{
     MAX_RESPONSE_BODY_BYTES,
 };
 use scanpay_core::net::{HttpsBackend, NetError};
-use scanpay_core::payment::{BackendError, BackendReply};
 use scanpay_core::payment::Backend;
+use scanpay_core::payment::{BackendError, BackendReply};
 
 const PAID: &str = r#"{"reply":"succeeded","receipt":{"reference":"PAY-1","amount":{"minor":450,"currency":"SGD"},"paid_at":9}}"#;
 

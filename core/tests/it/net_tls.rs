@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::net_support::{client_config, raw_server, server_config, signed, Ca, Reply, Server};
 use scanpay_core::net::api::PaymentRequestBody;
 use scanpay_core::net::{ClientConfig, ConfigError, HttpsBackend, NetError, SpkiPin, TlsConfig};
-use scanpay_core::payment::{BackendError, BackendReply};
 use scanpay_core::payment::Backend;
+use scanpay_core::payment::{BackendError, BackendReply};
 
 fn health_server(ca: &Ca, names: &[&str], expired: bool) -> (Server, String) {
     let leaf = ca.leaf(names, expired);

@@ -255,7 +255,9 @@ impl Phone {
             roots: roots(),
             config: self.config.clone(),
             keystore: self.keystore.clone(),
-            backend: Arc::new(crate::payment_support::SimBackend::new(Arc::clone(&self.clock))),
+            backend: Arc::new(crate::payment_support::SimBackend::new(Arc::clone(
+                &self.clock,
+            ))),
             clock,
         })
         .unwrap();

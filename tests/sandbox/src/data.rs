@@ -12,8 +12,8 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use scanpay_core::auth::{verify_registration_proof, MAX_CLOCK_SKEW_SECS};
 use scanpay_core::auth::{verify_authorisation, PaymentAuthorisation, RequestAuthorization};
+use scanpay_core::auth::{verify_registration_proof, MAX_CLOCK_SKEW_SECS};
 use scanpay_core::money::{Currency, Money, MAX_AMOUNT_CHARS};
 use scanpay_core::net::api::{
     error_code, is_valid_payment_id, payment_path, reverse_path, ControlPayment,

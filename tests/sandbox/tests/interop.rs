@@ -12,8 +12,8 @@ use scanpay_core::net::NetError;
 use scanpay_core::store::Store;
 
 use scanpay_core::net::api::{Fault, FaultKind, FaultRequest, ServerPaymentState};
-use scanpay_core::net::{ClientConfig, TlsConfig};
 use scanpay_core::net::HttpsBackend;
+use scanpay_core::net::{ClientConfig, TlsConfig};
 use scanpay_core::payment::{Backend, BackendError, BackendReply, PaymentRequest};
 use scanpay_core::trust::{RootKeys, TrustStore};
 use support::*;

@@ -21,7 +21,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use scanpay_core::net::api::paycode::ChargeState;
 use scanpay_core::payment::{Clock, VirtualClock};
 use scanpay_system::child::{exit, say, Args};
 use scanpay_system::{pad, HarnessError, Result, PIN};
