@@ -173,7 +173,7 @@ pub struct ChargeMerchant {
 pub struct PaycodeChargeInfo {
     /// The journal record.
     pub charge: PaycodeCharge,
-    /// Who.
+    /// The merchant that charged it, as the backend named it.
     pub merchant: ChargeMerchant,
     /// How it was authorised.
     pub method: AuthMethod,

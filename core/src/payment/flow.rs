@@ -161,9 +161,10 @@ pub enum PendingReason {
 pub enum FailureReason {
     /// The backend declined.
     Declined {
-        /// Code.
+        /// The backend's decline code (`insufficient-funds`, `limit-exceeded`,
+        /// …: an open set; see `docs/api.md`).
         code: String,
-        /// Message.
+        /// The backend's own words, for logs and support, not the payer.
         message: String,
     },
     /// No clear answer, so the payment was reversed: nothing was paid.
@@ -176,7 +177,8 @@ pub enum FailureReason {
     /// The payment could not be started (a limit, offline policy…). Nothing
     /// was journalled or sent.
     NotStarted {
-        /// Why.
+        /// The rule that refused it, in words (the typed cause is in the
+        /// error the intent returned).
         message: String,
     },
     /// Too many wrong PINs: wait.
@@ -217,7 +219,7 @@ pub enum RetryOption {
     NewAttempt,
     /// A new PIN attempt after the wait.
     AfterWait {
-        /// When.
+        /// When the wait ends (unix seconds).
         until: u64,
     },
     /// Re-enrol the wallet first.
@@ -296,14 +298,15 @@ pub enum FlowState {
         payment_id: String,
         /// The amounts.
         breakdown: AmountBreakdown,
-        /// Why.
+        /// Queued offline (sent when online) or still being resolved
+        /// elsewhere (another thread, or after a restart).
         reason: PendingReason,
     },
     /// Not paid.
     Failed {
         /// The payment id, if one was journalled or minted.
         payment_id: Option<String>,
-        /// Why.
+        /// What refused it: a decline, a limit, a PIN lockout, the wallet.
         reason: FailureReason,
         /// Whether and how to retry.
         retry: RetryOption,
@@ -397,7 +400,7 @@ pub enum FlowError {
     /// Still locked out.
     #[error("too many wrong PINs: try again at {until}")]
     StillLockedOut {
-        /// When.
+        /// When the lockout ends (unix seconds).
         until: u64,
     },
     /// A limit, the offline policy, or the journal refused.

@@ -55,7 +55,8 @@ pub enum ConnectivityStatus {
     Online,
     /// Reachable, but not well.
     Degraded {
-        /// Why.
+        /// What was seen: slow replies, failing requests, or failing TLS /
+        /// pins (a captive portal or an interception proxy).
         reason: DegradedReason,
     },
     /// No network, or the backend is unreachable.
@@ -77,7 +78,7 @@ impl ConnectivityStatus {
 /// What subscribers receive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct StatusSnapshot {
-    /// Connectivity.
+    /// Online, degraded (with why) or offline (since when).
     pub connectivity: ConnectivityStatus,
     /// Payments not yet resolved (queued offline, sending, unknown, reversing).
     pub pending_payments: u32,

@@ -37,7 +37,7 @@ impl Default for Policy {
 pub struct RegistryInfo {
     /// Registry id.
     pub registry_id: String,
-    /// Version.
+    /// The document's version; an older one is refused (no rollback).
     pub version: u64,
     /// Issue time (unix seconds).
     pub issued_at: u64,

@@ -24,7 +24,8 @@ pub enum Verdict {
     Verified(VerifiedMerchant),
     /// The code could not be verified; `reason` says why.
     Unverified {
-        /// Why.
+        /// The first check that failed (unknown key, bad signature, wrong
+        /// account, expired, replayed…); the UI names it to the payer.
         #[serde(flatten)]
         reason: Reason,
     },
