@@ -28,9 +28,9 @@ use std::sync::Arc;
 use scanpay_core::auth::AuthError;
 pub use scanpay_core::net::api::paycode::ChargeState;
 use scanpay_core::net::api::paycode::PaycodeLimits as CoreLimits;
-pub use scanpay_core::paycode::charge::{AuthMethod, ChargeMerchant, PayerAnswer};
 use scanpay_core::paycode::render::{CODE128_QUIET_MODULES, QR_QUIET_MODULES};
 pub use scanpay_core::paycode::ChargeOutcome;
+pub use scanpay_core::paycode::{AuthMethod, ChargeMerchant, PayerAnswer};
 use scanpay_core::paycode::{
     OfflineLimit as CoreOfflineLimit, PaycodeBlock as CoreBlock, PaycodeChargeInfo,
     PaycodeDisplay as CoreDisplay, PaycodeError as CoreError, PaycodeSession as CoreSession,

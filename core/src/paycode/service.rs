@@ -396,8 +396,8 @@ impl PaycodeService {
     }
 
     /// One sync: events after the stored cursor (long-polled up to
-    /// `wait_secs`, at most [`MAX_EVENTS_WAIT_SECS`]), journalled by seq —
-    /// see [`super::sync`]. Returns the charges that changed, in feed order.
+    /// `wait_secs`, at most [`MAX_EVENTS_WAIT_SECS`]), journalled by seq
+    /// (never lost, never doubled; an answer with a gap is refused). Returns the charges that changed, in feed order.
     /// A successful call is the wallet's "online sync": the codes issued
     /// before it no longer count against the offline limits.
     ///
@@ -643,9 +643,10 @@ impl PaycodeService {
         Ok(ChargeOutcome::of(&charge))
     }
 
-    /// The pay-code charges, newest first (at most [`MAX_HISTORY`]), with the
-    /// receipt the till got. Kept apart from the payments' history: see
-    /// [`super::charge`].
+    /// The pay-code charges, newest first (at most [`MAX_HISTORY`]), with the receipt
+    /// the till got. Kept apart from the payments' history: a charge is the
+    /// merchant's request against the payer's code, not a payment the payer
+    /// started.
     pub fn history(&self) -> Result<Vec<PaycodeChargeInfo>, PaycodeError> {
         let rows = self
             .store

@@ -78,7 +78,7 @@ pub struct PaycodeCurrencyLimits {
 
 /// The wallet's own pay-code limits. The backend sends its own at
 /// provisioning and with every sync; the stricter of each applies
-/// (`crate::paycode::limits::effective`). A currency without an entry here
+/// (`effective` in the pay code's limits). A currency without an entry here
 /// takes the backend's limits alone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaycodeConfig {

@@ -344,7 +344,7 @@ impl Wallet {
     /// Opens the pay code with the PIN (one counted attempt, like a
     /// payment's), provisioning it first when needed and a backend is
     /// attached (blocking; asks the platform for the network first). See
-    /// [`crate::paycode::service`].
+    /// [`PaycodeService`].
     pub fn open_paycode(&self, pin: &PinPad) -> Result<PaycodeSession, PaycodeError> {
         self.refresh_network();
         self.paycode.open(pin)
