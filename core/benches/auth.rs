@@ -74,6 +74,7 @@ fn bench(c: &mut Criterion) {
     });
     let auth = authorisation();
     let signed = SignedAuthorisation {
+        method: scanpay_core::auth::PaymentAuthMethod::Pin,
         signature: key.sign(&auth.signed_bytes()).expect("sign"),
         authorisation: auth,
         device_public_key: key.public_key().to_vec(),

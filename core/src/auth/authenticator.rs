@@ -57,7 +57,7 @@ use std::sync::Arc;
 use ring::rand::SystemRandom;
 use zeroize::Zeroizing;
 
-use super::authorisation::{PaymentAuthorisation, SignedAuthorisation};
+use super::authorisation::{PaymentAuthMethod, PaymentAuthorisation, SignedAuthorisation};
 use super::device::DeviceKey;
 use super::kdf::DEFAULT_ITERATIONS;
 use super::keystore::{KeyStoreError, PlatformKeyStore, WrapDefect, DEVICE_KEY_ALIAS};
@@ -66,6 +66,7 @@ use super::paycode_secret;
 use super::pinpad::PinPad;
 use super::policy::check_new_pin;
 use super::sealed::{SealedError, SealedKey};
+use super::shortcuts::{ShortcutSettings, ShortcutSigner, SignedShortcuts};
 use super::AuthError;
 use crate::store::{AuthRecord, AuthTx, Store, StoreError};
 
@@ -240,7 +241,28 @@ impl Authenticator {
         let signature = key.sign(&auth.signed_bytes())?;
         Ok(SignedAuthorisation {
             authorisation: auth,
+            method: PaymentAuthMethod::Pin,
             device_public_key: key.public_key().to_vec(),
+            signature,
+        })
+    }
+
+    /// Verifies `pin` (one counted attempt, exactly like a payment's) and
+    /// signs the shortcut `settings` with the device key: the only way to
+    /// turn a shortcut on or raise a limit (ADR 0022).
+    pub fn sign_shortcuts(
+        &self,
+        pin: &PinPad,
+        settings: ShortcutSettings,
+        now: u64,
+    ) -> Result<SignedShortcuts, AuthError> {
+        settings.validate()?;
+        let key = self.attempt(pin, now)?;
+        let signature = key.sign(&settings.signed_bytes(key.public_key()))?;
+        Ok(SignedShortcuts {
+            settings,
+            device_public_key: key.public_key().to_vec(),
+            signer: ShortcutSigner::DeviceKey,
             signature,
         })
     }

@@ -28,6 +28,8 @@
 //! | `authenticator` | enrol, verify, change, authorise, status, reset | [`Authenticator`] |
 //! | `request_key` | the PIN-less key that signs payment queries and reversals | [`RequestKey`], [`StoredRequestSigner`] |
 //! | `paycode_secret` | the pay-code secret, sealed under the device key | (internal) |
+//! | `biometric` | the platform's biometric key: the trait the app implements, verification, the software key for tests | [`BiometricKey`], [`SoftwareBiometricKey`], [`verify_biometric_signature`] |
+//! | `shortcuts` | the shortcut settings document (biometric key, PIN-free limits) and its verification | [`ShortcutSettings`], [`SignedShortcuts`], [`verify_shortcuts`] |
 //!
 //! Secrets (PIN digits, derived keys, decrypted PKCS#8) live in buffers wiped
 //! on drop, never appear in `Debug` or error messages, and never cross the
@@ -39,6 +41,7 @@
 // changing a caller (ADR 0021).
 mod authenticator;
 mod authorisation;
+mod biometric;
 mod device;
 mod kdf;
 mod keystore;
@@ -48,13 +51,21 @@ mod pinpad;
 mod policy;
 mod request_key;
 mod sealed;
+mod shortcuts;
 
 use thiserror::Error;
 
 pub use authenticator::{AuthStatus, Authenticator};
 pub(crate) use authorisation::MAX_PAYMENT_ID_LEN;
 pub use authorisation::{
-    verify_authorisation, AuthorisationError, PaymentAuthorisation, SignedAuthorisation,
+    verify_authorisation, verify_authorisation_with, AuthorisationError, PaymentAuthMethod,
+    PaymentAuthorisation, RegisteredKeys, SignedAuthorisation, AUTH_DOMAIN, BIOMETRIC_AUTH_DOMAIN,
+    PIN_FREE_AUTH_DOMAIN,
+};
+pub use biometric::{
+    biometric_public_key, verify_biometric_signature, BiometricAvailability, BiometricError,
+    BiometricKey, BiometricKeyError, BiometricPromptText, SoftwareBiometricKey,
+    BIOMETRIC_PUBLIC_KEY_LEN, MAX_BIOMETRIC_SIGNATURE_LEN,
 };
 pub use device::DeviceKey;
 // The KDF is public because `SealedKey::seal` takes its iteration count and
@@ -75,6 +86,10 @@ pub use request_key::{
     StoredRequestSigner, MAX_CLOCK_SKEW_SECS,
 };
 pub use sealed::{SealedError, SealedKey, MAX_SEALED_LEN};
+pub use shortcuts::{
+    verify_shortcuts, PinFreeLimits, ShortcutSettings, ShortcutSigner, ShortcutsError,
+    SignedShortcuts, MAX_PIN_FREE_CURRENCIES, SHORTCUTS_DOMAIN,
+};
 
 use crate::store::StoreError;
 
@@ -146,6 +161,10 @@ pub enum AuthError {
     /// The authorisation is not acceptable (a field over its cap).
     #[error("authorisation: {0}")]
     Authorisation(#[from] AuthorisationError),
+    /// The shortcut settings are not acceptable (a field out of range);
+    /// nothing was signed or counted.
+    #[error("shortcut settings: {0}")]
+    Shortcuts(#[from] ShortcutsError),
     /// Random generation, encryption or signing failed inside `ring`.
     #[error("cryptographic operation failed")]
     Crypto,

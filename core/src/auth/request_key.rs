@@ -42,7 +42,9 @@ use ring::signature::{Ed25519KeyPair, KeyPair as _, UnparsedPublicKey, ED25519};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
+use super::authorisation::{PaymentAuthMethod, PaymentAuthorisation, SignedAuthorisation};
 use super::keystore::{KeyStoreError, PlatformKeyStore};
+use super::shortcuts::{ShortcutSettings, ShortcutSigner, SignedShortcuts};
 use crate::payment::{Clock, SystemClock};
 use crate::store::{Store, StoreError};
 
@@ -311,6 +313,43 @@ impl RequestKey {
             time,
             nonce,
             signature: self.sign_bytes(&bytes)?,
+        })
+    }
+
+    /// Signs a PIN-free payment (ADR 0022): the authorisation's fields under
+    /// the PIN-free domain. The backend accepts it only within the limits
+    /// the payer set with the PIN.
+    pub fn sign_pin_free(
+        &self,
+        authorisation: PaymentAuthorisation,
+        device_public_key: &[u8],
+    ) -> Result<SignedAuthorisation, RequestKeyError> {
+        let signature = self
+            .sign_bytes(&authorisation.signed_bytes_for(PaymentAuthMethod::PinFree))?
+            .to_vec();
+        Ok(SignedAuthorisation {
+            authorisation,
+            method: PaymentAuthMethod::PinFree,
+            device_public_key: device_public_key.to_vec(),
+            signature,
+        })
+    }
+
+    /// Signs shortcut settings without the PIN. The backend accepts such a
+    /// document only when it narrows what it holds (opt-out, lapse).
+    pub fn sign_shortcuts(
+        &self,
+        settings: ShortcutSettings,
+        device_public_key: &[u8],
+    ) -> Result<SignedShortcuts, RequestKeyError> {
+        let signature = self
+            .sign_bytes(&settings.signed_bytes(device_public_key))?
+            .to_vec();
+        Ok(SignedShortcuts {
+            settings,
+            device_public_key: device_public_key.to_vec(),
+            signer: ShortcutSigner::RequestKey,
+            signature,
         })
     }
 

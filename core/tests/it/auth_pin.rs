@@ -331,6 +331,7 @@ fn signed_bytes_layout_is_exact() {
 fn sign(key: &DeviceKey, auth: PaymentAuthorisation) -> SignedAuthorisation {
     let signature = key.sign(&auth.signed_bytes()).unwrap_or_default();
     SignedAuthorisation {
+        method: scanpay_core::auth::PaymentAuthMethod::Pin,
         authorisation: auth,
         device_public_key: key.public_key().to_vec(),
         signature,

@@ -272,6 +272,7 @@ mod support_payment {
         PaymentRequest {
             payment_id: id.into(),
             authorisation: SignedAuthorisation {
+                method: scanpay_core::auth::PaymentAuthMethod::Pin,
                 authorisation: PaymentAuthorisation {
                     payment_id: id.into(),
                     merchant_key_id: "k1".into(),

@@ -31,6 +31,7 @@ fn record(state: PaymentState) -> PaymentRecord {
         breakdown: b,
         payload: "000201".into(),
         authorisation: SignedAuthorisation {
+            method: scanpay_core::auth::PaymentAuthMethod::Pin,
             authorisation: PaymentAuthorisation {
                 payment_id: "0b6f4c1e-8d1f-4b8e-9a51-3f0c2a4d5e6f".into(),
                 merchant_key_id: "m1".into(),

@@ -26,6 +26,13 @@ pub const API_PREFIX: &str = "/v1";
 pub const PATH_HEALTH: &str = "/v1/health";
 /// `POST`: device enrolment ([`EnrolRequest`] → [`EnrolResponse`]).
 pub const PATH_DEVICES: &str = "/v1/devices";
+/// `POST`: the device's shortcut settings
+/// ([`crate::auth::SignedShortcuts`] → [`ShortcutsAccepted`], ADR 0022).
+pub const PATH_SHORTCUTS: &str = "/v1/devices/shortcuts";
+/// The decline code of a PIN-free (or otherwise shortcut) payment the
+/// backend's policy refuses: the wallet asks for the PIN and tries again
+/// as a new payment. The message starts with the rule's word.
+pub const DECLINE_PIN_REQUIRED: &str = "pin-required";
 /// `GET ?have=N`: the signed registry document, exact bytes (200), or 304.
 pub const PATH_REGISTRY: &str = "/v1/registry";
 /// Query parameter of [`PATH_REGISTRY`]: the version the wallet already has.
@@ -246,6 +253,19 @@ pub mod error_code {
     /// 400: a submit's amount is above [`super::MAX_AMOUNT_MINOR`] (stored
     /// and replayed under its idempotency key like any processed answer).
     pub const AMOUNT_TOO_LARGE: &str = "amount-too-large";
+    /// 401: a shortcut settings document does not verify (bad signature,
+    /// unknown device, no request key), or its time is more than 300 s
+    /// from the server's clock.
+    pub const BAD_SHORTCUTS: &str = "bad-shortcuts";
+    /// 409: the settings' version is not above the one the server holds
+    /// (a replayed or out-of-order document). Final for this document.
+    pub const STALE_SHORTCUTS: &str = "stale-shortcuts";
+    /// 403: a document signed by the request key would turn a shortcut on
+    /// or raise a limit; only the device key (the PIN) may.
+    pub const SHORTCUTS_WIDEN_WITHOUT_PIN: &str = "shortcuts-widen-without-pin";
+    /// 400: a PIN-free limit is above the server's cap for its currency, or
+    /// the currency is not PIN-free capable there.
+    pub const SHORTCUTS_OVER_CAP: &str = "shortcuts-over-cap";
     /// 401: a query or reversal without an `Authorization: ScanPay-Request`
     /// header.
     pub const MISSING_REQUEST_SIGNATURE: &str = "missing-request-signature";
@@ -424,6 +444,13 @@ pub struct ControlPayment {
     /// (first + replays).
     #[serde(default)]
     pub submits_received: u32,
+}
+
+/// `POST /v1/devices/shortcuts` response 200: the settings are held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShortcutsAccepted {
+    /// The version now held.
+    pub version: u64,
 }
 
 /// `POST /v1/control/clock` body.

@@ -442,6 +442,7 @@ impl Wallet {
         let auth = authorisation(store, payment_id, payload, amount, now);
         let signature = self.key.sign(&auth.signed_bytes()).unwrap();
         let signed = SignedAuthorisation {
+            method: scanpay_core::auth::PaymentAuthMethod::Pin,
             authorisation: auth,
             device_public_key: self.key.public_key().to_vec(),
             signature,

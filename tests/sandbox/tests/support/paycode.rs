@@ -235,6 +235,7 @@ pub fn confirmation(pw: &PcWallet, e: &ChargeEvent, minor: u64) -> Vec<u8> {
     let signature = pw.w.key.sign(&auth.signed_bytes()).unwrap();
     serde_json::to_vec(&ConfirmRequest {
         authorisation: SignedAuthorisation {
+            method: scanpay_core::auth::PaymentAuthMethod::Pin,
             authorisation: auth,
             device_public_key: pw.w.key.public_key().to_vec(),
             signature,
