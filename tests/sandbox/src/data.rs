@@ -12,13 +12,15 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use scanpay_core::auth::{verify_authorisation, PaymentAuthorisation, RequestAuthorization};
 use scanpay_core::auth::{verify_registration_proof, MAX_CLOCK_SKEW_SECS};
+use scanpay_core::auth::{
+    PaymentAuthMethod, PaymentAuthorisation, RequestAuthorization, SignedAuthorisation,
+};
 use scanpay_core::money::{Currency, Money, MAX_AMOUNT_CHARS};
 use scanpay_core::net::api::{
     error_code, is_valid_payment_id, payment_path, reverse_path, ControlPayment,
     CreateOrderRequest, CreateOrderResponse, EnrolRequest, EnrolResponse, ErrorBody,
-    HealthResponse, PaymentRequestBody, ServerPaymentState, MAX_AMOUNT_MINOR,
+    HealthResponse, PaymentRequestBody, ServerPaymentState, DECLINE_PIN_REQUIRED, MAX_AMOUNT_MINOR,
 };
 use scanpay_core::payload::mpm::MerchantPayload;
 use scanpay_core::payload::tlv;
@@ -36,11 +38,15 @@ use crate::error::SandboxError;
 use crate::seed::{self, Seed};
 
 mod paycode;
+mod shortcuts;
 
 pub use paycode::{
     default_limits, EventsFeed, PaycodeChargeInfo, TillAnswer, TillInfo, MASTER_KEY_FILE,
     MERCHANT_REFUSALS_PER_WINDOW, PAYCODE_WINDOW, RATE_WINDOW_SECS, TILLS_FILE,
     TILL_REFUSALS_PER_WINDOW,
+};
+pub use shortcuts::{
+    shortcut_caps, PinFreeRefusal, KNOWN_MERCHANT_SECS, PIN_FREE_WINDOW_SECS, SHORTCUT_SKEW_SECS,
 };
 
 /// Orders (and payments left processing) are closed this long after they
@@ -334,13 +340,17 @@ struct PaymentRow {
     charges: u32,
     refunds: u32,
     submits: u32,
+    /// How the payer authorised (`None`: a pay-code charge, or recorded
+    /// before issue 12).
+    method: Option<PaymentAuthMethod>,
 }
 
 fn load_payment(conn: &Connection, id: &str) -> Result<Option<PaymentRow>, SandboxError> {
     let row = conn
         .query_row(
             "SELECT state, amount_minor, currency, reference, decline_code, decline_message,
-                    paid_at, account_id, merchant_id, order_id, charges, refunds, submits
+                    paid_at, account_id, merchant_id, order_id, charges, refunds, submits,
+                    method
              FROM payments WHERE payment_id = ?1",
             [id],
             |r| {
@@ -358,11 +368,13 @@ fn load_payment(conn: &Connection, id: &str) -> Result<Option<PaymentRow>, Sandb
                     r.get::<_, u32>(10)?,
                     r.get::<_, u32>(11)?,
                     r.get::<_, u32>(12)?,
+                    r.get::<_, Option<String>>(13)?,
                 ))
             },
         )
         .optional()?;
-    let Some((state, amount, cur, reference, dc, dm, paid_at, acc, mer, ord, ch, rf, sb)) = row
+    let Some((state, amount, cur, reference, dc, dm, paid_at, acc, mer, ord, ch, rf, sb, method)) =
+        row
     else {
         return Ok(None);
     };
@@ -380,6 +392,7 @@ fn load_payment(conn: &Connection, id: &str) -> Result<Option<PaymentRow>, Sandb
         charges: ch,
         refunds: rf,
         submits: sb,
+        method: shortcuts::method_from_code(method.as_deref()),
     }))
 }
 
@@ -988,6 +1001,9 @@ impl SandboxData {
                     registered_at) VALUES (?1, ?2, ?3, ?4)",
                 params![rk, account_id, device_id, to_i64(now)?],
             )?;
+            // A new device key for a wallet already known by its request
+            // key (a PIN reset): the old key's shortcuts lapse with it.
+            Self::drop_superseded_shortcuts(&tx, rk, &device_id)?;
         }
         let account = Self::account_locked(&tx, &account_id)?
             .ok_or_else(|| SandboxError::Corrupt(format!("device {device_id} has no account")))?;
@@ -1325,8 +1341,9 @@ impl SandboxData {
     }
 
     /// The checks that make a request unacceptable (401/400, never stored):
-    /// the device is enrolled, its signature verifies, and what it signed is
-    /// this request. Returns `(device_id, account_id)`.
+    /// the device is enrolled, its signature verifies with the key its
+    /// method names, and what it signed is this request. Returns
+    /// `(device_id, account_id)`.
     fn validate_submit(
         &self,
         conn: &Connection,
@@ -1342,8 +1359,7 @@ impl SandboxData {
             .optional()?;
         let (device_id, account_id, public_key) =
             device.ok_or_else(|| ApiError::bad_auth("the device is not enrolled"))?;
-        verify_authorisation(&public_key, signed)
-            .map_err(|e| ApiError::bad_auth(format!("authorisation: {e}")))?;
+        Self::verify_method(conn, &device_id, &public_key, signed)?;
         let auth = &signed.authorisation;
         let b = &req.breakdown;
         let sum = b
@@ -1426,15 +1442,16 @@ impl SandboxData {
         let total = req.breakdown.total;
         tx.execute(
             "INSERT INTO payments (payment_id, state, account_id, device_id, amount_minor,
-                currency, created_at, submits)
-             VALUES (?1, 'processing', ?2, ?3, ?4, ?5, ?6, 1)",
+                currency, created_at, submits, method)
+             VALUES (?1, 'processing', ?2, ?3, ?4, ?5, ?6, 1, ?7)",
             params![
                 req.payment_id,
                 account_id,
                 device_id,
                 to_i64(total.minor)?,
                 total.currency.code(),
-                to_i64(now)?
+                to_i64(now)?,
+                req.authorisation.method.code()
             ],
         )?;
         tx.execute(
@@ -1529,8 +1546,8 @@ impl SandboxData {
             tx.execute(
                 "INSERT INTO payments (payment_id, state, account_id, device_id, merchant_id,
                     order_id, amount_minor, currency, reference, decline_code, decline_message,
-                    created_at, paid_at, charges, submits)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,1)
+                    created_at, paid_at, charges, submits, method)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,1,?15)
                  ON CONFLICT(payment_id) DO UPDATE SET
                     state = excluded.state, account_id = excluded.account_id,
                     device_id = excluded.device_id, merchant_id = excluded.merchant_id,
@@ -1538,7 +1555,7 @@ impl SandboxData {
                     currency = excluded.currency, reference = excluded.reference,
                     decline_code = excluded.decline_code,
                     decline_message = excluded.decline_message, paid_at = excluded.paid_at,
-                    charges = payments.charges + excluded.charges",
+                    charges = payments.charges + excluded.charges, method = excluded.method",
                 params![
                     req.payment_id,
                     state,
@@ -1557,7 +1574,8 @@ impl SandboxData {
                     } else {
                         None
                     },
-                    i64::from(state == "succeeded")
+                    i64::from(state == "succeeded"),
+                    req.authorisation.method.code()
                 ],
             )?;
             Ok(())
@@ -1571,7 +1589,17 @@ impl SandboxData {
             Ok(declined(code, message))
         };
 
-        let (verified, payload) = match self.verify_terms(req, now)? {
+        let terms = self.verify_terms(req, now)?;
+        // A PIN-free payment must first qualify (ADR 0022 §4): decided
+        // before every other decline, so an attempt that does not learns
+        // nothing else about the account, and before any money moves.
+        if req.authorisation.method == PaymentAuthMethod::PinFree {
+            if let Some(refusal) = Self::pin_free_refusal(tx, req, device, &terms, now)? {
+                let merchant = terms.as_ref().ok().map(|(v, _)| v.merchant_id.as_str());
+                return decline(DECLINE_PIN_REQUIRED, refusal.to_string(), merchant, None);
+            }
+        }
+        let (verified, payload) = match terms {
             Ok(v) => v,
             Err(reason) => {
                 let code = match reason {
@@ -2094,6 +2122,7 @@ impl SandboxData {
                 charges_applied: 0,
                 refunds_applied: 0,
                 submits_received: u32::try_from(tombstones.1).unwrap_or(u32::MAX),
+                method: None,
             },
             Some(row) => ControlPayment {
                 payment_id: payment_id.to_string(),
@@ -2101,6 +2130,7 @@ impl SandboxData {
                 charges_applied: row.charges,
                 refunds_applied: row.refunds,
                 submits_received: row.submits,
+                method: row.method,
             },
         })
     }

@@ -89,7 +89,8 @@ CREATE TABLE IF NOT EXISTS payments (
     charges         INTEGER NOT NULL DEFAULT 0,
     refunds         INTEGER NOT NULL DEFAULT 0,
     submits         INTEGER NOT NULL DEFAULT 0,
-    tombstone       INTEGER NOT NULL DEFAULT 0
+    tombstone       INTEGER NOT NULL DEFAULT 0,
+    method          TEXT
 );
 CREATE TABLE IF NOT EXISTS ledger (
     entry_id    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -100,6 +101,18 @@ CREATE TABLE IF NOT EXISTS ledger (
     at          INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_account_at ON ledger(account_id, at);
+-- The PIN-free rules read a device's recent payments.
+CREATE INDEX IF NOT EXISTS payments_device_created ON payments(device_id, created_at);
+-- Shortcuts (issue 12, ADR 0022): the settings document each device holds
+-- (`settings`, the JSON the PIN-free rules read; `document`, the signed
+-- body as accepted), its version and when it was accepted (sandbox clock).
+CREATE TABLE IF NOT EXISTS shortcuts (
+    device_id   TEXT PRIMARY KEY REFERENCES devices(device_id),
+    version     INTEGER NOT NULL,
+    settings    BLOB NOT NULL,
+    document    BLOB NOT NULL,
+    accepted_at INTEGER NOT NULL
+);
 -- Payments a payer-pending fault left processing: the validated request,
 -- kept so the deciding query can run the normal decision on it. Created
 -- IF NOT EXISTS like every table, so an older data dir gains it on open.
@@ -248,6 +261,12 @@ pub fn open(path: &std::path::Path) -> Result<Connection, SandboxError> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.execute_batch(SCHEMA)?;
+    // Columns added after a table first shipped: `CREATE TABLE IF NOT
+    // EXISTS` leaves an older data dir's table as it was, so add them here.
+    // payments.method: how the payer authorised (`pin`, `biometric`,
+    // `pin-free`; NULL for a pay-code charge or a payment recorded before
+    // issue 12).
+    add_column(&conn, "payments", "method", "TEXT")?;
     match meta(&conn, "schema_version")? {
         None => set_meta(&conn, "schema_version", &SCHEMA_VERSION.to_string())?,
         Some(v) if v == SCHEMA_VERSION.to_string() => {}
@@ -258,6 +277,24 @@ pub fn open(path: &std::path::Path) -> Result<Connection, SandboxError> {
         }
     }
     Ok(conn)
+}
+
+/// Adds `column` (declared `decl`) to `table` unless it has it.
+fn add_column(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    decl: &str,
+) -> Result<(), SandboxError> {
+    let present: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+        params![table, column],
+        |r| r.get(0),
+    )?;
+    if !present {
+        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl};"))?;
+    }
+    Ok(())
 }
 
 /// A `meta` value.

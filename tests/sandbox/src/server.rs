@@ -30,6 +30,7 @@ pub(crate) struct Shared {
 enum Route {
     Health,
     Enrol,
+    Shortcuts,
     Registry,
     Submit,
     Query(String),
@@ -104,6 +105,7 @@ fn known(method: &str, segs: &[&str]) -> Option<Route> {
     let r = match (method, segs) {
         ("GET", ["health"]) => Route::Health,
         ("POST", ["devices"]) => Route::Enrol,
+        ("POST", ["devices", "shortcuts"]) => Route::Shortcuts,
         ("GET", ["registry"]) => Route::Registry,
         ("POST", ["payments"]) => Route::Submit,
         ("GET", ["payments", id]) => Route::Query((*id).to_string()),
@@ -230,6 +232,10 @@ fn handle(shared: &Shared, route: Route, req: &Request, fault: Option<Fault>) ->
         Route::Enrol => parse::<EnrolRequest>(&req.body)
             .and_then(|r| data.enrol(&r).map_err(api_error))
             .map(|r| Response::ok(&r)),
+        Route::Shortcuts => data
+            .set_shortcuts(&req.body)
+            .map(|r| Response::ok(&r))
+            .map_err(api_error),
         Route::Registry => {
             let have = match req.query_param("have") {
                 None => Ok(None),

@@ -6,7 +6,9 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use scanpay_core::auth::{registration_proof_bytes, request_signed_bytes};
-use scanpay_core::auth::{PaymentAuthorisation, RequestKey};
+use scanpay_core::auth::{
+    PaymentAuthMethod, PaymentAuthorisation, PinFreeLimits, RequestKey, ShortcutSettings,
+};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::paycode::{
     charge_descriptor, ProvisionRequest, PATH_PROVISION, REQUEST_SIGNATURE_SUBJECT,
@@ -17,6 +19,9 @@ use zeroize::Zeroizing;
 const PAYMENT_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const PAYLOAD: &str = "00020101021126230010SG.SCANPAY0105M00015204581253037025802SG5911KOPI CORNER6009SINGAPORE63045F9F";
 const TIME: u64 = 1_767_225_600;
+/// The P-256 base point G, uncompressed: a valid public key anyone can
+/// check (its private key is 1), for the shortcut settings example.
+const P256_G: &str = "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -74,7 +79,40 @@ fn computed() -> Vec<(&'static str, String)> {
         payload_sha256: descriptor_sha,
         time: TIME,
     };
+    // Shortcuts (ADR 0022): the two other authorisation domains and the
+    // settings document.
+    let pin_free_bytes = auth.signed_bytes_for(PaymentAuthMethod::PinFree);
+    let pin_free = request_key
+        .sign_pin_free(auth.clone(), device.public_key())
+        .unwrap();
+    let g: Vec<u8> = (0..P256_G.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&P256_G[i..i + 2], 16).unwrap())
+        .collect();
+    let settings = ShortcutSettings {
+        version: 3,
+        time: TIME,
+        biometric_public_key: Some(g),
+        pin_free: vec![PinFreeLimits {
+            currency: sgd,
+            per_payment: 3_000,
+            daily_total: 10_000,
+            daily_count: 10,
+        }],
+    };
+    let settings_bytes = settings.signed_bytes(device.public_key());
     vec![
+        (
+            "biometric-signed-bytes",
+            hex(&auth.signed_bytes_for(PaymentAuthMethod::Biometric)),
+        ),
+        ("pin-free-signed-bytes", hex(&pin_free_bytes)),
+        ("pin-free-signature", hex(&pin_free.signature)),
+        ("shortcuts-signed-bytes", hex(&settings_bytes)),
+        (
+            "shortcuts-signature",
+            hex(device_pair.sign(&settings_bytes).as_ref()),
+        ),
         ("paycode-provision-signed-bytes", hex(&provision_bytes)),
         (
             "paycode-provision-signature",

@@ -444,6 +444,12 @@ pub struct ControlPayment {
     /// (first + replays).
     #[serde(default)]
     pub submits_received: u32,
+    /// How the first processed submit was authorised (PIN, biometric or
+    /// PIN-free, ADR 0022), whatever its outcome. `None` for an id never
+    /// processed (or only tombstoned), a pay-code charge, and a payment
+    /// recorded before the method existed.
+    #[serde(default)]
+    pub method: Option<crate::auth::PaymentAuthMethod>,
 }
 
 /// `POST /v1/devices/shortcuts` response 200: the settings are held.

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
-use scanpay_core::auth::SignedAuthorisation;
+use scanpay_core::auth::{verify_authorisation, SignedAuthorisation};
 use scanpay_core::net::api::paycode::{
     charge_descriptor, confirm_path, decline_path, decline_reason, error_code as pc_error,
     is_valid_out_trade_no, ChargeEvent, ChargeState, ConfirmRequest, EventsResponse, PaycodeLimits,
