@@ -2,7 +2,8 @@
 //! ledger cannot hold is a typed 400 stored and replayed under its key, and
 //! generated requests over the real HTTPS layer — odd methods and paths,
 //! non-UTF-8 and oversized headers, JSON with extreme, negative, float and
-//! unknown fields, mutations of valid signed bodies — never get a 500 (the
+//! unknown fields, mutations of valid signed bodies, shortcut settings and
+//! PIN-free and biometric payments included — never get a 500 (the
 //! one 5xx a request can earn is 501 for `Transfer-Encoding`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -10,6 +11,11 @@ mod support;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use scanpay_core::auth::{
+    BiometricKey as _, BiometricPromptText, PaymentAuthMethod, PinFreeLimits, ShortcutSettings,
+    ShortcutSigner, SignedAuthorisation, SignedShortcuts, SoftwareBiometricKey,
+};
+use scanpay_core::money::Currency;
 use scanpay_core::net::api::{ServerPaymentState, MAX_AMOUNT_MINOR};
 use scanpay_core::payment::BackendReply;
 use serde_json::{json, Value};
@@ -184,6 +190,69 @@ fn generated_requests_never_get_a_5xx() {
         .unwrap()
         .json();
     let dynamic = order["payload"].as_str().unwrap().to_string();
+    // Shortcuts (issue 12): the payer opted in to biometric confirmation and
+    // PIN-free payments, so mutated shortcut payments reach the PIN-free
+    // rules and the biometric verification; the next document is a template.
+    let bio = SoftwareBiometricKey::new();
+    let bio_pk = bio.create_key().unwrap();
+    let shortcuts = |version| {
+        let settings = ShortcutSettings {
+            version,
+            time: wall_now(),
+            biometric_public_key: Some(bio_pk.clone()),
+            pin_free: vec![PinFreeLimits {
+                currency: Currency::SGD,
+                per_payment: 2_000,
+                daily_total: 5_000,
+                daily_count: 3,
+            }],
+        };
+        let signature = w
+            .key
+            .sign(&settings.signed_bytes(w.key.public_key()))
+            .unwrap();
+        SignedShortcuts {
+            settings,
+            device_public_key: w.key.public_key().to_vec(),
+            signer: ShortcutSigner::DeviceKey,
+            signature,
+        }
+    };
+    assert_eq!(
+        c.post("/v1/devices/shortcuts", &shortcuts(1))
+            .unwrap()
+            .status,
+        200
+    );
+    let pin_free = {
+        let id = new_id();
+        let auth = authorisation(&store, &id, &dynamic, money(450, "SGD"), now);
+        let signed = request_key(w.request_seed)
+            .sign_pin_free(auth, w.key.public_key())
+            .unwrap();
+        body(&id, signed, &dynamic, money(450, "SGD"))
+    };
+    let biometric = {
+        let id = new_id();
+        let auth = authorisation(&store, &id, &dynamic, money(450, "SGD"), now);
+        let prompt = BiometricPromptText {
+            title: "Pay".into(),
+            subtitle: String::new(),
+        };
+        let signature = bio
+            .sign(
+                &auth.signed_bytes_for(PaymentAuthMethod::Biometric),
+                &prompt,
+            )
+            .unwrap();
+        let signed = SignedAuthorisation {
+            authorisation: auth,
+            method: PaymentAuthMethod::Biometric,
+            device_public_key: w.key.public_key().to_vec(),
+            signature,
+        };
+        body(&id, signed, &dynamic, money(450, "SGD"))
+    };
     // The pay code: a provisioned wallet, a till, a charge waiting for the
     // payer (whose confirmation is a template).
     let till = sb.data().till_key("M-0001").unwrap();
@@ -224,6 +293,12 @@ fn generated_requests_never_get_a_5xx() {
             json!({"merchant_id": "M-0001", "amount": {"minor": 450, "currency": "SGD"}, "reference": "B-2"}),
         ),
         ("/v1/control/clock", json!({"advance_secs": 1})),
+        (
+            "/v1/devices/shortcuts",
+            serde_json::to_value(shortcuts(2)).unwrap(),
+        ),
+        ("/v1/payments", serde_json::to_value(&pin_free).unwrap()),
+        ("/v1/payments", serde_json::to_value(&biometric).unwrap()),
     ];
     let mut paths_of: Vec<Vec<Vec<String>>> = Vec::new();
     for (_, t) in &templates {

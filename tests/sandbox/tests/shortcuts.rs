@@ -640,8 +640,8 @@ fn pin_free_is_refused_for_unverified_static_tipped_new_merchant_and_stale_payme
         )
     };
     let cases: Vec<(&str, PaymentRequestBody)> = vec![
-        ("unverified-merchant", free(&revoked, 0, now)),
-        ("unverified-merchant", free(&warned, 0, now)),
+        ("merchant-unverified", free(&revoked, 0, now)),
+        ("trust-warning", free(&warned, 0, now)),
         ("static-code", free(&fixed, 0, now)),
         ("tip-entered", free(&tipped, 100, now)),
         ("new-merchant", free(&laksa, 0, now)),

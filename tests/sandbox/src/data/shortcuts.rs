@@ -76,10 +76,15 @@ pub enum PinFreeRefusal {
         /// Seconds between the signed time and the nearer sandbox clock.
         off_by: u64,
     },
-    /// The code does not verify, or verifies with a trust warning.
-    UnverifiedMerchant {
-        /// The trust verdict's reason or warning code.
+    /// The code does not verify.
+    MerchantUnverified {
+        /// The trust verdict's reason code.
         reason: String,
+    },
+    /// The code verifies, with a trust warning.
+    TrustWarning {
+        /// The warning's code.
+        warning: String,
     },
     /// The code is static, or carries no amount: the payer typed it.
     StaticCode,
@@ -119,14 +124,15 @@ pub enum PinFreeRefusal {
 
 impl PinFreeRefusal {
     /// The stable rule word: `not-opted-in`, `stale-time`,
-    /// `unverified-merchant`, `static-code`, `tip-entered`,
+    /// `merchant-unverified`, `trust-warning`, `static-code`, `tip-entered`,
     /// `over-per-payment`, `over-daily-count`, `over-daily-total`,
     /// `new-merchant`.
     pub fn word(&self) -> &'static str {
         match self {
             PinFreeRefusal::NotOptedIn { .. } => "not-opted-in",
             PinFreeRefusal::StaleTime { .. } => "stale-time",
-            PinFreeRefusal::UnverifiedMerchant { .. } => "unverified-merchant",
+            PinFreeRefusal::MerchantUnverified { .. } => "merchant-unverified",
+            PinFreeRefusal::TrustWarning { .. } => "trust-warning",
             PinFreeRefusal::StaticCode => "static-code",
             PinFreeRefusal::TipEntered { .. } => "tip-entered",
             PinFreeRefusal::OverPerPayment { .. } => "over-per-payment",
@@ -149,8 +155,11 @@ impl std::fmt::Display for PinFreeRefusal {
                 f,
                 "the authorisation's time is {off_by} s from the server's clock, at most {SHORTCUT_SKEW_SECS}"
             ),
-            PinFreeRefusal::UnverifiedMerchant { reason } => {
-                write!(f, "the merchant code is not verified without warning ({reason})")
+            PinFreeRefusal::MerchantUnverified { reason } => {
+                write!(f, "the merchant code does not verify ({reason})")
+            }
+            PinFreeRefusal::TrustWarning { warning } => {
+                write!(f, "the merchant code verifies with a warning ({warning})")
             }
             PinFreeRefusal::StaticCode => {
                 f.write_str("the code is not a dynamic code carrying the amount")
@@ -430,18 +439,19 @@ impl SandboxData {
         }
         let (verified, payload) = match terms {
             Err(reason) => {
-                return Ok(Some(PinFreeRefusal::UnverifiedMerchant {
+                return Ok(Some(PinFreeRefusal::MerchantUnverified {
                     reason: reason.code().to_string(),
                 }))
             }
             Ok(t) => t,
         };
         if let Some(w) = verified.warnings.first() {
-            let reason = serde_json::to_value(w)
+            // The warning's wire code (its serde tag).
+            let warning = serde_json::to_value(w)
                 .ok()
                 .and_then(|v| v["warning"].as_str().map(str::to_string))
                 .unwrap_or_else(|| "warning".into());
-            return Ok(Some(PinFreeRefusal::UnverifiedMerchant { reason }));
+            return Ok(Some(PinFreeRefusal::TrustWarning { warning }));
         }
         if verified.dynamic.is_none() || payload.amount.is_none() {
             return Ok(Some(PinFreeRefusal::StaticCode));
