@@ -204,6 +204,40 @@ impl From<AuthError> for PinProblem {
     }
 }
 
+/// Why the PIN pad is shown although a shortcut is on (the core's
+/// `PinFallback`, flattened to its stable codes and a message).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PinFallbackInfo {
+    /// The shortcut not used: `biometric` or `pin-free`.
+    pub shortcut: String,
+    /// Why, as the core's stable code (`payer-chose`, `pin-free-refused`,
+    /// `biometric-unavailable`, `biometric-failed`, `bad-signature`,
+    /// `unusable`, `pin-required`).
+    pub reason: String,
+    /// The detail (the refusing rule, the platform's outcome), for the UI.
+    pub message: String,
+}
+
+impl From<pay::PinFallback> for PinFallbackInfo {
+    fn from(f: pay::PinFallback) -> PinFallbackInfo {
+        use pay::FallbackReason as R;
+        let message = match &f.reason {
+            R::PayerChose => String::new(),
+            R::PinFreeRefused(r) => format!("{}: {r}", r.code()),
+            R::BiometricUnavailable(a) => a.code().to_string(),
+            R::Biometric(e) => format!("{}: {e}", e.code()),
+            R::BadSignature => "the biometric signature does not verify".to_string(),
+            R::Unusable { detail } => detail.clone(),
+            R::PinRequired { message } => message.clone(),
+        };
+        PinFallbackInfo {
+            shortcut: f.shortcut.code().to_string(),
+            reason: f.reason.code().to_string(),
+            message,
+        }
+    }
+}
+
 /// The state the UI renders.
 // A wrapper: the core's states hold a `usize` digit count, the
 // `AmountError` and `AuthError` values and the core review; their parts
@@ -241,6 +275,26 @@ pub enum FlowState {
         /// Why the tip text does not parse.
         problem: Option<String>,
     },
+    /// One tap pays, without the PIN: `Confirm` pays, `UsePin` goes to the
+    /// PIN pad.
+    ConfirmPinFree {
+        /// The merchant.
+        review: MerchantReview,
+        /// The amounts.
+        breakdown: AmountBreakdown,
+    },
+    /// Biometric confirmation: `AuthenticateBiometric` shows the platform's
+    /// prompt, `UsePin` goes to the PIN pad.
+    ConfirmBiometric {
+        /// The merchant.
+        review: MerchantReview,
+        /// The amounts being authorised.
+        breakdown: AmountBreakdown,
+        /// Offline: the payment will be queued.
+        offline: bool,
+        /// The last prompt's outcome when it asks for another try.
+        problem: Option<String>,
+    },
     /// The PIN pad: only the digit count is known here.
     EnterPin {
         /// The merchant.
@@ -253,6 +307,8 @@ pub enum FlowState {
         offline: bool,
         /// The previous attempt's failure.
         last_error: Option<PinProblem>,
+        /// Why the PIN is asked although a shortcut is on.
+        fallback: Option<PinFallbackInfo>,
     },
     /// Money in motion.
     Processing {
@@ -331,18 +387,37 @@ impl From<pay::FlowState> for FlowState {
                 breakdown: breakdown.into(),
                 problem: problem.map(|p| p.to_string()),
             },
+            S::ConfirmPinFree {
+                review, breakdown, ..
+            } => FlowState::ConfirmPinFree {
+                review: review.into(),
+                breakdown: breakdown.into(),
+            },
+            S::ConfirmBiometric {
+                review,
+                breakdown,
+                offline,
+                problem,
+            } => FlowState::ConfirmBiometric {
+                review: review.into(),
+                breakdown: breakdown.into(),
+                offline,
+                problem: problem.map(|p| p.to_string()),
+            },
             S::EnterPin {
                 review,
                 breakdown,
                 digits,
                 offline,
                 last_error,
+                fallback,
             } => FlowState::EnterPin {
                 review: review.into(),
                 breakdown: breakdown.into(),
                 digits: u32::try_from(digits).unwrap_or(u32::MAX),
                 offline,
                 last_error: last_error.map(PinProblem::from),
+                fallback: fallback.map(PinFallbackInfo::from),
             },
             S::Processing {
                 payment_id,
@@ -438,6 +513,11 @@ pub enum FlowIntent {
     Cancel,
     /// Retry after a failure, as the Failed state's `retry` says.
     Retry,
+    /// On a shortcut's screen: use the PIN instead.
+    UsePin,
+    /// On ConfirmBiometric: show the platform's biometric prompt (the core
+    /// blocks until the payer answers it).
+    AuthenticateBiometric,
 }
 
 impl TryFrom<FlowIntent> for CoreIntent {
@@ -455,6 +535,8 @@ impl TryFrom<FlowIntent> for CoreIntent {
             FlowIntent::Backspace => CoreIntent::Backspace,
             FlowIntent::Cancel => CoreIntent::Cancel,
             FlowIntent::Retry => CoreIntent::Retry,
+            FlowIntent::UsePin => CoreIntent::UsePin,
+            FlowIntent::AuthenticateBiometric => CoreIntent::AuthenticateBiometric,
         })
     }
 }

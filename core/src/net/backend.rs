@@ -15,14 +15,16 @@ use super::api::paycode::{
 use super::api::{
     self, ClockAdvance, ClockResponse, ControlAck, ControlPayment, CreateOrderRequest,
     CreateOrderResponse, EnrolRequest, EnrolResponse, FaultRequest, HealthResponse,
-    PaymentRequestBody, MAX_REGISTRY_BODY_BYTES, MAX_REQUEST_BODY_BYTES, MAX_RESPONSE_BODY_BYTES,
+    PaymentRequestBody, ShortcutsAccepted, MAX_REGISTRY_BODY_BYTES, MAX_REQUEST_BODY_BYTES,
+    MAX_RESPONSE_BODY_BYTES,
 };
 use super::client::{HttpsClient, NetError, NetStats, Request, Response};
 use super::config::{ClientConfig, ConfigError};
-use crate::auth::{RequestKeyError, RequestSigner};
+use crate::auth::{RequestKeyError, RequestSigner, SignedShortcuts};
 use crate::paycode::PaycodeBackend;
 use crate::payment::{Backend, PaymentRequest};
 use crate::payment::{BackendError, BackendReply};
+use crate::payment::{ShortcutPushError, ShortcutRejection, ShortcutsBackend};
 
 /// Seconds kept between a long-poll's `wait` and the read timeout.
 const LONG_POLL_MARGIN_SECS: u64 = 3;
@@ -244,6 +246,31 @@ impl HttpsBackend {
         self.post_json(api::PATH_DEVICES, &body)
     }
 
+    /// `POST /v1/devices/shortcuts`: the device's shortcut settings (ADR
+    /// 0022). The document carries its own signature (device key or request
+    /// key), so the request has no `Authorization` header. A refusal with an
+    /// error body is [`ShortcutPushError::Rejected`] with the typed reason;
+    /// everything else (not sent, no answer, a 5xx, a body that is not the
+    /// expected JSON) is [`ShortcutPushError::Transport`].
+    pub fn push_shortcuts(
+        &self,
+        signed: &SignedShortcuts,
+    ) -> Result<ShortcutsAccepted, ShortcutPushError> {
+        let body = encode(signed).map_err(BackendError::from)?;
+        let resp = self
+            .request("POST", api::PATH_SHORTCUTS, None, Some(&body))
+            .map_err(BackendError::from)?;
+        if (400..500).contains(&resp.status) && !matches!(resp.status, 408 | 429) {
+            if let Ok(e) = serde_json::from_slice::<api::ErrorBody>(&resp.body) {
+                return Err(ShortcutPushError::Rejected {
+                    reason: ShortcutRejection::from_code(&e.error),
+                    message: e.message,
+                });
+            }
+        }
+        Ok(decode(resp).map_err(BackendError::from)?)
+    }
+
     /// `GET /v1/registry?have=N`: the signed registry document's exact bytes,
     /// or `None` when `have` is current (304). The caller verifies the bytes
     /// (signatures, version never going back) through the trust store.
@@ -370,6 +397,12 @@ impl Backend for HttpsBackend {
 
     fn reverse(&self, payment_id: &str) -> Result<BackendReply, BackendError> {
         Ok(self.reverse_payment(payment_id)?)
+    }
+}
+
+impl ShortcutsBackend for HttpsBackend {
+    fn push_shortcuts(&self, signed: &SignedShortcuts) -> Result<u64, ShortcutPushError> {
+        HttpsBackend::push_shortcuts(self, signed).map(|a| a.version)
     }
 }
 

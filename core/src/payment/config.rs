@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::record::Timings;
+use crate::auth::PinFreeLimits;
 use crate::money::{Currency, Money};
 
 /// Length of the "daily" limit window: a rolling 24 hours, so the limit does
@@ -60,6 +61,67 @@ pub struct WalletConfig {
     /// The pay code's limits (consumer-presented mode).
     #[serde(default)]
     pub paycode: PaycodeConfig,
+    /// What the shortcuts may offer: biometric confirmation, and per
+    /// currency the PIN-free caps and defaults (ADR 0022).
+    #[serde(default)]
+    pub shortcuts: ShortcutConfig,
+}
+
+/// PIN-free payments in one currency: the most a payer may choose, and what
+/// the opt-in screen offers. Both carry the currency; they must agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinFreeOffer {
+    /// The highest limits a payer may set (each field separately).
+    pub caps: PinFreeLimits,
+    /// The limits offered by default; within `caps`.
+    pub defaults: PinFreeLimits,
+}
+
+/// The shortcuts this wallet offers (ADR 0022). The figures and the
+/// anchors they come from are in `docs/payments.md`, section 7.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShortcutConfig {
+    /// Whether biometric confirmation is offered at all.
+    pub biometric: bool,
+    /// Per currency, whether and up to what PIN-free payments are offered. A
+    /// currency without an entry never goes PIN-free.
+    pub pin_free: Vec<PinFreeOffer>,
+}
+
+impl Default for ShortcutConfig {
+    /// Biometric confirmation offered; PIN-free in CNY, SGD, THB, USD and
+    /// EUR with the caps and defaults of `docs/payments.md` section 7 (a
+    /// one-factor confirmation held to the PBoC's class-C CNY 1,000 a day,
+    /// the EU's €50 per contactless payment, at most 10 a day).
+    fn default() -> Self {
+        let l = |currency, per_payment, daily_total, daily_count| PinFreeLimits {
+            currency,
+            per_payment,
+            daily_total,
+            daily_count,
+        };
+        let offer = |currency, caps: (u64, u64, u32), defaults: (u64, u64, u32)| PinFreeOffer {
+            caps: l(currency, caps.0, caps.1, caps.2),
+            defaults: l(currency, defaults.0, defaults.1, defaults.2),
+        };
+        ShortcutConfig {
+            biometric: true,
+            pin_free: vec![
+                offer(Currency::CNY, (50_000, 100_000, 10), (20_000, 50_000, 5)),
+                offer(Currency::SGD, (5_000, 15_000, 10), (2_000, 6_000, 5)),
+                offer(Currency::THB, (150_000, 500_000, 10), (50_000, 150_000, 5)),
+                offer(Currency::USD, (5_000, 15_000, 10), (2_000, 6_000, 5)),
+                offer(Currency::EUR, (5_000, 15_000, 10), (2_000, 6_000, 5)),
+            ],
+        }
+    }
+}
+
+impl ShortcutConfig {
+    /// The PIN-free offer for `currency`, if any.
+    pub fn pin_free_for(&self, currency: Currency) -> Option<&PinFreeOffer> {
+        self.pin_free.iter().find(|o| o.caps.currency == currency)
+    }
 }
 
 /// The pay code's limits in one currency, in its minor units.

@@ -18,7 +18,7 @@ use super::record::{
     AmountBreakdown, BackendError, BackendReply, MerchantSummary, NextAction, Operation,
     OutcomeError, PaymentRecord, PaymentState, RecordError, RECORD_FORMAT,
 };
-use crate::auth::SignedAuthorisation;
+use crate::auth::{PaymentAuthMethod, SignedAuthorisation};
 use crate::money::{Currency, Money, MoneyError};
 use crate::status::{RequestOutcome, StatusMonitor};
 use crate::store::{PaymentRow, Store, StoreError, Transition};
@@ -135,6 +135,10 @@ pub enum EngineError {
     /// Amount arithmetic overflowed.
     #[error(transparent)]
     Money(#[from] MoneyError),
+    /// A PIN-free payment while offline: it is never queued (ADR 0022 §4);
+    /// confirm with the PIN instead.
+    #[error("you are offline; a payment without the PIN needs a connection")]
+    PinFreeOffline,
 }
 
 /// The result of [`PaymentEngine::resume_all`].
@@ -347,6 +351,44 @@ impl PaymentEngine {
         Ok(sum)
     }
 
+    /// PIN-free payments in `currency` created since `since` that count
+    /// against limits (not declined, reversed or cancelled): how many, and
+    /// their total (the PIN-free daily count and total, ADR 0022 §4).
+    pub fn pin_free_since(
+        &self,
+        currency: Currency,
+        since: u64,
+    ) -> Result<(u32, Money), EngineError> {
+        let mut count = 0u32;
+        let mut sum = Money::zero(currency);
+        for row in self.store.payments_since(since)? {
+            let rec = Self::parse(&row)?;
+            if rec.authorisation.method == PaymentAuthMethod::PinFree
+                && rec.breakdown.currency() == currency
+                && rec.state.counts_against_limits()
+            {
+                count = count.saturating_add(1);
+                sum = sum.checked_add(rec.breakdown.total)?;
+            }
+        }
+        Ok((count, sum))
+    }
+
+    /// Whether a payment to merchant `account` created at or before `until`
+    /// succeeded (the PIN-free rule "the merchant is not new"). Reads every
+    /// succeeded payment up to `until` until one matches.
+    pub fn merchant_paid_until(&self, account: &str, until: u64) -> Result<bool, EngineError> {
+        for row in self
+            .store
+            .payments_in_state_until(PaymentState::Succeeded.as_str(), until)?
+        {
+            if Self::parse(&row)?.merchant.account == account {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Total of payments in `currency` queued offline.
     pub fn queued_total(&self, currency: Currency) -> Result<Money, EngineError> {
         let mut sum = Money::zero(currency);
@@ -402,11 +444,16 @@ impl PaymentEngine {
     /// Journals an authorised payment **before anything is sent**: as
     /// [`PaymentState::Sending`] when online, [`PaymentState::Queued`] when
     /// offline (if the offline policy allows it). Limits are checked again
-    /// here, authoritatively. A second call with the same id fails with
-    /// [`StoreError::Duplicate`]: ids are never re-minted or reused.
+    /// here, authoritatively, and a PIN-free payment is refused while
+    /// offline ([`EngineError::PinFreeOffline`]: it is never queued). A
+    /// second call with the same id fails with [`StoreError::Duplicate`]:
+    /// ids are never re-minted or reused.
     pub fn journal(&self, new: NewPayment) -> Result<PaymentRecord, EngineError> {
         let now = self.clock.now();
         let offline = self.is_offline();
+        if offline && new.authorisation.method == PaymentAuthMethod::PinFree {
+            return Err(EngineError::PinFreeOffline);
+        }
         self.check_limits(new.breakdown.total, offline, now)?;
         let state = if offline {
             PaymentState::Queued

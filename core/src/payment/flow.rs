@@ -2,15 +2,35 @@
 //!
 //! ```text
 //! Scanning ─scan─▶ ReviewMerchant ─proceed─▶ EnterAmount (static) ─confirm─┐
-//!                                      └───▶ ConfirmAmount (dynamic) ─confirm─┤
-//!                                                                           ▼
-//!              Done ◀── Processing{stage} ◀──(6th digit: sign + journal)── EnterPin
-//!              Failed ◀──┘  │    └──▶ NeedsAttention          └──▶ Pending (queued offline)
+//!    │  │                              └───▶ ConfirmAmount (dynamic) ─confirm─┤
+//!    │  └─scan (verified dynamic, biometric on)──▶ ConfirmAmount              │
+//!    └─scan (PIN-free allowed)──▶ ConfirmPinFree ◀──(PIN-free allowed)────────┤
+//!                                  │ confirm   │ use-pin                      │
+//!                                  │           ▼                              ▼
+//!                                  │        EnterPin{fallback} ◀─use-pin── ConfirmBiometric
+//!                                  │ (request key signs)  │ 6th digit         │ authenticate-biometric
+//!                                  ▼                      ▼ (device key)      ▼ (platform key signs)
+//!              Done ◀── Processing{stage} ◀────────── sign + journal ◀────────┘
+//!              Failed ◀──┘  │    └──▶ NeedsAttention      └──▶ Pending (queued offline; never PIN-free)
 //!                           └──▶ Pending (still unresolved)
 //! ```
 //!
+//! The shortcuts (ADR 0022): a payment the PIN-free rules allow
+//! ([`crate::payment::check_pin_free`]) is offered as [`FlowState::ConfirmPinFree`]
+//! — straight after the scan for a dynamic code, so scan + one tap — and
+//! signed by the request key; with biometric confirmation on, `Confirm`
+//! leads to [`FlowState::ConfirmBiometric`] (and a verified, warning-free
+//! dynamic code skips the review: scan + confirm + touch), signed by the
+//! platform's key over the core's challenge and checked before it is
+//! journalled. Every way a shortcut is not used ends on the PIN pad with
+//! [`PinFallback`] saying why; a cancelled biometric prompt stays on
+//! ConfirmBiometric with the problem shown. A `pin-required` decline from
+//! the backend is retried as a new attempt with the PIN.
+//!
 //! [`PaymentFlow::handle`] applies one [`Intent`] instantly (the PIN
-//! completion does the key derivation and the journal write, no network) and
+//! completion does the key derivation and the journal write, no network;
+//! [`Intent::AuthenticateBiometric`] blocks while the platform's dialog is
+//! up, so it too runs off the UI thread) and
 //! returns the new [`FlowState`]; an intent that does not fit the state is a
 //! [`FlowError`], and the state is then unchanged. [`PaymentFlow::process`]
 //! runs the network part (blocking) through the [`PaymentEngine`].
@@ -23,8 +43,15 @@ use thiserror::Error;
 use super::amount::{breakdown, AmountError};
 use super::engine::{EngineError, NewPayment, PaymentEngine};
 use super::record::{AmountBreakdown, MerchantSummary, PaymentRecord, PaymentState, Receipt};
-use crate::auth::{AuthError, Authenticator, PaymentAuthorisation, PinPad};
+use super::shortcuts::{
+    BiometricFailure, PinFreePayment, PinFreeRefusal, Shortcut, ShortcutLapse, ShortcutService,
+};
+use crate::auth::{
+    AuthError, Authenticator, BiometricAvailability, BiometricError, BiometricPromptText,
+    PaymentAuthMethod, PaymentAuthorisation, PinFreeLimits, PinPad, SignedAuthorisation,
+};
 use crate::money::{Currency, Money};
+use crate::net::api::DECLINE_PIN_REQUIRED;
 use crate::payload::mpm::{MerchantPayload, TipRule};
 use crate::payload::{classify, Payload, PayloadKind, MAX_TEXT_BYTES};
 use crate::scan::ScannedCode;
@@ -62,6 +89,11 @@ pub enum Intent {
     Cancel,
     /// Retry after a failure, in the way [`FlowState::Failed::retry`] says.
     Retry,
+    /// On a shortcut's screen: confirm with the PIN instead.
+    UsePin,
+    /// On ConfirmBiometric: run the platform's biometric prompt (blocks
+    /// until the payer answers it).
+    AuthenticateBiometric,
 }
 
 impl fmt::Debug for Intent {
@@ -76,9 +108,12 @@ impl fmt::Debug for Intent {
                 .debug_struct(self.name())
                 .field("displayed_total", displayed_total)
                 .finish(),
-            Intent::Proceed | Intent::Backspace | Intent::Cancel | Intent::Retry => {
-                f.write_str(self.name())
-            }
+            Intent::Proceed
+            | Intent::Backspace
+            | Intent::Cancel
+            | Intent::Retry
+            | Intent::UsePin
+            | Intent::AuthenticateBiometric => f.write_str(self.name()),
         }
     }
 }
@@ -97,6 +132,8 @@ impl Intent {
             Intent::Backspace => "backspace",
             Intent::Cancel => "cancel",
             Intent::Retry => "retry",
+            Intent::UsePin => "use-pin",
+            Intent::AuthenticateBiometric => "authenticate-biometric",
         }
     }
 }
@@ -208,6 +245,59 @@ impl FailureReason {
     }
 }
 
+/// Why the PIN pad is shown although a shortcut is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinFallback {
+    /// The shortcut not used.
+    pub shortcut: Shortcut,
+    /// Why not.
+    pub reason: FallbackReason,
+}
+
+/// Why a shortcut was not used for this payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FallbackReason {
+    /// The payer chose the PIN.
+    PayerChose,
+    /// A PIN-free rule refused this payment (the rule is named).
+    PinFreeRefused(PinFreeRefusal),
+    /// The platform cannot run a biometric check now.
+    BiometricUnavailable(BiometricAvailability),
+    /// The platform's biometric prompt ended without a signature (locked
+    /// out, not enrolled, key invalidated or missing — those two also turn
+    /// biometric confirmation off —, unavailable, failed).
+    Biometric(BiometricError),
+    /// The platform signed, but the signature did not verify with the key
+    /// recorded at opt-in; biometric confirmation is turned off.
+    BadSignature,
+    /// The shortcut cannot be used on this wallet now (no biometric key
+    /// attached, no request key, the device key unreadable).
+    Unusable {
+        /// What is missing, for logs and support.
+        detail: String,
+    },
+    /// The backend declined the shortcut payment with `pin-required`.
+    PinRequired {
+        /// The backend's message (it starts with the rule's word).
+        message: String,
+    },
+}
+
+impl FallbackReason {
+    /// Stable kebab-case code, for the UI and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FallbackReason::PayerChose => "payer-chose",
+            FallbackReason::PinFreeRefused(_) => "pin-free-refused",
+            FallbackReason::BiometricUnavailable(_) => "biometric-unavailable",
+            FallbackReason::Biometric(_) => "biometric-failed",
+            FallbackReason::BadSignature => "bad-signature",
+            FallbackReason::Unusable { .. } => "unusable",
+            FallbackReason::PinRequired { .. } => "pin-required",
+        }
+    }
+}
+
 /// How the user can retry after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryOption {
@@ -260,6 +350,29 @@ pub enum FlowState {
         /// Why the tip text does not parse, if it does not.
         problem: Option<AmountError>,
     },
+    /// One tap pays, with no PIN (ADR 0022): the merchant and the total on
+    /// one screen. `Confirm` pays; `UsePin` goes to the PIN pad.
+    ConfirmPinFree {
+        /// The merchant.
+        review: MerchantReview,
+        /// The amounts.
+        breakdown: AmountBreakdown,
+        /// The PIN-free limits that allow it (for "up to … without PIN").
+        limits: PinFreeLimits,
+    },
+    /// Biometric confirmation: `AuthenticateBiometric` shows the platform's
+    /// prompt; `UsePin` goes to the PIN pad.
+    ConfirmBiometric {
+        /// The merchant.
+        review: MerchantReview,
+        /// The amounts being authorised.
+        breakdown: AmountBreakdown,
+        /// The wallet is offline and this payment will be queued.
+        offline: bool,
+        /// The last prompt's outcome when it asks for another try (the
+        /// payer cancelled it).
+        problem: Option<BiometricError>,
+    },
     /// The PIN pad. The UI sees only how many digits are entered.
     EnterPin {
         /// The merchant.
@@ -273,6 +386,9 @@ pub enum FlowState {
         /// The previous attempt's failure: a wrong PIN, or the error that
         /// refused the sixth digit (the pad was then cleared).
         last_error: Option<AuthError>,
+        /// Why the PIN is asked although a shortcut is on (`None`: no
+        /// shortcut applies to this payment).
+        fallback: Option<PinFallback>,
     },
     /// Money in motion.
     Processing {
@@ -329,6 +445,8 @@ impl FlowState {
             FlowState::ReviewMerchant { .. } => "review-merchant",
             FlowState::EnterAmount { .. } => "enter-amount",
             FlowState::ConfirmAmount { .. } => "confirm-amount",
+            FlowState::ConfirmPinFree { .. } => "confirm-pin-free",
+            FlowState::ConfirmBiometric { .. } => "confirm-biometric",
             FlowState::EnterPin { .. } => "enter-pin",
             FlowState::Processing { .. } => "processing",
             FlowState::Done { .. } => "done",
@@ -417,6 +535,9 @@ pub struct FlowServices {
     pub authenticator: Arc<Authenticator>,
     /// Merchant verification (the registry may be refreshed concurrently).
     pub trust: Arc<RwLock<TrustStore>>,
+    /// The shortcuts: their settings, the PIN-free rules, the biometric key
+    /// and the request key that sign without the PIN.
+    pub shortcuts: Arc<ShortcutService>,
 }
 
 /// What the flow keeps about the scanned code.
@@ -668,6 +789,54 @@ impl PaymentFlow {
                 }
                 self.confirm(review.clone(), *b, *displayed_total)
             }
+            (
+                FlowState::ConfirmPinFree {
+                    review, breakdown, ..
+                },
+                Intent::Confirm { displayed_total },
+            ) => {
+                let (review, b) = (review.clone(), *breakdown);
+                self.pay_pin_free(review, b, *displayed_total)
+            }
+            (
+                FlowState::ConfirmPinFree {
+                    review, breakdown, ..
+                },
+                Intent::UsePin,
+            ) => {
+                let (review, b) = (review.clone(), *breakdown);
+                let offline = self.services.engine.is_offline();
+                let fallback = pin_free_fallback(&b, FallbackReason::PayerChose);
+                Ok(self.enter_pin(review, b, offline, Some(fallback)))
+            }
+            (
+                FlowState::ConfirmBiometric {
+                    review,
+                    breakdown,
+                    offline,
+                    ..
+                },
+                Intent::UsePin,
+            ) => {
+                let (review, b, offline) = (review.clone(), *breakdown, *offline);
+                let fallback = PinFallback {
+                    shortcut: Shortcut::Biometric,
+                    reason: FallbackReason::PayerChose,
+                };
+                Ok(self.enter_pin(review, b, offline, Some(fallback)))
+            }
+            (
+                FlowState::ConfirmBiometric {
+                    review,
+                    breakdown,
+                    offline,
+                    ..
+                },
+                Intent::AuthenticateBiometric,
+            ) => {
+                let (review, b, offline) = (review.clone(), *breakdown, *offline);
+                self.pay_biometric(review, b, offline)
+            }
             (FlowState::EnterPin { .. }, Intent::PinDigit(d)) => {
                 self.pin.press(*d).map_err(FlowError::Pin)?;
                 if self.pin.is_complete() {
@@ -718,6 +887,8 @@ impl PaymentFlow {
                 FlowState::ReviewMerchant { .. }
                 | FlowState::EnterAmount { .. }
                 | FlowState::ConfirmAmount { .. }
+                | FlowState::ConfirmPinFree { .. }
+                | FlowState::ConfirmBiometric { .. }
                 | FlowState::EnterPin { .. }
                 | FlowState::Done { .. }
                 | FlowState::NeedsAttention { .. },
@@ -810,7 +981,333 @@ impl PaymentFlow {
             review: review.clone(),
             nonce,
         });
+        if let Some(state) = self.straight(&review) {
+            return Ok(state);
+        }
         Ok(FlowState::ReviewMerchant { review })
+    }
+
+    /// The shortcut paths straight from the scan (ADR 0022 §5), for a
+    /// verified, warning-free dynamic code with its amount: ConfirmPinFree
+    /// when the PIN-free rules allow it (not for a code that asks for a tip:
+    /// the payer must be able to add one), else ConfirmAmount — the review
+    /// screen skipped — when biometric confirmation is on. `None`: the
+    /// usual review.
+    fn straight(&mut self, review: &MerchantReview) -> Option<FlowState> {
+        let amount = review.amount?;
+        if !(review.payable
+            && review.verdict.is_verified()
+            && review.warnings.is_empty()
+            && review.dynamic)
+        {
+            return None;
+        }
+        let b = breakdown(amount, review.tip_rule, None).ok()?;
+        let engine = Arc::clone(&self.services.engine);
+        let offline = engine.is_offline();
+        if review.tip_rule != Some(TipRule::Prompt) {
+            if let Ok(limits) = self.pin_free_decision(review, &b, offline) {
+                // A payment the ordinary limits refuse is left to the usual
+                // path, which explains the refusal.
+                if engine.check_limits(b.total, offline, self.now()).is_ok() {
+                    self.attempt_id = Some(PaymentEngine::new_payment_id().ok()?);
+                    self.confirmed = Some(b);
+                    return Some(FlowState::ConfirmPinFree {
+                        review: review.clone(),
+                        breakdown: b,
+                        limits,
+                    });
+                }
+            }
+        }
+        self.biometric_on().then(|| FlowState::ConfirmAmount {
+            review: review.clone(),
+            tip_entered: String::new(),
+            breakdown: b,
+            problem: None,
+        })
+    }
+
+    /// Whether biometric confirmation is offered and on.
+    fn biometric_on(&self) -> bool {
+        let shortcuts = &self.services.shortcuts;
+        shortcuts.config().biometric && shortcuts.current().biometric_on()
+    }
+
+    /// The PIN-free rules for this payment as the flow knows it.
+    fn pin_free_decision(
+        &self,
+        review: &MerchantReview,
+        b: &AmountBreakdown,
+        offline: bool,
+    ) -> Result<PinFreeLimits, PinFreeRefusal> {
+        let account = self
+            .scanned
+            .as_ref()
+            .map(|s| s.payload.merchant_account())
+            .unwrap_or_default();
+        self.services.shortcuts.check_pin_free(
+            &self.services.engine,
+            &PinFreePayment {
+                total: b.total,
+                merchant_account: &account,
+                verified: review.verdict.is_verified(),
+                trust_warning: !review.warnings.is_empty(),
+                dynamic_with_amount: review.dynamic && review.amount.is_some(),
+                // A static code's amount is always typed; a tip is typed.
+                payer_entered: review.amount.is_none() || b.tip.minor > 0,
+                offline,
+            },
+            self.now(),
+        )
+    }
+
+    /// The PIN pad, empty, with why a shortcut was not used.
+    fn enter_pin(
+        &mut self,
+        review: MerchantReview,
+        b: AmountBreakdown,
+        offline: bool,
+        fallback: Option<PinFallback>,
+    ) -> FlowState {
+        self.pin.clear();
+        FlowState::EnterPin {
+            review,
+            breakdown: b,
+            digits: 0,
+            offline,
+            last_error: None,
+            fallback,
+        }
+    }
+
+    /// After a confirmed amount: one tap when the PIN-free rules allow it,
+    /// the biometric prompt when that is on and available, else the PIN pad
+    /// saying which shortcut did not apply and why.
+    fn authentication_step(
+        &mut self,
+        review: MerchantReview,
+        b: AmountBreakdown,
+        offline: bool,
+    ) -> FlowState {
+        let refusal = match self.pin_free_decision(&review, &b, offline) {
+            Ok(limits) => {
+                return FlowState::ConfirmPinFree {
+                    review,
+                    breakdown: b,
+                    limits,
+                }
+            }
+            Err(PinFreeRefusal::NotOptedIn { .. }) => None,
+            Err(r) => Some(r),
+        };
+        if self.biometric_on() {
+            let reason = match self.services.shortcuts.biometric_key() {
+                None => FallbackReason::Unusable {
+                    detail: "no biometric key is attached".into(),
+                },
+                Some(key) => match key.availability() {
+                    BiometricAvailability::Available => {
+                        return FlowState::ConfirmBiometric {
+                            review,
+                            breakdown: b,
+                            offline,
+                            problem: None,
+                        }
+                    }
+                    other => FallbackReason::BiometricUnavailable(other),
+                },
+            };
+            let fallback = PinFallback {
+                shortcut: Shortcut::Biometric,
+                reason,
+            };
+            return self.enter_pin(review, b, offline, Some(fallback));
+        }
+        let fallback = refusal.map(|r| pin_free_fallback(&b, FallbackReason::PinFreeRefused(r)));
+        self.enter_pin(review, b, offline, fallback)
+    }
+
+    /// The payer tapped to pay PIN-free: the rules are checked again (the
+    /// network or the journal may have changed since the screen was shown),
+    /// then the request key signs and the payment is journalled. A refusal
+    /// goes to the PIN pad, never pays.
+    fn pay_pin_free(
+        &mut self,
+        review: MerchantReview,
+        b: AmountBreakdown,
+        displayed: Money,
+    ) -> Result<FlowState, FlowError> {
+        if displayed != b.total {
+            return Err(FlowError::TotalMismatch {
+                expected: b.total,
+                displayed,
+            });
+        }
+        let engine = Arc::clone(&self.services.engine);
+        let offline = engine.is_offline();
+        engine.check_limits(b.total, offline, self.now())?;
+        if self.attempt_id.is_none() {
+            self.attempt_id = Some(PaymentEngine::new_payment_id()?);
+        }
+        self.confirmed = Some(b);
+        if let Err(r) = self.pin_free_decision(&review, &b, offline) {
+            let fallback = pin_free_fallback(&b, FallbackReason::PinFreeRefused(r));
+            return Ok(self.enter_pin(review, b, offline, Some(fallback)));
+        }
+        let auth = self.authorisation(&review, &b, "confirm")?;
+        match self.services.shortcuts.sign_pin_free(auth) {
+            Ok(signed) => Ok(self.journal_signed(review, b, offline, signed)),
+            Err(e) => {
+                let fallback = pin_free_fallback(
+                    &b,
+                    FallbackReason::Unusable {
+                        detail: e.to_string(),
+                    },
+                );
+                Ok(self.enter_pin(review, b, offline, Some(fallback)))
+            }
+        }
+    }
+
+    /// The payer asked for the biometric prompt: the platform signs the
+    /// challenge, the core checks it with the key recorded at opt-in, and
+    /// the payment is journalled. A cancel stays here with the problem
+    /// shown; anything else goes to the PIN pad with the reason (a lost key
+    /// or a bad signature also turns biometric confirmation off).
+    fn pay_biometric(
+        &mut self,
+        review: MerchantReview,
+        b: AmountBreakdown,
+        offline: bool,
+    ) -> Result<FlowState, FlowError> {
+        let auth = self.authorisation(&review, &b, "authenticate-biometric")?;
+        let prompt = BiometricPromptText {
+            title: format!("Pay {}", b.total),
+            subtitle: format!("to {}", merchant_name(&review)),
+        };
+        let shortcuts = Arc::clone(&self.services.shortcuts);
+        let reason = match shortcuts.sign_biometric(auth, &prompt) {
+            Ok(signed) => return Ok(self.journal_signed(review, b, offline, signed)),
+            Err(BiometricFailure::Platform(BiometricError::Cancelled)) => {
+                return Ok(FlowState::ConfirmBiometric {
+                    review,
+                    breakdown: b,
+                    offline,
+                    problem: Some(BiometricError::Cancelled),
+                })
+            }
+            Err(BiometricFailure::Platform(e)) => {
+                let lapse = match e {
+                    BiometricError::KeyInvalidated => Some(ShortcutLapse::KeyInvalidated),
+                    BiometricError::KeyMissing => Some(ShortcutLapse::KeyMissing),
+                    _ => None,
+                };
+                if let Some(lapse) = lapse {
+                    // The PIN is asked either way; a lapse that cannot be
+                    // saved is asked again at the next biometric attempt.
+                    let _ = shortcuts.lapse(Shortcut::Biometric, lapse);
+                }
+                FallbackReason::Biometric(e)
+            }
+            Err(BiometricFailure::BadSignature) => {
+                let _ = shortcuts.lapse(Shortcut::Biometric, ShortcutLapse::BadSignature);
+                FallbackReason::BadSignature
+            }
+            Err(BiometricFailure::Unusable(detail)) => FallbackReason::Unusable { detail },
+        };
+        let fallback = PinFallback {
+            shortcut: Shortcut::Biometric,
+            reason,
+        };
+        Ok(self.enter_pin(review, b, offline, Some(fallback)))
+    }
+
+    /// The authorisation of the current attempt (its id minted at confirm).
+    fn authorisation(
+        &self,
+        review: &MerchantReview,
+        b: &AmountBreakdown,
+        intent: &'static str,
+    ) -> Result<PaymentAuthorisation, FlowError> {
+        let (Some(scanned), Some(id)) = (self.scanned.as_ref(), self.attempt_id.clone()) else {
+            return Err(FlowError::InvalidIntent {
+                state: self.state.name(),
+                intent,
+            });
+        };
+        Ok(PaymentAuthorisation {
+            payment_id: id,
+            merchant_key_id: match &review.verdict {
+                Verdict::Verified(v) => v.key_id.clone(),
+                Verdict::Unverified { .. } => String::new(),
+            },
+            merchant_account: scanned.payload.merchant_account(),
+            amount_minor: b.total.minor,
+            currency: b.total.currency,
+            payload_sha256: PaymentAuthorisation::payload_digest(&scanned.text),
+            time: self.now(),
+        })
+    }
+
+    /// Journals a signed payment (any method) and shows it; nothing is sent
+    /// yet. A journal refusal is a failure with nothing sent, except a
+    /// PIN-free payment found offline, which goes to the PIN pad.
+    fn journal_signed(
+        &mut self,
+        review: MerchantReview,
+        b: AmountBreakdown,
+        offline: bool,
+        signed: SignedAuthorisation,
+    ) -> FlowState {
+        let (Some(scanned), Some(id)) = (self.scanned.clone(), self.attempt_id.clone()) else {
+            return FlowState::Failed {
+                payment_id: None,
+                reason: FailureReason::NotStarted {
+                    message: "no payment is being made".into(),
+                },
+                retry: RetryOption::None,
+            };
+        };
+        let verified = review.verdict.is_verified();
+        let key_id = signed.authorisation.merchant_key_id.clone();
+        let account = signed.authorisation.merchant_account.clone();
+        let merchant = MerchantSummary {
+            name: merchant_name(&review),
+            city: review.registered_city.clone(),
+            merchant_id: match &review.verdict {
+                Verdict::Verified(v) => Some(v.merchant_id.clone()),
+                Verdict::Unverified { .. } => None,
+            },
+            key_id: verified.then_some(key_id),
+            account,
+            verified,
+        };
+        let journalled = self.services.engine.journal(NewPayment {
+            id,
+            merchant,
+            breakdown: b,
+            payload: scanned.text,
+            authorisation: signed,
+        });
+        match journalled {
+            Ok(rec) => {
+                self.journalled = true;
+                state_for(&rec)
+            }
+            Err(EngineError::PinFreeOffline) => {
+                let fallback =
+                    pin_free_fallback(&b, FallbackReason::PinFreeRefused(PinFreeRefusal::Offline));
+                self.enter_pin(review, b, offline, Some(fallback))
+            }
+            Err(e) => FlowState::Failed {
+                payment_id: None,
+                reason: FailureReason::NotStarted {
+                    message: e.to_string(),
+                },
+                retry: RetryOption::NewAttempt,
+            },
+        }
     }
 
     fn confirm(
@@ -833,13 +1330,7 @@ impl PaymentFlow {
         }
         self.pin.clear();
         self.confirmed = Some(b);
-        Ok(FlowState::EnterPin {
-            review,
-            breakdown: b,
-            digits: 0,
-            offline,
-            last_error: None,
-        })
+        Ok(self.authentication_step(review, b, offline))
     }
 
     /// EnterPin after a sixth digit whose attempt was refused with an error:
@@ -861,13 +1352,14 @@ impl PaymentFlow {
     }
 
     fn authorise(&mut self) -> Result<FlowState, FlowError> {
-        let (review, b, offline) = match &self.state {
+        let (review, b, offline, fallback) = match &self.state {
             FlowState::EnterPin {
                 review,
                 breakdown,
                 offline,
+                fallback,
                 ..
-            } => (review.clone(), *breakdown, *offline),
+            } => (review.clone(), *breakdown, *offline, fallback.clone()),
             _ => {
                 self.pin.clear();
                 return Err(FlowError::InvalidIntent {
@@ -876,28 +1368,14 @@ impl PaymentFlow {
                 });
             }
         };
-        let (Some(scanned), Some(id)) = (self.scanned.clone(), self.attempt_id.clone()) else {
-            self.pin.clear();
-            return Err(FlowError::InvalidIntent {
-                state: self.state.name(),
-                intent: "pin-digit",
-            });
+        let auth = match self.authorisation(&review, &b, "pin-digit") {
+            Ok(a) => a,
+            Err(e) => {
+                self.pin.clear();
+                return Err(e);
+            }
         };
-        let now = self.now();
-        let key_id = match &review.verdict {
-            Verdict::Verified(v) => v.key_id.clone(),
-            Verdict::Unverified { .. } => String::new(),
-        };
-        let account = scanned.payload.merchant_account();
-        let auth = PaymentAuthorisation {
-            payment_id: id.clone(),
-            merchant_key_id: key_id.clone(),
-            merchant_account: account.clone(),
-            amount_minor: b.total.minor,
-            currency: b.total.currency,
-            payload_sha256: PaymentAuthorisation::payload_digest(&scanned.text),
-            time: now,
-        };
+        let now = auth.time;
         let signed = self.services.authenticator.authorise(&self.pin, auth, now);
         self.pin.clear();
         let signed = match signed {
@@ -909,6 +1387,7 @@ impl PaymentFlow {
                     digits: 0,
                     offline,
                     last_error: Some(e),
+                    fallback,
                 })
             }
             Err(AuthError::LockedOut { until, .. }) => {
@@ -934,42 +1413,7 @@ impl PaymentFlow {
             }
             Err(e) => return Err(FlowError::Pin(e)),
         };
-        let verified = review.verdict.is_verified();
-        let merchant = MerchantSummary {
-            name: match (&review.registered_name, &review.printed_name) {
-                (Some(n), _) => n.clone(),
-                (None, Some(p)) => format!("(unverified) {p}"),
-                (None, None) => "(unverified)".to_string(),
-            },
-            city: review.registered_city.clone(),
-            merchant_id: match &review.verdict {
-                Verdict::Verified(v) => Some(v.merchant_id.clone()),
-                Verdict::Unverified { .. } => None,
-            },
-            key_id: verified.then_some(key_id),
-            account,
-            verified,
-        };
-        let journalled = self.services.engine.journal(NewPayment {
-            id: id.clone(),
-            merchant,
-            breakdown: b,
-            payload: scanned.text.clone(),
-            authorisation: signed,
-        });
-        match journalled {
-            Ok(rec) => {
-                self.journalled = true;
-                Ok(state_for(&rec))
-            }
-            Err(e) => Ok(FlowState::Failed {
-                payment_id: None,
-                reason: FailureReason::NotStarted {
-                    message: e.to_string(),
-                },
-                retry: RetryOption::NewAttempt,
-            }),
-        }
+        Ok(self.journal_signed(review, b, offline, signed))
     }
 
     fn retry(&mut self, retry: RetryOption, intent: &Intent) -> Result<FlowState, FlowError> {
@@ -998,23 +1442,41 @@ impl PaymentFlow {
                 let Some(b) = b else {
                     return Err(self.invalid(intent));
                 };
+                // A shortcut payment the backend refused with `pin-required`
+                // is tried again with the PIN, saying why.
+                let fallback = match &self.state {
+                    FlowState::Failed {
+                        reason: FailureReason::Declined { code, message },
+                        payment_id,
+                        ..
+                    } if code == DECLINE_PIN_REQUIRED => {
+                        let method = payment_id
+                            .as_deref()
+                            .and_then(|id| self.services.engine.payment(id).ok().flatten())
+                            .map(|r| r.method());
+                        let reason = FallbackReason::PinRequired {
+                            message: message.clone(),
+                        };
+                        Some(match method {
+                            Some(PaymentAuthMethod::Biometric) => PinFallback {
+                                shortcut: Shortcut::Biometric,
+                                reason,
+                            },
+                            _ => pin_free_fallback(&b, reason),
+                        })
+                    }
+                    _ => None,
+                };
                 if self.journalled {
                     // The previous id is resolved (declined, reversed…) and
                     // stays so; this is a new payment with a new id.
                     self.attempt_id = Some(PaymentEngine::new_payment_id()?);
                     self.journalled = false;
                 }
-                let engine = &self.services.engine;
+                let engine = Arc::clone(&self.services.engine);
                 let offline = engine.is_offline();
                 engine.check_limits(b.total, offline, self.now())?;
-                self.pin.clear();
-                Ok(FlowState::EnterPin {
-                    review: scanned.review,
-                    breakdown: b,
-                    digits: 0,
-                    offline,
-                    last_error: None,
-                })
+                Ok(self.enter_pin(scanned.review, b, offline, fallback))
             }
             RetryOption::None | RetryOption::Reenrol => Err(self.invalid(intent)),
         }
@@ -1062,6 +1524,26 @@ impl PaymentFlow {
             .drive(&id, &mut |r| progress(&state_for(r)))?;
         self.state = state_for(&rec);
         Ok(self.state.clone())
+    }
+}
+
+/// The name the journal and the biometric prompt show: the registered one,
+/// or the printed one marked unverified.
+fn merchant_name(review: &MerchantReview) -> String {
+    match (&review.registered_name, &review.printed_name) {
+        (Some(n), _) => n.clone(),
+        (None, Some(p)) => format!("(unverified) {p}"),
+        (None, None) => "(unverified)".to_string(),
+    }
+}
+
+/// A PIN-free shortcut not used for a payment of `b`.
+fn pin_free_fallback(b: &AmountBreakdown, reason: FallbackReason) -> PinFallback {
+    PinFallback {
+        shortcut: Shortcut::PinFree {
+            currency: b.currency(),
+        },
+        reason,
     }
 }
 

@@ -10,7 +10,8 @@
 //! | `amount` | amount, tip and EMVCo 55/56/57 convenience fees ([`breakdown`]) |
 //! | `record` | the journal record ([`PaymentRecord`]) and the outcome discipline as a pure state machine |
 //! | `engine` | [`PaymentEngine`]: journal first, submit / query / reverse, resume |
-//! | `config` | [`WalletConfig`]: limits, offline policy, timings |
+//! | `config` | [`WalletConfig`]: limits, offline policy, timings, what the shortcuts offer |
+//! | `shortcuts` | biometric and PIN-free shortcuts: the PIN-free rules ([`check_pin_free`]), the state, signing ([`ShortcutService`]) |
 //! | `clock` | the injected [`Clock`] and its virtual test double ([`VirtualClock`]) |
 //!
 //! The rule everything here serves: **nothing is sent that is not journalled
@@ -25,12 +26,13 @@ mod config;
 mod engine;
 mod flow;
 mod record;
+mod shortcuts;
 
 pub use amount::{breakdown, AmountError};
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use config::{
-    CurrencyLimits, OfflinePolicy, PaycodeConfig, PaycodeCurrencyLimits, WalletConfig,
-    DAILY_WINDOW_SECS,
+    CurrencyLimits, OfflinePolicy, PaycodeConfig, PaycodeCurrencyLimits, PinFreeOffer,
+    ShortcutConfig, WalletConfig, DAILY_WINDOW_SECS,
 };
 pub use engine::{
     request_outcome, Backend, EngineError, NewPayment, PaymentEngine, PaymentRequest, ResumeReport,
@@ -38,11 +40,16 @@ pub use engine::{
 // The two caps are public because `FlowError::AmountTooLong` and
 // `RecordError::TooLarge` name them.
 pub use flow::{
-    FailureReason, FlowError, FlowServices, FlowState, Intent, MerchantReview, PaymentFlow,
-    PendingReason, RetryOption, Stage, MAX_AMOUNT_INPUT_CHARS,
+    FailureReason, FallbackReason, FlowError, FlowServices, FlowState, Intent, MerchantReview,
+    PaymentFlow, PendingReason, PinFallback, RetryOption, Stage, MAX_AMOUNT_INPUT_CHARS,
 };
 pub use record::{
     AmountBreakdown, BackendError, BackendReply, Decline, MerchantSummary, NextAction, Operation,
     OutcomeError, PaymentRecord, PaymentState, Receipt, RecordError, Timings, MAX_RECORD_BYTES,
     RECORD_FORMAT,
+};
+pub use shortcuts::{
+    check_pin_free, BiometricFailure, LapsedShortcut, PinFreeFacts, PinFreePayment, PinFreeRefusal,
+    Shortcut, ShortcutError, ShortcutLapse, ShortcutPushError, ShortcutRejection, ShortcutService,
+    ShortcutStatus, ShortcutsBackend,
 };

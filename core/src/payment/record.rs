@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::auth::SignedAuthorisation;
+use crate::auth::{PaymentAuthMethod, SignedAuthorisation};
 use crate::money::{Currency, Money};
 
 /// Version of the JSON record format written to the journal.
@@ -289,6 +289,14 @@ pub struct PaymentRecord {
     pub decline: Option<Decline>,
     /// The last transport or server error, for support.
     pub last_error: Option<String>,
+}
+
+impl PaymentRecord {
+    /// How the payer authorised it (PIN, biometric, PIN-free): the method
+    /// in the signed authorisation, so what the backend verified.
+    pub fn method(&self) -> PaymentAuthMethod {
+        self.authorisation.method
+    }
 }
 
 /// Timings of the outcome discipline (WeChat Pay / Alipay payment-code rules).

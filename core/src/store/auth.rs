@@ -136,6 +136,7 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM secrets WHERE name = ?1", [DEVICE_KEY])?;
         super::paycode::drop_secret(&tx)?;
+        super::shortcuts::drop_shortcuts(&tx)?;
         tx.execute("DELETE FROM auth WHERE id = 1", [])?;
         tx.commit()?;
         Ok(())
@@ -212,5 +213,8 @@ fn delete_sealed_key(conn: &Connection) -> Result<(), StoreError> {
     // (ADR 0016): without it, it is dead weight, and a new device key is a
     // new device to the backend.
     super::paycode::drop_secret(conn)?;
+    // The shortcut settings are signed by the device key and registered
+    // against it; a disabled key must not leave PIN-free payments on.
+    super::shortcuts::drop_shortcuts(conn)?;
     Ok(())
 }

@@ -350,6 +350,26 @@ impl Store {
         )
     }
 
+    /// Payments in journal state `state` created at or before `until`, oldest
+    /// first (the PIN-free rule "a payment to this merchant succeeded at
+    /// least 24 hours ago" reads the succeeded ones; the payment module
+    /// matches the merchant in the record, which the store does not read).
+    pub fn payments_in_state_until(
+        &self,
+        state: &str,
+        until: u64,
+    ) -> Result<Vec<PaymentRow>, StoreError> {
+        check_len("state", state.len(), MAX_STATE_BYTES)?;
+        let until = to_i64("until", until)?;
+        self.select(
+            &format!(
+                "SELECT {COLUMNS} FROM payments WHERE state = ?1 AND created_at <= ?2
+                 ORDER BY created_at, seq"
+            ),
+            rusqlite::params![state, until],
+        )
+    }
+
     /// A payment's log, oldest first; the first entry is its creation.
     /// Empty for an unknown id.
     pub fn transitions(&self, id: &str) -> Result<Vec<TransitionRow>, StoreError> {

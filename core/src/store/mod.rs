@@ -9,6 +9,7 @@
 //! | `secrets` | the encrypted (PIN-derived key, then platform-wrapped) device key blob; the platform-wrapped request key | [`Store::save_sealed_key`], [`Store::save_request_key`] |
 //! | `registry` | the last accepted signed key-registry document, byte for byte | [`Store::save_registry_doc`] |
 //! | `paycode_provisions`, `paycode_state`, `paycode_codes`, `paycode_events`, `paycode_charges` | the pay code: provisionings, the sealed secret and counters, every code issued (never its digits), the event feed, the charges (schema version 2; see `paycode`) | [`Store::paycode_transaction`] |
+//! | `shortcut_state` | the biometric and PIN-free shortcuts: the settings applied and the ones the backend accepted (the biometric public key is in them), lapse reasons, a pending narrowing push (schema version 3; see `shortcuts`) | [`Store::save_shortcuts`] |
 //! | `nonces`, `replay_meta` | seen dynamic-code nonces, bounded (the persisted [`ReplayGuard`](crate::trust::ReplayGuard)) | the verifier, through `impl ReplayGuard for Store` |
 //!
 //! Why these settings (see `docs/decisions/0004-sqlite-journal.md`):
@@ -36,6 +37,7 @@ mod paycode;
 mod replay;
 mod request_key;
 mod schema;
+mod shortcuts;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -56,6 +58,7 @@ pub use paycode::{
 pub use replay::MAX_NONCE_PART_BYTES;
 pub use request_key::MAX_REQUEST_KEY_BYTES;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use shortcuts::{ShortcutRow, MAX_SHORTCUTS_JSON_BYTES};
 
 /// Largest registry document stored (the verifier's own cap).
 pub const MAX_REGISTRY_DOC_BYTES: usize = crate::trust::registry::MAX_DOCUMENT_BYTES;

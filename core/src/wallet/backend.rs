@@ -85,7 +85,8 @@ impl Wallet {
     /// (blocking; asks the platform for the network first): a reply is
     /// Online, a refused or unroutable connection Offline, a certificate or
     /// pin failure Degraded(TlsFailure), exactly as a payment request would
-    /// count. A failed probe is a status, not an error.
+    /// count. A failed probe is a status, not an error. After a reply, a
+    /// pending shortcut narrowing is sent.
     pub fn check_backend(&self) -> Result<BackendCheck, WalletError> {
         self.refresh_network();
         let https = self.https()?;
@@ -93,6 +94,10 @@ impl Wallet {
         let probed = https.health();
         self.status
             .record_probe(outcome_of(&probed, started), self.now_ms());
+        if probed.is_ok() {
+            // Reachable again: a shortcut narrowing left pending goes now.
+            self.retry_shortcut_push();
+        }
         Ok(BackendCheck {
             status: self.status.current(),
             problem: probed.err(),

@@ -25,6 +25,7 @@
 //! | `mod.rs` | opening, the parts, payments, history, the pay code |
 //! | `backend.rs` | the link to the backend: the offline-only stand-in ([`NoBackend`]), device registration, the health check, and how a request outside the engine feeds the status |
 //! | `sync.rs` | the merchant registry: sync from the backend, apply, cache |
+//! | `shortcuts.rs` | biometric confirmation and PIN-free payments: status, opt-in with the PIN, opt-out, the pending narrowing push, the PIN change that lapses them (ADR 0022) |
 //! | `network.rs` | the platform's network availability ([`NetworkMonitor`]) |
 //!
 //! A wallet opened with [`Wallet::open_linked`] has the pinned HTTPS client
@@ -37,6 +38,7 @@
 
 mod backend;
 mod network;
+mod shortcuts;
 mod sync;
 
 pub use backend::{BackendCheck, NoBackend};
@@ -54,6 +56,7 @@ use crate::paycode::{
     ChargeOutcome, PaycodeBackend, PaycodeChargeInfo, PaycodeError, PaycodeService, PaycodeSession,
     PaycodeStatus, PendingCharge,
 };
+use crate::payment::ShortcutService;
 use crate::payment::{
     Backend, Clock, EngineError, FlowServices, PaymentEngine, PaymentFlow, PaymentRecord,
     ResumeReport, WalletConfig,
@@ -144,6 +147,8 @@ pub struct Wallet {
     engine: Arc<PaymentEngine>,
     status: StatusMonitor,
     paycode: Arc<PaycodeService>,
+    /// Biometric and PIN-free shortcuts (ADR 0022).
+    shortcuts: Arc<ShortcutService>,
     /// Why the cached registry was not loaded at open, if it was not.
     registry_problem: Option<RegistryError>,
     /// The link to the backend (enrolment, registry, health), if any.
@@ -189,7 +194,8 @@ impl Wallet {
             wallet.store.clone(),
             keystore,
         )));
-        wallet.set_paycode_backend(https);
+        wallet.set_paycode_backend(Arc::clone(&https) as Arc<dyn PaycodeBackend>);
+        wallet.set_shortcuts_backend(https);
         Ok(wallet)
     }
 
@@ -208,7 +214,21 @@ impl Wallet {
             None => None,
         };
         let status = StatusMonitor::new(StatusConfig::default());
+        // The shortcuts' own handle on the request key (the HTTPS client has
+        // another over the same row): PIN-free payments and narrowing
+        // documents are signed with it.
+        let request_key = Arc::new(StoredRequestSigner::new(
+            store.clone(),
+            Arc::clone(&opts.keystore),
+        ));
         let authenticator = Arc::new(Authenticator::new(store.clone(), opts.keystore));
+        let shortcuts = Arc::new(ShortcutService::new(
+            store.clone(),
+            Arc::clone(&authenticator),
+            request_key,
+            opts.config.shortcuts.clone(),
+            Arc::clone(&opts.clock),
+        ));
         let trust = Arc::new(RwLock::new(trust));
         let paycode = Arc::new(PaycodeService::new(
             store.clone(),
@@ -232,6 +252,7 @@ impl Wallet {
             engine,
             status,
             paycode,
+            shortcuts,
             registry_problem,
             https,
             network: RwLock::new(None),
@@ -263,6 +284,7 @@ impl Wallet {
             engine: Arc::clone(&self.engine),
             authenticator: Arc::clone(&self.authenticator),
             trust: Arc::clone(&self.trust),
+            shortcuts: Arc::clone(&self.shortcuts),
         }
     }
 

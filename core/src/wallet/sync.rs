@@ -28,7 +28,8 @@ impl Wallet {
     /// the platform for the network first). Returns the document applied, or
     /// `None` when the wallet was current. The request's outcome goes to the
     /// status monitor like a payment request's (a pin failure makes it
-    /// Degraded(TlsFailure)); subscribers are told on this thread.
+    /// Degraded(TlsFailure)); subscribers are told on this thread. A
+    /// pending shortcut narrowing is sent after the backend answered.
     pub fn sync_registry(&self) -> Result<Option<AppliedRegistry>, WalletError> {
         self.refresh_network();
         let https = self.https()?;
@@ -37,7 +38,11 @@ impl Wallet {
         let fetched = https.fetch_registry(have);
         self.status
             .record_request(outcome_of(&fetched, started), self.now_ms());
-        match fetched? {
+        let fetched = fetched?;
+        // The backend answered: a shortcut narrowing left pending while it
+        // was unreachable goes now.
+        self.retry_shortcut_push();
+        match fetched {
             Some(document) => {
                 let info = self.apply_registry(&document)?;
                 Ok(Some(AppliedRegistry { info, document }))

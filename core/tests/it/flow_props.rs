@@ -76,7 +76,8 @@ fn shown_total(s: &FlowState) -> Option<Money> {
         FlowState::EnterAmount {
             breakdown: Some(b), ..
         }
-        | FlowState::ConfirmAmount { breakdown: b, .. } => Some(b.total),
+        | FlowState::ConfirmAmount { breakdown: b, .. }
+        | FlowState::ConfirmPinFree { breakdown: b, .. } => Some(b.total),
         _ => None,
     }
 }
@@ -134,9 +135,12 @@ proptest! {
                     FlowState::EnterAmount { breakdown: None, .. } => {
                         Some(Intent::EditAmount(["10.50", "100", "0.99", "4999.99"][usize::from(i)].into()))
                     }
-                    FlowState::EnterAmount { .. } | FlowState::ConfirmAmount { .. } => {
+                    FlowState::EnterAmount { .. }
+                    | FlowState::ConfirmAmount { .. }
+                    | FlowState::ConfirmPinFree { .. } => {
                         shown_total(&before).map(|t| Intent::Confirm { displayed_total: t })
                     }
+                    FlowState::ConfirmBiometric { .. } => Some(Intent::AuthenticateBiometric),
                     FlowState::EnterPin { .. } => {
                         for c in PIN.bytes() {
                             if flow.handle(Intent::PinDigit(c - b'0')).is_err() {

@@ -13,13 +13,15 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use scanpay_core::auth::{Authenticator, PaymentAuthorisation, PinPad, SoftwareKeyStore};
+use scanpay_core::auth::{
+    Authenticator, PaymentAuthorisation, PinPad, SoftwareKeyStore, StoredRequestSigner,
+};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::payload::mpm::MpmBuilder;
 use scanpay_core::payment::{
     breakdown, Backend, BackendError, BackendReply, Clock, CurrencyLimits, FlowServices,
     MerchantSummary, NewPayment, Operation, PaymentEngine, PaymentFlow, PaymentRequest, Receipt,
-    VirtualClock, WalletConfig,
+    ShortcutService, VirtualClock, WalletConfig,
 };
 use scanpay_core::status::StatusMonitor;
 use scanpay_core::store::Store;
@@ -546,6 +548,7 @@ pub struct App {
     pub auth: Arc<Authenticator>,
     pub trust: Arc<RwLock<TrustStore>>,
     pub status: StatusMonitor,
+    pub shortcuts: Arc<ShortcutService>,
 }
 
 impl App {
@@ -554,6 +557,7 @@ impl App {
             engine: Arc::clone(&self.engine),
             authenticator: Arc::clone(&self.auth),
             trust: Arc::clone(&self.trust),
+            shortcuts: Arc::clone(&self.shortcuts),
         }
     }
 
@@ -595,12 +599,23 @@ impl World {
         if !auth.is_enrolled().unwrap() {
             auth.enrol(&pad(PIN), self.clock.now()).unwrap();
         }
+        let shortcuts = Arc::new(ShortcutService::new(
+            store.clone(),
+            Arc::clone(&auth),
+            Arc::new(StoredRequestSigner::new(
+                store.clone(),
+                self.keystore.clone(),
+            )),
+            self.config.shortcuts.clone(),
+            self.clock.clone(),
+        ));
         App {
             store,
             engine,
             auth,
             trust: Arc::new(RwLock::new(trust_store())),
             status,
+            shortcuts,
         }
     }
 }
