@@ -22,13 +22,15 @@ use scanpay_core::auth::{
     SoftwareBiometricKey,
 };
 use scanpay_core::money::{Currency, Money};
-use scanpay_core::net::api::{CreateOrderResponse, PaymentRequestBody, ServerPaymentState};
+use scanpay_core::net::api::{
+    CreateOrderResponse, Fault, FaultKind, PaymentRequestBody, ServerPaymentState,
+};
 use scanpay_core::payload::mpm::MerchantPayload;
 use scanpay_core::payment::{AmountBreakdown, BackendReply};
 use scanpay_core::trust::issue::{random_nonce, sign_payload};
 use scanpay_core::trust::signed_qr::DynamicInfo;
 use scanpay_core::trust::TrustStore;
-use scanpay_sandbox::{RunningSandbox, SandboxData};
+use scanpay_sandbox::{RunningSandbox, Sandbox, SandboxConfig, SandboxData};
 use support::*;
 
 const PATH: &str = "/v1/devices/shortcuts";
@@ -959,4 +961,70 @@ fn registering_a_new_device_key_drops_the_old_devices_shortcuts() {
     let balance = r.balance();
     let (id, resp) = r.pin_free(500);
     r.refused(&id, &resp, "not-opted-in", balance);
+}
+
+#[test]
+fn settings_survive_a_restart_and_an_older_data_dir_gains_the_method_column() {
+    let dir = temp_dir("sc-restart");
+    let sb = Sandbox::start(SandboxConfig::new(&dir)).unwrap();
+    let mut c = Client::new(&sb);
+    let store = trust_store(&sb, &mut c);
+    let w = enrol(&mut c, "SANDBOX");
+    let v1 = settings(1, None, vec![sgd(2_000, 5_000, 3)]);
+    assert_eq!(
+        post(&mut c, &pin_signed(&w.key, v1.clone())),
+        (200, String::new())
+    );
+    let payload = sb.data().static_payload("M-0001").unwrap();
+    let now = sb.data().now().unwrap();
+    let before = new_id();
+    assert!(paid(
+        &c.submit(&w.pay(&store, &before, &payload, money(700, "SGD"), now))
+            .unwrap()
+    ));
+    sb.stop();
+    // The data dir as a sandbox from before issue 12 left it: no method
+    // column (its payments were all PIN, unrecorded).
+    let db = rusqlite::Connection::open(dir.join("sandbox.db")).unwrap();
+    db.execute_batch("ALTER TABLE payments DROP COLUMN method;")
+        .unwrap();
+    drop(db);
+
+    let sb = Sandbox::start(SandboxConfig::new(&dir)).unwrap();
+    let mut c = Client::new(&sb);
+    c.request_seed = Some(w.request_seed);
+    assert_eq!(held(&sb, &w), Some(v1), "the settings survive the restart");
+    assert_eq!(c.truth(&before).method, None, "an older row has no method");
+    let after = new_id();
+    let now = sb.data().now().unwrap();
+    assert!(paid(
+        &c.submit(&w.pay(&store, &after, &payload, money(700, "SGD"), now))
+            .unwrap()
+    ));
+    assert_eq!(c.truth(&after).method, Some(PaymentAuthMethod::Pin));
+}
+
+#[test]
+fn under_payer_pending_the_rules_decide_at_the_deciding_query() {
+    let mut r = Ready::new("sc-pending", None);
+    let balance = r.balance();
+    for (minor, word) in [(1_500, None), (2_500, Some("over-per-payment"))] {
+        r.sb.inject(FaultKind::Submit, Fault::PayerPending { queries: 1 }, 1);
+        let (id, resp) = r.pin_free(minor);
+        assert!(matches!(resp.reply(), BackendReply::Processing));
+        let t = r.c.truth(&id);
+        assert_eq!(
+            (t.state, t.charges_applied, t.method),
+            (
+                ServerPaymentState::Processing,
+                0,
+                Some(PaymentAuthMethod::PinFree)
+            )
+        );
+        let decided = r.c.query(&id).unwrap();
+        match word {
+            None => assert!(paid(&decided), "{:?}", decided.reply()),
+            Some(w) => r.refused(&id, &decided, w, balance - 1_500),
+        }
+    }
 }
