@@ -1,5 +1,7 @@
-//! Shortcuts on the backend side (issue 12, ADR 0022, `docs/api.md`
-//! "Shortcuts"): the settings document each device holds with the sandbox
+//! Shortcuts on the backend side (issue 12, ADR 0022; the wire contract is
+//! `docs/api.md` "Authorisation methods", "PIN-free rules and the
+//! `pin-required` decline" and `POST /v1/devices/shortcuts`, the sandbox's
+//! choices `docs/sandbox.md` "Shortcuts"): the settings document each device holds with the sandbox
 //! (`POST /v1/devices/shortcuts`), the sandbox's own caps on PIN-free
 //! limits, the keys a payment of each method is verified with, and the
 //! PIN-free rules, checked on the sandbox's own records inside the submit's
