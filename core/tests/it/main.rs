@@ -37,6 +37,8 @@ mod scan_dataset;
 mod scan_degrade;
 mod scan_frames;
 mod scan_scales;
+mod shortcuts_flow;
+mod shortcuts_policy;
 mod status_monitor;
 mod store_files;
 mod store_journal;

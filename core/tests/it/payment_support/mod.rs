@@ -136,6 +136,12 @@ pub fn static_code(tip: Tip) -> String {
 
 /// A signed dynamic code with an amount and a fresh nonce.
 pub fn dynamic_code(amount: &str, tip: Tip) -> String {
+    dynamic_code_at(amount, tip, NOW)
+}
+
+/// A signed dynamic code with an amount and a fresh nonce, valid for an
+/// hour from `now` (for tests that move the clock by days).
+pub fn dynamic_code_at(amount: &str, tip: Tip, now: u64) -> String {
     static N: AtomicU64 = AtomicU64::new(0);
     let n = N.fetch_add(1, Ordering::SeqCst);
     let nonce = format!("nonce-{n:010}-abcdefgh");
@@ -144,7 +150,7 @@ pub fn dynamic_code(amount: &str, tip: Tip) -> String {
         &merchant_key(),
         "m1",
         Some(DynamicInfo {
-            expires_at: NOW + 3600,
+            expires_at: now + 3600,
             nonce,
         }),
     )

@@ -1,0 +1,244 @@
+//! The PIN-free rules (ADR 0022 §4) at every boundary, and the journal
+//! queries they read: each rule passes exactly at its limit and refuses one
+//! step past it, naming itself.
+// Helpers outside #[test] fns unwrap too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use scanpay_core::auth::{PaymentAuthMethod, PinFreeLimits, ShortcutSettings};
+use scanpay_core::money::{Currency, Money};
+use scanpay_core::payment::{
+    check_pin_free, EngineError, PaymentState, PinFreeFacts, PinFreeRefusal, DAILY_WINDOW_SECS,
+};
+
+use crate::payment_support::{config, new_payment, thb, Mode, World, ACCOUNT, NOW};
+
+const LIMITS: PinFreeLimits = PinFreeLimits {
+    currency: Currency::THB,
+    per_payment: 50_000,
+    daily_total: 150_000,
+    daily_count: 5,
+};
+
+fn settings() -> ShortcutSettings {
+    ShortcutSettings {
+        pin_free: vec![LIMITS],
+        ..ShortcutSettings::off(1, NOW)
+    }
+}
+
+/// A payment every rule allows.
+fn ok_facts() -> PinFreeFacts {
+    PinFreeFacts {
+        total: thb(10_000),
+        verified: true,
+        trust_warning: false,
+        dynamic_with_amount: true,
+        payer_entered: false,
+        offline: false,
+        pin_lockout: false,
+        merchant_known: true,
+        count_today: 0,
+        total_today: thb(0),
+    }
+}
+
+#[test]
+fn every_rule_passes_at_its_limit_and_refuses_one_past_it() {
+    assert_eq!(check_pin_free(&settings(), &ok_facts()), Ok(LIMITS));
+    type Edit = fn(&mut PinFreeFacts);
+    // (what changes, allowed at the boundary?, the refusal's code)
+    let table: Vec<(&str, Edit, Option<&str>)> = vec![
+        ("total at per_payment", |f| f.total = thb(50_000), None),
+        (
+            "total one over per_payment",
+            |f| f.total = thb(50_001),
+            Some("over-per-payment"),
+        ),
+        ("count one below daily_count", |f| f.count_today = 4, None),
+        (
+            "count at daily_count",
+            |f| f.count_today = 5,
+            Some("daily-count"),
+        ),
+        (
+            "sum exactly daily_total",
+            |f| f.total_today = thb(140_000),
+            None,
+        ),
+        (
+            "sum one over daily_total",
+            |f| f.total_today = thb(140_001),
+            Some("daily-total"),
+        ),
+        ("offline", |f| f.offline = true, Some("offline")),
+        ("PIN lockout", |f| f.pin_lockout = true, Some("pin-lockout")),
+        (
+            "unverified",
+            |f| f.verified = false,
+            Some("merchant-unverified"),
+        ),
+        (
+            "trust warning",
+            |f| f.trust_warning = true,
+            Some("trust-warning"),
+        ),
+        (
+            "static code",
+            |f| f.dynamic_with_amount = false,
+            Some("static-code"),
+        ),
+        (
+            "tip typed",
+            |f| f.payer_entered = true,
+            Some("payer-entered"),
+        ),
+        (
+            "new merchant",
+            |f| f.merchant_known = false,
+            Some("new-merchant"),
+        ),
+        (
+            "another currency",
+            |f| f.total = Money::new(100, Currency::SGD),
+            Some("not-opted-in"),
+        ),
+        (
+            "a day's total in another currency never allows more",
+            |f| f.total_today = Money::new(0, Currency::SGD),
+            Some("daily-total"),
+        ),
+    ];
+    for (what, edit, refused) in table {
+        let mut facts = ok_facts();
+        edit(&mut facts);
+        let got = check_pin_free(&settings(), &facts);
+        match refused {
+            None => assert_eq!(got, Ok(LIMITS), "{what}"),
+            Some(code) => assert_eq!(got.map_err(|e| e.code()), Err(code), "{what}"),
+        }
+    }
+    // Nothing on at all: not opted in, whatever the payment.
+    assert_eq!(
+        check_pin_free(&ShortcutSettings::off(0, 0), &ok_facts()),
+        Err(PinFreeRefusal::NotOptedIn {
+            currency: Currency::THB
+        })
+    );
+}
+
+#[test]
+fn the_daily_total_refusal_says_how_much_was_spent() {
+    let mut facts = ok_facts();
+    facts.total_today = thb(145_000);
+    assert_eq!(
+        check_pin_free(&settings(), &facts),
+        Err(PinFreeRefusal::DailyTotal {
+            limit: thb(150_000),
+            spent: thb(145_000)
+        })
+    );
+}
+
+#[test]
+fn refusal_codes_are_stable_unique_and_kebab_case() {
+    let all = [
+        PinFreeRefusal::NotOptedIn {
+            currency: Currency::THB,
+        },
+        PinFreeRefusal::Offline,
+        PinFreeRefusal::PinLockout,
+        PinFreeRefusal::MerchantUnverified,
+        PinFreeRefusal::TrustWarning,
+        PinFreeRefusal::StaticCode,
+        PinFreeRefusal::PayerEntered,
+        PinFreeRefusal::OverPerPayment { limit: thb(1) },
+        PinFreeRefusal::NewMerchant,
+        PinFreeRefusal::DailyCount { limit: 1 },
+        PinFreeRefusal::DailyTotal {
+            limit: thb(1),
+            spent: thb(1),
+        },
+        PinFreeRefusal::Unchecked { detail: "x".into() },
+    ];
+    let mut seen: Vec<&str> = Vec::new();
+    for r in &all {
+        let code = r.code();
+        assert!(
+            code.split('-')
+                .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())),
+            "{code}"
+        );
+        assert!(!seen.contains(&code), "{code} twice");
+        seen.push(code);
+        assert!(!r.to_string().is_empty());
+    }
+}
+
+#[test]
+fn the_daily_count_reads_only_pin_free_payments_that_may_move_money() {
+    let w = World::new(config());
+    let app = w.open();
+    let engine = &app.engine;
+    // A PIN payment: not counted.
+    engine.pay(new_payment(&app, 1_000), &mut |_| {}).unwrap();
+    // Two PIN-free payments (the engine does not verify signatures; the
+    // method in the record is what the query reads), one of them declined.
+    let mut free = new_payment(&app, 2_000);
+    free.authorisation.method = PaymentAuthMethod::PinFree;
+    engine.pay(free, &mut |_| {}).unwrap();
+    w.sim.set_mode(Mode::Decline);
+    let mut declined = new_payment(&app, 4_000);
+    declined.authorisation.method = PaymentAuthMethod::PinFree;
+    let rec = engine.pay(declined, &mut |_| {}).unwrap();
+    assert_eq!(rec.state, PaymentState::Declined);
+    assert_eq!(
+        engine.pin_free_since(Currency::THB, NOW).unwrap(),
+        (1, thb(2_000))
+    );
+    assert_eq!(
+        engine.pin_free_since(Currency::SGD, NOW).unwrap(),
+        (0, Money::zero(Currency::SGD))
+    );
+    // The window is rolling: a payment made before `since` is out of it.
+    assert_eq!(
+        engine.pin_free_since(Currency::THB, NOW + 1).unwrap(),
+        (0, thb(0))
+    );
+}
+
+#[test]
+fn a_merchant_is_known_only_after_a_success_at_least_a_day_old() {
+    let w = World::new(config());
+    let app = w.open();
+    let account = format!("04={ACCOUNT}");
+    let engine = &app.engine;
+    w.sim.set_mode(Mode::Decline);
+    engine.pay(new_payment(&app, 1_000), &mut |_| {}).unwrap();
+    // A declined payment makes nobody known.
+    assert!(!engine.merchant_paid_until(&account, NOW).unwrap());
+    w.sim.set_mode(Mode::Succeed);
+    engine.pay(new_payment(&app, 1_000), &mut |_| {}).unwrap();
+    // Created at NOW: known from NOW + 24 h (the rule asks `until = now -
+    // 24 h`), not one second earlier.
+    assert!(engine.merchant_paid_until(&account, NOW).unwrap());
+    assert!(!engine.merchant_paid_until(&account, NOW - 1).unwrap());
+    assert_eq!(DAILY_WINDOW_SECS, 86_400);
+    assert!(!engine
+        .merchant_paid_until("04=4111111111111111", NOW)
+        .unwrap());
+}
+
+#[test]
+fn the_engine_never_journals_a_pin_free_payment_offline() {
+    let mut cfg = config();
+    cfg.offline.allowed = true;
+    let w = World::new(cfg);
+    let app = w.open();
+    app.status.set_network_available(false, NOW * 1000);
+    let mut free = new_payment(&app, 1_000);
+    free.authorisation.method = PaymentAuthMethod::PinFree;
+    assert_eq!(app.engine.journal(free), Err(EngineError::PinFreeOffline));
+    // The same payment with the PIN is queued as the offline policy allows.
+    let rec = app.engine.journal(new_payment(&app, 1_000)).unwrap();
+    assert_eq!(rec.state, PaymentState::Queued);
+}
