@@ -25,6 +25,7 @@ use thiserror::Error;
 use zeroize::Zeroizing;
 
 use super::authorisation::AuthorisationError;
+use crate::trust::{Algorithm, PublicKey};
 
 /// Length of a P-256 public key as the core records it: the uncompressed
 /// SEC1 point (`0x04 ‖ X ‖ Y`).
@@ -145,6 +146,9 @@ pub enum BiometricKeyError {
         "the biometric public key is not an uncompressed P-256 point or its X.509 form ({0} bytes)"
     )]
     Malformed(usize),
+    /// The right shape, but not a point on P-256.
+    #[error("the biometric public key is not a point on P-256")]
+    NotOnCurve,
 }
 
 /// The platform's biometric-bound signing key, implemented by the app.
@@ -187,6 +191,9 @@ pub fn biometric_public_key(
     if out[0] != 0x04 {
         return Err(BiometricKeyError::Malformed(bytes.len()));
     }
+    // On the curve, checked once at opt-in (ADR 0011): a bad point would
+    // otherwise surface only as every payment's signature failing.
+    PublicKey::new(Algorithm::EcdsaP256Sha256, &out).map_err(|_| BiometricKeyError::NotOnCurve)?;
     Ok(out)
 }
 
@@ -392,6 +399,12 @@ mod tests {
         let mut compressed_tag = point.clone();
         compressed_tag[0] = 0x02;
         assert!(biometric_public_key(&compressed_tag).is_err());
+        let mut off_curve = point.clone();
+        off_curve[64] ^= 1;
+        assert_eq!(
+            biometric_public_key(&off_curve),
+            Err(BiometricKeyError::NotOnCurve)
+        );
     }
 
     #[test]

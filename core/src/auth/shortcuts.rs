@@ -248,8 +248,8 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Verifies a settings document against the device's registered keys and
 /// the settings the verifier holds (`None`: none yet). Checks, in order:
-/// the fields, the device, the version (above `held`'s), the signature by
-/// the named signer, and that a request-key document narrows `held` (with
+/// the fields, the device, the signature by the named signer, the version
+/// (above `held`'s), and that a request-key document narrows `held` (with
 /// nothing held, only the all-off document narrows). The time window is
 /// the caller's (it owns the clock).
 pub fn verify_shortcuts(
@@ -262,14 +262,6 @@ pub fn verify_shortcuts(
     if signed.device_public_key != keys.device {
         return Err(ShortcutsError::KeyMismatch);
     }
-    if let Some(h) = held {
-        if s.version <= h.version {
-            return Err(ShortcutsError::StaleVersion {
-                held: h.version,
-                got: s.version,
-            });
-        }
-    }
     let key = match signed.signer {
         ShortcutSigner::DeviceKey => keys.device,
         ShortcutSigner::RequestKey => keys.request.ok_or(ShortcutsError::NoRequestKey)?,
@@ -280,6 +272,16 @@ pub fn verify_shortcuts(
     UnparsedPublicKey::new(&ED25519, key)
         .verify(&s.signed_bytes(keys.device), &signed.signature)
         .map_err(|_| ShortcutsError::BadSignature)?;
+    // The version after the signature: an unauthenticated caller must not
+    // learn the held version from a 409.
+    if let Some(h) = held {
+        if s.version <= h.version {
+            return Err(ShortcutsError::StaleVersion {
+                held: h.version,
+                got: s.version,
+            });
+        }
+    }
     if signed.signer == ShortcutSigner::RequestKey {
         let off = ShortcutSettings::off(0, 0);
         if !s.narrows(held.unwrap_or(&off)) {

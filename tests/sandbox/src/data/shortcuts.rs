@@ -255,9 +255,9 @@ impl SandboxData {
     ///
     /// Answers, first failure wins: 400 `malformed-request` (not the JSON,
     /// a field out of range, a biometric key that is not a P-256 point),
-    /// 401 `bad-shortcuts` (device not enrolled), 409 `stale-shortcuts`
-    /// (version not above the held one), 401 `bad-shortcuts` (no request
-    /// key, or the signature does not verify), 403
+    /// 401 `bad-shortcuts` (device not enrolled), 401 `bad-shortcuts` (no
+    /// request key, or the signature does not verify), 409
+    /// `stale-shortcuts` (version not above the held one), 403
     /// `shortcuts-widen-without-pin` (signed by the request key, but not
     /// narrowing), 401 `bad-shortcuts` (time over 300 s off), 400
     /// `shortcuts-over-cap`.
