@@ -128,9 +128,9 @@ pub enum PinFreeRefusal {
     /// A static code (the amount is not the merchant's).
     #[error("only dynamic codes with an amount can be paid without the PIN")]
     StaticCode,
-    /// The payer typed an amount or a tip.
-    #[error("an amount or tip was entered")]
-    PayerEntered,
+    /// The payer typed a tip (or an amount: a static code refuses first).
+    #[error("a tip was entered")]
+    TipEntered,
     /// The total is over the payer's per-payment limit.
     #[error("the total is over the PIN-free limit of {limit}")]
     OverPerPayment {
@@ -142,14 +142,14 @@ pub enum PinFreeRefusal {
     NewMerchant,
     /// The daily count of PIN-free payments is used up.
     #[error("{limit} PIN-free payments were made in the last 24 hours")]
-    DailyCount {
+    OverDailyCount {
         /// The most in a rolling 24 hours.
         limit: u32,
     },
     /// The payment would take the PIN-free total of the last 24 hours over
     /// the limit.
     #[error("the PIN-free total of {limit} a day would be exceeded ({spent} already)")]
-    DailyTotal {
+    OverDailyTotal {
         /// The rolling 24-hour limit.
         limit: Money,
         /// PIN-free payments in the last 24 hours.
@@ -165,8 +165,10 @@ pub enum PinFreeRefusal {
 }
 
 impl PinFreeRefusal {
-    /// Stable kebab-case code of the rule, for the UI, logs and the
-    /// backend's `pin-required` message.
+    /// Stable kebab-case code of the rule, for the UI and logs: the same
+    /// word the backend's `pin-required` message starts with for the rules
+    /// both sides check (`docs/api.md`); `offline`, `pin-lockout` and
+    /// `unchecked` are the wallet's own.
     pub fn code(&self) -> &'static str {
         match self {
             PinFreeRefusal::NotOptedIn { .. } => "not-opted-in",
@@ -175,11 +177,11 @@ impl PinFreeRefusal {
             PinFreeRefusal::MerchantUnverified => "merchant-unverified",
             PinFreeRefusal::TrustWarning => "trust-warning",
             PinFreeRefusal::StaticCode => "static-code",
-            PinFreeRefusal::PayerEntered => "payer-entered",
+            PinFreeRefusal::TipEntered => "tip-entered",
             PinFreeRefusal::OverPerPayment { .. } => "over-per-payment",
             PinFreeRefusal::NewMerchant => "new-merchant",
-            PinFreeRefusal::DailyCount { .. } => "daily-count",
-            PinFreeRefusal::DailyTotal { .. } => "daily-total",
+            PinFreeRefusal::OverDailyCount { .. } => "over-daily-count",
+            PinFreeRefusal::OverDailyTotal { .. } => "over-daily-total",
             PinFreeRefusal::Unchecked { .. } => "unchecked",
         }
     }
@@ -238,7 +240,7 @@ pub fn check_pin_free(
         return Err(PinFreeRefusal::StaticCode);
     }
     if facts.payer_entered {
-        return Err(PinFreeRefusal::PayerEntered);
+        return Err(PinFreeRefusal::TipEntered);
     }
     if facts.total.minor > limits.per_payment {
         return Err(PinFreeRefusal::OverPerPayment {
@@ -249,7 +251,7 @@ pub fn check_pin_free(
         return Err(PinFreeRefusal::NewMerchant);
     }
     if facts.count_today >= limits.daily_count {
-        return Err(PinFreeRefusal::DailyCount {
+        return Err(PinFreeRefusal::OverDailyCount {
             limit: limits.daily_count,
         });
     }
@@ -261,7 +263,7 @@ pub fn check_pin_free(
         u64::MAX
     };
     if spent.saturating_add(facts.total.minor) > limits.daily_total {
-        return Err(PinFreeRefusal::DailyTotal {
+        return Err(PinFreeRefusal::OverDailyTotal {
             limit: Money::new(limits.daily_total, currency),
             spent: Money::new(spent.min(limits.daily_total), currency),
         });

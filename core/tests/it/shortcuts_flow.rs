@@ -346,7 +346,7 @@ fn each_pin_free_rule_refuses_locally_and_the_pin_pad_names_it() {
     flow.handle(Intent::EditTip("1.00".into())).unwrap();
     assert_eq!(
         fallback_of(&s.confirm(&mut flow)),
-        pin_free_refused(PinFreeRefusal::PayerEntered)
+        pin_free_refused(PinFreeRefusal::TipEntered)
     );
     // A static code: the payer types the amount.
     let mut flow = s.app.flow();
@@ -390,7 +390,7 @@ fn each_pin_free_rule_refuses_locally_and_the_pin_pad_names_it() {
     ));
     assert_eq!(
         fallback_of(&s.confirm(&mut flow)),
-        pin_free_refused(PinFreeRefusal::DailyCount { limit: 1 })
+        pin_free_refused(PinFreeRefusal::OverDailyCount { limit: 1 })
     );
 }
 

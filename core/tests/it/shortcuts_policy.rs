@@ -58,7 +58,7 @@ fn every_rule_passes_at_its_limit_and_refuses_one_past_it() {
         (
             "count at daily_count",
             |f| f.count_today = 5,
-            Some("daily-count"),
+            Some("over-daily-count"),
         ),
         (
             "sum exactly daily_total",
@@ -68,7 +68,7 @@ fn every_rule_passes_at_its_limit_and_refuses_one_past_it() {
         (
             "sum one over daily_total",
             |f| f.total_today = thb(140_001),
-            Some("daily-total"),
+            Some("over-daily-total"),
         ),
         ("offline", |f| f.offline = true, Some("offline")),
         ("PIN lockout", |f| f.pin_lockout = true, Some("pin-lockout")),
@@ -87,11 +87,7 @@ fn every_rule_passes_at_its_limit_and_refuses_one_past_it() {
             |f| f.dynamic_with_amount = false,
             Some("static-code"),
         ),
-        (
-            "tip typed",
-            |f| f.payer_entered = true,
-            Some("payer-entered"),
-        ),
+        ("tip typed", |f| f.payer_entered = true, Some("tip-entered")),
         (
             "new merchant",
             |f| f.merchant_known = false,
@@ -105,7 +101,7 @@ fn every_rule_passes_at_its_limit_and_refuses_one_past_it() {
         (
             "a day's total in another currency never allows more",
             |f| f.total_today = Money::new(0, Currency::SGD),
-            Some("daily-total"),
+            Some("over-daily-total"),
         ),
     ];
     for (what, edit, refused) in table {
@@ -132,7 +128,7 @@ fn the_daily_total_refusal_says_how_much_was_spent() {
     facts.total_today = thb(145_000);
     assert_eq!(
         check_pin_free(&settings(), &facts),
-        Err(PinFreeRefusal::DailyTotal {
+        Err(PinFreeRefusal::OverDailyTotal {
             limit: thb(150_000),
             spent: thb(145_000)
         })
@@ -150,11 +146,11 @@ fn refusal_codes_are_stable_unique_and_kebab_case() {
         PinFreeRefusal::MerchantUnverified,
         PinFreeRefusal::TrustWarning,
         PinFreeRefusal::StaticCode,
-        PinFreeRefusal::PayerEntered,
+        PinFreeRefusal::TipEntered,
         PinFreeRefusal::OverPerPayment { limit: thb(1) },
         PinFreeRefusal::NewMerchant,
-        PinFreeRefusal::DailyCount { limit: 1 },
-        PinFreeRefusal::DailyTotal {
+        PinFreeRefusal::OverDailyCount { limit: 1 },
+        PinFreeRefusal::OverDailyTotal {
             limit: thb(1),
             spent: thb(1),
         },

@@ -1,0 +1,205 @@
+//! The shortcuts end to end (issue 12, ADR 0022): the real wallet (journal,
+//! PIN-sealed device key, request key, pinned HTTPS client) against the real
+//! sandbox over TLS. Opt-in with the PIN accepted by the sandbox, a PIN-free
+//! payment in two intents and a biometric one (software key) in three, each
+//! recorded by the sandbox with its method; and the sandbox's own
+//! `pin-required` decline answered by a new attempt with the PIN.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use scanpay_core::auth::{
+    PaymentAuthMethod, PinFreeLimits, ShortcutSettings, SoftwareBiometricKey,
+};
+use scanpay_core::money::Currency;
+use scanpay_core::net::api::{ServerPaymentState, DECLINE_PIN_REQUIRED};
+use scanpay_core::payment::{
+    Clock, FailureReason, FallbackReason, FlowState, Intent, PaymentFlow, Shortcut,
+};
+use scanpay_system::{pad, pay, sgd, System, SystemOptions, PIN};
+
+/// A day and a minute: a merchant paid before it is known.
+const DAY_AND_A_MINUTE: u64 = 86_400 + 60;
+
+const LIMITS: PinFreeLimits = PinFreeLimits {
+    currency: Currency::SGD,
+    per_payment: 2_000,
+    daily_total: 6_000,
+    daily_count: 5,
+};
+
+/// An enrolled wallet with the registry, which paid merchant M-0002 with the
+/// PIN a day ago (both clocks moved on together).
+fn known_merchant(name: &str) -> System {
+    let sys = System::start(SystemOptions::new(env!("CARGO_TARGET_TMPDIR"), name)).unwrap();
+    sys.enrol("SANDBOX").unwrap();
+    sys.sync_registry().unwrap();
+    let order = sys.order("M-0002", sgd(300)).unwrap();
+    let (end, _, _) = pay(&sys.wallet, &order.payload, None).unwrap();
+    assert!(matches!(end, FlowState::Done { .. }), "{end:?}");
+    let now = sys.control.advance_clock(DAY_AND_A_MINUTE).unwrap().now;
+    sys.clock.set(now);
+    sys
+}
+
+fn scan_order(sys: &System, flow: &mut PaymentFlow, minor: u64) -> FlowState {
+    let order = sys.order("M-0002", sgd(minor)).unwrap();
+    flow.handle(Intent::ScannedText(order.payload)).unwrap()
+}
+
+fn pin(flow: &mut PaymentFlow) -> FlowState {
+    let mut s = flow.state().clone();
+    for d in PIN {
+        s = flow.handle(Intent::PinDigit(d)).unwrap();
+    }
+    s
+}
+
+#[test]
+fn a_pin_free_payment_is_two_intents_and_the_sandbox_records_the_method() {
+    let sys = known_merchant("shortcuts-pin-free");
+    let status = sys
+        .wallet
+        .enable_pin_free(&pad(&PIN).unwrap(), LIMITS)
+        .unwrap();
+    assert_eq!(status.pin_free, vec![LIMITS]);
+    assert!(!status.push_pending);
+
+    let mut flow = sys.wallet.new_flow();
+    let shown = scan_order(&sys, &mut flow, 1_250);
+    let FlowState::ConfirmPinFree { breakdown, .. } = shown else {
+        panic!("{shown:?}")
+    };
+    flow.handle(Intent::Confirm {
+        displayed_total: breakdown.total,
+    })
+    .unwrap();
+    let end = flow.process(&mut |_| {}).unwrap();
+    assert!(matches!(end, FlowState::Done { .. }), "{end:?}");
+    let id = flow.payment_id().unwrap().to_string();
+    let truth = sys.truth(&id).unwrap();
+    assert_eq!(truth.state, ServerPaymentState::Succeeded);
+    assert_eq!(truth.charges_applied, 1);
+    assert_eq!(truth.method, Some(PaymentAuthMethod::PinFree));
+    let rec = sys.wallet.payment(&id).unwrap().unwrap();
+    assert_eq!(rec.method(), PaymentAuthMethod::PinFree);
+
+    // Opted out: off in the wallet and told to the sandbox without the PIN.
+    let status = sys.wallet.disable_pin_free(Currency::SGD).unwrap();
+    assert!(status.pin_free.is_empty() && !status.push_pending);
+    let mut flow = sys.wallet.new_flow();
+    assert!(matches!(
+        scan_order(&sys, &mut flow, 1_250),
+        FlowState::ReviewMerchant { .. }
+    ));
+}
+
+#[test]
+fn the_sandboxs_pin_required_is_retried_with_the_pin() {
+    let sys = known_merchant("shortcuts-pin-required");
+    sys.wallet
+        .enable_pin_free(&pad(&PIN).unwrap(), LIMITS)
+        .unwrap();
+    // Behind the wallet's back the backend comes to hold PIN-free off (a
+    // document from another app of the payer's, signed with the PIN): the
+    // wallet still offers one tap, and the sandbox refuses on its own
+    // records.
+    let held = sys.wallet.shortcut_status().unwrap().held_version.unwrap();
+    let off = ShortcutSettings::off(held + 100, sys.clock.now());
+    let signed = sys
+        .wallet
+        .authenticator()
+        .sign_shortcuts(&pad(&PIN).unwrap(), off, sys.clock.now())
+        .unwrap();
+    sys.net.push_shortcuts(&signed).unwrap();
+
+    let mut flow = sys.wallet.new_flow();
+    let shown = scan_order(&sys, &mut flow, 1_250);
+    let FlowState::ConfirmPinFree { breakdown, .. } = shown else {
+        panic!("{shown:?}")
+    };
+    flow.handle(Intent::Confirm {
+        displayed_total: breakdown.total,
+    })
+    .unwrap();
+    let end = flow.process(&mut |_| {}).unwrap();
+    let FlowState::Failed {
+        reason: FailureReason::Declined { code, message },
+        payment_id: Some(declined),
+        ..
+    } = &end
+    else {
+        panic!("{end:?}")
+    };
+    assert_eq!(code, DECLINE_PIN_REQUIRED);
+    assert!(message.contains("not-opted-in"), "{message}");
+    let truth = sys.truth(declined).unwrap();
+    assert_eq!(
+        (truth.state, truth.charges_applied),
+        (ServerPaymentState::Declined, 0)
+    );
+    // Retry: the PIN pad, saying the backend asked for it; the PIN pays.
+    let st = flow.handle(Intent::Retry).unwrap();
+    let FlowState::EnterPin {
+        fallback: Some(fallback),
+        ..
+    } = &st
+    else {
+        panic!("{st:?}")
+    };
+    assert_eq!(
+        fallback.shortcut,
+        Shortcut::PinFree {
+            currency: Currency::SGD
+        }
+    );
+    assert!(matches!(
+        fallback.reason,
+        FallbackReason::PinRequired { .. }
+    ));
+    assert!(matches!(pin(&mut flow), FlowState::Processing { .. }));
+    let end = flow.process(&mut |_| {}).unwrap();
+    assert!(matches!(end, FlowState::Done { .. }), "{end:?}");
+    let paid = flow.payment_id().unwrap();
+    assert_ne!(paid, declined.as_str());
+    assert_eq!(
+        sys.truth(paid).unwrap().method,
+        Some(PaymentAuthMethod::Pin)
+    );
+}
+
+#[test]
+fn a_biometric_payment_is_scan_confirm_touch_and_the_sandbox_verifies_it() {
+    let sys = System::start(SystemOptions::new(
+        env!("CARGO_TARGET_TMPDIR"),
+        "shortcuts-biometric",
+    ))
+    .unwrap();
+    sys.enrol("SANDBOX").unwrap();
+    sys.sync_registry().unwrap();
+    let key = Arc::new(SoftwareBiometricKey::new());
+    let status = sys
+        .wallet
+        .enable_biometric(&pad(&PIN).unwrap(), key.clone())
+        .unwrap();
+    assert!(status.biometric);
+
+    let mut flow = sys.wallet.new_flow();
+    let shown = scan_order(&sys, &mut flow, 4_200);
+    let FlowState::ConfirmAmount { breakdown, .. } = shown else {
+        panic!("the review is skipped: {shown:?}")
+    };
+    let st = flow
+        .handle(Intent::Confirm {
+            displayed_total: breakdown.total,
+        })
+        .unwrap();
+    assert!(matches!(st, FlowState::ConfirmBiometric { .. }), "{st:?}");
+    let st = flow.handle(Intent::AuthenticateBiometric).unwrap();
+    assert!(matches!(st, FlowState::Processing { .. }), "{st:?}");
+    let end = flow.process(&mut |_| {}).unwrap();
+    assert!(matches!(end, FlowState::Done { .. }), "{end:?}");
+    let truth = sys.truth(flow.payment_id().unwrap()).unwrap();
+    assert_eq!(truth.method, Some(PaymentAuthMethod::Biometric));
+    assert_eq!(truth.charges_applied, 1);
+}
