@@ -14,6 +14,8 @@
 //! | [`scanner`] | [`scanner::QrScanner`]: luma frames (stride, rotation, region) → codes |
 //! | [`paycode`] | the pay code: [`paycode::PaycodeSession`] (the code to draw), status, sync, charges waiting for the PIN, pay-code history |
 //! | [`inspect`] | classification of a scanned text; [`inspect::TrustChecker`] for verdicts at a given time |
+//! | [`shortcuts`] | biometric confirmation and PIN-free payments: status, opt-in with the PIN, opt-out (ADR 0022) |
+//! | [`biometric`] | the platform biometric key the app implements ([`biometric::BiometricKey`]), and the insecure software one for tests |
 //! | [`platform`] | foreign interfaces the app implements: key store, network, logging, listeners |
 //! | [`types`] | core records and enums crossing as they are (`uniffi::remote`), and the wrappers for those that cannot (ADR 0019) |
 //! | [`errors`] | typed errors with messages a UI can show |
@@ -31,6 +33,7 @@
 //! like the rest of the workspace.
 #![deny(unsafe_code)]
 
+pub mod biometric;
 pub mod errors;
 pub mod flow;
 pub mod inspect;
@@ -38,6 +41,7 @@ pub mod paycode;
 pub mod pinpad;
 pub mod platform;
 pub mod scanner;
+pub mod shortcuts;
 pub mod types;
 pub mod wallet;
 pub mod worker;

@@ -489,11 +489,14 @@ pub struct Payment {
     pub decline_message: Option<String>,
     /// The last transport or backend error, for support.
     pub last_error: Option<String>,
+    /// How the payer authorised it: PIN, biometric or PIN-free.
+    pub method: crate::shortcuts::PaymentAuthMethod,
 }
 
 impl From<pay::PaymentRecord> for Payment {
     fn from(r: pay::PaymentRecord) -> Payment {
         Payment {
+            method: r.method(),
             id: r.id,
             state: r.state,
             merchant_name: r.merchant.name,

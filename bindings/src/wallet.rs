@@ -7,8 +7,8 @@ use std::time::Duration;
 use scanpay_core::money::Currency;
 use scanpay_core::net::{ClientConfig, HttpsBackend, TlsConfig};
 use scanpay_core::payment::{
-    Backend, CurrencyLimits as CoreLimits, OfflinePolicy, PaymentFlow as CoreFlow, PaymentRecord,
-    SystemClock, Timings as CoreTimings, WalletConfig as CoreConfig,
+    Backend, Clock, CurrencyLimits as CoreLimits, OfflinePolicy, PaymentFlow as CoreFlow,
+    PaymentRecord, ShortcutError, SystemClock, Timings as CoreTimings, WalletConfig as CoreConfig,
 };
 use scanpay_core::status::{StatusMonitor, SubscriptionId};
 use scanpay_core::store::HistoryCursor as CoreCursor;
@@ -154,6 +154,9 @@ fn core_config(c: &WalletConfig) -> Result<CoreConfig, WalletError> {
         // The pay code's own limits: the core's defaults until the bindings
         // expose them.
         paycode: Default::default(),
+        // The shortcuts' offers and PIN-free caps: the core's defaults
+        // (docs/payments.md), until the bindings expose them.
+        shortcuts: Default::default(),
         timings: c
             .timings
             .map_or_else(CoreTimings::default, |t| CoreTimings {
@@ -257,6 +260,73 @@ impl Wallet {
         network: Option<Arc<dyn NetworkMonitor>>,
         logger: Option<Arc<dyn LogSink>>,
     ) -> Result<Wallet, WalletError> {
+        Wallet::open_with(config, key_store, network, logger, Arc::new(SystemClock))
+    }
+
+    /// `open` with a wallet clock that runs ahead of the system clock by what
+    /// `clock` was advanced: **tests and QA only**, to reach the rules that
+    /// count days (a merchant first paid 24 hours ago, the PIN-free daily
+    /// window) together with `scanpay sandbox`'s own clock advance. An app
+    /// never calls it.
+    #[uniffi::constructor]
+    pub fn open_with_test_clock(
+        config: WalletConfig,
+        key_store: Arc<dyn PlatformKeyStore>,
+        network: Option<Arc<dyn NetworkMonitor>>,
+        logger: Option<Arc<dyn LogSink>>,
+        clock: Arc<TestClock>,
+    ) -> Result<Wallet, WalletError> {
+        Wallet::open_with(config, key_store, network, logger, clock)
+    }
+}
+
+/// A wallet clock for tests and QA: the system clock plus an offset that
+/// only grows ([`TestClock::advance`]); waits really sleep. Given to
+/// `Wallet::open_with_test_clock`.
+#[derive(uniffi::Object, Debug, Default)]
+pub struct TestClock {
+    offset_secs: std::sync::atomic::AtomicU64,
+}
+
+#[uniffi::export]
+impl TestClock {
+    /// The system time, no offset yet.
+    #[uniffi::constructor]
+    pub fn new() -> TestClock {
+        TestClock::default()
+    }
+
+    /// Moves the clock forward by `secs`; returns the new time (unix seconds).
+    pub fn advance(&self, secs: u64) -> u64 {
+        self.offset_secs
+            .fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+        Clock::now(self)
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> u64 {
+        self.now_millis() / 1000
+    }
+    fn sleep(&self, secs: u64) {
+        SystemClock.sleep(secs);
+    }
+    fn now_millis(&self) -> u64 {
+        let offset = self.offset_secs.load(std::sync::atomic::Ordering::SeqCst);
+        SystemClock
+            .now_millis()
+            .saturating_add(offset.saturating_mul(1000))
+    }
+}
+
+impl Wallet {
+    fn open_with(
+        config: WalletConfig,
+        key_store: Arc<dyn PlatformKeyStore>,
+        network: Option<Arc<dyn NetworkMonitor>>,
+        logger: Option<Arc<dyn LogSink>>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Wallet, WalletError> {
         let log = Log(logger);
         let roots = RootKeys::from_json(config.roots_json.as_bytes())
             .map_err(|e| WalletError::Roots(e.to_string()))?;
@@ -277,7 +347,7 @@ impl Wallet {
             config: core_cfg,
             keystore: Arc::new(KeyStoreAdapter(key_store)),
             backend,
-            clock: Arc::new(SystemClock),
+            clock,
         };
         let wallet = match https {
             Some(h) => CoreWallet::open_linked(opts, h)?,
@@ -302,7 +372,10 @@ impl Wallet {
             _live: LiveToken::new(),
         })
     }
+}
 
+#[uniffi::export]
+impl Wallet {
     /// Resumes every unresolved payment (after a crash or restart), on a
     /// `scanpay-worker` thread. Call once at app start.
     pub async fn start(&self) -> Result<ResumeSummary, WalletError> {
@@ -387,7 +460,9 @@ impl Wallet {
     }
 
     /// Changes the PIN (the old one counts against the limits; the new one is
-    /// policy-checked). Both pads are wiped. The same pad for both is
+    /// policy-checked). Both pads are wiped. Every shortcut lapses
+    /// (`ShortcutLapse::PinChanged`: what the old PIN allowed, the new one must
+    /// allow again), and the backend is told when reachable. The same pad for both is
     /// [`PinError::SamePinPad`] (nothing attempted or counted; the pad is
     /// wiped).
     pub async fn change_pin(&self, old: Arc<PinPad>, new: Arc<PinPad>) -> Result<(), PinError> {
@@ -403,15 +478,21 @@ impl Wallet {
             // never both at once and never during the derivation.
             let old_digits = old.take();
             let new_digits = new.take();
-            let r =
-                shared
-                    .wallet
-                    .authenticator()
-                    .change_pin(&old_digits, &new_digits, shared.now());
+            // The wallet's change, not the authenticator's: it lapses the
+            // shortcuts the old PIN turned on.
+            let r = shared
+                .wallet
+                .change_pin(&old_digits, &new_digits)
+                .map(drop)
+                .map_err(|e| match e {
+                    ShortcutError::Auth(a) => PinError::from(a),
+                    other => PinError::Internal {
+                        reason: other.to_string(),
+                    },
+                });
             clear_after(&[&old, &new], r)
         })
         .await?
-        .map_err(PinError::from)
     }
 
     /// Deletes the device key and the PIN attempt state (failures, waits, the
