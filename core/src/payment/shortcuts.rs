@@ -14,6 +14,11 @@
 //! * the **version high-water mark**: every document signed takes a version
 //!   above it, so a document whose answer was lost (and that the backend may
 //!   hold) is never re-used.
+//! * the **PIN epoch**: a digest of the sealed device key when the PIN last
+//!   signed the settings. A PIN change replaces that blob, so shortcuts
+//!   signed under another PIN lapse ([`ShortcutLapse::PinChanged`]) at their
+//!   next use whoever changed the PIN — `Wallet::change_pin` lapses them at
+//!   once, a direct [`Authenticator::change_pin`] is caught here.
 //!
 //! The PIN-free rules are [`check_pin_free`], one pure function over the
 //! settings and the [`PinFreeFacts`] of a payment; the service gathers the
@@ -425,6 +430,7 @@ struct State {
     lapses: Vec<LapsedShortcut>,
     push_pending: bool,
     version_high: u64,
+    pin_epoch: Option<Vec<u8>>,
 }
 
 impl State {
@@ -552,6 +558,7 @@ impl ShortcutService {
                 lapses: Vec::new(),
                 push_pending: false,
                 version_high: 0,
+                pin_epoch: None,
             });
         };
         let damaged = |e: serde_json::Error| ShortcutError::Damaged(e.to_string());
@@ -566,6 +573,7 @@ impl ShortcutService {
             lapses: serde_json::from_str(&row.lapses).map_err(damaged)?,
             push_pending: row.push_pending,
             version_high: row.version_high,
+            pin_epoch: row.pin_epoch,
         })
     }
 
@@ -576,6 +584,7 @@ impl ShortcutService {
             lapses: to_json(&state.lapses)?,
             push_pending: state.push_pending,
             version_high: state.version_high,
+            pin_epoch: state.pin_epoch.clone(),
             updated_at: self.clock.now(),
         };
         Ok(self.store.save_shortcuts(&row)?)
@@ -589,15 +598,67 @@ impl ShortcutService {
     /// or the stored state cannot be read: the PIN is never skipped on
     /// doubt).
     pub fn current(&self) -> ShortcutSettings {
-        self.load()
+        self.load_current()
             .map(|s| s.current)
             .unwrap_or_else(|_| ShortcutSettings::off(0, 0))
     }
 
     /// What the UI shows.
     pub fn status(&self) -> Result<ShortcutStatus, ShortcutError> {
-        let state = self.load()?;
+        let state = self.load_current()?;
         Ok(self.status_of(&state))
+    }
+
+    /// Identifies the PIN now: a digest of the stored sealed device key,
+    /// which a PIN change (by any caller of
+    /// [`Authenticator::change_pin`]) replaces.
+    fn pin_epoch(&self) -> Result<Option<Vec<u8>>, ShortcutError> {
+        Ok(self.store.load_sealed_key()?.map(|blob| {
+            ring::digest::digest(&ring::digest::SHA256, &blob)
+                .as_ref()
+                .to_vec()
+        }))
+    }
+
+    /// Whether shortcuts are on that another PIN than today's signed.
+    fn signed_by_another_pin(&self, state: &State) -> Result<bool, ShortcutError> {
+        let on = state.current.biometric_on() || !state.current.pin_free.is_empty();
+        Ok(on && state.pin_epoch.is_some() && state.pin_epoch != self.pin_epoch()?)
+    }
+
+    /// Every shortcut on lapses with `reason`; saved.
+    fn lapse_every(&self, state: &mut State, reason: ShortcutLapse) -> Result<(), ShortcutError> {
+        let now = self.clock.now();
+        if state.current.biometric_on() {
+            state.lapse(Shortcut::Biometric, reason, now);
+        }
+        let currencies: Vec<Currency> = state.current.pin_free.iter().map(|l| l.currency).collect();
+        for currency in currencies {
+            state.lapse(Shortcut::PinFree { currency }, reason, now);
+        }
+        self.save(state)
+    }
+
+    /// The state under the write lock: with every shortcut lapsed
+    /// ([`ShortcutLapse::PinChanged`]) if the PIN changed since it signed
+    /// them, whoever changed it.
+    fn load_locked(&self) -> Result<State, ShortcutError> {
+        let mut state = self.load()?;
+        if self.signed_by_another_pin(&state)? {
+            self.lapse_every(&mut state, ShortcutLapse::PinChanged)?;
+        }
+        Ok(state)
+    }
+
+    /// [`ShortcutService::load_locked`] for readers: the lock is only taken
+    /// when there is a lapse to record.
+    fn load_current(&self) -> Result<State, ShortcutError> {
+        let state = self.load()?;
+        if !self.signed_by_another_pin(&state)? {
+            return Ok(state);
+        }
+        let _w = self.lock();
+        self.load_locked()
     }
 
     fn status_of(&self, state: &State) -> ShortcutStatus {
@@ -633,7 +694,7 @@ impl ShortcutService {
             return Err(ShortcutError::BiometricNotOffered);
         }
         let _w = self.lock();
-        let state = self.load()?;
+        let state = self.load_locked()?;
         if state.current.biometric_on() {
             return Err(ShortcutError::AlreadyOn(Shortcut::Biometric));
         }
@@ -676,7 +737,7 @@ impl ShortcutService {
             .ok_or(ShortcutError::PinFreeNotOffered(limits.currency))?;
         check_caps(&limits, offer)?;
         let _w = self.lock();
-        let state = self.load()?;
+        let state = self.load_locked()?;
         let mut settings = state.current.clone();
         settings.pin_free.retain(|l| l.currency != limits.currency);
         settings.pin_free.push(limits);
@@ -716,6 +777,8 @@ impl ShortcutService {
         state.held = Some(settings);
         state.push_pending = false;
         state.lapses.retain(|l| l.shortcut != shortcut);
+        // The PIN that just signed: another one later lapses these.
+        state.pin_epoch = self.pin_epoch()?;
         self.save(&state)?;
         Ok(self.status_of(&state))
     }
@@ -754,7 +817,7 @@ impl ShortcutService {
     /// platform reports the biometric key gone or a signature fails.
     pub fn lapse(&self, shortcut: Shortcut, reason: ShortcutLapse) -> Result<(), ShortcutError> {
         let _w = self.lock();
-        let mut state = self.load()?;
+        let mut state = self.load_locked()?;
         state.lapse(shortcut, reason, self.clock.now());
         self.save(&state)
     }
@@ -764,16 +827,8 @@ impl ShortcutService {
     /// ([`ShortcutService::push`]).
     pub fn lapse_all(&self, reason: ShortcutLapse) -> Result<(), ShortcutError> {
         let _w = self.lock();
-        let mut state = self.load()?;
-        let now = self.clock.now();
-        if state.current.biometric_on() {
-            state.lapse(Shortcut::Biometric, reason, now);
-        }
-        let currencies: Vec<Currency> = state.current.pin_free.iter().map(|l| l.currency).collect();
-        for currency in currencies {
-            state.lapse(Shortcut::PinFree { currency }, reason, now);
-        }
-        self.save(&state)
+        let mut state = self.load_locked()?;
+        self.lapse_every(&mut state, reason)
     }
 
     /// Pushes a pending narrowing (signed by the request key, no PIN), if
@@ -782,7 +837,7 @@ impl ShortcutService {
     /// (it would refuse it again).
     pub fn push(&self) -> Result<ShortcutStatus, ShortcutError> {
         let _w = self.lock();
-        let mut state = self.load()?;
+        let mut state = self.load_locked()?;
         if !state.push_pending {
             return Ok(self.status_of(&state));
         }

@@ -58,7 +58,7 @@ pub use paycode::{
 pub use replay::MAX_NONCE_PART_BYTES;
 pub use request_key::MAX_REQUEST_KEY_BYTES;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use shortcuts::{ShortcutRow, MAX_SHORTCUTS_JSON_BYTES};
+pub use shortcuts::{ShortcutRow, MAX_PIN_EPOCH_BYTES, MAX_SHORTCUTS_JSON_BYTES};
 
 /// Largest registry document stored (the verifier's own cap).
 pub const MAX_REGISTRY_DOC_BYTES: usize = crate::trust::registry::MAX_DOCUMENT_BYTES;

@@ -14,6 +14,7 @@
 //! | `lapses` | why shortcuts were turned off, for the UI |
 //! | `push_pending` | `current` is narrower than `held` and still has to be pushed |
 //! | `version_high` | the highest settings version ever signed (a lost answer may have been accepted) |
+//! | `pin_epoch` | a digest of the sealed device key when the PIN last signed the settings: another one means the PIN changed since |
 //!
 //! The row goes with the device key: the settings are signed by it and
 //! registered against it, so [`Store::reset_device_key`] and
@@ -27,6 +28,8 @@ use super::{check_len, from_i64, to_i64, Store, StoreError};
 /// Largest stored settings or lapses JSON. A settings document with a
 /// biometric key and a handful of currencies is well under 2 KiB.
 pub const MAX_SHORTCUTS_JSON_BYTES: usize = 16 * 1024;
+/// Largest stored PIN epoch (a SHA-256 digest is 32 bytes).
+pub const MAX_PIN_EPOCH_BYTES: usize = 64;
 
 /// The shortcut state row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +44,9 @@ pub struct ShortcutRow {
     pub push_pending: bool,
     /// The highest settings version ever signed by this wallet.
     pub version_high: u64,
+    /// Identifies the PIN that last signed the settings (a digest of the
+    /// sealed device key then); `None` before any opt-in.
+    pub pin_epoch: Option<Vec<u8>>,
     /// When the row last changed (wallet clock, unix seconds).
     pub updated_at: u64,
 }
@@ -49,9 +55,18 @@ impl Store {
     /// The shortcut state, if the wallet ever had one.
     pub fn load_shortcuts(&self) -> Result<Option<ShortcutRow>, StoreError> {
         let conn = self.lock()?;
-        let row: Option<(String, Option<String>, String, bool, i64, i64)> = conn
+        type Raw = (
+            String,
+            Option<String>,
+            String,
+            bool,
+            i64,
+            Option<Vec<u8>>,
+            i64,
+        );
+        let row: Option<Raw> = conn
             .query_row(
-                "SELECT current, held, lapses, push_pending, version_high, updated_at
+                "SELECT current, held, lapses, push_pending, version_high, pin_epoch, updated_at
                  FROM shortcut_state WHERE id = 1",
                 [],
                 |r| {
@@ -62,11 +77,13 @@ impl Store {
                         r.get(3)?,
                         r.get(4)?,
                         r.get(5)?,
+                        r.get(6)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((current, held, lapses, push_pending, version_high, updated_at)) = row else {
+        let Some((current, held, lapses, push_pending, version_high, pin_epoch, updated_at)) = row
+        else {
             return Ok(None);
         };
         Ok(Some(ShortcutRow {
@@ -75,6 +92,7 @@ impl Store {
             lapses,
             push_pending,
             version_high: from_i64("version_high", version_high)?,
+            pin_epoch,
             updated_at: from_i64("updated_at", updated_at)?,
         }))
     }
@@ -94,23 +112,28 @@ impl Store {
                 MAX_SHORTCUTS_JSON_BYTES,
             )?;
         }
+        if let Some(epoch) = &row.pin_epoch {
+            check_len("PIN epoch", epoch.len(), MAX_PIN_EPOCH_BYTES)?;
+        }
         let version_high = to_i64("version_high", row.version_high)?;
         let updated_at = to_i64("updated_at", row.updated_at)?;
         let conn = self.lock()?;
         conn.execute(
             "INSERT INTO shortcut_state
-                 (id, current, held, lapses, push_pending, version_high, updated_at)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+                 (id, current, held, lapses, push_pending, version_high, pin_epoch, updated_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(id) DO UPDATE SET
                  current = excluded.current, held = excluded.held,
                  lapses = excluded.lapses, push_pending = excluded.push_pending,
-                 version_high = excluded.version_high, updated_at = excluded.updated_at",
+                 version_high = excluded.version_high, pin_epoch = excluded.pin_epoch,
+                 updated_at = excluded.updated_at",
             params![
                 row.current,
                 row.held,
                 row.lapses,
                 row.push_pending,
                 version_high,
+                row.pin_epoch,
                 updated_at
             ],
         )?;
@@ -135,6 +158,7 @@ pub(crate) fn migrate_v3(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             lapses       TEXT    NOT NULL,
             push_pending INTEGER NOT NULL CHECK (push_pending IN (0, 1)),
             version_high INTEGER NOT NULL CHECK (version_high >= 0),
+            pin_epoch    BLOB,
             updated_at   INTEGER NOT NULL CHECK (updated_at >= 0)
         );
         ",
@@ -152,6 +176,7 @@ mod tests {
             lapses: "[]".into(),
             push_pending: true,
             version_high: 2,
+            pin_epoch: Some(vec![7; 32]),
             updated_at: 1_767_225_600,
         }
     }

@@ -656,3 +656,40 @@ fn a_pin_change_lapses_every_shortcut_through_the_wallet() {
     assert!(!held.biometric_on() && held.pin_free.is_empty());
     assert_eq!(holder.last().unwrap().signer, ShortcutSigner::RequestKey);
 }
+
+#[test]
+fn a_pin_changed_past_the_wallet_lapses_the_shortcuts_at_their_next_use() {
+    let s = setup();
+    s.pin_free_on(LIMITS);
+    s.paid_a_day_ago();
+    let key = biometric_on(&s);
+    // The PIN changed through the authenticator alone, not the wallet.
+    s.app
+        .auth
+        .change_pin(&pad(PIN), &pad("731946"), LATER)
+        .unwrap();
+    let mut flow = s.app.flow();
+    assert!(matches!(
+        s.scan(&mut flow, "10.00", Tip::None),
+        FlowState::ReviewMerchant { .. }
+    ));
+    assert_eq!(fallback_of(&s.confirm(&mut flow)), None);
+    let status = s.app.shortcuts.status().unwrap();
+    assert!(!status.biometric && status.pin_free.is_empty());
+    assert!(status
+        .lapses
+        .iter()
+        .all(|l| l.reason == ShortcutLapse::PinChanged));
+    assert_eq!(status.lapses.len(), 2);
+    assert!(status.push_pending);
+    assert!(!s.app.shortcuts.push().unwrap().push_pending);
+    // Opting in again with the new PIN counts under it.
+    let on = s
+        .app
+        .shortcuts
+        .enable_pin_free(&pad("731946"), LIMITS)
+        .unwrap();
+    assert_eq!(on.pin_free, vec![LIMITS]);
+    assert!(on.lapses.iter().all(|l| l.shortcut == Shortcut::Biometric));
+    drop(key);
+}
