@@ -39,8 +39,10 @@ let package = Package(
             dependencies: ["scanpayFFI"],
             path: "Sources/ScanPay",
             linkerSettings: [
-                // The Keychain / Secure Enclave key store.
+                // The Keychain / Secure Enclave key store and biometric key.
                 .linkedFramework("Security"),
+                // Face ID / Touch ID for the biometric key (LAContext).
+                .linkedFramework("LocalAuthentication"),
             ]
         ),
     ]

@@ -43,6 +43,18 @@ final class PaymentModel: ObservableObject {
     func confirm(displayed total: Money) { send(.confirm(displayedTotal: total)) }
     /// The digit goes straight to Rust, never in a `FlowIntent`; only the count comes back.
     func digit(_ value: UInt8) { perform { try await self.session.pressPinDigit(value) } }
+    /// Shows the system's Face ID / Touch ID sheet: the core blocks until
+    /// it ends, on a thread of its own (never the main thread, never the
+    /// cooperative pool), then pays or offers the PIN.
+    func confirmBiometric() {
+        perform {
+            self.working = true
+            defer { self.working = false }
+            return try await self.session.authenticateBiometric()
+        }
+    }
+    /// On the one-tap or biometric screen: the PIN pad instead.
+    func usePin() { send(.usePin) }
     func backspace() { send(.backspace) }
     func cancel() { send(.cancel) }
     func retry() { send(.retry) }

@@ -89,6 +89,29 @@ enum Presentation {
         }
     }
 
+    /// Why the PIN is asked although a shortcut is on (nil when the payer
+    /// chose the PIN); the same sentences as the Android sample.
+    static func fallback(_ info: PinFallbackInfo?) -> String? {
+        guard let info else { return nil }
+        let what = info.shortcut == "pin-free" ? "Paying without the PIN" : "Face ID / Touch ID confirmation"
+        switch info.reason {
+        case "payer-chose":
+            return nil
+        case "pin-free-refused":
+            return "\(what) is not possible here (\(info.message)): enter your PIN."
+        case "pin-required":
+            return "The bank asks for your PIN for this payment (\(info.message))."
+        case "biometric-unavailable":
+            return "Biometrics are not available now: enter your PIN."
+        case "biometric-failed" where info.detailCode == "key-invalidated" || info.detailCode == "key-missing":
+            return "Biometrics changed on this phone, so Face ID / Touch ID confirmation was turned off. Enter your PIN; turn it on again in settings."
+        case "bad-signature":
+            return "The biometric confirmation could not be verified, so it was turned off. Enter your PIN."
+        default:
+            return "\(what) did not work (\(info.message)): enter your PIN."
+        }
+    }
+
     static func pinProblem(_ problem: PinProblem?) -> String? {
         switch problem {
         case .none: return nil

@@ -99,10 +99,25 @@ struct PaymentScreen: View {
             AmountScreen(review: review, breakdown: breakdown, problem: problem, fixed: false, model: model)
         case .confirmAmount(let review, _, let breakdown, let problem):
             AmountScreen(review: review, breakdown: breakdown, problem: problem, fixed: true, model: model)
-        case .enterPin(let review, let breakdown, let digits, let offline, let lastError):
+        case .confirmPinFree(let review, let breakdown):
+            ShortcutScreen(review: review, breakdown: breakdown, problem: nil, model: model) {
+                Button("Pay \(formatMoney(money: breakdown.total))") { model.confirm(displayed: breakdown.total) }
+                    .buttonStyle(.borderedProminent)
+                Text("No PIN needed: a small payment to a merchant you have paid before.").font(.footnote)
+            }
+        case .confirmBiometric(let review, let breakdown, let offline, let problem):
+            ShortcutScreen(review: review, breakdown: breakdown, problem: problem, model: model) {
+                if offline { Text("Offline: the payment will be queued.").font(.footnote) }
+                Button("Confirm with Face ID or Touch ID", action: model.confirmBiometric)
+                    .buttonStyle(.borderedProminent)
+            }
+        case .enterPin(let review, let breakdown, let digits, let offline, let lastError, let fallback):
             VStack(spacing: 16) {
                 Text("Pay \(formatMoney(money: breakdown.total)) to \(Presentation.payee(review))")
                     .multilineTextAlignment(.center)
+                if let why = Presentation.fallback(fallback) {
+                    Text(why).font(.footnote).foregroundStyle(.orange)
+                }
                 if offline { Text("Offline: the payment will be queued.").font(.footnote) }
                 PinDots(count: digits)
                 if let problem = Presentation.pinProblem(lastError) {
@@ -198,6 +213,30 @@ struct CameraPreview: UIViewRepresentable {
     }
 
     func updateUIView(_ uiView: PreviewView, context: Context) {}
+}
+
+/// The one-tap (PIN-free) and biometric screens (`FlowState.confirmPinFree`,
+/// `.confirmBiometric`): who is paid and how much on one screen, the
+/// shortcut's button, "Use PIN" and Cancel.
+struct ShortcutScreen<Actions: View>: View {
+    let review: MerchantReview
+    let breakdown: AmountBreakdown
+    let problem: String?
+    @ObservedObject var model: PaymentModel
+    @ViewBuilder let actions: () -> Actions
+
+    var body: some View {
+        VStack(spacing: 16) {
+            Text(Presentation.payee(review)).font(.title)
+            Text(Presentation.verdict(review)).foregroundStyle(.green)
+            Text(formatMoney(money: breakdown.total)).font(.largeTitle)
+            if let problem { Text(problem).foregroundStyle(.red) }
+            actions()
+            Button("Use PIN", action: model.usePin)
+            Button("Cancel", role: .cancel, action: model.cancel)
+        }
+        .disabled(model.working)
+    }
 }
 
 struct ReviewScreen: View {

@@ -48,6 +48,17 @@ public final class PaymentSession: @unchecked Sendable {
         return state
     }
 
+    /// The `authenticateBiometric` intent (the Face ID / Touch ID sheet) on a
+    /// thread of its own, yielding the new state: Processing after a
+    /// signature that verified, ConfirmBiometric again after a cancel, or
+    /// EnterPin with the reason.
+    @discardableResult
+    public func authenticateBiometric() async throws -> FlowState {
+        let state = try await flow.authenticateBiometric()
+        continuation.yield(state)
+        return state
+    }
+
     /// Runs the network part (in `Processing`, or `Pending` to resolve it),
     /// yielding each stage, and returns the end state. The core's listener
     /// already delivers the end state (once), so it is not yielded again.

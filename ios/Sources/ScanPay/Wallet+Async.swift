@@ -49,6 +49,18 @@ extension PaymentFlow {
         }.value
     }
 
+    /// `handle(.authenticateBiometric)` on a dispatch queue: the core blocks
+    /// until the platform's biometric sheet ends (seconds), which must not
+    /// happen on the main thread (the sheet needs it; the Secure Enclave key
+    /// refuses there) nor hold a thread of Swift's cooperative pool.
+    public func authenticateBiometric() async throws -> FlowState {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try self.handle(intent: .authenticateBiometric) })
+            }
+        }
+    }
+
     /// `pressPinDigit(digit:)` off the calling thread: the sixth digit
     /// derives the PIN key (~0.15 s), calls the key store and writes the
     /// journal. PIN keys are not `FlowIntent`s, whose description prints their
