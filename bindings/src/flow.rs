@@ -206,6 +206,9 @@ impl From<AuthError> for PinProblem {
 
 /// Why the PIN pad is shown although a shortcut is on (the core's
 /// `PinFallback`, flattened to its stable codes and a message).
+// A wrapper: the core's reason holds `PinFreeRefusal` (with `Money`),
+// `BiometricAvailability` and `BiometricError` values; the UI needs their
+// codes to choose a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PinFallbackInfo {
     /// The shortcut not used: `biometric` or `pin-free`.
@@ -214,25 +217,33 @@ pub struct PinFallbackInfo {
     /// `biometric-unavailable`, `biometric-failed`, `bad-signature`,
     /// `unusable`, `pin-required`).
     pub reason: String,
-    /// The detail (the refusing rule, the platform's outcome), for the UI.
+    /// The stable code of the detail, when there is one: the PIN-free rule
+    /// that refused (`new-merchant`, `over-per-payment`…), the platform's
+    /// availability (`not-enrolled`, `locked-out`…) or biometric outcome
+    /// (`key-invalidated`: biometric confirmation was turned off; `cancelled`,
+    /// `locked-out`…).
+    pub detail_code: Option<String>,
+    /// The detail in words (the refusing rule, the platform's outcome, the
+    /// backend's message), for the UI and logs.
     pub message: String,
 }
 
 impl From<pay::PinFallback> for PinFallbackInfo {
     fn from(f: pay::PinFallback) -> PinFallbackInfo {
         use pay::FallbackReason as R;
-        let message = match &f.reason {
-            R::PayerChose => String::new(),
-            R::PinFreeRefused(r) => format!("{}: {r}", r.code()),
-            R::BiometricUnavailable(a) => a.code().to_string(),
-            R::Biometric(e) => format!("{}: {e}", e.code()),
-            R::BadSignature => "the biometric signature does not verify".to_string(),
-            R::Unusable { detail } => detail.clone(),
-            R::PinRequired { message } => message.clone(),
+        let (detail_code, message) = match &f.reason {
+            R::PayerChose => (None, String::new()),
+            R::PinFreeRefused(r) => (Some(r.code()), format!("{}: {r}", r.code())),
+            R::BiometricUnavailable(a) => (Some(a.code()), a.code().to_string()),
+            R::Biometric(e) => (Some(e.code()), format!("{}: {e}", e.code())),
+            R::BadSignature => (None, "the biometric signature does not verify".to_string()),
+            R::Unusable { detail } => (None, detail.clone()),
+            R::PinRequired { message } => (None, message.clone()),
         };
         PinFallbackInfo {
             shortcut: f.shortcut.code().to_string(),
             reason: f.reason.code().to_string(),
+            detail_code: detail_code.map(str::to_string),
             message,
         }
     }

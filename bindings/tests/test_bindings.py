@@ -631,7 +631,12 @@ def test_the_pin_reaches_no_log_and_no_intent(tmp_path):
     # PIN digits are not intents: the generated `FlowIntent` has no variant that
     # could carry one (its repr prints every field, so an app logging its
     # intents would log the PIN).
-    assert not [n for n in dir(sp.FlowIntent) if "PIN" in n.upper() or "DIGIT" in n.upper()]
+    # The one variant named after the PIN, UsePin (the payer chooses the PIN
+    # pad over a shortcut, issue 12), carries nothing: it is built without
+    # arguments, so a digit field added to it fails here.
+    named = {n for n in dir(sp.FlowIntent) if "PIN" in n.upper() or "DIGIT" in n.upper()}
+    assert named == {"USE_PIN", "is_USE_PIN", "is_use_pin"}, named
+    assert sp.FlowIntent.USE_PIN().is_use_pin()
     logs = Logs()  # every line, at every level (Debug included)
     w = sp.Wallet.open(config(tmp_path), HmacKeyStore(), Network(True), logs)
     enrol(w)
@@ -1363,3 +1368,287 @@ def test_wrong_pins_from_two_wallets_on_one_folder_all_count(tmp_path):
     # Four wrong PINs at once: four evaluated, each with its own count.
     assert sorted(answers) == [("wrong", 6), ("wrong", 7), ("wrong", 8), ("wrong", 9)]
     assert a.auth_status().failures == 4 and b.auth_status().failures == 4
+
+
+# ----- shortcuts (issue 12, ADR 0022): biometric confirmation and PIN-free payments -----
+# Against a sandbox of their own: the PIN-free test moves its clock a day forward
+# (with the wallet's TestClock), which would disturb the shared one's payments.
+
+@pytest.fixture(scope="module")
+def shortcut_sandbox(tmp_path_factory):
+    if not SANDBOX_BIN:
+        pytest.skip("SCANPAY_SANDBOX_BIN not set")
+    d = tmp_path_factory.mktemp("shortcut-sandbox")
+    proc = subprocess.Popen([SANDBOX_BIN, str(d)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    info = json.loads(proc.stdout.readline())
+
+    def command(line):
+        proc.stdin.write(line + "\n")
+        proc.stdin.flush()
+        return proc.stdout.readline().strip()
+
+    info["command"] = command
+    yield info
+    proc.stdin.write("quit\n")
+    proc.stdin.flush()
+    proc.wait(timeout=30)
+
+
+def shortcut_wallet(tmp_path, sb, clock=None):
+    backend = sp.BackendConfig(base_url=sb["base_url"], ca_pem=sb["ca_pem"], spki_pins=[sb["spki_pin"]],
+                               require_pins=True, connect_timeout_ms=5000, read_timeout_ms=5000)
+    cfg = config(tmp_path, backend=backend, roots=sb["roots_json"], currency=sb["currency"])
+    cfg.allow_unverified_merchants = False
+    w = sp.Wallet.open_with_test_clock(cfg, HmacKeyStore(), Network(True), None, clock or sp.TestClock())
+    assert run(w.sync_registry()).key_count > 0
+    enrol(w)
+    run(w.register_device(sb["enrolment_code"]))
+    return w
+
+
+def dynamic_order(sb, amount, reference):
+    """A dynamic code of the sandbox's merchant M-0001 (its till signs it)."""
+    payload = sb["command"](f"order M-0001 {amount} {reference}")
+    assert not payload.startswith("error"), payload
+    return payload
+
+
+def sandbox_method(sb, payment_id):
+    """How the sandbox recorded the payment as authorised."""
+    return json.loads(sb["command"](f"payment {payment_id}"))["method"]
+
+
+def pin_pad(digits=PIN):
+    pad = sp.PinPad()
+    press_all(pad, digits)
+    return pad
+
+
+class Steps:
+    """Drives a flow the way an app does and counts the user's actions: each
+    intent (`handle`) and each PIN digit is one; also the time spent in the
+    core (every bindings call, network included)."""
+
+    def __init__(self, flow):
+        self.flow, self.intents, self.digits, self.secs = flow, 0, 0, 0.0
+
+    def _timed(self, fn, *args):
+        t = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.secs += time.perf_counter() - t
+
+    def intent(self, i):
+        self.intents += 1
+        return self._timed(self.flow.handle, i)
+
+    def pin(self, digits=PIN):
+        s = None
+        for d in digits:
+            self.digits += 1
+            s = self._timed(self.flow.press_pin_digit, d)
+        return s
+
+    def process(self):
+        return self._timed(lambda: run(self.flow.process(None)))
+
+    @property
+    def actions(self):
+        return self.intents + self.digits
+
+
+def test_biometric_payment_cancel_and_an_invalidated_key_through_the_bindings(tmp_path, shortcut_sandbox):
+    sb = shortcut_sandbox
+    w = shortcut_wallet(tmp_path, sb)
+    sw = sp.InsecureSoftwareBiometricKey()
+    st = w.shortcut_status()
+    assert st.biometric_offered and not st.biometric and st.biometric_availability is None, st
+    pad = pin_pad()
+    st = run(w.enable_biometric(pad, sw.as_biometric_key()))
+    assert st.biometric and st.held_version is not None and pad.count() == 0, st
+    assert w.shortcut_status().biometric_availability == sp.BiometricAvailability.AVAILABLE
+
+    # Scan + confirm + touch: a verified dynamic code skips the review.
+    flow = w.new_flow()
+    s = flow.handle(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, "4.50", "PY-BIO-1")))
+    assert s.is_confirm_amount(), s
+    s = flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+    assert s.is_confirm_biometric() and s.problem is None, s
+    s = flow.handle(sp.FlowIntent.AUTHENTICATE_BIOMETRIC())
+    assert s.is_processing(), s
+    end = run(flow.process(None))
+    assert end.is_done(), end
+    assert w.payment(end.payment_id).method == sp.PaymentAuthMethod.BIOMETRIC
+    assert sandbox_method(sb, end.payment_id) == "biometric"
+
+    # The payer cancels the prompt: still on the confirm screen, nothing journalled; then it works.
+    flow = w.new_flow()
+    s = flow.handle(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, "2.00", "PY-BIO-2")))
+    s = flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+    sw.fail_next(sp.BiometricError.Cancelled())
+    s = flow.handle(sp.FlowIntent.AUTHENTICATE_BIOMETRIC())
+    assert s.is_confirm_biometric() and s.problem, s
+    assert flow.payment_id() is None
+    assert flow.handle(sp.FlowIntent.AUTHENTICATE_BIOMETRIC()).is_processing()
+    assert run(flow.process(None)).is_done()
+
+    # A new enrolment invalidates the key: the PIN pad says why, and biometrics lapse.
+    flow = w.new_flow()
+    s = flow.handle(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, "1.50", "PY-BIO-3")))
+    s = flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+    sw.invalidate()
+    s = flow.handle(sp.FlowIntent.AUTHENTICATE_BIOMETRIC())
+    assert s.is_enter_pin() and s.digits == 0, s
+    assert s.fallback.shortcut == "biometric" and s.fallback.reason == "biometric-failed", s.fallback
+    assert s.fallback.detail_code == "key-invalidated", s.fallback
+    st = w.shortcut_status()
+    assert not st.biometric and [(l.shortcut, l.reason) for l in st.lapses] == [
+        (sp.Shortcut.BIOMETRIC(), sp.ShortcutLapse.KEY_INVALIDATED)], st
+    assert Steps(flow).pin().is_processing()
+    end = run(flow.process(None))
+    assert end.is_done() and w.payment(end.payment_id).method == sp.PaymentAuthMethod.PIN
+    assert sandbox_method(sb, end.payment_id) == "pin"
+    # Off now: the next Confirm goes to the PIN pad.
+    flow = w.new_flow()
+    s = flow.handle(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, "1.20", "PY-BIO-4")))
+    if s.is_review_merchant():
+        s = flow.handle(sp.FlowIntent.PROCEED())
+    assert flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total)).is_enter_pin()
+
+
+class RaisingBiometricKey(sp.BiometricKey):
+    """An app's biometric key with a bug: `sign` raises what the interface
+    does not declare. It must become `Failed` (the PIN), never a crash, never
+    a payment."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def availability(self):
+        return self.inner.availability()
+
+    def create_key(self):
+        return self.inner.create_key()
+
+    def sign(self, challenge, prompt):
+        raise RuntimeError("a bug in the app's biometric code")
+
+    def delete_key(self):
+        return self.inner.delete_key()
+
+
+def test_a_biometric_key_that_raises_falls_back_to_the_pin(tmp_path, shortcut_sandbox):
+    sb = shortcut_sandbox
+    w = shortcut_wallet(tmp_path, sb)
+    key = RaisingBiometricKey(sp.InsecureSoftwareBiometricKey().as_biometric_key())
+    assert run(w.enable_biometric(pin_pad(), key)).biometric
+    flow = w.new_flow()
+    s = flow.handle(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, "3.10", "PY-BIO-RAISE")))
+    s = flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+    assert s.is_confirm_biometric(), s
+    s = flow.handle(sp.FlowIntent.AUTHENTICATE_BIOMETRIC())
+    assert s.is_enter_pin() and s.fallback.reason == "biometric-failed", s
+    assert s.fallback.detail_code == "failed", s.fallback
+    assert flow.payment_id() is None, "nothing was journalled"
+    # A failure, not a lost key: biometric confirmation stays on.
+    assert w.shortcut_status().biometric
+
+
+def test_pin_free_payment_and_the_user_actions_per_path(tmp_path, shortcut_sandbox, capsys):
+    """Every path from the scan to "paid", as an app drives it through the
+    bindings: the user's actions (intents + PIN digits) and the core's time.
+    BENCHMARKS.md quotes the table this prints."""
+    sb = shortcut_sandbox
+    clock = sp.TestClock()
+    w = shortcut_wallet(tmp_path, sb, clock)
+    rows = []
+
+    def row(name, steps, end):
+        assert end.is_done(), (name, end)
+        rows.append((name, steps.intents, steps.digits, steps.actions, steps.secs * 1000))
+        return end
+
+    # Static code: scan, proceed, type the amount, confirm, PIN.
+    st = Steps(w.new_flow())
+    s = st.intent(sp.FlowIntent.SCANNED_TEXT(sb["payload_ok"]))
+    s = st.intent(sp.FlowIntent.PROCEED())
+    s = st.intent(sp.FlowIntent.EDIT_AMOUNT("3.00"))
+    s = st.intent(sp.FlowIntent.CONFIRM(s.breakdown.total))
+    assert st.pin().is_processing()
+    row("static code (PIN)", st, st.process())
+    # Dynamic code, PIN: scan, proceed, confirm, PIN.
+    st = Steps(w.new_flow())
+    s = st.intent(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, "5.00", "PY-STEP-DYN")))
+    assert s.is_review_merchant(), s
+    s = st.intent(sp.FlowIntent.PROCEED())
+    s = st.intent(sp.FlowIntent.CONFIRM(s.breakdown.total))
+    assert st.pin().is_processing()
+    row("dynamic code (PIN)", st, st.process())
+
+    # Pay code: open it with the PIN; the till charges under the no-PIN amount. (Before the
+    # clocks move: the sandbox checks the provisioning time against its wall clock.)
+    t = time.perf_counter()
+    session = run(w.open_paycode(pin_pad()))
+    shown = run(session.current())
+    secs = time.perf_counter() - t
+    paid = till_charge(sb, "PY-STEP-PC", shown.digits, 320)
+    assert paid["state"] == "paid", paid
+    t = time.perf_counter()
+    changed = run(w.sync_paycode(0))
+    secs += time.perf_counter() - t
+    assert [c.state for c in changed] == [sp.ChargeState.PAID], changed
+    rows.append(("pay code (under the no-PIN amount)", 1, len(PIN), 1 + len(PIN), secs * 1000))
+    session.end()
+
+    # Opt in to both shortcuts (PIN each), with the offered PIN-free defaults.
+    offer = next(o for o in w.shortcut_status().pin_free_offers if o.caps.currency == sb["currency"])
+    limits = offer.defaults
+    st_ = run(w.enable_pin_free(pin_pad(), limits))
+    assert [l.currency for l in st_.pin_free] == [sb["currency"]], st_
+    sw = sp.InsecureSoftwareBiometricKey()
+    assert run(w.enable_biometric(pin_pad(), sw.as_biometric_key())).biometric
+
+    # The merchant is new (first paid minutes ago): no PIN-free offer, the rule is named.
+    flow = w.new_flow()
+    s = flow.handle(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, "1.00", "PY-NEW")))
+    assert not s.is_confirm_pin_free(), s
+    flow.handle(sp.FlowIntent.CANCEL())
+
+    # A day later (the sandbox and the wallet clocks alike), the merchant is known.
+    day = 25 * 3600
+    assert int(sb["command"](f"advance {day}")) > 0
+    clock.advance(day)
+
+    # Dynamic code under the PIN-free amount: scan + one tap.
+    under = limits.per_payment // 2
+    st = Steps(w.new_flow())
+    s = st.intent(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, f"{under // 100}.{under % 100:02d}", "PY-STEP-FREE")))
+    assert s.is_confirm_pin_free(), s
+    s = st.intent(sp.FlowIntent.CONFIRM(s.breakdown.total))
+    assert s.is_processing(), s
+    end = row("dynamic code under the PIN-free amount", st, st.process())
+    assert w.payment(end.payment_id).method == sp.PaymentAuthMethod.PIN_FREE
+    assert sandbox_method(sb, end.payment_id) == "pin-free"
+
+    # Biometric (over the PIN-free amount): scan + confirm + touch.
+    over = limits.per_payment + 100
+    st = Steps(w.new_flow())
+    s = st.intent(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, f"{over // 100}.{over % 100:02d}", "PY-STEP-BIO")))
+    assert s.is_confirm_amount(), s
+    s = st.intent(sp.FlowIntent.CONFIRM(s.breakdown.total))
+    assert s.is_confirm_biometric(), s
+    assert st.intent(sp.FlowIntent.AUTHENTICATE_BIOMETRIC()).is_processing()
+    end = row("biometric", st, st.process())
+    assert sandbox_method(sb, end.payment_id) == "biometric"
+
+
+    actions = {name: a for name, _, _, a, _ in rows}
+    assert actions["dynamic code under the PIN-free amount"] == 2, rows
+    assert actions["biometric"] == 3, rows
+    with capsys.disabled():
+        print("\nuser actions from the scan to paid (intents + PIN digits; core time incl. sandbox round trips)")
+        print("| path | intents | PIN digits | actions | core ms |")
+        print("|---|---:|---:|---:|---:|")
+        for name, intents, digits, acts, ms in rows:
+            print(f"| {name} | {intents} | {digits} | {acts} | {ms:.0f} |")
