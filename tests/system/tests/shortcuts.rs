@@ -13,8 +13,10 @@ use scanpay_core::auth::{
 };
 use scanpay_core::money::Currency;
 use scanpay_core::net::api::{ServerPaymentState, DECLINE_PIN_REQUIRED};
+use scanpay_core::net::HttpsBackend;
 use scanpay_core::payment::{
-    Clock, FailureReason, FallbackReason, FlowState, Intent, PaymentFlow, Shortcut,
+    Clock, FailureReason, FallbackReason, FlowState, Intent, PaymentFlow, Shortcut, ShortcutError,
+    ShortcutPushError, ShortcutRejection,
 };
 use scanpay_system::{pad, pay, sgd, System, SystemOptions, PIN};
 
@@ -202,4 +204,86 @@ fn a_biometric_payment_is_scan_confirm_touch_and_the_sandbox_verifies_it() {
     let truth = sys.truth(flow.payment_id().unwrap()).unwrap();
     assert_eq!(truth.method, Some(PaymentAuthMethod::Biometric));
     assert_eq!(truth.charges_applied, 1);
+}
+
+#[test]
+fn the_sandboxs_refusals_are_typed_and_a_pending_opt_out_goes_with_the_next_sync() {
+    // A wallet whose own SGD caps are above the sandbox's (SGD 100 a payment).
+    let mut opts = SystemOptions::new(env!("CARGO_TARGET_TMPDIR"), "shortcuts-refusals");
+    let mut generous = opts
+        .config
+        .shortcuts
+        .pin_free_for(Currency::SGD)
+        .copied()
+        .unwrap();
+    generous.caps.per_payment = 20_000;
+    generous.caps.daily_total = 60_000;
+    opts.config.shortcuts.pin_free = vec![generous];
+    let sys = System::start(opts).unwrap();
+    let enrolled = sys.enrol("SANDBOX").unwrap();
+    sys.sync_registry().unwrap();
+    let over = PinFreeLimits {
+        per_payment: 15_000,
+        daily_total: 30_000,
+        ..LIMITS
+    };
+    let err = sys
+        .wallet
+        .enable_pin_free(&pad(&PIN).unwrap(), over)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ShortcutError::Push(ShortcutPushError::Rejected {
+                reason: ShortcutRejection::OverCap,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    assert!(sys.wallet.shortcut_status().unwrap().pin_free.is_empty());
+    sys.wallet
+        .enable_pin_free(&pad(&PIN).unwrap(), LIMITS)
+        .unwrap();
+    // A document not above the held version is refused as stale.
+    let held = sys.wallet.shortcut_status().unwrap().held_version.unwrap();
+    let replay = ShortcutSettings::off(held, sys.clock.now());
+    let signed = sys
+        .wallet
+        .authenticator()
+        .sign_shortcuts(&pad(&PIN).unwrap(), replay, sys.clock.now())
+        .unwrap();
+    assert!(matches!(
+        sys.net.push_shortcuts(&signed),
+        Err(ShortcutPushError::Rejected {
+            reason: ShortcutRejection::Stale,
+            ..
+        })
+    ));
+
+    // Opting out while the backend cannot be reached: off in the wallet at
+    // once, pending; the next registry sync sends it.
+    let mut dead = sys.client_config().clone();
+    dead.base_url = "https://127.0.0.1:1".into();
+    sys.wallet
+        .set_shortcuts_backend(Arc::new(HttpsBackend::new(dead).unwrap()));
+    let status = sys.wallet.disable_pin_free(Currency::SGD).unwrap();
+    assert!(status.pin_free.is_empty() && status.push_pending);
+    let data = sys.sandbox.data();
+    assert_eq!(
+        data.shortcuts(&enrolled.device_id)
+            .unwrap()
+            .unwrap()
+            .pin_free,
+        vec![LIMITS]
+    );
+    sys.wallet.set_shortcuts_backend(sys.net.clone());
+    sys.sync_registry().unwrap();
+    assert!(!sys.wallet.shortcut_status().unwrap().push_pending);
+    assert!(data
+        .shortcuts(&enrolled.device_id)
+        .unwrap()
+        .unwrap()
+        .pin_free
+        .is_empty());
 }
