@@ -730,8 +730,121 @@ fun paycodeEndToEnd(sb: Map<String, Any?>) {
     }
 }
 
+// ----- shortcuts (issue 12): a biometric key written in Kotlin, PIN-free payments -----
+
+/**
+ * The biometric key as an app could write it on the JVM, over java.security:
+ * P-256 from `KeyPairGenerator("EC")`, `SHA256withECDSA` (DER), the public key
+ * as X.509 SubjectPublicKeyInfo (what Android's `getEncoded()` returns). A
+ * second implementation of the interface, independent of the core's software
+ * key: the signature it makes must verify in the core and in the sandbox.
+ * The switches stand for the platform's outcomes.
+ */
+class JcaBiometricKey : BiometricKey {
+    @Volatile private var pair: java.security.KeyPair? = null
+    @Volatile var failNext: BiometricException? = null
+    @Volatile var invalidated = false
+    val prompts = java.util.concurrent.CopyOnWriteArrayList<Pair<BiometricPromptText, String>>()
+    override fun availability() = BiometricAvailability.AVAILABLE
+    override fun createKey(): ByteArray {
+        val g = java.security.KeyPairGenerator.getInstance("EC").apply { initialize(java.security.spec.ECGenParameterSpec("secp256r1")) }
+        val p = g.generateKeyPair()
+        pair = p; invalidated = false
+        return p.public.encoded
+    }
+    override fun sign(challenge: ByteArray, prompt: BiometricPromptText): ByteArray {
+        prompts.add(prompt to Thread.currentThread().name)
+        failNext?.let { failNext = null; throw it }
+        if (invalidated) throw BiometricException.KeyInvalidated()
+        val p = pair ?: throw BiometricException.KeyMissing()
+        return java.security.Signature.getInstance("SHA256withECDSA").run { initSign(p.private); update(challenge); sign() }
+    }
+    override fun deleteKey() { pair = null }
+}
+
+fun shortcutTests(bin: String) {
+    // A sandbox of its own: its clock moves a day forward here.
+    val dir = tmpDir()
+    val proc = ProcessBuilder(bin, File(dir, "sandbox").path).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+    val out = proc.inputStream.bufferedReader(); val inp = proc.outputStream.bufferedWriter()
+    val sb = Json(out.readLine()).parse().obj()
+    fun command(c: String): String { inp.write(c + "\n"); inp.flush(); return out.readLine() }
+    fun order(amount: String, ref: String) = command("order M-0001 $amount $ref").also { check(!it.startsWith("error")) { it } }
+    fun method(paymentId: String) = Json(command("payment $paymentId")).parse().obj()["method"]
+    tests["shortcuts: biometric payment signed by a java.security key, cancel, invalidated key, PIN-free a day later (sandbox, TLS)"] = {
+        val backend = BackendConfig(sb["base_url"] as String, sb["ca_pem"] as String, listOf(sb["spki_pin"] as String), true, 5000u, 5000u)
+        val clock = TestClock()
+        Wallet.openWithTestClock(config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false), AesKeyStore(), Net(), Logs(), clock).use { w ->
+            check(runBlocking { w.syncRegistry() }!!.keyCount > 0u)
+            enrol(w)
+            runBlocking { w.registerDevice(sb["enrolment_code"] as String) }
+            val key = JcaBiometricKey()
+            val on = PinPad().use { pad -> pad.type(PIN); runBlocking { w.enableBiometric(pad, key) } }
+            check(on.biometric && on.heldVersion != null) { "$on" }
+
+            // Scan + confirm + touch, signed in Kotlin, verified by the core and the sandbox.
+            fun toBiometric(flow: PaymentFlow, amount: String, ref: String): FlowState.ConfirmBiometric {
+                val s = flow.handle(FlowIntent.ScannedText(order(amount, ref)))
+                check(s is FlowState.ConfirmAmount) { "$s" }
+                val b = flow.handle(FlowIntent.Confirm((s as FlowState.ConfirmAmount).breakdown.total))
+                check(b is FlowState.ConfirmBiometric && b.problem == null) { "$b" }
+                return b as FlowState.ConfirmBiometric
+            }
+            w.newFlow().use { flow ->
+                toBiometric(flow, "4.50", "KT-BIO-1")
+                val me = Thread.currentThread().name
+                check(flow.handle(FlowIntent.AuthenticateBiometric) is FlowState.Processing)
+                val end = runBlocking { flow.process(null) }
+                check(end is FlowState.Done) { "$end" }
+                val id = (end as FlowState.Done).paymentId
+                check(w.payment(id)!!.method == PaymentAuthMethod.BIOMETRIC)
+                check(method(id) == "biometric") { "sandbox: ${method(id)}" }
+                val (prompt, thread) = key.prompts.last()
+                check(prompt.title.contains("4.50") && thread == me) { "$prompt on $thread" }
+            }
+            // Cancelled: still on the confirm screen, nothing journalled.
+            w.newFlow().use { flow ->
+                toBiometric(flow, "2.00", "KT-BIO-2")
+                key.failNext = BiometricException.Cancelled()
+                val s = flow.handle(FlowIntent.AuthenticateBiometric)
+                check(s is FlowState.ConfirmBiometric && s.problem != null && flow.paymentId() == null) { "$s" }
+                flow.handle(FlowIntent.Cancel)
+            }
+            // A new enrolment: the PIN, with the reason; biometric confirmation lapses.
+            w.newFlow().use { flow ->
+                toBiometric(flow, "1.50", "KT-BIO-3")
+                key.invalidated = true
+                val s = flow.handle(FlowIntent.AuthenticateBiometric)
+                check(s is FlowState.EnterPin && s.fallback?.reason == "biometric-failed" && s.fallback!!.detailCode == "key-invalidated") { "$s" }
+                val st = w.shortcutStatus()
+                check(!st.biometric && st.lapses.map { it.shortcut to it.reason } == listOf(Shortcut.Biometric to ShortcutLapse.KEY_INVALIDATED)) { "$st" }
+                PIN.forEach { flow.pressPinDigit(it.toUByte()) }
+                val end = runBlocking { flow.process(null) }
+                check(end is FlowState.Done && w.payment((end as FlowState.Done).paymentId)!!.method == PaymentAuthMethod.PIN) { "$end" }
+            }
+
+            // PIN-free: opt in with the PIN; a day after the first payment to the merchant, scan + one tap.
+            val offer = w.shortcutStatus().pinFreeOffers.first { it.caps.currency == sb["currency"] }
+            PinPad().use { pad -> pad.type(PIN); runBlocking { w.enablePinFree(pad, offer.defaults) } }
+            check(command("advance ${25 * 3600}").toLong() > 0)
+            clock.advance((25 * 3600).toULong())
+            val half = offer.defaults.perPayment / 2u
+            w.newFlow().use { flow ->
+                val s = flow.handle(FlowIntent.ScannedText(order("${half / 100u}.${(half % 100u).toString().padStart(2, '0')}", "KT-FREE-1")))
+                check(s is FlowState.ConfirmPinFree) { "$s" }
+                check(flow.handle(FlowIntent.Confirm((s as FlowState.ConfirmPinFree).breakdown.total)) is FlowState.Processing)
+                val end = runBlocking { flow.process(null) }
+                check(end is FlowState.Done) { "$end" }
+                val id = (end as FlowState.Done).paymentId
+                check(w.payment(id)!!.method == PaymentAuthMethod.PIN_FREE && method(id) == "pin-free") { "${method(id)}" }
+            }
+        }
+    }
+    Runtime.getRuntime().addShutdownHook(Thread { runCatching { command("quit") }; proc.waitFor() })
+}
+
 fun main() {
-    System.getenv("SCANPAY_SANDBOX_BIN")?.let { sandboxTests(it) }
+    System.getenv("SCANPAY_SANDBOX_BIN")?.let { sandboxTests(it); shortcutTests(it) }
     var passed = 0; var failed = 0
     for ((name, t) in tests) {
         try { t(); passed++; println("PASS $name") }
