@@ -4,6 +4,7 @@
 // Helpers outside #[test] fns unwrap too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use proptest::prelude::*;
 use scanpay_core::auth::{PaymentAuthMethod, PinFreeLimits, ShortcutSettings};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::payment::{
@@ -237,4 +238,73 @@ fn the_engine_never_journals_a_pin_free_payment_offline() {
     // The same payment with the PIN is queued as the offline policy allows.
     let rec = app.engine.journal(new_payment(&app, 1_000)).unwrap();
     assert_eq!(rec.state, PaymentState::Queued);
+}
+
+fn facts_strategy() -> impl Strategy<Value = PinFreeFacts> {
+    (0u64..80_000, any::<[bool; 7]>(), 0u32..8, 0u64..200_000).prop_map(
+        |(total, b, count_today, total_today)| PinFreeFacts {
+            total: thb(total),
+            verified: b[0],
+            trust_warning: b[1],
+            dynamic_with_amount: b[2],
+            payer_entered: b[3],
+            offline: b[4],
+            pin_lockout: b[5],
+            merchant_known: b[6],
+            count_today,
+            total_today: thb(total_today),
+        },
+    )
+}
+
+fn limits_strategy() -> impl Strategy<Value = PinFreeLimits> {
+    (1u64..80_000, 0u64..200_000, 1u32..8).prop_map(|(per_payment, extra, daily_count)| {
+        PinFreeLimits {
+            currency: Currency::THB,
+            per_payment,
+            daily_total: per_payment + extra,
+            daily_count,
+        }
+    })
+}
+
+proptest! {
+    /// Allowed exactly when every rule holds; never because of the order
+    /// the rules are checked in.
+    #[test]
+    fn allowed_exactly_when_every_rule_holds(facts in facts_strategy(), limits in limits_strategy()) {
+        let s = ShortcutSettings { pin_free: vec![limits], ..ShortcutSettings::off(1, NOW) };
+        let every_rule = facts.verified
+            && !facts.trust_warning
+            && facts.dynamic_with_amount
+            && !facts.payer_entered
+            && !facts.offline
+            && !facts.pin_lockout
+            && facts.merchant_known
+            && facts.total.minor <= limits.per_payment
+            && facts.count_today < limits.daily_count
+            && facts.total_today.minor + facts.total.minor <= limits.daily_total;
+        prop_assert_eq!(check_pin_free(&s, &facts).is_ok(), every_rule);
+    }
+
+    /// Lowering a limit never allows a payment the higher one refused
+    /// (a narrowing can only refuse more).
+    #[test]
+    fn narrower_limits_never_allow_more(
+        facts in facts_strategy(),
+        limits in limits_strategy(),
+        cut in (0u64..80_000, 0u64..200_000, 0u32..8),
+    ) {
+        let narrower = PinFreeLimits {
+            per_payment: limits.per_payment.saturating_sub(cut.0).max(1),
+            daily_total: limits.daily_total.saturating_sub(cut.1).max(1),
+            daily_count: limits.daily_count.saturating_sub(cut.2).max(1),
+            ..limits
+        };
+        let wide = ShortcutSettings { pin_free: vec![limits], ..ShortcutSettings::off(1, NOW) };
+        let narrow = ShortcutSettings { pin_free: vec![narrower], ..ShortcutSettings::off(2, NOW) };
+        if check_pin_free(&narrow, &facts).is_ok() {
+            prop_assert!(check_pin_free(&wide, &facts).is_ok());
+        }
+    }
 }
