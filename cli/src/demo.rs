@@ -16,19 +16,26 @@
 //!    (`scanpay pos charge`'s logic); the phone comes back and shows the
 //!    receipt; then a charge whose answer is lost at the till is resolved by
 //!    a query, with exactly one charge in the sandbox's records.
+//! 7. The shortcuts: PIN-free payments and biometric confirmation turned on
+//!    with the PIN; a day later (both clocks moved on) a small order at the
+//!    same merchant is paid with one tap, and a larger one with scan,
+//!    confirm and a touch (a software biometric key: no reader here), each
+//!    recorded by the sandbox with its method.
 //!
 //! Every step checks what it shows; the exit status is non-zero if any step
 //! does not behave as described.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
+use scanpay_core::auth::{PaymentAuthMethod, PinFreeLimits, SoftwareBiometricKey};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::paycode::TillChargeRequest;
 use scanpay_core::net::api::{Fault, FaultKind};
-use scanpay_core::payment::FlowState;
 use scanpay_core::payment::{Clock as _, SystemClock};
+use scanpay_core::payment::{FlowState, Intent, PaymentFlow, ShortcutError};
 use scanpay_core::status::ConnectivityStatus;
 
 use crate::harness::{self, check, Harness, Options, Step};
@@ -68,7 +75,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     match demo.run(args) {
         Ok(()) => {
             println!(
-                "\nDemo complete in {:.1} s: paid, a lost response resolved exactly once, offline and back, a pay code charged at the till (offline phone, lost till answer resolved once).",
+                "\nDemo complete in {:.1} s: paid, a lost response resolved exactly once, offline and back, a pay code charged at the till (offline phone, lost till answer resolved once), a PIN-free payment in one tap and a biometric one.",
                 demo.started.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
@@ -158,8 +165,106 @@ impl Demo {
         )?;
 
         self.paycode(&h, args)?;
+        self.shortcuts(&h)?;
         h.sandbox.stop();
         Ok(())
+    }
+
+    /// The shortcuts (ADR 0022): PIN-free small payments and biometric
+    /// confirmation, each turned on with the PIN, each checked against the
+    /// sandbox's record of how the payment was authorised.
+    fn shortcuts(&mut self, h: &Harness) -> Step<()> {
+        self.step("Shortcuts: with the PIN, turn on PIN-free payments (up to 20.00 SGD each, 60.00 and 5 a day) and biometric confirmation (a software key: this machine has no fingerprint reader)");
+        let limits = PinFreeLimits {
+            currency: Currency::SGD,
+            per_payment: 2_000,
+            daily_total: 6_000,
+            daily_count: 5,
+        };
+        let err = |e: ShortcutError| e.to_string();
+        h.wallet
+            .enable_pin_free(&harness::pin_pad(), limits)
+            .map_err(err)?;
+        let status = h
+            .wallet
+            .enable_biometric(&harness::pin_pad(), Arc::new(SoftwareBiometricKey::new()))
+            .map_err(err)?;
+        check(
+            status.biometric && status.pin_free == vec![limits] && !status.push_pending,
+            "both on, and the sandbox holds the PIN-signed settings",
+        )?;
+
+        self.step("A day later at the same merchant (both clocks moved on): a 4.50 SGD order is paid with one tap, no PIN");
+        h.advance_day()?;
+        let code = h.order_code(MERCHANT, "4.50", "DEMO-6")?;
+        let mut flow = h.wallet.new_flow();
+        let mut actions = 1;
+        let shown = flow
+            .handle(Intent::ScannedCode(code))
+            .map_err(|e| e.to_string())?;
+        let FlowState::ConfirmPinFree {
+            review, breakdown, ..
+        } = shown
+        else {
+            return Err(format!("expected the one-tap screen, got {}", shown.name()));
+        };
+        println!(
+            "    one tap: pay {} to {} (a known merchant, verified, under the PIN-free amount)",
+            breakdown.total,
+            review.registered_name.as_deref().unwrap_or("?")
+        );
+        flow.handle(Intent::Confirm {
+            displayed_total: breakdown.total,
+        })
+        .map_err(|e| e.to_string())?;
+        actions += 1;
+        self.finish_with(h, &mut flow, actions, PaymentAuthMethod::PinFree)?;
+
+        self.step("Above the PIN-free amount, 35.00 SGD: confirmed with the biometric — scan, confirm, touch");
+        let code = h.order_code(MERCHANT, "35.00", "DEMO-7")?;
+        let mut flow = h.wallet.new_flow();
+        let shown = flow
+            .handle(Intent::ScannedCode(code))
+            .map_err(|e| e.to_string())?;
+        let FlowState::ConfirmAmount { breakdown, .. } = shown else {
+            return Err(format!("expected the confirm screen, got {}", shown.name()));
+        };
+        let shown = flow
+            .handle(Intent::Confirm {
+                displayed_total: breakdown.total,
+            })
+            .map_err(|e| e.to_string())?;
+        check(
+            matches!(shown, FlowState::ConfirmBiometric { .. }),
+            "the wallet asks for the biometric, not the PIN",
+        )?;
+        // The platform's dialog; the core checks the key's signature over
+        // the payment's terms before anything is journalled.
+        flow.handle(Intent::AuthenticateBiometric)
+            .map_err(|e| e.to_string())?;
+        self.finish_with(h, &mut flow, 3, PaymentAuthMethod::Biometric)
+    }
+
+    /// Sends a journalled payment, prints its receipt and checks the
+    /// sandbox recorded `method` and one charge.
+    fn finish_with(
+        &mut self,
+        h: &Harness,
+        flow: &mut PaymentFlow,
+        actions: u32,
+        method: PaymentAuthMethod,
+    ) -> Step<()> {
+        let end = flow.process(&mut |_| {}).map_err(|e| e.to_string())?;
+        let id = done(end)?;
+        let truth = h.backend.control_payment(&id).map_err(|e| e.to_string())?;
+        println!(
+            "    {actions} payer actions; the sandbox recorded method {}",
+            truth.method.map_or("(none)", |m| m.code())
+        );
+        check(
+            truth.method == Some(method) && truth.charges_applied == 1,
+            &format!("authorised by {}, charged once", method.code()),
+        )
     }
 
     /// The pay code: the cashier scans the phone, which may be offline.

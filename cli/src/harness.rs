@@ -10,7 +10,7 @@ use scanpay_core::money::{Currency, Money};
 use scanpay_core::net::api::CreateOrderRequest;
 use scanpay_core::net::{ClientConfig, HttpsBackend, TlsConfig};
 use scanpay_core::payment::{
-    CurrencyLimits, FlowState, Intent, PaymentFlow, SystemClock, Timings, WalletConfig,
+    CurrencyLimits, FlowState, Intent, OffsetClock, PaymentFlow, Timings, WalletConfig,
 };
 use scanpay_core::scan::{LumaFrame, Rotation, ScanOptions, ScannedCode, Scanner};
 use scanpay_core::status::{ConnectivityStatus, StatusListener, StatusSnapshot};
@@ -62,6 +62,9 @@ pub struct Harness {
     pub sandbox: RunningSandbox,
     pub backend: Arc<HttpsBackend>,
     pub wallet: Wallet,
+    /// The wallet's clock: real time, moved a day on with the sandbox's by
+    /// [`Harness::advance_day`].
+    pub clock: Arc<OffsetClock>,
     out: PathBuf,
 }
 
@@ -115,6 +118,7 @@ impl Harness {
         let backend = Arc::new(HttpsBackend::new(client).map_err(|e| e.to_string())?);
         let roots = std::fs::read(&link.roots_json_path).map_err(|e| e.to_string())?;
         let keystore = Arc::new(SoftwareKeyStore::generate().map_err(|e| e.to_string())?);
+        let clock = Arc::new(OffsetClock::new());
         // Linked as an app's: queries and reversals are signed with the
         // wallet's request key (registered with the device below), and the
         // registry sync and registration go through the wallet.
@@ -125,7 +129,7 @@ impl Harness {
                 config: wallet_config(opts.timings),
                 keystore,
                 backend: backend.clone(),
-                clock: Arc::new(SystemClock),
+                clock: clock.clone(),
             },
             backend.clone(),
         )
@@ -161,8 +165,21 @@ impl Harness {
             sandbox,
             backend,
             wallet,
+            clock,
             out: out.to_path_buf(),
         })
+    }
+
+    /// Moves the sandbox's clock and the wallet's a day and a minute on
+    /// together: the merchants paid so far become known ones (the PIN-free
+    /// rule looks for a payment at least 24 hours old).
+    pub fn advance_day(&self) -> Step<()> {
+        const DAY_AND_A_MINUTE: u64 = 86_400 + 60;
+        self.backend
+            .advance_clock(DAY_AND_A_MINUTE)
+            .map_err(|e| e.to_string())?;
+        self.clock.advance(DAY_AND_A_MINUTE);
+        Ok(())
     }
 
     /// The merchant side: create an order, render its code as a PNG, scan the PNG.

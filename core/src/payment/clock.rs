@@ -76,3 +76,47 @@ impl Clock for VirtualClock {
         self.millis.load(Ordering::SeqCst)
     }
 }
+
+/// The system clock plus an offset that only grows: real waits, but time
+/// can jump forward (a day, to show the rules that look back 24 hours) for
+/// the demo, QA builds and system tests, while timeouts and retries keep
+/// their real pace. A phone app uses [`SystemClock`].
+#[derive(Debug, Default)]
+pub struct OffsetClock {
+    offset_secs: AtomicU64,
+}
+
+impl OffsetClock {
+    /// The system time, no offset yet.
+    pub fn new() -> OffsetClock {
+        OffsetClock::default()
+    }
+
+    /// Moves the clock forward by `secs`; returns the new time (unix
+    /// seconds).
+    pub fn advance(&self, secs: u64) -> u64 {
+        self.offset_secs.fetch_add(secs, Ordering::SeqCst);
+        self.now()
+    }
+
+    /// The offset so far, in seconds.
+    pub fn offset_secs(&self) -> u64 {
+        self.offset_secs.load(Ordering::SeqCst)
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> u64 {
+        self.now_millis() / 1000
+    }
+
+    fn sleep(&self, secs: u64) {
+        SystemClock.sleep(secs);
+    }
+
+    fn now_millis(&self) -> u64 {
+        SystemClock
+            .now_millis()
+            .saturating_add(self.offset_secs().saturating_mul(1000))
+    }
+}

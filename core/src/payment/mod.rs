@@ -29,7 +29,7 @@ mod record;
 mod shortcuts;
 
 pub use amount::{breakdown, AmountError};
-pub use clock::{Clock, SystemClock, VirtualClock};
+pub use clock::{Clock, OffsetClock, SystemClock, VirtualClock};
 pub use config::{
     CurrencyLimits, OfflinePolicy, PaycodeConfig, PaycodeCurrencyLimits, PinFreeOffer,
     ShortcutConfig, WalletConfig, DAILY_WINDOW_SECS,
