@@ -440,6 +440,56 @@ fun sandboxTests(bin: String) {
     tests["sandbox over TLS: pay code shown, charged by the till, receipt on screen; PIN above the no-PIN amount"] = {
         paycodeSandboxTest(sb)
     }
+    tests["sandbox over TLS: the biometric screen pays, a cancel stays on it, an invalidated key shows the PIN pad with why"] = {
+        val backend = BackendConfig(sb["base_url"] as String, sb["ca_pem"] as String, listOf(sb["spki_pin"] as String), true, 5000u, 5000u)
+        val cfg = config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false)
+        openWallet(cfg).use { w ->
+            withScope { scope ->
+                SetupViewModel(w, scope, sb["enrolment_code"] as String).use { check(setUp(it) == SetupState.Ready) }
+                val sw = app.scanpay.ffi.InsecureSoftwareBiometricKey()
+                val on = app.scanpay.ffi.PinPad().use { pad ->
+                    PIN.forEach { pad.press(it.toUByte()) }
+                    runBlocking { w.ffi.enableBiometric(pad, sw.asBiometricKey()) }
+                }
+                check(on.biometric) { "$on" }
+                PaymentViewModel(w, scope).use { vm ->
+                    fun toBiometric(amount: String, ref: String): Screen.Biometric {
+                        vm.newPayment(); vm.ui.await(what = "scanning") { it == UiState() }
+                        vm.onScannedText(command("order M-0001 $amount $ref"))
+                        // A verified dynamic code: no review screen, the amount is fixed.
+                        val a = vm.ui.await(what = "amount") { it.screen is Screen.Amount && !it.busy }.screen as Screen.Amount
+                        check(a.fixed && a.canConfirm) { "$a" }
+                        vm.confirm()
+                        return vm.ui.await(what = "biometric screen") { it.screen is Screen.Biometric && !it.busy }.screen as Screen.Biometric
+                    }
+                    val b = toBiometric("4.50", "VM-BIO-1")
+                    check(b.total.startsWith("4.50") && b.merchant.verified && b.problem == null) { "$b" }
+                    vm.confirmBiometric()
+                    val paid = vm.ui.await(what = "paid") { it.screen is Screen.Result && !it.busy }.screen as Screen.Result
+                    check(paid.outcome == Outcome.PAID) { "$paid" }
+
+                    toBiometric("2.00", "VM-BIO-2")
+                    sw.failNext(app.scanpay.ffi.BiometricException.Cancelled())
+                    vm.confirmBiometric()
+                    val again = vm.ui.await(what = "problem shown") { (it.screen as? Screen.Biometric)?.problem != null && !it.busy }
+                    check(again.message == null) { "a cancel is not an error: ${again.message}" }
+                    vm.usePin()
+                    val pad = vm.ui.await(what = "pin pad") { it.screen is Screen.Pin && !it.busy }.screen as Screen.Pin
+                    check(pad.fallback == null) { "the payer chose the PIN: nothing to explain, got ${pad.fallback}" }
+                    vm.cancel()
+
+                    toBiometric("1.50", "VM-BIO-3")
+                    sw.invalidate()
+                    vm.confirmBiometric()
+                    val pin = vm.ui.await(what = "pin with why") { it.screen is Screen.Pin && !it.busy }.screen as Screen.Pin
+                    check(pin.fallback?.startsWith("Biometrics changed on this phone") == true) { "$pin" }
+                    PIN.forEach { vm.pinDigit(it) }
+                    val end = vm.ui.await(what = "paid with PIN") { it.screen is Screen.Result && !it.busy }.screen as Screen.Result
+                    check(end.outcome == Outcome.PAID) { "$end" }
+                }
+            }
+        }
+    }
     tests["sandbox over TLS: setup, pay, decline, lost response resolved"] = {
         val backend = BackendConfig(sb["base_url"] as String, sb["ca_pem"] as String, listOf(sb["spki_pin"] as String), true, 5000u, 5000u)
         val cfg = config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false, Timings(1u, 20u, 3u, 1u))
@@ -537,6 +587,7 @@ fun paycodeSandboxTest(sb: Map<String, Any?>) {
 }
 
 fun main() {
+    biometricRelayTests()
     System.getenv("SCANPAY_SANDBOX_BIN")?.let { sandboxTests(it) }
     var passed = 0; var failed = 0
     for ((name, t) in tests) {
@@ -545,4 +596,60 @@ fun main() {
     }
     println("$passed passed, $failed failed")
     kotlin.system.exitProcess(if (failed == 0) 0 else 1)
+}
+
+// ----- the Android biometric key's hand-over to the main thread (PromptRelay) -----
+// AndroidBiometricKey itself needs the Keystore and BiometricPrompt (type-checked
+// against the stubs only); the threading and the error mapping it relies on are
+// plain Kotlin and run here, with a single-thread executor standing in for Main.
+fun biometricRelayTests() {
+    fun mainThread(): Pair<java.util.concurrent.ExecutorService, () -> Boolean> {
+        val main = java.util.concurrent.Executors.newSingleThreadExecutor { r -> Thread(r, "fake-main").apply { isDaemon = true } }
+        return main to { Thread.currentThread().name == "fake-main" }
+    }
+    tests["PromptRelay: the prompt runs on Main, the caller waits and gets the unlocked value"] = {
+        val (main, isMain) = mainThread()
+        val relay = app.scanpay.android.PromptRelay(isMain, { main.execute(it) }, 5_000)
+        var shownOn = ""
+        val got = relay.await<String> { finish ->
+            shownOn = Thread.currentThread().name
+            // The platform reports later, on Main.
+            main.execute { finish(app.scanpay.android.PromptOutcome.Authenticated("signature")) }
+            ({})
+        }
+        check(got == "signature" && shownOn == "fake-main") { "$got on $shownOn" }
+        main.shutdown()
+    }
+    tests["PromptRelay: on the main thread it refuses at once (no deadlock); a throwing prompt is Failed"] = {
+        val (main, isMain) = mainThread()
+        val relay = app.scanpay.android.PromptRelay(isMain, { main.execute(it) }, 5_000)
+        val onMain = main.submit<Throwable?> { runCatching { relay.await<String> { error("never shown") } }.exceptionOrNull() }.get(5, java.util.concurrent.TimeUnit.SECONDS)
+        check(onMain is app.scanpay.ffi.BiometricException.Failed && onMain.reason.contains("main thread")) { "$onMain" }
+        val thrown = runCatching { relay.await<String> { throw IllegalStateException("no activity") } }.exceptionOrNull()
+        check(thrown is app.scanpay.ffi.BiometricException.Failed) { "$thrown" }
+        main.shutdown()
+    }
+    tests["PromptRelay: a prompt left up times out as Cancelled, is taken down, and a late success is ignored"] = {
+        val (main, isMain) = mainThread()
+        val relay = app.scanpay.android.PromptRelay(isMain, { main.execute(it) }, 200)
+        val cancelled = java.util.concurrent.CountDownLatch(1)
+        var late: ((app.scanpay.android.PromptOutcome<String>) -> Unit)? = null
+        val e = runCatching { relay.await<String> { finish -> late = finish; ({ cancelled.countDown() }) } }.exceptionOrNull()
+        check(e is app.scanpay.ffi.BiometricException.Cancelled) { "$e" }
+        check(cancelled.await(5, java.util.concurrent.TimeUnit.SECONDS)) { "the prompt was not cancelled" }
+        late!!(app.scanpay.android.PromptOutcome.Authenticated("too late")) // no effect, no crash
+        main.shutdown()
+    }
+    tests["PromptErrors: every BiometricPrompt error code is a typed outcome, unknown ones Failed"] = {
+        val e = app.scanpay.android.PromptErrors
+        fun name(code: Int) = e.toError(code, "text")::class.simpleName
+        val expected = mapOf(
+            e.LOCKOUT to "LockedOut", e.LOCKOUT_PERMANENT to "LockedOut", e.NO_BIOMETRICS to "NotEnrolled",
+            e.USER_CANCELED to "Cancelled", e.NEGATIVE_BUTTON to "Cancelled", e.CANCELED to "Cancelled", e.TIMEOUT to "Cancelled",
+            e.HW_UNAVAILABLE to "Unavailable", e.HW_NOT_PRESENT to "Unavailable", e.SECURITY_UPDATE_REQUIRED to "Unavailable",
+            e.NO_DEVICE_CREDENTIAL to "Unavailable", e.UNABLE_TO_PROCESS to "Failed", e.NO_SPACE to "Failed", e.VENDOR to "Failed", 99 to "Failed",
+        )
+        for ((code, want) in expected) check(name(code) == want) { "code $code: ${name(code)}, want $want" }
+        check((e.toError(99, "odd") as app.scanpay.ffi.BiometricException.Failed).reason.contains("99"))
+    }
 }

@@ -193,10 +193,26 @@ fi
 
 # 3. API levels above minSdk 24, by class name. Extend the list when a new
 # platform class is used; methods are guarded by Build.VERSION.SDK_INT checks
-# in the code (lint checks those on a real machine).
-api_classes='StrongBoxUnavailableException|android\.security\.KeyStoreException|BiometricPrompt|KeyInfo\.getSecurityLevel|WindowInsetsController|ConnectivityDiagnosticsManager|UserPresenceUnavailableException'
+# in the code (lint checks those on a real machine). Such a class may be named
+# only in a file whose every top-level declaration is annotated `@RequiresApi`
+# (androidx's `Api28Impl` pattern: the class is loaded only behind an SDK_INT
+# check, so older devices never verify it; Android lint accepts the same).
+api_classes='StrongBoxUnavailableException|android\.security\.KeyStoreException|BiometricPrompt|BiometricManager|KeyInfo\.getSecurityLevel|WindowInsetsController|ConnectivityDiagnosticsManager|UserPresenceUnavailableException'
+# A file passes when each top-level class/object/interface/fun line has an
+# `@RequiresApi(` line (annotations only in between) right above it.
+requires_api_only() {
+  awk '
+    /^@RequiresApi\(/ { annotated = 1; next }
+    /^@/ { next }
+    /^((public|internal|private|abstract|open|sealed|data|enum) )*(class|object|interface|fun) / {
+      decls++; if (annotated) ok++
+    }
+    { annotated = 0 }
+    END { exit !(decls > 0 && ok == decls) }' "$1"
+}
 hits=$(grep -rnE "\\b($api_classes)\\b" "$android/scanpay/src" "$android/sample/src" --include='*.kt' \
-  | grep -vE '^[^:]+:[0-9]+:\s*(//|\*|/\*)' || true)
+  | grep -vE '^[^:]+:[0-9]+:\s*(//|\*|/\*)' \
+  | while IFS= read -r hit; do requires_api_only "${hit%%:*}" || printf '%s\n' "$hit"; done || true)
 if [[ -z "$hits" ]]; then
   ok "no class above minSdk 24 named in android/scanpay or android/sample sources"
 else

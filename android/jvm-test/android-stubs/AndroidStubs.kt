@@ -10,5 +10,20 @@ package android.os
 
 object Build {
     object VERSION { @JvmField val SDK_INT: Int = 0 }
-    object VERSION_CODES { const val P = 28; const val UPSIDE_DOWN_CAKE = 34 }
+    object VERSION_CODES { const val P = 28; const val Q = 29; const val R = 30; const val UPSIDE_DOWN_CAKE = 34 }
+}
+
+class Looper private constructor() {
+    companion object {
+        @JvmStatic fun getMainLooper(): Looper = throw UnsupportedOperationException("stub")
+        @JvmStatic fun myLooper(): Looper? = null
+    }
+}
+
+class Handler(looper: Looper) {
+    fun post(r: Runnable): Boolean = false
+}
+
+class CancellationSignal {
+    fun cancel() {}
 }

@@ -5,6 +5,7 @@ package app.scanpay.sample.model
 import app.scanpay.ffi.FailureReason
 import app.scanpay.ffi.MerchantReview
 import app.scanpay.ffi.Money
+import app.scanpay.ffi.PinFallbackInfo
 import app.scanpay.ffi.PinProblem
 import app.scanpay.ffi.Reason
 import app.scanpay.ffi.Stage
@@ -83,4 +84,26 @@ internal fun describe(f: FailureReason): String = when (f) {
     is FailureReason.PinLockedOut -> "Too many wrong PINs: wait before trying again."
     is FailureReason.PinDisabled -> "The PIN is blocked: set up the wallet again."
     is FailureReason.NotEnrolled -> "Set up the wallet first."
+}
+
+/**
+ * Why the PIN pad shows although a shortcut is on, in one sentence (the core's
+ * stable reason codes; the detail is the core's message). Null when the payer
+ * chose the PIN: nothing to explain.
+ */
+internal fun describe(f: PinFallbackInfo): String? {
+    val what = if (f.shortcut == "pin-free") "Paying without the PIN" else "Fingerprint or face confirmation"
+    return when (f.reason) {
+        "payer-chose" -> null
+        "pin-free-refused" -> "$what is not possible here (${f.message}): enter your PIN."
+        "pin-required" -> "The bank asks for your PIN for this payment (${f.message})."
+        "biometric-unavailable" -> "Biometrics are not available now: enter your PIN."
+        "biometric-failed" -> if (f.detailCode == "key-invalidated" || f.detailCode == "key-missing") {
+            "Biometrics changed on this phone, so fingerprint or face confirmation was turned off. Enter your PIN; turn it on again in settings."
+        } else {
+            "$what did not work (${f.message}): enter your PIN."
+        }
+        "bad-signature" -> "The biometric confirmation could not be verified, so it was turned off. Enter your PIN."
+        else -> "$what is off (${f.message}): enter your PIN."
+    }
 }

@@ -45,8 +45,25 @@ sealed interface Screen {
         val canConfirm: Boolean get() = total != null && problem == null
     }
 
-    /** The PIN pad: only the number of digits is known here. */
-    data class Pin(val merchantName: String, val total: String, val digits: Int, val length: Int, val offline: Boolean, val error: String?) : Screen
+    /**
+     * Pay without the PIN (ADR 0022): merchant and amount on one screen, one
+     * tap pays ([PaymentViewModel.confirm]); "Use PIN" goes to the pad.
+     */
+    data class OneTap(val merchant: MerchantUi, val total: String) : Screen
+
+    /**
+     * Confirm with the platform's biometric ([PaymentViewModel.confirmBiometric]
+     * shows the system prompt); "Use PIN" goes to the pad. [problem] is why the
+     * last prompt did not confirm (cancelled…), when another try is offered.
+     */
+    data class Biometric(val merchant: MerchantUi, val total: String, val offline: Boolean, val problem: String?) : Screen
+
+    /**
+     * The PIN pad: only the number of digits is known here. [fallback] says why
+     * the PIN is asked although a shortcut is on (biometrics changed, PIN-free
+     * refused and why…), or is null.
+     */
+    data class Pin(val merchantName: String, val total: String, val digits: Int, val length: Int, val offline: Boolean, val error: String?, val fallback: String? = null) : Screen
 
     /** Money in motion. */
     data class Processing(val total: String, val stage: String) : Screen
@@ -126,9 +143,18 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
             lastBreakdown = state.breakdown
             Screen.Amount(merchantUi(state.review), money(state.breakdown.amount), state.tipEntered, money(state.breakdown.total), state.problem, fixed = true)
         }
+        is FlowState.ConfirmPinFree -> {
+            lastBreakdown = state.breakdown
+            Screen.OneTap(merchantUi(state.review), money(state.breakdown.total))
+        }
+        is FlowState.ConfirmBiometric -> {
+            lastBreakdown = state.breakdown
+            Screen.Biometric(merchantUi(state.review), money(state.breakdown.total), state.offline, state.problem)
+        }
         is FlowState.EnterPin -> Screen.Pin(
             state.review.registeredName ?: state.review.printedName ?: "Unverified merchant",
             money(state.breakdown.total), state.digits.toInt(), PIN_LENGTH, state.offline, state.lastError?.let(::describe),
+            state.fallback?.let(::describe),
         )
         is FlowState.Processing -> Screen.Processing(money(state.breakdown.total), describe(state.stage))
         is FlowState.Done -> Screen.Result(Outcome.PAID, "Paid ${money(state.receipt.amount)}",
@@ -190,7 +216,11 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
     fun editAmount(text: String) = send(FlowIntent.EditAmount(text))
     fun editTip(text: String) = send(FlowIntent.EditTip(text))
 
-    /** Confirms, echoing the total the screen displayed. */
+    /**
+     * Confirms, echoing the total the screen displayed: on the amount screen
+     * (then the PIN pad or the biometric screen follows), and on the one-tap
+     * screen, where it pays without the PIN.
+     */
     fun confirm() {
         val total = lastBreakdown?.total ?: return
         send(FlowIntent.Confirm(total))
@@ -201,6 +231,16 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
         if (digit !in 0..9) return
         perform { it.pressPinDigit(digit) }
     }
+
+    /**
+     * On the biometric screen: the system prompt. The core blocks until the
+     * payer answers it, so it runs on IO like every intent; the Android key
+     * shows the prompt on Main and waits (AndroidBiometricKey).
+     */
+    fun confirmBiometric() = send(FlowIntent.AuthenticateBiometric)
+
+    /** On the one-tap or biometric screen: use the PIN pad instead. */
+    fun usePin() = send(FlowIntent.UsePin)
 
     fun backspace() = send(FlowIntent.Backspace)
     fun cancel() = send(FlowIntent.Cancel)

@@ -141,9 +141,21 @@ private fun PaymentScreens(vm: PaymentViewModel) {
             Screen.Scanning -> ScanningScreen(vm)
             is Screen.Review -> ReviewScreen(vm, s.merchant, ui.busy)
             is Screen.Amount -> AmountScreen(vm, s, ui.busy)
+            is Screen.OneTap -> ShortcutScreen(vm, s.merchant, s.total, null, ui.busy) {
+                Button(onClick = vm::confirm, enabled = !ui.busy, modifier = Modifier.fillMaxWidth()) { Text("Pay ${s.total}") }
+                Text("No PIN needed: a small payment to a merchant you have paid before.", style = MaterialTheme.typography.bodySmall)
+            }
+            is Screen.Biometric -> ShortcutScreen(vm, s.merchant, s.total, s.problem, ui.busy) {
+                if (s.offline) Text("Offline: the payment will be sent when you are back online.")
+                // The system prompt runs while the intent is applied (IO); busy keeps taps out.
+                Button(onClick = vm::confirmBiometric, enabled = !ui.busy, modifier = Modifier.fillMaxWidth()) {
+                    Text("Confirm ${s.total} with fingerprint or face")
+                }
+            }
             is Screen.Pin -> Column(Modifier.fillMaxSize().padding(24.dp), horizontalAlignment = Alignment.CenterHorizontally) {
                 Text("Pay ${s.total}", style = MaterialTheme.typography.headlineSmall)
                 Text("to ${s.merchantName}")
+                s.fallback?.let { Text(it, color = Color(0xFFEF6C00)) }
                 if (s.offline) Text("Offline: the payment will be sent when you are back online.")
                 s.error?.let { Text(it, color = Color(0xFFB00020)) }
                 PinPad(s.digits, s.length, onDigit = vm::pinDigit, onBackspace = vm::backspace, enabled = !ui.busy)
@@ -230,6 +242,25 @@ private fun AmountScreen(vm: PaymentViewModel, s: Screen.Amount, busy: Boolean) 
             Text(s.total?.let { "Pay $it" } ?: "Pay")
         }
         OutlinedButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
+    }
+}
+
+/**
+ * The one-tap (PIN-free) and biometric confirmation screens: who is paid and
+ * how much on one screen, the shortcut's button ([actions]), "Use PIN" and
+ * Cancel. Rendered from FlowState.ConfirmPinFree / ConfirmBiometric.
+ */
+@Composable
+private fun ShortcutScreen(vm: PaymentViewModel, m: MerchantUi, total: String, problem: String?, busy: Boolean, actions: @Composable () -> Unit) {
+    Column(Modifier.fillMaxSize().padding(24.dp)) {
+        Text("You are paying", style = MaterialTheme.typography.labelLarge)
+        MerchantCard(m)
+        Text(total, fontSize = 32.sp, fontWeight = FontWeight.Bold)
+        problem?.let { Text(it, color = Color(0xFFB00020)) }
+        Spacer(Modifier.weight(1f))
+        actions()
+        OutlinedButton(onClick = vm::usePin, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Use PIN") }
+        TextButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
     }
 }
 
