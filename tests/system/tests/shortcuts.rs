@@ -287,3 +287,186 @@ fn the_sandboxs_refusals_are_typed_and_a_pending_opt_out_goes_with_the_next_sync
         .pin_free
         .is_empty());
 }
+
+/// The payer's actions and the core's time per path, for the steps table in
+/// `BENCHMARKS.md` (issue 12): each path driven as an app drives it, every
+/// intent counted as one action (a PIN digit is one press), against the real
+/// sandbox over TLS. Prints; asserts only that each path ends paid with its
+/// method and its action count.
+///
+/// `cargo test --release -p scanpay-system-tests --test shortcuts -- --ignored --nocapture measure`
+#[test]
+#[ignore = "measurement for BENCHMARKS.md; run with --ignored --nocapture"]
+fn measure_the_steps_and_time_of_each_path() {
+    use std::time::{Duration, Instant};
+    const RUNS: usize = 9;
+    let mut opts = SystemOptions::new(env!("CARGO_TARGET_TMPDIR"), "shortcuts-measure");
+    // Room for every PIN-free run in one rolling day (the SGD caps allow 10).
+    let mut offer = opts
+        .config
+        .shortcuts
+        .pin_free_for(Currency::SGD)
+        .copied()
+        .unwrap();
+    offer.caps.daily_count = 10;
+    opts.config.shortcuts.pin_free = vec![offer];
+    let sys = System::start(opts).unwrap();
+    sys.enrol("SANDBOX").unwrap();
+    sys.sync_registry().unwrap();
+    let static_code = sys.static_code("M-0002").unwrap();
+
+    /// One run: the actions, the time from the first intent to the
+    /// journalled payment (the core's part: parsing, verification, policy,
+    /// signing, the journal), and the time of `process` (network and
+    /// outcome).
+    struct Run {
+        actions: u32,
+        core: Duration,
+        network: Duration,
+        method: PaymentAuthMethod,
+    }
+    let drive = |sys: &System, script: &dyn Fn(&mut PaymentFlow) -> u32| -> Run {
+        let mut flow = sys.wallet.new_flow();
+        let started = Instant::now();
+        let actions = script(&mut flow);
+        let core = started.elapsed();
+        assert!(
+            matches!(flow.state(), FlowState::Processing { .. }),
+            "{:?}",
+            flow.state()
+        );
+        let t = Instant::now();
+        let end = flow.process(&mut |_| {}).unwrap();
+        let network = t.elapsed();
+        assert!(matches!(end, FlowState::Done { .. }), "{end:?}");
+        let method = sys
+            .truth(flow.payment_id().unwrap())
+            .unwrap()
+            .method
+            .unwrap();
+        Run {
+            actions,
+            core,
+            network,
+            method,
+        }
+    };
+    let confirm_shown = |flow: &mut PaymentFlow| {
+        let total = match flow.state() {
+            FlowState::ConfirmAmount { breakdown, .. }
+            | FlowState::ConfirmPinFree { breakdown, .. } => breakdown.total,
+            FlowState::EnterAmount {
+                breakdown: Some(b), ..
+            } => b.total,
+            other => panic!("nothing to confirm: {other:?}"),
+        };
+        flow.handle(Intent::Confirm {
+            displayed_total: total,
+        })
+        .unwrap();
+    };
+    let digits = |flow: &mut PaymentFlow| {
+        for d in PIN {
+            flow.handle(Intent::PinDigit(d)).unwrap();
+        }
+        PIN.len() as u32
+    };
+    let mut table: Vec<(&str, Vec<Run>)> = Vec::new();
+
+    // No shortcuts: the PIN for a static code (the payer types the amount)
+    // and a dynamic one.
+    let runs = (0..RUNS)
+        .map(|_| {
+            drive(&sys, &|flow| {
+                flow.handle(Intent::ScannedText(static_code.clone()))
+                    .unwrap();
+                flow.handle(Intent::Proceed).unwrap();
+                flow.handle(Intent::EditAmount("0.10".into())).unwrap();
+                confirm_shown(flow);
+                4 + digits(flow)
+            })
+        })
+        .collect();
+    table.push(("static code, PIN", runs));
+    let runs = (0..RUNS)
+        .map(|_| {
+            let order = sys.order("M-0002", sgd(10)).unwrap().payload;
+            drive(&sys, &|flow| {
+                flow.handle(Intent::ScannedText(order.clone())).unwrap();
+                flow.handle(Intent::Proceed).unwrap();
+                confirm_shown(flow);
+                3 + digits(flow)
+            })
+        })
+        .collect();
+    table.push(("dynamic code, PIN", runs));
+
+    // A day later the merchant is known; PIN-free on.
+    let now = sys.control.advance_clock(DAY_AND_A_MINUTE).unwrap().now;
+    sys.clock.set(now);
+    let limits = PinFreeLimits {
+        daily_count: 10,
+        ..LIMITS
+    };
+    sys.wallet
+        .enable_pin_free(&pad(&PIN).unwrap(), limits)
+        .unwrap();
+    let runs = (0..RUNS)
+        .map(|_| {
+            let order = sys.order("M-0002", sgd(10)).unwrap().payload;
+            drive(&sys, &|flow| {
+                let shown = flow.handle(Intent::ScannedText(order.clone())).unwrap();
+                assert!(
+                    matches!(shown, FlowState::ConfirmPinFree { .. }),
+                    "{shown:?}"
+                );
+                confirm_shown(flow);
+                2
+            })
+        })
+        .collect();
+    table.push(("dynamic code under the PIN-free amount", runs));
+
+    // Biometric on; an amount above the PIN-free one.
+    sys.wallet
+        .enable_biometric(&pad(&PIN).unwrap(), Arc::new(SoftwareBiometricKey::new()))
+        .unwrap();
+    let runs = (0..RUNS)
+        .map(|_| {
+            let order = sys.order("M-0002", sgd(4_200)).unwrap().payload;
+            drive(&sys, &|flow| {
+                let shown = flow.handle(Intent::ScannedText(order.clone())).unwrap();
+                assert!(
+                    matches!(shown, FlowState::ConfirmAmount { .. }),
+                    "{shown:?}"
+                );
+                confirm_shown(flow);
+                flow.handle(Intent::AuthenticateBiometric).unwrap();
+                3
+            })
+        })
+        .collect();
+    table.push(("dynamic code, biometric (software key)", runs));
+
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!("| path | payer actions | method | core: first intent → journalled (median of {RUNS}) | network: process() (median) |");
+    println!("|---|---|---|---|---|");
+    for (path, runs) in &table {
+        let actions = runs[0].actions;
+        assert!(runs.iter().all(|r| r.actions == actions));
+        let method = runs[0].method;
+        assert!(runs.iter().all(|r| r.method == method), "{path}");
+        println!(
+            "| {path} | {actions} | {} | {:.2} ms | {:.2} ms |",
+            method.code(),
+            median(runs.iter().map(|r| ms(r.core)).collect()),
+            median(runs.iter().map(|r| ms(r.network)).collect()),
+        );
+    }
+    let actions: Vec<u32> = table.iter().map(|(_, r)| r[0].actions).collect();
+    assert_eq!(actions, [10, 9, 2, 3]);
+}
