@@ -1553,6 +1553,16 @@ def test_a_biometric_key_that_raises_falls_back_to_the_pin(tmp_path, shortcut_sa
     assert flow.payment_id() is None, "nothing was journalled"
     # A failure, not a lost key: biometric confirmation stays on.
     assert w.shortcut_status().biometric
+    # A PIN change lapses it (what the old PIN allowed, the new one must allow again),
+    # and the wallet tells the backend at once: nothing left pending.
+    held = w.shortcut_status().held_version
+    old, new = pin_pad(), pin_pad(OTHER_PIN)
+    run(w.change_pin(old, new))
+    assert old.count() == 0 and new.count() == 0
+    st = w.shortcut_status()
+    assert not st.biometric and [(l.shortcut, l.reason) for l in st.lapses] == [
+        (sp.Shortcut.BIOMETRIC(), sp.ShortcutLapse.PIN_CHANGED)], st
+    assert not st.push_pending and st.held_version > held, st
 
 
 def test_pin_free_payment_and_the_user_actions_per_path(tmp_path, shortcut_sandbox, capsys):
@@ -1604,6 +1614,16 @@ def test_pin_free_payment_and_the_user_actions_per_path(tmp_path, shortcut_sandb
     # Opt in to both shortcuts (PIN each), with the offered PIN-free defaults.
     offer = next(o for o in w.shortcut_status().pin_free_offers if o.caps.currency == sb["currency"])
     limits = offer.defaults
+    # Typed refusals, nothing turned on: a limit over the cap, a wrong PIN.
+    over_cap = sp.PinFreeLimits(currency=limits.currency, per_payment=offer.caps.per_payment + 1,
+                                daily_total=limits.daily_total, daily_count=limits.daily_count)
+    with pytest.raises(sp.ShortcutError.OverCap) as e:
+        run(w.enable_pin_free(pin_pad(), over_cap))
+    assert e.value.field == "per_payment" and e.value.cap == offer.caps.per_payment, e.value
+    with pytest.raises(sp.ShortcutError.WrongPin) as e:
+        run(w.enable_pin_free(pin_pad(OTHER_PIN), limits))
+    assert e.value.attempts_left > 0
+    assert w.shortcut_status().pin_free == []
     st_ = run(w.enable_pin_free(pin_pad(), limits))
     assert [l.currency for l in st_.pin_free] == [sb["currency"]], st_
     sw = sp.InsecureSoftwareBiometricKey()
