@@ -490,6 +490,37 @@ fun sandboxTests(bin: String) {
             }
         }
     }
+    tests["sandbox over TLS: shortcut settings: opt in with the PIN (a wrong one retyped), the offer shown, opt out"] = {
+        val backend = BackendConfig(sb["base_url"] as String, sb["ca_pem"] as String, listOf(sb["spki_pin"] as String), true, 5000u, 5000u)
+        val cfg = config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false)
+        openWallet(cfg).use { w ->
+            withScope { scope ->
+                SetupViewModel(w, scope, sb["enrolment_code"] as String).use { check(setUp(it) == SetupState.Ready) }
+                val key = app.scanpay.ffi.InsecureSoftwareBiometricKey()
+                app.scanpay.sample.model.ShortcutsViewModel(w, scope, key.asBiometricKey(), sb["currency"] as String).use { vm ->
+                    val first = vm.ui.await(what = "status") { it.status != null }
+                    check(first.biometricNote == null && first.pinFreeOffer?.startsWith("up to ") == true && first.status!!.biometric.not()) { "$first" }
+                    vm.enableBiometric()
+                    vm.ui.await(what = "pin pad") { it.askingPin is app.scanpay.ffi.Shortcut.Biometric }
+                    vm.pinDigit(1); vm.pinDigit(2)
+                    check(vm.ui.value.digits == 2); vm.backspace(); check(vm.ui.value.digits == 1); vm.backspace()
+                    listOf(9, 3, 6, 1, 7, 4).forEach { vm.pinDigit(it) }
+                    val wrong = vm.ui.await(what = "wrong PIN") { it.message != null && !it.busy }
+                    check(wrong.message!!.startsWith("Wrong PIN") && wrong.askingPin != null && wrong.digits == 0) { "$wrong" }
+                    PIN.forEach { vm.pinDigit(it) }
+                    val on = vm.ui.await(what = "biometric on") { it.status?.biometric == true && !it.busy }
+                    check(on.askingPin == null && on.message == null) { "$on" }
+                    vm.enablePinFree()
+                    PIN.forEach { vm.pinDigit(it) }
+                    val free = vm.ui.await(what = "PIN-free on") { it.status?.pinFree?.isNotEmpty() == true && !it.busy }
+                    check(free.status!!.pinFree.single().currency == sb["currency"]) { "$free" }
+                    vm.disableBiometric()
+                    val off = vm.ui.await(what = "biometric off") { it.status?.biometric == false && !it.busy }
+                    check(off.lapses == listOf("Fingerprint or face confirmation was turned off: you turned it off.")) { "${off.lapses}" }
+                }
+            }
+        }
+    }
     tests["sandbox over TLS: setup, pay, decline, lost response resolved"] = {
         val backend = BackendConfig(sb["base_url"] as String, sb["ca_pem"] as String, listOf(sb["spki_pin"] as String), true, 5000u, 5000u)
         val cfg = config(tmpDir(), backend, sb["roots_json"] as String, sb["currency"] as String, false, Timings(1u, 20u, 3u, 1u))

@@ -7,6 +7,7 @@ import app.scanpay.android.ScanPayWallet
 import app.scanpay.sample.model.ConnectivityViewModel
 import app.scanpay.sample.model.PaymentViewModel
 import app.scanpay.sample.model.SetupViewModel
+import app.scanpay.sample.model.ShortcutsViewModel
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.launch
@@ -23,6 +24,8 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
         val connectivity: ConnectivityViewModel,
         /** For the pay-code screen, which makes (and closes) its own view-model while shown. */
         val wallet: ScanPayWallet,
+        /** The shortcut settings (biometric confirmation, PIN-free payments in SGD). */
+        val shortcuts: ShortcutsViewModel,
     )
 
     private val _models = MutableStateFlow<Models?>(null)
@@ -43,6 +46,7 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
                 PaymentViewModel(w, viewModelScope),
                 ConnectivityViewModel(w.status, viewModelScope),
                 w,
+                ShortcutsViewModel(w, viewModelScope, getApplication<SampleApp>().biometricKey, "SGD"),
             )
         }
     }
@@ -51,6 +55,7 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
         _models.value?.let {
             it.payment.close()
             it.setup.close()
+            it.shortcuts.close()
         }
     }
 }

@@ -2,6 +2,7 @@ package app.scanpay.sample
 
 import android.app.Application
 import android.util.Log
+import app.scanpay.android.AndroidBiometricKey
 import app.scanpay.android.AndroidKeystoreKeyStore
 import app.scanpay.android.AndroidNetworkMonitor
 import app.scanpay.android.LogcatLogger
@@ -33,6 +34,13 @@ class SampleApp : Application() {
     lateinit var wallet: Deferred<ScanPayWallet>
         private set
 
+    /**
+     * The biometric key (Keystore + BiometricPrompt), attached to the wallet at
+     * open so a payer who turned biometric confirmation on gets its screen.
+     */
+    lateinit var biometricKey: AndroidBiometricKey
+        private set
+
     /** Why the sample runs without a backend, if it does (missing sandbox files). */
     @Volatile
     var setupProblem: String? = null
@@ -41,8 +49,10 @@ class SampleApp : Application() {
     override fun onCreate() {
         super.onCreate()
         network = AndroidNetworkMonitor(this)
+        biometricKey = AndroidBiometricKey(this)
         wallet = appScope.async(Dispatchers.IO) {
             ScanPayWallet.open(config(), AndroidKeystoreKeyStore(this@SampleApp), network, LogcatLogger())
+                .also { it.ffi.setBiometricKey(biometricKey) }
         }
         // Never rethrows a failure to open (it would kill the process): the
         // app screen shows it from the same Deferred (AppViewModel.openError).

@@ -49,6 +49,7 @@ import app.scanpay.sample.model.ConnectivityViewModel
 import app.scanpay.sample.model.MerchantUi
 import app.scanpay.sample.model.Outcome
 import app.scanpay.sample.model.PaymentViewModel
+import app.scanpay.sample.model.ShortcutsViewModel
 import app.scanpay.sample.model.Screen
 import app.scanpay.sample.model.SetupState
 import app.scanpay.sample.model.SetupViewModel
@@ -76,12 +77,17 @@ fun ScanPayApp(model: AppViewModel) {
                         if (setup == SetupState.Ready) {
                             // Two ways to pay: scan the shop's code, or show
                             // the pay code to the shop's till.
-                            var showPaycode by remember { mutableStateOf(false) }
+                            var tab by remember { mutableStateOf(0) }
                             Row(Modifier.fillMaxWidth().padding(8.dp), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                                OutlinedButton(onClick = { showPaycode = false }, enabled = showPaycode) { Text("Scan to pay") }
-                                OutlinedButton(onClick = { showPaycode = true }, enabled = !showPaycode) { Text("Pay code") }
+                                OutlinedButton(onClick = { tab = 0 }, enabled = tab != 0) { Text("Scan to pay") }
+                                OutlinedButton(onClick = { tab = 1 }, enabled = tab != 1) { Text("Pay code") }
+                                OutlinedButton(onClick = { tab = 2; m.shortcuts.refresh() }, enabled = tab != 2) { Text("Shortcuts") }
                             }
-                            if (showPaycode) PaycodeScreen(m.wallet) else PaymentScreens(m.payment)
+                            when (tab) {
+                                1 -> PaycodeScreen(m.wallet)
+                                2 -> ShortcutsScreen(m.shortcuts)
+                                else -> PaymentScreens(m.payment)
+                            }
                         } else {
                             SetupScreen(m.setup, setup)
                         }
@@ -242,6 +248,38 @@ private fun AmountScreen(vm: PaymentViewModel, s: Screen.Amount, busy: Boolean) 
             Text(s.total?.let { "Pay $it" } ?: "Pay")
         }
         OutlinedButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
+    }
+}
+
+/** The shortcut settings: biometric confirmation and PIN-free payments, opted in with the PIN. */
+@Composable
+private fun ShortcutsScreen(vm: ShortcutsViewModel) {
+    val ui by vm.ui.collectAsStateWithLifecycle()
+    val s = ui.status
+    Column(Modifier.fillMaxSize().padding(24.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        ui.message?.let { Text(it, color = Color(0xFFB00020)) }
+        ui.lapses.forEach { Text(it, color = Color(0xFFEF6C00)) }
+        if (ui.askingPin != null) {
+            Text("Enter your PIN to turn it on")
+            PinPad(ui.digits, PaymentViewModel.PIN_LENGTH, onDigit = vm::pinDigit, onBackspace = vm::backspace, enabled = !ui.busy)
+            TextButton(onClick = vm::cancelPin) { Text("Cancel") }
+        } else if (s != null) {
+            Text("Confirm payments with fingerprint or face", fontWeight = FontWeight.Bold)
+            ui.biometricNote?.let { Text(it) }
+            if (s.biometric) {
+                OutlinedButton(onClick = vm::disableBiometric, enabled = !ui.busy) { Text("Turn off") }
+            } else {
+                Button(onClick = vm::enableBiometric, enabled = !ui.busy && ui.biometricNote == null) { Text("Turn on") }
+            }
+            Text("Pay small amounts without the PIN", fontWeight = FontWeight.Bold)
+            ui.pinFreeOffer?.let { Text(it) }
+            if (s.pinFree.isNotEmpty()) {
+                OutlinedButton(onClick = vm::disablePinFree, enabled = !ui.busy) { Text("Turn off") }
+            } else {
+                Button(onClick = vm::enablePinFree, enabled = !ui.busy && ui.pinFreeOffer != null) { Text("Turn on") }
+            }
+            if (s.pushPending) Text("Waiting to tell the ScanPay service (offline).", style = MaterialTheme.typography.bodySmall)
+        }
     }
 }
 
