@@ -282,11 +282,11 @@ impl Wallet {
 
 /// A wallet clock for tests and QA: the system clock plus an offset that
 /// only grows ([`TestClock::advance`]); waits really sleep. Given to
-/// `Wallet::open_with_test_clock`.
+/// `Wallet::open_with_test_clock`. The core's
+/// [`OffsetClock`](scanpay_core::payment::OffsetClock), which the CLI demo
+/// and the system tests use too.
 #[derive(uniffi::Object, Debug, Default)]
-pub struct TestClock {
-    offset_secs: std::sync::atomic::AtomicU64,
-}
+pub struct TestClock(scanpay_core::payment::OffsetClock);
 
 #[uniffi::export]
 impl TestClock {
@@ -298,24 +298,19 @@ impl TestClock {
 
     /// Moves the clock forward by `secs`; returns the new time (unix seconds).
     pub fn advance(&self, secs: u64) -> u64 {
-        self.offset_secs
-            .fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
-        Clock::now(self)
+        self.0.advance(secs)
     }
 }
 
 impl Clock for TestClock {
     fn now(&self) -> u64 {
-        self.now_millis() / 1000
+        self.0.now()
     }
     fn sleep(&self, secs: u64) {
-        SystemClock.sleep(secs);
+        self.0.sleep(secs);
     }
     fn now_millis(&self) -> u64 {
-        let offset = self.offset_secs.load(std::sync::atomic::Ordering::SeqCst);
-        SystemClock
-            .now_millis()
-            .saturating_add(offset.saturating_mul(1000))
+        self.0.now_millis()
     }
 }
 

@@ -711,7 +711,9 @@ impl ShortcutService {
         settings.biometric_public_key = Some(point.to_vec());
         let outcome = self.sign_and_push(pin, state, settings, Shortcut::Biometric);
         match outcome {
-            Ok(status) => {
+            Ok(mut status) => {
+                // The status was built before the key was attached.
+                status.biometric_availability = Some(key.availability());
                 self.set_biometric_key(key);
                 Ok(status)
             }

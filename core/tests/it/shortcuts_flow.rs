@@ -402,6 +402,11 @@ fn biometric_on(s: &Setup) -> Arc<SoftwareBiometricKey> {
         .enable_biometric(&pad(PIN), key.clone())
         .unwrap();
     assert!(st.biometric);
+    // The returned status already sees the key it attached.
+    assert_eq!(
+        st.biometric_availability,
+        Some(scanpay_core::auth::BiometricAvailability::Available)
+    );
     key
 }
 
