@@ -140,9 +140,14 @@ public final class SecureEnclaveBiometricKey: BiometricKey {
         if !canEvaluate, laCode == .biometryLockout {
             throw BiometricError.LockedOut
         }
-        if let stored = loadDomainState(), stored != context.evaluatedPolicyDomainState {
-            // Enrolment changed (or biometrics were removed): the
-            // `.biometryCurrentSet` key can never sign again.
+        // Compared only when biometrics can be evaluated: otherwise (Face ID
+        // permission switched off, biometry unavailable) the current state
+        // is nil and says nothing about the enrolment; the typed error below
+        // answers, and the key is not lapsed for it.
+        if canEvaluate, let current = context.evaluatedPolicyDomainState,
+           let stored = loadDomainState(), stored != current {
+            // Enrolment changed: the `.biometryCurrentSet` key can never
+            // sign again.
             throw BiometricError.KeyInvalidated
         }
         if !canEvaluate, let laCode {

@@ -68,7 +68,9 @@ internal object BiometricPromptApi28 {
                 finish(PromptOutcome.Refused(PromptErrors.toError(PromptErrors.NEGATIVE_BUTTON, null)))
             }
         if (text.subtitle.isNotEmpty()) builder.setSubtitle(text.subtitle)
-        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.Q) builder.setConfirmationRequired(false)
+        // A payment: a passive biometric (face) must not authorise the moment
+        // the prompt appears; the payer confirms in the prompt as well.
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.Q) builder.setConfirmationRequired(true)
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.R) {
             builder.setAllowedAuthenticators(BiometricManager.Authenticators.BIOMETRIC_STRONG)
         }
