@@ -24,6 +24,7 @@ pub use scanpay_core::payment::{FailureReason, PendingReason, RetryOption, Stage
 use crate::errors::FlowError;
 use crate::platform::{FlowListener, LogLevel};
 use crate::scanner::ScannedCode;
+use crate::shortcuts::PinFreeLimits;
 use crate::types::{AmountBreakdown, Money, Reason, Receipt, TipRule, Verdict, Warning};
 use crate::wallet::Shared;
 use crate::worker::run_blocking;
@@ -293,6 +294,8 @@ pub enum FlowState {
         review: MerchantReview,
         /// The amounts.
         breakdown: AmountBreakdown,
+        /// The PIN-free limits that allow it, for "no PIN needed up to …".
+        limits: PinFreeLimits,
     },
     /// Biometric confirmation: `AuthenticateBiometric` shows the platform's
     /// prompt, `UsePin` goes to the PIN pad.
@@ -303,8 +306,12 @@ pub enum FlowState {
         breakdown: AmountBreakdown,
         /// Offline: the payment will be queued.
         offline: bool,
-        /// The last prompt's outcome when it asks for another try.
+        /// The last prompt's outcome when it asks for another try (a
+        /// sentence, for logs until issue 13's catalogue).
         problem: Option<String>,
+        /// Its stable code (`cancelled`, …: the core's `BiometricError::code`),
+        /// for the UI to choose its words.
+        problem_code: Option<String>,
     },
     /// The PIN pad: only the digit count is known here.
     EnterPin {
@@ -399,10 +406,13 @@ impl From<pay::FlowState> for FlowState {
                 problem: problem.map(|p| p.to_string()),
             },
             S::ConfirmPinFree {
-                review, breakdown, ..
+                review,
+                breakdown,
+                limits,
             } => FlowState::ConfirmPinFree {
                 review: review.into(),
                 breakdown: breakdown.into(),
+                limits: limits.into(),
             },
             S::ConfirmBiometric {
                 review,
@@ -413,6 +423,7 @@ impl From<pay::FlowState> for FlowState {
                 review: review.into(),
                 breakdown: breakdown.into(),
                 offline,
+                problem_code: problem.as_ref().map(|p| p.code().to_string()),
                 problem: problem.map(|p| p.to_string()),
             },
             S::EnterPin {

@@ -1488,7 +1488,7 @@ def test_biometric_payment_cancel_and_an_invalidated_key_through_the_bindings(tm
     s = flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
     sw.fail_next(sp.BiometricError.Cancelled())
     s = flow.handle(sp.FlowIntent.AUTHENTICATE_BIOMETRIC())
-    assert s.is_confirm_biometric() and s.problem, s
+    assert s.is_confirm_biometric() and s.problem and s.problem_code == "cancelled", s
     assert flow.payment_id() is None
     assert flow.handle(sp.FlowIntent.AUTHENTICATE_BIOMETRIC()).is_processing()
     assert run(flow.process(None)).is_done()
@@ -1645,6 +1645,7 @@ def test_pin_free_payment_and_the_user_actions_per_path(tmp_path, shortcut_sandb
     st = Steps(w.new_flow())
     s = st.intent(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, f"{under // 100}.{under % 100:02d}", "PY-STEP-FREE")))
     assert s.is_confirm_pin_free(), s
+    assert s.limits == limits, s  # for "no PIN needed up to ..."
     s = st.intent(sp.FlowIntent.CONFIRM(s.breakdown.total))
     assert s.is_processing(), s
     end = row("dynamic code under the PIN-free amount", st, st.process())

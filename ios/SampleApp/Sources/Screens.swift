@@ -99,13 +99,13 @@ struct PaymentScreen: View {
             AmountScreen(review: review, breakdown: breakdown, problem: problem, fixed: false, model: model)
         case .confirmAmount(let review, _, let breakdown, let problem):
             AmountScreen(review: review, breakdown: breakdown, problem: problem, fixed: true, model: model)
-        case .confirmPinFree(let review, let breakdown):
+        case .confirmPinFree(let review, let breakdown, let limits):
             ShortcutScreen(review: review, breakdown: breakdown, problem: nil, model: model) {
                 Button("Pay \(formatMoney(money: breakdown.total))") { model.confirm(displayed: breakdown.total) }
                     .buttonStyle(.borderedProminent)
-                Text("No PIN needed: a small payment to a merchant you have paid before.").font(.footnote)
+                Text("No PIN needed up to \(formatMoney(money: Money(minorUnits: limits.perPayment, currency: limits.currency, exponent: breakdown.total.exponent))): a small payment to a merchant you have paid before.").font(.footnote)
             }
-        case .confirmBiometric(let review, let breakdown, let offline, let problem):
+        case .confirmBiometric(let review, let breakdown, let offline, let problem, _):
             ShortcutScreen(review: review, breakdown: breakdown, problem: problem, model: model) {
                 if offline { Text("Offline: the payment will be queued.").font(.footnote) }
                 Button("Confirm with Face ID or Touch ID", action: model.confirmBiometric)
