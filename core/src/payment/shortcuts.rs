@@ -220,7 +220,10 @@ pub struct PinFreeFacts {
 }
 
 /// The PIN-free rules (ADR 0022 §4): the limits that allow this payment,
-/// or the first rule that refuses it. Pure: every fact is an argument.
+/// or the first rule that refuses it, in the backend's order
+/// (`docs/api.md`, the PIN-free rules table) with the wallet's own rules
+/// (`offline`, `pin-lockout`) where the backend checks `stale-time`. Pure:
+/// every fact is an argument.
 pub fn check_pin_free(
     settings: &ShortcutSettings,
     facts: &PinFreeFacts,
@@ -252,9 +255,6 @@ pub fn check_pin_free(
             limit: Money::new(limits.per_payment, currency),
         });
     }
-    if !facts.merchant_known {
-        return Err(PinFreeRefusal::NewMerchant);
-    }
     if facts.count_today >= limits.daily_count {
         return Err(PinFreeRefusal::OverDailyCount {
             limit: limits.daily_count,
@@ -272,6 +272,11 @@ pub fn check_pin_free(
             limit: Money::new(limits.daily_total, currency),
             spent: Money::new(spent.min(limits.daily_total), currency),
         });
+    }
+    // Last, as the backend checks it (docs/api.md, the PIN-free rules
+    // table): the same facts give the same rule word on both sides.
+    if !facts.merchant_known {
+        return Err(PinFreeRefusal::NewMerchant);
     }
     Ok(limits)
 }

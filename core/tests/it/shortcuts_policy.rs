@@ -94,6 +94,25 @@ fn every_rule_passes_at_its_limit_and_refuses_one_past_it() {
             |f| f.merchant_known = false,
             Some("new-merchant"),
         ),
+        // The backend's order (docs/api.md): the daily count and total
+        // are checked before a new merchant, so both sides name the same
+        // rule for the same facts.
+        (
+            "new merchant with the daily count used up",
+            |f| {
+                f.merchant_known = false;
+                f.count_today = 5;
+            },
+            Some("over-daily-count"),
+        ),
+        (
+            "new merchant with the daily total exceeded",
+            |f| {
+                f.merchant_known = false;
+                f.total_today = thb(140_001);
+            },
+            Some("over-daily-total"),
+        ),
         (
             "another currency",
             |f| f.total = Money::new(100, Currency::SGD),
