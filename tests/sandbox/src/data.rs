@@ -23,8 +23,9 @@ use scanpay_core::net::api::{
     HealthResponse, PaymentRequestBody, ServerPaymentState, DECLINE_PIN_REQUIRED, MAX_AMOUNT_MINOR,
 };
 use scanpay_core::payload::mpm::MerchantPayload;
+use scanpay_core::payload::mpm::TipRule;
 use scanpay_core::payload::tlv;
-use scanpay_core::payment::{BackendReply, Receipt};
+use scanpay_core::payment::{breakdown, BackendReply, Receipt};
 use scanpay_core::trust::issue::{random_nonce, sign_payload, sign_registry, SigningKey};
 use scanpay_core::trust::keys::Algorithm;
 use scanpay_core::trust::registry::{MerchantKeyJson, RegisteredAccount, RegistryJson, RootKeys};
@@ -1658,6 +1659,21 @@ impl SandboxData {
                     None,
                 );
             }
+            // The convenience fee is the code's (55 = 02 with 56, 03 with
+            // 57), recomputed here: the client's split is not taken on
+            // trust, or any extra could ride in `fee` past the code's amount.
+            let fee = code_fee(a, payload.tip);
+            if fee != Some(req.breakdown.fee) {
+                return decline(
+                    "amount-mismatch",
+                    format!(
+                        "the fee {} is not the merchant code's convenience fee",
+                        req.breakdown.fee
+                    ),
+                    m,
+                    None,
+                );
+            }
         }
         let mut order_id = None;
         if let Some(d) = &verified.dynamic {
@@ -2134,4 +2150,12 @@ impl SandboxData {
             },
         })
     }
+}
+
+/// The convenience fee a code of amount `amount` and tip rule `rule` charges,
+/// by the core's own breakdown (fixed, or the percentage of the amount
+/// rounded half up); zero for a tip prompt or no rule. `None` when the sum
+/// overflows: no request can match it.
+pub(crate) fn code_fee(amount: Money, rule: Option<TipRule>) -> Option<Money> {
+    breakdown(amount, rule, None).ok().map(|b| b.fee)
 }

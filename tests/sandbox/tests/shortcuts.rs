@@ -1028,3 +1028,80 @@ fn under_payer_pending_the_rules_decide_at_the_deciding_query() {
         }
     }
 }
+
+/// Pays `amount` + `fee` on `payload` with the PIN (no tip).
+fn pin_paid_with_fee(r: &mut Ready, payload: &str, amount: u64, fee: u64) -> Resp {
+    let now = r.now();
+    let total = money(amount + fee, "SGD");
+    let auth = terms(&r.store, &new_id(), payload, total, now, now);
+    let signature = r.w.key.sign(&auth.signed_bytes()).unwrap();
+    let signed = SignedAuthorisation {
+        authorisation: auth,
+        method: PaymentAuthMethod::Pin,
+        device_public_key: r.w.key.public_key().to_vec(),
+        signature,
+    };
+    let mut req = request(signed, payload, money(amount, "SGD"), money(0, "SGD"));
+    req.breakdown.fee = money(fee, "SGD");
+    req.breakdown.total = total;
+    r.c.submit(&req).unwrap()
+}
+
+/// A signed (not order-bound) code of M-0001 for 5.00 SGD carrying the tip
+/// rule `rule` (EMVCo 55 with its 56/57, e.g. `"550202" "5604" "0.50"`).
+fn code_with_fee(data: &SandboxData, rule: &str) -> String {
+    let m = data.merchant("M-0001").unwrap();
+    let unsigned = SandboxData::unsigned_payload(&m, Some(money(500, "SGD")), None, None).unwrap();
+    let at = unsigned.find("5802").unwrap();
+    let with_rule = format!("{}{rule}{}", &unsigned[..at], &unsigned[at..]);
+    let (key_id, key) = data.merchant_active_key("M-0001").unwrap();
+    sign_payload(&with_rule, &key, &key_id, None).unwrap()
+}
+
+fn declined_code(r: &Resp) -> String {
+    match r.reply() {
+        BackendReply::Declined { code, .. } => code,
+        other => panic!("expected a decline, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_fee_the_code_does_not_charge_is_refused_pin_free_and_declined_with_the_pin() {
+    let mut r = Ready::new("sc-fee", None);
+    let balance = r.balance();
+    // The order's code carries 5.00 and no fee rule; the request says tip 0
+    // and puts 10.00 in `fee` (15.00 is within the 20.00 PIN-free limit).
+    let payload = order(&mut r.c, "M-0001", 500);
+    let now = r.now();
+    let total = money(1_500, "SGD");
+    let auth = terms(&r.store, &new_id(), &payload, total, now, now);
+    let signed = request_key(r.w.request_seed)
+        .sign_pin_free(auth, r.w.key.public_key())
+        .unwrap();
+    let mut req = request(signed, &payload, money(500, "SGD"), money(0, "SGD"));
+    req.breakdown.fee = money(1_000, "SGD");
+    req.breakdown.total = total;
+    let resp = r.c.submit(&req).unwrap();
+    r.refused(&req.payment_id, &resp, "fee-mismatch", balance);
+    // With the PIN the same split is no payment of this code either.
+    let resp = pin_paid_with_fee(&mut r, &payload, 500, 1_000);
+    assert_eq!(declined_code(&resp), "amount-mismatch");
+    assert_eq!(r.balance(), balance);
+
+    // Codes with a convenience fee: the code's fee pays, any other is
+    // declined. Fixed 0.50; 2.5 % of 5.00 = 12.5 cents, half up 0.13.
+    let data = r.sb.data().clone();
+    let fixed = code_with_fee(&data, "55020256040.50");
+    let pct = code_with_fee(&data, "55020357032.5");
+    let mut expected = balance;
+    for (code, fee) in [(&fixed, 50), (&pct, 13)] {
+        for wrong in [0, fee + 1, fee - 1] {
+            let resp = pin_paid_with_fee(&mut r, code, 500, wrong);
+            assert_eq!(declined_code(&resp), "amount-mismatch", "fee {wrong}");
+        }
+        assert_eq!(r.balance(), expected);
+        assert!(paid(&pin_paid_with_fee(&mut r, code, 500, fee)));
+        expected -= 500 + fee;
+    }
+    assert_eq!(r.balance(), balance - 550 - 513);
+}

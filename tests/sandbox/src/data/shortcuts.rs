@@ -95,6 +95,14 @@ pub enum PinFreeRefusal {
         /// The tip.
         tip: Money,
     },
+    /// The request's fee or total is not the code's amount plus the
+    /// convenience fee the code's own rule computes (EMVCo 55 with 56/57).
+    FeeMismatch {
+        /// The request's total.
+        total: Money,
+        /// The code's amount plus its fee (`None`: the sum overflows).
+        code_total: Option<Money>,
+    },
     /// The total is above the per-payment limit.
     OverPerPayment {
         /// The total.
@@ -127,7 +135,7 @@ pub enum PinFreeRefusal {
 impl PinFreeRefusal {
     /// The stable rule word: `not-opted-in`, `stale-time`,
     /// `merchant-unverified`, `trust-warning`, `static-code`, `tip-entered`,
-    /// `over-per-payment`, `over-daily-count`, `over-daily-total`,
+    /// `fee-mismatch`, `over-per-payment`, `over-daily-count`, `over-daily-total`,
     /// `new-merchant`.
     pub fn word(&self) -> &'static str {
         match self {
@@ -137,6 +145,7 @@ impl PinFreeRefusal {
             PinFreeRefusal::TrustWarning { .. } => "trust-warning",
             PinFreeRefusal::StaticCode => "static-code",
             PinFreeRefusal::TipEntered { .. } => "tip-entered",
+            PinFreeRefusal::FeeMismatch { .. } => "fee-mismatch",
             PinFreeRefusal::OverPerPayment { .. } => "over-per-payment",
             PinFreeRefusal::OverDailyCount { .. } => "over-daily-count",
             PinFreeRefusal::OverDailyTotal { .. } => "over-daily-total",
@@ -167,6 +176,13 @@ impl std::fmt::Display for PinFreeRefusal {
                 f.write_str("the code is not a dynamic code carrying the amount")
             }
             PinFreeRefusal::TipEntered { tip } => write!(f, "a tip of {tip} was entered"),
+            PinFreeRefusal::FeeMismatch { total, code_total } => match code_total {
+                Some(c) => write!(
+                    f,
+                    "{total} is not the code's amount plus its convenience fee, {c}"
+                ),
+                None => write!(f, "{total} is not the code's amount plus its convenience fee"),
+            },
             PinFreeRefusal::OverPerPayment { total, limit } => {
                 write!(f, "{total} is over the per-payment limit of {limit}")
             }
@@ -460,6 +476,18 @@ impl SandboxData {
         }
         if !b.tip.is_zero() {
             return Ok(Some(PinFreeRefusal::TipEntered { tip: b.tip }));
+        }
+        // The split is the client's: the total allowed without the PIN is
+        // the code's amount plus the fee its own rule computes, or any extra
+        // put in `fee` would pass as "typed nothing".
+        let code_total = payload.amount.and_then(|a| {
+            code_fee(a, payload.tip).and_then(|fee| a.checked_add(fee).ok().map(|t| (fee, t)))
+        });
+        if code_total != Some((b.fee, total)) {
+            return Ok(Some(PinFreeRefusal::FeeMismatch {
+                total,
+                code_total: code_total.map(|(_, t)| t),
+            }));
         }
         if total.minor > limits.per_payment {
             return Ok(Some(PinFreeRefusal::OverPerPayment {
