@@ -614,6 +614,23 @@ impl ShortcutService {
         Ok(self.status_of(&state))
     }
 
+    /// [`ShortcutService::status`] for a caller that must answer even when
+    /// the stored state cannot be read: then what the wallet applies (all
+    /// off, as [`ShortcutService::current`] says) and `push_pending`, since
+    /// nothing is known to have reached the backend.
+    pub fn status_or_off(&self) -> ShortcutStatus {
+        self.status().unwrap_or_else(|_| {
+            self.status_of(&State {
+                current: ShortcutSettings::off(0, 0),
+                held: None,
+                lapses: Vec::new(),
+                push_pending: true,
+                version_high: 0,
+                pin_epoch: None,
+            })
+        })
+    }
+
     /// Identifies the PIN now: a digest of the stored sealed device key,
     /// which a PIN change (by any caller of
     /// [`Authenticator::change_pin`]) replaces.

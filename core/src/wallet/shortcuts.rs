@@ -89,12 +89,23 @@ impl Wallet {
     /// and lapses every shortcut ([`ShortcutLapse::PinChanged`]): what the
     /// old PIN allowed, the new one must allow again. The narrowing is sent
     /// now, or left pending when the backend is not reachable (blocking).
+    ///
+    /// An error means the PIN did not change. Once it changed the result is
+    /// `Ok`, whatever happens to the shortcuts after: a caller told "failed"
+    /// would keep typing the old PIN, each time a counted wrong attempt. A
+    /// lapse that could not be recorded here still happens at the
+    /// shortcuts' next use (the PIN epoch no longer matches), and a push
+    /// that failed stays pending.
     pub fn change_pin(&self, old: &PinPad, new: &PinPad) -> Result<ShortcutStatus, ShortcutError> {
         let now = self.engine.clock().now();
         self.authenticator.change_pin(old, new, now)?;
-        self.shortcuts.lapse_all(ShortcutLapse::PinChanged)?;
+        // Ignored on purpose (see above): the PIN epoch lapses them anyway.
+        let _ = self.shortcuts.lapse_all(ShortcutLapse::PinChanged);
         self.refresh_network();
-        self.shortcuts.push_quietly()
+        Ok(self
+            .shortcuts
+            .push_quietly()
+            .unwrap_or_else(|_| self.shortcuts.status_or_off()))
     }
 
     /// After a successful exchange with the backend: sends a pending

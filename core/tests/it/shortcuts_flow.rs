@@ -27,6 +27,7 @@ use scanpay_core::payment::{
     PinFallback, PinFreeRefusal, Shortcut, ShortcutError, ShortcutLapse, ShortcutPushError,
     ShortcutRejection, ShortcutsBackend, DAILY_WINDOW_SECS,
 };
+use scanpay_core::store::ShortcutRow;
 use scanpay_core::wallet::{Wallet, WalletOptions};
 
 use crate::payment_support::{
@@ -660,6 +661,54 @@ fn a_pin_change_lapses_every_shortcut_through_the_wallet() {
     let held = holder.held().unwrap();
     assert!(!held.biometric_on() && held.pin_free.is_empty());
     assert_eq!(holder.last().unwrap().signer, ShortcutSigner::RequestKey);
+}
+
+#[test]
+fn a_changed_pin_is_reported_changed_even_when_the_shortcuts_cannot_lapse() {
+    let dir = TempDir::new("shortcuts-pin-change");
+    let world = World::new(config());
+    let wallet = Wallet::open(WalletOptions {
+        data_dir: PathBuf::from(dir.path()),
+        roots: roots(),
+        config: config(),
+        keystore: Arc::new(SoftwareKeyStore::from_key_bytes([9; 32])),
+        backend: world.sim.clone(),
+        clock: world.clock.clone(),
+    })
+    .unwrap();
+    wallet.authenticator().enrol(&pad(PIN), NOW).unwrap();
+    // The shortcut state cannot be read: recording the lapse fails after
+    // the PIN already changed.
+    wallet
+        .store()
+        .save_shortcuts(&ShortcutRow {
+            current: "damaged".into(),
+            held: None,
+            lapses: "[]".into(),
+            push_pending: false,
+            version_high: 0,
+            pin_epoch: None,
+            updated_at: NOW,
+        })
+        .unwrap();
+    assert!(matches!(
+        wallet.shortcut_status(),
+        Err(ShortcutError::Damaged(_))
+    ));
+    let status = wallet
+        .change_pin(&pad(PIN), &pad("731946"))
+        .expect("the PIN changed, so the call must say so");
+    // Nothing is known to have reached the backend, and nothing is on.
+    assert!(status.push_pending && !status.biometric && status.pin_free.is_empty());
+    // The new PIN is the PIN: the payer is not sent back to the old one.
+    wallet
+        .authenticator()
+        .verify_pin(&pad("731946"), NOW)
+        .unwrap();
+    assert!(matches!(
+        wallet.authenticator().verify_pin(&pad(PIN), NOW),
+        Err(AuthError::WrongPin { .. })
+    ));
 }
 
 #[test]
