@@ -1105,3 +1105,49 @@ fn a_fee_the_code_does_not_charge_is_refused_pin_free_and_declined_with_the_pin(
     }
     assert_eq!(r.balance(), balance - 550 - 513);
 }
+
+#[test]
+fn only_the_latest_request_key_signs_pin_free_payments_and_settings() {
+    let mut r = Ready::new("sc-latest-rk", None);
+    let old_seed = r.w.request_seed;
+    // The same device registers again with a new request key.
+    let new_seed = [0x5a; 32];
+    let rk = request_key(new_seed);
+    let pk = r.w.key.public_key().to_vec();
+    let resp =
+        r.c.post(
+            "/v1/devices",
+            &serde_json::json!({
+                "public_key": URL_SAFE_NO_PAD.encode(&pk),
+                "enrolment_code": "SANDBOX",
+                "request_key": URL_SAFE_NO_PAD.encode(rk.public_key()),
+                "request_key_proof": URL_SAFE_NO_PAD.encode(rk.registration_proof(&pk).unwrap()),
+            }),
+        )
+        .unwrap();
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    let balance = r.balance();
+
+    // The superseded key authorises nothing without the PIN any more.
+    let (_, resp) = r.pin_free(500);
+    assert_eq!(resp.status, 401, "{}", String::from_utf8_lossy(&resp.body));
+    let narrower = settings(2, None, vec![sgd(1_000, 5_000, 3)]);
+    let doc = request_signed(&r.w, narrower.clone());
+    assert_eq!(post(&mut r.c, &doc), (401, "bad-shortcuts".to_string()));
+    assert_eq!(r.balance(), balance);
+
+    // The latest one does; and its verdict on a stale document is its own.
+    r.w.request_seed = new_seed;
+    let (_, resp) = r.pin_free(500);
+    assert!(paid(&resp));
+    let doc = request_signed(&r.w, narrower);
+    assert_eq!(post(&mut r.c, &doc), (200, String::new()));
+    assert_eq!(post(&mut r.c, &doc), (409, "stale-shortcuts".to_string()));
+    assert_eq!(
+        held(&r.sb, &r.w).unwrap().pin_free,
+        vec![sgd(1_000, 5_000, 3)]
+    );
+    // Queries keep their rule: any registered key of the device signs them.
+    r.c.request_seed = Some(old_seed);
+    assert_eq!(r.balance(), balance - 500);
+}

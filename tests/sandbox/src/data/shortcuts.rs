@@ -14,9 +14,8 @@
 //! the PIN and try again as a new payment.
 
 use scanpay_core::auth::{
-    verify_authorisation_with, verify_shortcuts, AuthorisationError, PaymentAuthMethod,
-    PinFreeLimits, RegisteredKeys, ShortcutSettings, ShortcutSigner, ShortcutsError,
-    SignedShortcuts,
+    verify_authorisation_with, verify_shortcuts, PaymentAuthMethod, PinFreeLimits, RegisteredKeys,
+    ShortcutSettings, ShortcutSigner, ShortcutsError, SignedShortcuts,
 };
 use scanpay_core::net::api::ShortcutsAccepted;
 use scanpay_core::payment::AmountBreakdown;
@@ -242,21 +241,24 @@ impl SandboxData {
             .transpose()
     }
 
-    /// Every request key registered for `device_id`, oldest first (a
-    /// device registered again with a new request key has several; each
-    /// may sign, as for queries).
-    fn device_request_keys(
+    /// The request key `device_id` registered last, if any. A device
+    /// registered again with a new request key has several; queries and
+    /// reversals still accept each, but a key that authorises paying
+    /// without the PIN (and narrowing the settings) must be the current
+    /// one: a superseded key, perhaps copied off an old backup, signs
+    /// nothing that moves money.
+    fn latest_request_key(
         conn: &Connection,
         device_id: &str,
-    ) -> Result<Vec<Vec<u8>>, SandboxError> {
-        let mut stmt = conn.prepare(
-            "SELECT request_key FROM request_keys WHERE device_id = ?1
-             ORDER BY registered_at, rowid",
-        )?;
-        let keys = stmt
-            .query_map([device_id], |r| r.get::<_, Vec<u8>>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(keys)
+    ) -> Result<Option<Vec<u8>>, SandboxError> {
+        Ok(conn
+            .query_row(
+                "SELECT request_key FROM request_keys WHERE device_id = ?1
+                 ORDER BY registered_at DESC, rowid DESC LIMIT 1",
+                [device_id],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// The shortcut settings `device_id` holds (what the last accepted
@@ -272,7 +274,8 @@ impl SandboxData {
     /// Answers, first failure wins: 400 `malformed-request` (not the JSON,
     /// a field out of range, a biometric key that is not a P-256 point),
     /// 401 `bad-shortcuts` (device not enrolled), 401 `bad-shortcuts` (no
-    /// request key, or the signature does not verify), 409
+    /// request key, or the signature does not verify; a request-key
+    /// document with the device's latest request key only), 409
     /// `stale-shortcuts` (version not above the held one), 403
     /// `shortcuts-widen-without-pin` (signed by the request key, but not
     /// narrowing), 401 `bad-shortcuts` (time over 300 s off), 400
@@ -307,29 +310,22 @@ impl SandboxData {
             .optional()?;
         let device_id = device.ok_or_else(|| bad_shortcuts("the device is not enrolled"))?;
         let held = Self::held_shortcuts(&tx, &device_id)?;
-        let request_keys = match signed.signer {
-            ShortcutSigner::DeviceKey => Vec::new(),
-            ShortcutSigner::RequestKey => Self::device_request_keys(&tx, &device_id)?,
+        // One key to verify with, so the verdict (stale, widening, bad
+        // signature) is that key's.
+        let request = match signed.signer {
+            ShortcutSigner::DeviceKey => None,
+            ShortcutSigner::RequestKey => Self::latest_request_key(&tx, &device_id)?,
         };
-        let verify = |request: Option<&[u8]>| {
-            verify_shortcuts(
-                &RegisteredKeys {
-                    device: &signed.device_public_key,
-                    request,
-                    biometric: None,
-                },
-                held.as_ref(),
-                &signed,
-            )
-        };
-        let mut verdict = verify(None);
-        for k in &request_keys {
-            verdict = verify(Some(k));
-            if verdict.is_ok() {
-                break;
-            }
-        }
-        verdict.map_err(|e| match e {
+        verify_shortcuts(
+            &RegisteredKeys {
+                device: &signed.device_public_key,
+                request: request.as_deref(),
+                biometric: None,
+            },
+            held.as_ref(),
+            &signed,
+        )
+        .map_err(|e| match e {
             ShortcutsError::Invalid(_) => ApiError::malformed(e.to_string()),
             ShortcutsError::StaleVersion { .. } => {
                 ApiError::new(409, error_code::STALE_SHORTCUTS, e.to_string())
@@ -394,7 +390,7 @@ impl SandboxData {
 
     /// Verifies a submit's authorisation with the key its method names:
     /// the device key (PIN), the biometric key the device's held settings
-    /// carry, or one of the device's request keys (PIN-free). A method
+    /// carry, or the device's latest request key (PIN-free). A method
     /// whose key the device lacks is `NoKeyForMethod`.
     pub(super) fn verify_method(
         conn: &Connection,
@@ -406,30 +402,21 @@ impl SandboxData {
             PaymentAuthMethod::Biometric => Self::held_shortcuts(conn, device_id)?,
             PaymentAuthMethod::Pin | PaymentAuthMethod::PinFree => None,
         };
-        let request_keys = match signed.method {
-            PaymentAuthMethod::PinFree => Self::device_request_keys(conn, device_id)?,
-            PaymentAuthMethod::Pin | PaymentAuthMethod::Biometric => Vec::new(),
+        let request = match signed.method {
+            PaymentAuthMethod::PinFree => Self::latest_request_key(conn, device_id)?,
+            PaymentAuthMethod::Pin | PaymentAuthMethod::Biometric => None,
         };
-        let verify = |request: Option<&[u8]>| {
-            verify_authorisation_with(
-                &RegisteredKeys {
-                    device: device_key,
-                    request,
-                    biometric: held
-                        .as_ref()
-                        .and_then(|h| h.biometric_public_key.as_deref()),
-                },
-                signed,
-            )
-        };
-        let mut verdict: Result<(), AuthorisationError> = verify(None);
-        for k in &request_keys {
-            verdict = verify(Some(k));
-            if verdict.is_ok() {
-                break;
-            }
-        }
-        verdict.map_err(|e| ApiError::bad_auth(format!("authorisation: {e}")))
+        verify_authorisation_with(
+            &RegisteredKeys {
+                device: device_key,
+                request: request.as_deref(),
+                biometric: held
+                    .as_ref()
+                    .and_then(|h| h.biometric_public_key.as_deref()),
+            },
+            signed,
+        )
+        .map_err(|e| ApiError::bad_auth(format!("authorisation: {e}")))
     }
 
     /// The first PIN-free rule this payment breaks, checked on the
