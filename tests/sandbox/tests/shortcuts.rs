@@ -1151,3 +1151,40 @@ fn only_the_latest_request_key_signs_pin_free_payments_and_settings() {
     r.c.request_seed = Some(old_seed);
     assert_eq!(r.balance(), balance - 500);
 }
+
+/// The premise of keying "known merchant" on the merchant id (ADR 0022 §4,
+/// `docs/api.md` rule 11): a code verifies only with its merchant's own
+/// registered account, so a known merchant id never stands for an account
+/// the wallet would call new.
+#[test]
+fn a_known_merchants_key_on_another_account_is_no_known_merchant() {
+    let mut r = Ready::new("sc-known-account", None);
+    let balance = r.balance();
+    let data = r.sb.data().clone();
+    let mut m = data.merchant("M-0001").unwrap();
+    m.account = data.merchant("M-0002").unwrap().account;
+    let (key_id, key) = data.merchant_active_key("M-0001").unwrap();
+    let info = DynamicInfo {
+        expires_at: data.now().unwrap() + 40,
+        nonce: random_nonce(&ring::rand::SystemRandom::new()).unwrap(),
+    };
+    let unsigned =
+        SandboxData::unsigned_payload(&m, Some(money(500, "SGD")), Some("SC-A"), None).unwrap();
+    let other_account = sign_payload(&unsigned, &key, &key_id, Some(info)).unwrap();
+    let now = r.now();
+    let req = pin_free_at(
+        &r.w,
+        &r.store,
+        &other_account,
+        money(500, "SGD"),
+        money(0, "SGD"),
+        now,
+        now,
+    );
+    let resp = r.c.submit(&req).unwrap();
+    let BackendReply::Declined { message, .. } = resp.reply() else {
+        panic!("declined above")
+    };
+    assert!(message.contains("account"), "{message}");
+    r.refused(&req.payment_id, &resp, "merchant-unverified", balance);
+}
