@@ -79,8 +79,22 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step doc "cargo doc (rustdoc warnings, broken links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
-step test "cargo test (workspace)"
-cargo test --workspace --locked
+# The tests run under cargo-nextest when it is there (it is on every new
+# machine of the kind CI runs on): each test its own process, $threads at a
+# time across all test binaries, where `cargo test` runs the binaries one after
+# another, two tests at a time. Many tests wait on sockets, timers and child
+# processes rather than the CPU, so more tests than cores keeps both busy
+# (ADR 0010 addendum, 2026-12-03). nextest does not run doctests: the second
+# command does. Without nextest: plain `cargo test`, slower, same tests.
+threads="${SCANPAY_TEST_THREADS:-4}"
+step test "tests of the workspace (cargo nextest, $threads at a time; then the doctests)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --test-threads "$threads"
+  cargo test --workspace --locked --doc
+else
+  echo "cargo-nextest not found (cargo install --locked cargo-nextest): cargo test, one binary after another"
+  cargo test --workspace --locked -- --test-threads "$threads"
+fi
 
 step bindings "bindings: Kotlin on the JVM and Python, against the host library"
 scripts/test-bindings.sh
