@@ -17,8 +17,20 @@ case "$profile" in
   *) dir="$profile" ;;
 esac
 
-cargo build --locked -p scanpay-ffi --profile "$profile" >&2
-cargo build --locked -p uniffi-bindgen >&2
+# dev: the whole workspace's libraries, binaries (uniffi-bindgen among them)
+# and examples, not `-p scanpay-ffi`: Cargo enables a dependency's features per
+# selection of packages (examples bring the dev-dependencies' features), and a
+# narrower selection compiled 107 units of the test build a second time with
+# other features (serde, getrandom, uniffi, the core...). This one adds one
+# unit, the uniffi-bindgen binary (ADR 0010 addendum, 2026-12-03). Every dev
+# build in the binding scripts uses this same selection. Other profiles: the
+# library only.
+if [[ "$profile" == dev ]]; then
+  cargo build --locked --workspace --lib --bins --examples >&2
+else
+  cargo build --locked -p scanpay-ffi --profile "$profile" >&2
+  cargo build --locked -p uniffi-bindgen >&2
+fi
 # Cargo builds into $CARGO_TARGET_DIR when it is set, and the generated
 # sources go there too.
 cargo_target="${CARGO_TARGET_DIR:-target}"

@@ -42,9 +42,10 @@ echo "Kotlin language/API version $kotlin_lang (the Gradle plugin's)"
 
 kotlin_step "generate bindings (unstripped dev library, plain JVM flavour)"
 lib=$(scripts/bindings.sh)
-cargo build --locked -q -p scanpay-ffi --examples
+# --workspace: the test build's features, so nothing is compiled again (scripts/bindings.sh).
+cargo build --locked -q --workspace --lib --bins --examples
 cargo_target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
-cargo run --locked -q -p scanpay-ffi --example fixtures -- "$cargo_target/bindings/fixtures"
+"$cargo_target/debug/examples/fixtures" "$cargo_target/bindings/fixtures"
 export SCANPAY_ROOT="$root" SCANPAY_FIXTURES="$cargo_target/bindings/fixtures"
 export SCANPAY_SANDBOX_BIN="${SCANPAY_SANDBOX_BIN:-$cargo_target/debug/examples/sandbox}"
 

@@ -31,8 +31,9 @@ fi
 step "generate bindings (unstripped dev library)"
 lib=$(scripts/bindings.sh)
 out="$cargo_target/bindings"
-cargo build --locked -q -p scanpay-ffi --examples
-cargo run --locked -q -p scanpay-ffi --example fixtures -- "$out/fixtures"
+# --workspace: the test build's features, so nothing is compiled again (scripts/bindings.sh).
+cargo build --locked -q --workspace --lib --bins --examples
+"$cargo_target/debug/examples/fixtures" "$out/fixtures"
 export SCANPAY_ROOT="$root" SCANPAY_FIXTURES="$out/fixtures"
 export SCANPAY_SANDBOX_BIN="$cargo_target/debug/examples/sandbox"
 
@@ -73,7 +74,7 @@ echo "docs/bindings.md shows the three example files verbatim"
 #    Swift (it runs after this script in the test command).
 # 3. Python and Kotlin pay the sandbox a newcomer runs: `scanpay sandbox serve`
 #    and codes from `scanpay qr make`, inputs from its link.json.
-cargo build --locked -q -p scanpay-cli
+cargo build --locked -q --workspace --lib --bins --examples
 scanpay="$cargo_target/debug/scanpay"
 fp="$out/first-payment"
 rm -rf "$fp"
