@@ -10,7 +10,9 @@
 //! * **held**: what the backend last accepted. A narrower `current` is
 //!   pushed as a request-key document (no PIN), now or, when the backend is
 //!   not reachable, on the next [`ShortcutService::push`] (the wallet calls
-//!   it after a registry sync or a health check).
+//!   it after a registry sync or a health check). After a PIN-signed
+//!   opt-in whose answer was lost, the backend holds either document, so
+//!   this is their intersection: a narrowing within it narrows both.
 //! * the **version high-water mark**: every document signed takes a version
 //!   above it, so a document whose answer was lost (and that the backend may
 //!   hold) is never re-used.
@@ -279,6 +281,52 @@ pub fn check_pin_free(
         return Err(PinFreeRefusal::NewMerchant);
     }
     Ok(limits)
+}
+
+/// Settings that allow only what both `a` and `b` allow (the version and
+/// time are `a`'s): a biometric key both hold, the currencies both hold,
+/// each limit the lower of the two.
+fn intersection(a: &ShortcutSettings, b: &ShortcutSettings) -> ShortcutSettings {
+    let mut out = a.clone();
+    if out.biometric_public_key != b.biometric_public_key {
+        out.biometric_public_key = None;
+    }
+    out.pin_free = a
+        .pin_free
+        .iter()
+        .filter_map(|l| {
+            b.pin_free_for(l.currency).map(|h| PinFreeLimits {
+                currency: l.currency,
+                per_payment: l.per_payment.min(h.per_payment),
+                daily_total: l.daily_total.min(h.daily_total),
+                daily_count: l.daily_count.min(h.daily_count),
+            })
+        })
+        .collect();
+    out
+}
+
+/// How far the version high-water mark jumps after a `stale-shortcuts`
+/// whose message does not say the held version: far past anything a lost
+/// answer or two could have left at the backend.
+const STALE_VERSION_JUMP: u64 = 1 << 20;
+
+/// The version high-water mark after a `stale-shortcuts` refusal whose
+/// message is `message` (the backend's words: "… is not above the held
+/// N"): at least N, and always above `high`.
+fn version_above(message: &str, high: u64) -> u64 {
+    let held = message
+        .rsplit_once("the held ")
+        .map(|(_, rest)| {
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|digits| digits.parse::<u64>().ok());
+    match held {
+        Some(h) if h > high => h,
+        _ => high.saturating_add(STALE_VERSION_JUMP),
+    }
 }
 
 /// What the backend said about a settings document.
@@ -796,7 +844,18 @@ impl ShortcutService {
         // hold this version, so it is never signed again.
         state.version_high = settings.version;
         self.save(&state)?;
-        backend.push_shortcuts(&signed)?;
+        if let Err(e) = backend.push_shortcuts(&signed) {
+            if let (ShortcutPushError::Transport(t), Some(held)) = (&e, &state.held) {
+                if !t.definitely_not_sent() {
+                    // The backend may hold this document or the one before:
+                    // a later request-key narrowing must narrow both, or it
+                    // is refused as widening whichever it holds.
+                    state.held = Some(intersection(held, &settings));
+                    self.save(&state)?;
+                }
+            }
+            return Err(e.into());
+        }
         state.current = settings.clone();
         state.held = Some(settings);
         state.push_pending = false;
@@ -856,9 +915,14 @@ impl ShortcutService {
     }
 
     /// Pushes a pending narrowing (signed by the request key, no PIN), if
-    /// any. Returns the status after; an error leaves it pending when the
-    /// backend was not reached, and clears it when the backend refused it
-    /// (it would refuse it again).
+    /// any. Returns the status after. A narrowing stays pending until the
+    /// backend accepted one: when it was not reached, when it refused the
+    /// time (the phone's clock; a later push signs a fresh one), or when
+    /// every retry here was refused. A refusal as stale is retried at once
+    /// above the version the backend holds; a refusal as widening (the
+    /// wallet's idea of what is held is wrong) falls back to the all-off
+    /// document, which narrows anything, and every shortcut lapses in the
+    /// wallet to match.
     pub fn push(&self) -> Result<ShortcutStatus, ShortcutError> {
         let _w = self.lock();
         let mut state = self.load_locked()?;
@@ -866,32 +930,80 @@ impl ShortcutService {
             return Ok(self.status_of(&state));
         }
         let backend = self.backend().ok_or(ShortcutError::NoBackend)?;
-        let now = self.clock.now();
-        let mut settings = state.current.clone();
-        settings.version = state.next_version();
-        settings.time = now;
         let device = self.device_public_key()?;
         let key = self
             .request_key
             .load()?
             .ok_or(RequestKeyError::NotRegistered)?;
-        let signed = key.sign_shortcuts(settings.clone(), &device)?;
-        state.version_high = settings.version;
-        self.save(&state)?;
-        match backend.push_shortcuts(&signed) {
-            Ok(_) => {
-                state.current = settings.clone();
-                state.held = Some(settings);
-                state.push_pending = false;
-                self.save(&state)?;
-                Ok(self.status_of(&state))
+        let mut all_off = false;
+        let mut stale_retried = false;
+        loop {
+            let now = self.clock.now();
+            let mut settings = if all_off {
+                ShortcutSettings::off(0, 0)
+            } else {
+                // Within what the wallet believes held too (after a lost
+                // opt-in answer, the intersection of both candidates).
+                match &state.held {
+                    Some(held) => intersection(&state.current, held),
+                    None => state.current.clone(),
+                }
+            };
+            settings.version = state.next_version();
+            settings.time = now;
+            let signed = key.sign_shortcuts(settings.clone(), &device)?;
+            state.version_high = settings.version;
+            self.save(&state)?;
+            let refused = match backend.push_shortcuts(&signed) {
+                Ok(_) => {
+                    if all_off {
+                        let reason = state
+                            .lapses
+                            .iter()
+                            .max_by_key(|l| l.at)
+                            .map_or(ShortcutLapse::OptedOut, |l| l.reason);
+                        let at = self.clock.now();
+                        if state.current.biometric_on() {
+                            state.lapse(Shortcut::Biometric, reason, at);
+                        }
+                        let on: Vec<Currency> =
+                            state.current.pin_free.iter().map(|l| l.currency).collect();
+                        for currency in on {
+                            state.lapse(Shortcut::PinFree { currency }, reason, at);
+                        }
+                    }
+                    state.current = settings.clone();
+                    state.held = Some(settings);
+                    state.push_pending = false;
+                    self.save(&state)?;
+                    return Ok(self.status_of(&state));
+                }
+                Err(ShortcutPushError::Rejected { reason, message }) => (reason, message),
+                Err(e) => return Err(e.into()),
+            };
+            match &refused.0 {
+                ShortcutRejection::Stale if !stale_retried => {
+                    stale_retried = true;
+                    state.version_high = version_above(&refused.1, state.version_high);
+                    self.save(&state)?;
+                }
+                ShortcutRejection::WidensWithoutPin
+                | ShortcutRejection::OverCap
+                | ShortcutRejection::Other { .. }
+                    if !all_off =>
+                {
+                    all_off = true;
+                }
+                _ => {
+                    // Still pending: the status never says it reached the
+                    // backend. The next push signs a fresh time and version.
+                    return Err(ShortcutPushError::Rejected {
+                        reason: refused.0,
+                        message: refused.1,
+                    }
+                    .into());
+                }
             }
-            Err(e @ ShortcutPushError::Rejected { .. }) => {
-                state.push_pending = false;
-                self.save(&state)?;
-                Err(e.into())
-            }
-            Err(e) => Err(e.into()),
         }
     }
 

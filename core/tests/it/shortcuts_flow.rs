@@ -52,6 +52,11 @@ struct Books {
     held: Option<ShortcutSettings>,
     accepted: Vec<SignedShortcuts>,
     offline: bool,
+    /// Holds what it accepts but the answer is lost on the way back.
+    lose_answer: bool,
+    /// Refuses every document's time (`bad-shortcuts`: the phone's clock
+    /// is more than 300 s off).
+    refuse_time: bool,
 }
 
 /// A settings backend on the real verification.
@@ -71,6 +76,17 @@ impl Holder {
     }
     fn set_offline(&self, offline: bool) {
         self.books.lock().unwrap().offline = offline;
+    }
+    fn set_lose_answer(&self, lose: bool) {
+        self.books.lock().unwrap().lose_answer = lose;
+    }
+    fn set_refuse_time(&self, refuse: bool) {
+        self.books.lock().unwrap().refuse_time = refuse;
+    }
+    /// Changes what the backend holds behind the wallet's back (as after
+    /// the wallet's database was restored from an older backup).
+    fn tamper(&self, f: impl FnOnce(&mut ShortcutSettings)) {
+        f(self.books.lock().unwrap().held.as_mut().unwrap());
     }
     /// The keys a payment backend verifies this device's payments with.
     fn verify(&self, rec: &PaymentRecord) -> Result<(), AuthorisationError> {
@@ -109,8 +125,17 @@ impl ShortcutsBackend for Holder {
                 message: e.to_string(),
             }
         })?;
+        if b.refuse_time {
+            return Err(ShortcutPushError::Rejected {
+                reason: ShortcutRejection::from_code("bad-shortcuts"),
+                message: "the settings' time is 900 s off the server's clock".into(),
+            });
+        }
         b.held = Some(signed.settings.clone());
         b.accepted.push(signed.clone());
+        if b.lose_answer {
+            return Err(BackendError::MaybeSent("answer lost".into()).into());
+        }
         Ok(signed.settings.version)
     }
 }
@@ -136,6 +161,8 @@ fn setup() -> Setup {
             held: None,
             accepted: Vec::new(),
             offline: false,
+            lose_answer: false,
+            refuse_time: false,
         }),
     });
     app.shortcuts.set_backend(holder.clone());
@@ -599,6 +626,97 @@ fn opting_out_applies_at_once_and_is_pushed_when_the_backend_is_back() {
 }
 
 #[test]
+fn a_narrowing_refused_for_its_time_stays_pending_until_accepted() {
+    let s = setup();
+    s.pin_free_on(LIMITS);
+    s.holder.set_refuse_time(true);
+    let status = s.app.shortcuts.disable_pin_free(Currency::THB).unwrap();
+    assert!(status.pin_free.is_empty());
+    assert!(status.push_pending, "refused, so not told: {status:?}");
+    assert_eq!(s.holder.held().unwrap().pin_free, vec![LIMITS]);
+    assert!(matches!(
+        s.app.shortcuts.push(),
+        Err(ShortcutError::Push(ShortcutPushError::Rejected {
+            reason: ShortcutRejection::BadShortcuts,
+            ..
+        }))
+    ));
+    assert!(s.app.shortcuts.status().unwrap().push_pending);
+    // The clock is right again: the next push signs a fresh time.
+    s.holder.set_refuse_time(false);
+    assert!(!s.app.shortcuts.push().unwrap().push_pending);
+    assert!(s.holder.held().unwrap().pin_free.is_empty());
+}
+
+#[test]
+fn a_narrowing_refused_as_stale_is_retried_above_the_held_version() {
+    let s = setup();
+    s.pin_free_on(LIMITS);
+    // The backend holds a version the wallet never saw signed.
+    s.holder.tamper(|h| h.version += 7);
+    let held = s.holder.held().unwrap().version;
+    let status = s.app.shortcuts.disable_pin_free(Currency::THB).unwrap();
+    assert!(!status.push_pending, "{status:?}");
+    let now = s.holder.held().unwrap();
+    assert!(now.pin_free.is_empty());
+    assert_eq!(
+        now.version,
+        held + 1,
+        "just above the version the 409 named"
+    );
+    assert_eq!(status.held_version, Some(held + 1));
+}
+
+#[test]
+fn a_narrowing_after_a_lost_opt_in_answer_narrows_both_candidates() {
+    let s = setup();
+    s.pin_free_on(LIMITS);
+    let _key = biometric_on(&s);
+    // Lower limits, signed with the PIN; the backend holds them but the
+    // answer is lost, so the wallet still applies (and believes held) the
+    // old ones.
+    let lower = PinFreeLimits {
+        per_payment: 20_000,
+        ..LIMITS
+    };
+    s.holder.set_lose_answer(true);
+    assert!(matches!(
+        s.app.shortcuts.enable_pin_free(&pad(PIN), lower),
+        Err(ShortcutError::Push(ShortcutPushError::Transport(_)))
+    ));
+    s.holder.set_lose_answer(false);
+    assert_eq!(s.holder.held().unwrap().pin_free, vec![lower]);
+    let status = s.app.shortcuts.disable_biometric().unwrap();
+    assert!(!status.push_pending, "{status:?}");
+    let held = s.holder.held().unwrap();
+    assert!(!held.biometric_on());
+    assert_eq!(held.pin_free, vec![lower]);
+    // The wallet applies what the backend now holds.
+    assert_eq!(status.pin_free, vec![lower]);
+    assert_eq!(s.holder.last().unwrap().signer, ShortcutSigner::RequestKey);
+}
+
+#[test]
+fn a_narrowing_refused_as_widening_falls_back_to_all_off() {
+    let s = setup();
+    s.pin_free_on(LIMITS);
+    let _key = biometric_on(&s);
+    // What the backend holds is not what the wallet recorded: the wallet's
+    // narrowing would raise a limit there.
+    s.holder.tamper(|h| h.pin_free[0].daily_count = 1);
+    let status = s.app.shortcuts.disable_biometric().unwrap();
+    assert!(!status.push_pending, "{status:?}");
+    let held = s.holder.held().unwrap();
+    assert!(!held.biometric_on() && held.pin_free.is_empty(), "{held:?}");
+    // Everything lapsed in the wallet too, so it applies no more than held.
+    assert!(!status.biometric && status.pin_free.is_empty());
+    assert!(status.lapses.iter().any(|l| l.shortcut
+        == Shortcut::PinFree {
+            currency: Currency::THB
+        }));
+}
+
+#[test]
 fn a_pin_change_lapses_every_shortcut_through_the_wallet() {
     let dir = TempDir::new("shortcuts-wallet");
     let world = World::new(config());
@@ -623,6 +741,8 @@ fn a_pin_change_lapses_every_shortcut_through_the_wallet() {
             held: None,
             accepted: Vec::new(),
             offline: false,
+            lose_answer: false,
+            refuse_time: false,
         }),
     });
     wallet.set_shortcuts_backend(holder.clone());
