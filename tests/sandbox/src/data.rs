@@ -1659,20 +1659,23 @@ impl SandboxData {
                     None,
                 );
             }
-            // The convenience fee is the code's (55 = 02 with 56, 03 with
-            // 57), recomputed here: the client's split is not taken on
-            // trust, or any extra could ride in `fee` past the code's amount.
-            let fee = code_fee(a, payload.tip);
-            if fee != Some(req.breakdown.fee) {
-                return decline(
-                    "amount-mismatch",
-                    format!(
-                        "the fee {} is not the merchant code's convenience fee",
-                        req.breakdown.fee
+            // The split is recomputed from the code (55 = 01 tip prompt, 02
+            // with 56 fixed fee, 03 with 57 percentage): the client's is not
+            // taken on trust, or any extra could ride in `fee` (or in a tip
+            // the code never asks for) past the code's amount.
+            let expected = breakdown(a, payload.tip, Some(req.breakdown.tip)).ok();
+            if expected != Some(req.breakdown) {
+                let message = match expected {
+                    Some(e) => format!(
+                        "the fee {} is not the merchant code's convenience fee {}",
+                        req.breakdown.fee, e.fee
                     ),
-                    m,
-                    None,
-                );
+                    None => format!(
+                        "a tip of {} on a merchant code that asks for none",
+                        req.breakdown.tip
+                    ),
+                };
+                return decline("amount-mismatch", message, m, None);
             }
         }
         let mut order_id = None;

@@ -655,8 +655,15 @@ fn pin_free_is_refused_for_unverified_static_tipped_new_merchant_and_stale_payme
         let resp = r.c.submit(req).unwrap();
         r.refused(&req.payment_id, &resp, word, balance);
     }
-    // The rules are about skipping the PIN: with it, the tipped order pays.
-    let tip_pin = pin_paid(&mut r, &tipped, 500, 100);
+    // The rules are about skipping the PIN: with it, a tip pays on a code
+    // that asks for one (55 = 01); a tip the code does not ask for is no
+    // payment of it at all.
+    assert_eq!(
+        declined_code(&pin_paid(&mut r, &tipped, 500, 100)),
+        "amount-mismatch"
+    );
+    let prompt = code_with_fee(&data, "550201");
+    let tip_pin = pin_paid(&mut r, &prompt, 500, 100);
     assert!(paid(&tip_pin));
     // Paid with the PIN today is not yet known for PIN-free.
     let pin_today = order(&mut r.c, "M-0002", 300);
