@@ -1138,19 +1138,7 @@ impl PaymentFlow {
         b: AmountBreakdown,
         displayed: Money,
     ) -> Result<FlowState, FlowError> {
-        if displayed != b.total {
-            return Err(FlowError::TotalMismatch {
-                expected: b.total,
-                displayed,
-            });
-        }
-        let engine = Arc::clone(&self.services.engine);
-        let offline = engine.is_offline();
-        engine.check_limits(b.total, offline, self.now())?;
-        if self.attempt_id.is_none() {
-            self.attempt_id = Some(PaymentEngine::new_payment_id()?);
-        }
-        self.confirmed = Some(b);
+        let offline = self.accept_total(&b, displayed)?;
         if let Err(r) = self.pin_free_decision(&review, &b, offline) {
             let fallback = pin_free_fallback(&b, FallbackReason::PinFreeRefused(r));
             return Ok(self.enter_pin(review, b, offline, Some(fallback)));
@@ -1316,6 +1304,16 @@ impl PaymentFlow {
         b: AmountBreakdown,
         displayed: Money,
     ) -> Result<FlowState, FlowError> {
+        let offline = self.accept_total(&b, displayed)?;
+        self.pin.clear();
+        Ok(self.authentication_step(review, b, offline))
+    }
+
+    /// What every confirmation does first, whatever authorises it next: the
+    /// total the UI displayed is the one computed, the wallet's limits allow
+    /// it (online or offline, as the wallet is now), and the attempt has its
+    /// id. Returns whether the wallet is offline.
+    fn accept_total(&mut self, b: &AmountBreakdown, displayed: Money) -> Result<bool, FlowError> {
         if displayed != b.total {
             return Err(FlowError::TotalMismatch {
                 expected: b.total,
@@ -1328,9 +1326,8 @@ impl PaymentFlow {
         if self.attempt_id.is_none() {
             self.attempt_id = Some(PaymentEngine::new_payment_id()?);
         }
-        self.pin.clear();
-        self.confirmed = Some(b);
-        Ok(self.authentication_step(review, b, offline))
+        self.confirmed = Some(*b);
+        Ok(offline)
     }
 
     /// EnterPin after a sixth digit whose attempt was refused with an error:

@@ -388,17 +388,25 @@ fn measure_the_steps_and_time_of_each_path() {
         })
         .collect();
     table.push(("static code, PIN", runs));
-    let runs = (0..RUNS)
-        .map(|_| {
-            let order = sys.order("M-0002", sgd(10)).unwrap().payload;
-            drive(&sys, &|flow| {
-                flow.handle(Intent::ScannedText(order.clone())).unwrap();
-                flow.handle(Intent::Proceed).unwrap();
-                confirm_shown(flow);
-                3 + digits(flow)
+    // Runs of a new order of `minor` cents each: the scan (one action),
+    // then `after_scan` with the state it showed, which returns the actions
+    // after it.
+    let orders = |minor: u64, after_scan: &dyn Fn(&mut PaymentFlow, FlowState) -> u32| {
+        (0..RUNS)
+            .map(|_| {
+                let order = sys.order("M-0002", sgd(minor)).unwrap().payload;
+                drive(&sys, &|flow| {
+                    let shown = flow.handle(Intent::ScannedText(order.clone())).unwrap();
+                    1 + after_scan(flow, shown)
+                })
             })
-        })
-        .collect();
+            .collect::<Vec<Run>>()
+    };
+    let runs = orders(10, &|flow, _| {
+        flow.handle(Intent::Proceed).unwrap();
+        confirm_shown(flow);
+        2 + digits(flow)
+    });
     table.push(("dynamic code, PIN", runs));
 
     // A day later the merchant is known; PIN-free on.
@@ -411,41 +419,29 @@ fn measure_the_steps_and_time_of_each_path() {
     sys.wallet
         .enable_pin_free(&pad(&PIN).unwrap(), limits)
         .unwrap();
-    let runs = (0..RUNS)
-        .map(|_| {
-            let order = sys.order("M-0002", sgd(10)).unwrap().payload;
-            drive(&sys, &|flow| {
-                let shown = flow.handle(Intent::ScannedText(order.clone())).unwrap();
-                assert!(
-                    matches!(shown, FlowState::ConfirmPinFree { .. }),
-                    "{shown:?}"
-                );
-                confirm_shown(flow);
-                2
-            })
-        })
-        .collect();
+    let runs = orders(10, &|flow, shown| {
+        assert!(
+            matches!(shown, FlowState::ConfirmPinFree { .. }),
+            "{shown:?}"
+        );
+        confirm_shown(flow);
+        1
+    });
     table.push(("dynamic code under the PIN-free amount", runs));
 
     // Biometric on; an amount above the PIN-free one.
     sys.wallet
         .enable_biometric(&pad(&PIN).unwrap(), Arc::new(SoftwareBiometricKey::new()))
         .unwrap();
-    let runs = (0..RUNS)
-        .map(|_| {
-            let order = sys.order("M-0002", sgd(4_200)).unwrap().payload;
-            drive(&sys, &|flow| {
-                let shown = flow.handle(Intent::ScannedText(order.clone())).unwrap();
-                assert!(
-                    matches!(shown, FlowState::ConfirmAmount { .. }),
-                    "{shown:?}"
-                );
-                confirm_shown(flow);
-                flow.handle(Intent::AuthenticateBiometric).unwrap();
-                3
-            })
-        })
-        .collect();
+    let runs = orders(4_200, &|flow, shown| {
+        assert!(
+            matches!(shown, FlowState::ConfirmAmount { .. }),
+            "{shown:?}"
+        );
+        confirm_shown(flow);
+        flow.handle(Intent::AuthenticateBiometric).unwrap();
+        2
+    });
     table.push(("dynamic code, biometric (software key)", runs));
 
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
