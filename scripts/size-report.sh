@@ -22,7 +22,7 @@
 # a failed arm64 build, a budget or an alignment violation fail the script.
 #
 # Usage: scripts/size-report.sh [--budget BYTES] [--proxy-budget BYTES] [--top N]
-#                               [--host-only | --arm64-only]
+#                               [--host-only | --arm64-only | --proxy-fallback]
 #   --budget:       default 4000000, the regression gate (ADR 0009) for the
 #                   arm64 library, the instruction set phones run (ADR 0017).
 #                   The product goal is 3 MB; ADR 0009 says what stands between.
@@ -30,6 +30,10 @@
 #                   budget scaled by the proxy/arm64 ratio measured at two
 #                   commits (1.086, 1.091), so that a machine without the arm64
 #                   toolchain still catches a regression (ADR 0017).
+#   --proxy-fallback: build the x86_64 proxy only when the arm64 part is
+#                   skipped (no toolchain here). The test command uses it: where
+#                   the arm64 gate runs, the proxy gate adds no check and costs a
+#                   full fat-LTO build (ADR 0010 addendum, 2026-12-03).
 # Builds into target/phone-proxy (host) and target/phone-arm64 (arm64), each
 # its own dir: other flags, and for arm64 another compiler, than the shared one.
 set -euo pipefail
@@ -47,7 +51,8 @@ while [[ $# -gt 0 ]]; do
     --top) top="${2:?--top needs a value}"; shift 2 ;;
     --host-only) want_arm64=0; shift ;;
     --arm64-only) want_host=0; shift ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    --proxy-fallback) want_host=2; shift ;;
+    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
     *) echo "size-report: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -105,7 +110,10 @@ for k, v in tot.most_common(top):
   summary+=("$(printf '%-7s %10d bytes  %s' "$label" "$size" "$stripped")")
 }
 
-if (( want_host )); then
+# The x86_64 proxy: built first, or (--proxy-fallback) after the arm64 part
+# and only when that part was skipped.
+build_host() {
+  local host proxy lib stripped
   host=$(rustc -vV | sed -n 's/^host: //p')
   proxy="$PWD/target/phone-proxy"
   echo "== host ($host): building release-small with android/rustflags.txt"
@@ -120,7 +128,9 @@ if (( want_host )); then
   echo "phone-library proxy: $host, release-small, android/rustflags.txt, stripped"
   report host "$lib" "$stripped" "" "$proxy_budget"
   echo
-fi
+}
+arm64_checked=0
+if (( want_host == 1 )); then build_host; fi
 
 if (( want_arm64 )); then
   triple=aarch64-unknown-linux-gnu
@@ -183,9 +193,19 @@ if (( want_arm64 )); then
       fi
       echo "phone library: $triple ($machine), release-small, linker $linker_note, stripped"
       report arm64 "$lib" "$stripped" aarch64-linux-gnu- "$budget"
+      arm64_checked=1
     fi
   fi
   echo
+fi
+
+if (( want_host == 2 )); then
+  if (( arm64_checked )); then
+    echo "size-report: x86_64 proxy not built (--proxy-fallback): the arm64 gate ran"
+    summary+=("host    not built (--proxy-fallback; the arm64 gate ran)")
+  else
+    build_host
+  fi
 fi
 
 echo "== phone library, stripped (budget: arm64 $budget bytes, x86_64 proxy $proxy_budget):"
