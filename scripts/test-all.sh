@@ -116,8 +116,11 @@ scripts/fuzz-smoke.sh 10
 step size "phone library: size budget and 16 KB alignment (arm64; the x86_64 proxy only without arm64, ADR 0009/0017)"
 scripts/size-report.sh --proxy-fallback
 
-step bench "benchmarks compile"
-cargo bench --workspace --locked --no-run
+# In the test profile, on the dependencies the tests already built: `cargo
+# bench --no-run` built all of them again, optimised, for a check that the
+# benches compile and link (ADR 0010 addendum, 2026-12-03).
+step bench "benchmarks compile and link (test profile)"
+cargo test --workspace --locked --benches --no-run
 
 end_step
 echo
