@@ -23,10 +23,10 @@
 #
 # Usage: scripts/size-report.sh [--budget BYTES] [--proxy-budget BYTES] [--top N]
 #                               [--host-only | --arm64-only | --proxy-fallback]
-#   --budget:       default 4000000, the regression gate (ADR 0009) for the
+#   --budget:       default 4100000 (ADR 0023; was 4000000), the regression gate (ADR 0009) for the
 #                   arm64 library, the instruction set phones run (ADR 0017).
 #                   The product goal is 3 MB; ADR 0009 says what stands between.
-#   --proxy-budget: default 4350000, the gate for the x86_64 proxy: the same
+#   --proxy-budget: default 4460000 (ADR 0023), the gate for the x86_64 proxy: the same
 #                   budget scaled by the proxy/arm64 ratio measured at two
 #                   commits (1.086, 1.091), so that a machine without the arm64
 #                   toolchain still catches a regression (ADR 0017).
@@ -39,8 +39,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-budget=4000000
-proxy_budget=4350000
+budget=4100000
+proxy_budget=4460000
 top=12
 want_host=1
 want_arm64=1
