@@ -286,7 +286,11 @@ impl Wallet {
 /// [`OffsetClock`](scanpay_core::payment::OffsetClock), which the CLI demo
 /// and the system tests use too.
 #[derive(uniffi::Object, Debug, Default)]
-pub struct TestClock(scanpay_core::payment::OffsetClock);
+pub struct TestClock {
+    clock: scanpay_core::payment::OffsetClock,
+    /// Set by [`TestClock::freeze`]: the reading every call returns.
+    frozen_millis: std::sync::Mutex<Option<u64>>,
+}
 
 #[uniffi::export]
 impl TestClock {
@@ -298,19 +302,41 @@ impl TestClock {
 
     /// Moves the clock forward by `secs`; returns the new time (unix seconds).
     pub fn advance(&self, secs: u64) -> u64 {
-        self.0.advance(secs)
+        self.clock.advance(secs);
+        if let Some(frozen) = self.frozen().as_mut() {
+            *frozen = frozen.saturating_add(secs.saturating_mul(1000));
+        }
+        Clock::now(self)
+    }
+
+    /// Stops the clock at its current reading (waits still really sleep):
+    /// for a test that needs several events in one second, however slow
+    /// the machine. Returns the frozen time (unix seconds).
+    pub fn freeze(&self) -> u64 {
+        let now = self.clock.now_millis();
+        *self.frozen() = Some(now);
+        now / 1000
+    }
+}
+
+impl TestClock {
+    fn frozen(&self) -> std::sync::MutexGuard<'_, Option<u64>> {
+        self.frozen_millis
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 impl Clock for TestClock {
     fn now(&self) -> u64 {
-        self.0.now()
+        self.now_millis() / 1000
     }
     fn sleep(&self, secs: u64) {
-        self.0.sleep(secs);
+        self.clock.sleep(secs);
     }
     fn now_millis(&self) -> u64 {
-        self.0.now_millis()
+        let frozen = *self.frozen();
+        frozen.unwrap_or_else(|| self.clock.now_millis())
     }
 }
 

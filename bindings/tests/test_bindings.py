@@ -569,25 +569,17 @@ def test_history_pages_keep_payments_of_the_same_second(tmp_path):
     cfg.allow_offline_payments = True
     cfg.limits[0].offline_per_payment = 100_000
     cfg.limits[0].offline_total = 200_000
-    wallet = sp.Wallet.open(cfg, HmacKeyStore(), Network(True), None)
+    # A frozen clock: every payment shares its second however slow the machine
+    # (a loop waiting for two to fall in one second had to skip under load).
+    clock = sp.TestClock()
+    wallet = sp.Wallet.open_with_test_clock(cfg, HmacKeyStore(), Network(True), None, clock)
     enrol(wallet)
-    made = []
-    # Until at least two payments share a creation second (each takes a PIN
-    # key derivation, so a few per second), and at least four in all.
-    # The wallet's clock is not injectable through the bindings, so on a
-    # machine loaded enough that every payment takes over a second no two
-    # share one: the test then says so and skips (the cursor's logic is also
-    # covered with shared seconds in core/tests/it/store_journal.rs, history_pages_are_newest_first_without_gaps).
-    while len(made) < 20:
-        made.append(make_payment(wallet))
-        seconds = [p.created_at for p in wallet.history(100, None)]
-        if len(made) >= 4 and len(set(seconds)) < len(seconds):
-            break
+    clock.freeze()
+    made = [make_payment(wallet) for _ in range(4)]
     newest_first = [p.id for p in wallet.history(100, None)]
     assert sorted(newest_first) == sorted(made)
     seconds = [p.created_at for p in wallet.history(100, None)]
-    if len(set(seconds)) == len(seconds):
-        pytest.skip(f"machine too slow: {len(made)} payments, no two in the same second")
+    assert len(set(seconds)) == 1, seconds
 
     for limit in (1, 2, 3):
         got, cursor, pages = [], None, 0
@@ -698,9 +690,15 @@ def test_closing_frees_rust_objects(tmp_path):
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
+    yield from running_sandbox(tmp_path_factory, "sandbox")
+
+
+def running_sandbox(tmp_path_factory, name):
+    """The sandbox example binary in a fresh folder, driven over its stdin
+    (`info["command"]`); stopped when the fixture ends."""
     if not SANDBOX_BIN:
         pytest.skip("SCANPAY_SANDBOX_BIN not set")
-    d = tmp_path_factory.mktemp("sandbox")
+    d = tmp_path_factory.mktemp(name)
     proc = subprocess.Popen([SANDBOX_BIN, str(d)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     info = json.loads(proc.stdout.readline())
 
@@ -1376,22 +1374,7 @@ def test_wrong_pins_from_two_wallets_on_one_folder_all_count(tmp_path):
 
 @pytest.fixture(scope="module")
 def shortcut_sandbox(tmp_path_factory):
-    if not SANDBOX_BIN:
-        pytest.skip("SCANPAY_SANDBOX_BIN not set")
-    d = tmp_path_factory.mktemp("shortcut-sandbox")
-    proc = subprocess.Popen([SANDBOX_BIN, str(d)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    info = json.loads(proc.stdout.readline())
-
-    def command(line):
-        proc.stdin.write(line + "\n")
-        proc.stdin.flush()
-        return proc.stdout.readline().strip()
-
-    info["command"] = command
-    yield info
-    proc.stdin.write("quit\n")
-    proc.stdin.flush()
-    proc.wait(timeout=30)
+    yield from running_sandbox(tmp_path_factory, "shortcut-sandbox")
 
 
 def shortcut_wallet(tmp_path, sb, clock=None):

@@ -49,6 +49,20 @@ fn scan_order(sys: &System, flow: &mut PaymentFlow, minor: u64) -> FlowState {
     flow.handle(Intent::ScannedText(order.payload)).unwrap()
 }
 
+/// A new order of `minor` cents: scanned (one tap offered), tapped, sent.
+/// Returns the end state.
+fn tap_pin_free(sys: &System, flow: &mut PaymentFlow, minor: u64) -> FlowState {
+    let shown = scan_order(sys, flow, minor);
+    let FlowState::ConfirmPinFree { breakdown, .. } = shown else {
+        panic!("{shown:?}")
+    };
+    flow.handle(Intent::Confirm {
+        displayed_total: breakdown.total,
+    })
+    .unwrap();
+    flow.process(&mut |_| {}).unwrap()
+}
+
 fn pin(flow: &mut PaymentFlow) -> FlowState {
     let mut s = flow.state().clone();
     for d in PIN {
@@ -68,15 +82,7 @@ fn a_pin_free_payment_is_two_intents_and_the_sandbox_records_the_method() {
     assert!(!status.push_pending);
 
     let mut flow = sys.wallet.new_flow();
-    let shown = scan_order(&sys, &mut flow, 1_250);
-    let FlowState::ConfirmPinFree { breakdown, .. } = shown else {
-        panic!("{shown:?}")
-    };
-    flow.handle(Intent::Confirm {
-        displayed_total: breakdown.total,
-    })
-    .unwrap();
-    let end = flow.process(&mut |_| {}).unwrap();
+    let end = tap_pin_free(&sys, &mut flow, 1_250);
     assert!(matches!(end, FlowState::Done { .. }), "{end:?}");
     let id = flow.payment_id().unwrap().to_string();
     let truth = sys.truth(&id).unwrap();
@@ -116,15 +122,7 @@ fn the_sandboxs_pin_required_is_retried_with_the_pin() {
     sys.net.push_shortcuts(&signed).unwrap();
 
     let mut flow = sys.wallet.new_flow();
-    let shown = scan_order(&sys, &mut flow, 1_250);
-    let FlowState::ConfirmPinFree { breakdown, .. } = shown else {
-        panic!("{shown:?}")
-    };
-    flow.handle(Intent::Confirm {
-        displayed_total: breakdown.total,
-    })
-    .unwrap();
-    let end = flow.process(&mut |_| {}).unwrap();
+    let end = tap_pin_free(&sys, &mut flow, 1_250);
     let FlowState::Failed {
         reason: FailureReason::Declined { code, message },
         payment_id: Some(declined),
