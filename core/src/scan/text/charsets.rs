@@ -1,5 +1,5 @@
 //! The legacy character sets QR payloads use, decoded strictly from flat
-//! tables that `core/build.rs` generates from encoding_rs (ADR 0009).
+//! tables that `core/build/charsets.rs` generates from encoding_rs (ADR 0009).
 //!
 //! Each decoder returns `None` for any byte sequence that is not valid in its
 //! charset, exactly where encoding_rs's strict decoder fails, so swapping the

@@ -1,0 +1,19 @@
+//! The core's build step: tables generated on the host from well-kept sources,
+//! so that the phone library carries only the data it uses and none of the
+//! code that produced it (ADR 0009 §4, ADR 0024).
+//!
+//! | module | source | output (`$OUT_DIR`) |
+//! |---|---|---|
+//! | [`charsets`] | encoding_rs | `charsets.rs`: the scanner's legacy-charset tables |
+
+use std::error::Error;
+use std::path::PathBuf;
+
+mod charsets;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    println!("cargo:rerun-if-changed=build");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    charsets::generate(&out_dir)?;
+    Ok(())
+}
