@@ -18,6 +18,7 @@
 //! | [`status`] | connectivity status (online / degraded / offline) and pending payments, for the UI |
 //! | [`net`] | the backend link: the `/v1` wire protocol and the pinned HTTPS client (rustls) |
 //! | [`wallet`] | the façade the bindings wrap: everything opened from one data directory |
+//! | [`i18n`] | the payer's language: locale negotiation, CLDR plural rules and amount formats, the catalogue of texts |
 //!
 //! Contracts that hold in every module: no panic on any input (every failure is
 //! a typed error), every input is size-capped before it is parsed, money is
@@ -25,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod i18n;
 pub mod money;
 pub mod net;
 pub mod paycode;
