@@ -5,15 +5,19 @@
 //! | module | source | output (`$OUT_DIR`) |
 //! |---|---|---|
 //! | [`charsets`] | encoding_rs | `charsets.rs`: the scanner's legacy-charset tables |
+//! | [`catalogue`] | `i18n/messages/*.ftl` (fluent-syntax) | `catalogue.rs`: `Msg` and the per-language text blobs |
 
 use std::error::Error;
 use std::path::PathBuf;
 
+mod catalogue;
 mod charsets;
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo:rerun-if-changed=build");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     charsets::generate(&out_dir)?;
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    catalogue::generate(&manifest_dir, &out_dir)?;
     Ok(())
 }

@@ -13,7 +13,10 @@
 //! ADR 0024 records the decisions; docs/i18n.md explains them for app teams.
 
 pub mod amount;
+pub mod catalogue;
 pub mod plural;
+
+mod pseudo;
 
 mod cldr;
 
