@@ -14,6 +14,7 @@
 
 pub mod amount;
 pub mod catalogue;
+pub mod describe;
 pub mod plural;
 
 mod pseudo;

@@ -1,0 +1,806 @@
+//! What every payer-facing core value says: the one place that maps the
+//! core's errors and flow states to catalogue messages ([`Msg`]).
+//!
+//! Every `match` here names each variant and has no `_` arm, on purpose: a
+//! new variant of any of these enums does not compile until it is given a
+//! text here (and so, through the catalogue's build checks, in every
+//! language). Keep it that way when editing.
+//!
+//! Internal failures get [`Msg::WalletInternalError`] ("… Your money has not
+//! moved.") only where that is true: the failure happened before anything
+//! was journalled or sent, or it refused an operation without changing
+//! anything. Where a payment may already exist (a journal record that cannot
+//! be read, a state conflict), they get [`Msg::WalletInternalErrorCheck`],
+//! which sends the payer to the history instead of promising anything.
+
+use super::catalogue::Msg;
+use crate::auth::{
+    AuthError, BiometricAvailability, BiometricError, KeyStoreError, PinRejected, SealedError,
+    PIN_LENGTH,
+};
+use crate::money::MoneyError;
+use crate::net::NetError;
+use crate::paycode::{OfflineLimit, PaycodeBlock, PaycodeError};
+use crate::payment::{
+    AmountError, BackendError, EngineError, FailureReason, FallbackReason, FlowError, FlowState,
+    MerchantReview, PendingReason, PinFreeRefusal, Stage,
+};
+use crate::status::{ConnectivityStatus, DegradedReason};
+use crate::store::StoreError;
+use crate::trust::{Reason, Verdict, Warning};
+use crate::wallet::WalletError;
+
+/// A core value the payer can be shown, as a catalogue message.
+pub trait Describe {
+    /// The message for this value; render it with [`Msg::render`].
+    fn message(&self) -> Msg;
+}
+
+/// The name to show for the merchant under review: the registered one, or
+/// (an unverified code the policy lets the payer pay) the printed one.
+fn merchant_name(review: &MerchantReview) -> String {
+    review
+        .registered_name
+        .clone()
+        .or_else(|| review.printed_name.clone())
+        .unwrap_or_default()
+}
+
+impl Describe for FlowState {
+    fn message(&self) -> Msg {
+        match self {
+            FlowState::Scanning => Msg::FlowScanning,
+            FlowState::ReviewMerchant { review } => review.verdict.message(),
+            FlowState::EnterAmount { review, .. } => Msg::FlowEnterAmount {
+                merchant: merchant_name(review),
+            },
+            FlowState::ConfirmAmount {
+                review, breakdown, ..
+            } => Msg::FlowConfirmAmount {
+                amount: breakdown.total,
+                merchant: merchant_name(review),
+            },
+            FlowState::ConfirmPinFree {
+                review, breakdown, ..
+            } => Msg::FlowConfirmPinFree {
+                amount: breakdown.total,
+                merchant: merchant_name(review),
+            },
+            FlowState::ConfirmBiometric {
+                review, breakdown, ..
+            } => Msg::FlowConfirmBiometric {
+                amount: breakdown.total,
+                merchant: merchant_name(review),
+            },
+            FlowState::EnterPin {
+                review,
+                breakdown,
+                offline,
+                ..
+            } => {
+                if *offline {
+                    Msg::FlowEnterPinOffline {
+                        amount: breakdown.total,
+                    }
+                } else {
+                    Msg::FlowEnterPin {
+                        amount: breakdown.total,
+                        merchant: merchant_name(review),
+                    }
+                }
+            }
+            FlowState::Processing { stage, .. } => stage.message(),
+            FlowState::Done {
+                merchant_name,
+                receipt,
+                ..
+            } => Msg::FlowDone {
+                amount: receipt.amount,
+                merchant: merchant_name.clone(),
+            },
+            FlowState::Pending {
+                breakdown, reason, ..
+            } => match reason {
+                PendingReason::QueuedOffline => Msg::FlowPendingOffline {
+                    amount: breakdown.total,
+                },
+                PendingReason::Unresolved => Msg::FlowPendingUnresolved {
+                    amount: breakdown.total,
+                },
+            },
+            FlowState::Failed { reason, .. } => reason.message(),
+            FlowState::NeedsAttention { breakdown, .. } => Msg::FlowNeedsAttention {
+                amount: breakdown.total,
+            },
+        }
+    }
+}
+
+impl Describe for Stage {
+    fn message(&self) -> Msg {
+        match self {
+            Stage::Sending => Msg::FlowSending,
+            Stage::Confirming { .. } => Msg::FlowConfirming,
+            Stage::Reversing { .. } => Msg::FlowReversing,
+        }
+    }
+}
+
+impl Describe for FailureReason {
+    fn message(&self) -> Msg {
+        match self {
+            // The backend's decline codes are an open set (docs/api.md): the
+            // known ones get their own sentence, any other the general one.
+            FailureReason::Declined { code, .. } => match code.as_str() {
+                "insufficient-funds" => Msg::FlowDeclinedInsufficientFunds,
+                "limit-exceeded" => Msg::FlowDeclinedLimit,
+                "order-paid" | "order-expired" => Msg::FlowDeclinedCodeUsed,
+                "pin-required" => Msg::ShortcutPinRequired,
+                "merchant-key-revoked" => Msg::TrustRevokedKey,
+                _ => Msg::FlowDeclined,
+            },
+            FailureReason::Reversed => Msg::FlowReversed,
+            FailureReason::NotSent { .. } => Msg::FlowNotSent,
+            FailureReason::NotStarted { .. } => Msg::FlowNotStarted,
+            // Only the end time is known here, not the wait from now.
+            FailureReason::PinLockedOut { .. } => Msg::PinLockedWait,
+            FailureReason::PinDisabled => Msg::PinDisabled,
+            FailureReason::NotEnrolled => Msg::PinNotEnrolled,
+        }
+    }
+}
+
+impl Describe for FallbackReason {
+    fn message(&self) -> Msg {
+        match self {
+            FallbackReason::PayerChose => Msg::ShortcutPayerChose,
+            FallbackReason::PinFreeRefused(r) => r.message(),
+            FallbackReason::BiometricUnavailable(a) => a.message(),
+            FallbackReason::Biometric(e) => e.message(),
+            // The signature did not verify with the opted-in key: biometric
+            // confirmation is now off, as after a change of fingerprints.
+            FallbackReason::BadSignature => Msg::ShortcutBiometricChanged,
+            FallbackReason::Unusable { .. } => Msg::ShortcutUnavailable,
+            FallbackReason::PinRequired { .. } => Msg::ShortcutPinRequired,
+        }
+    }
+}
+
+impl Describe for PinFreeRefusal {
+    fn message(&self) -> Msg {
+        match self {
+            PinFreeRefusal::NotOptedIn { .. } => Msg::ShortcutNotOptedIn,
+            PinFreeRefusal::Offline => Msg::ShortcutOffline,
+            PinFreeRefusal::PinLockout => Msg::ShortcutPinLockout,
+            PinFreeRefusal::MerchantUnverified => Msg::ShortcutMerchantUnverified,
+            PinFreeRefusal::TrustWarning => Msg::ShortcutTrustWarning,
+            PinFreeRefusal::StaticCode => Msg::ShortcutStaticCode,
+            PinFreeRefusal::TipEntered => Msg::ShortcutTipEntered,
+            PinFreeRefusal::OverPerPayment { limit } => {
+                Msg::ShortcutOverPerPayment { limit: *limit }
+            }
+            PinFreeRefusal::NewMerchant => Msg::ShortcutNewMerchant,
+            PinFreeRefusal::OverDailyCount { limit } => Msg::ShortcutOverDailyCount {
+                limit: u64::from(*limit),
+            },
+            PinFreeRefusal::OverDailyTotal { limit, spent } => Msg::ShortcutOverDailyTotal {
+                limit: *limit,
+                spent: *spent,
+            },
+            PinFreeRefusal::Unchecked { .. } => Msg::ShortcutUnavailable,
+        }
+    }
+}
+
+impl Describe for BiometricAvailability {
+    fn message(&self) -> Msg {
+        match self {
+            // Available yet not used (the flow fell back for this reason
+            // only when the platform changed its answer): nothing to blame.
+            BiometricAvailability::Available => Msg::ShortcutUnavailable,
+            BiometricAvailability::NotEnrolled => Msg::ShortcutBiometricNotEnrolled,
+            BiometricAvailability::NoHardware => Msg::ShortcutBiometricUnavailable,
+            BiometricAvailability::LockedOut => Msg::ShortcutBiometricLockedOut,
+        }
+    }
+}
+
+impl Describe for BiometricError {
+    fn message(&self) -> Msg {
+        match self {
+            BiometricError::Cancelled => Msg::ShortcutBiometricCancelled,
+            BiometricError::LockedOut => Msg::ShortcutBiometricLockedOut,
+            BiometricError::NotEnrolled => Msg::ShortcutBiometricNotEnrolled,
+            BiometricError::KeyInvalidated | BiometricError::KeyMissing => {
+                Msg::ShortcutBiometricChanged
+            }
+            BiometricError::Unavailable => Msg::ShortcutBiometricUnavailable,
+            BiometricError::Failed { .. } => Msg::ShortcutBiometricFailed,
+        }
+    }
+}
+
+impl Describe for FlowError {
+    fn message(&self) -> Msg {
+        match self {
+            // The intent was refused and the state is unchanged.
+            FlowError::InvalidIntent { .. } => Msg::WalletInternalError,
+            FlowError::NotAMerchantCode { .. } => Msg::FlowNotMerchantCode,
+            FlowError::DamagedCode { .. } => Msg::FlowDamagedCode,
+            FlowError::NoText => Msg::FlowNoText,
+            FlowError::TooLong => Msg::FlowTooLong,
+            FlowError::MerchantNotPayable { reason } => reason.message(),
+            FlowError::AmountFixed => Msg::FlowAmountFixed,
+            FlowError::TipNotAllowed => Msg::FlowTipNotAllowed,
+            FlowError::AmountTooLong => Msg::FlowAmountTooLong,
+            FlowError::AmountRequired => Msg::FlowAmountRequired,
+            FlowError::TotalMismatch { .. } => Msg::FlowTotalChanged,
+            FlowError::Pin(e) => e.message(),
+            FlowError::StillLockedOut { .. } => Msg::PinLockedWait,
+            FlowError::Payment(e) => e.message(),
+        }
+    }
+}
+
+impl Describe for AmountError {
+    fn message(&self) -> Msg {
+        match self {
+            AmountError::Invalid(e) => e.message(),
+            AmountError::Zero => Msg::FlowAmountZero,
+            AmountError::TipNotAllowed => Msg::FlowTipNotAllowed,
+        }
+    }
+}
+
+impl Describe for MoneyError {
+    fn message(&self) -> Msg {
+        match self {
+            MoneyError::Empty
+            | MoneyError::InvalidCharacter { .. }
+            | MoneyError::MultipleDecimalPoints
+            | MoneyError::MissingIntegerPart
+            | MoneyError::MissingFraction
+            | MoneyError::TooManyFractionDigits { .. } => Msg::FlowAmountInvalid,
+            MoneyError::TooLong { .. } => Msg::FlowAmountTooLong,
+            MoneyError::Overflow => Msg::FlowAmountTooLarge,
+            // Amounts of two currencies met: a bug, caught before any money
+            // moved (arithmetic happens before journalling).
+            MoneyError::CurrencyMismatch { .. } => Msg::WalletInternalError,
+            MoneyError::BadNumericCode(_)
+            | MoneyError::UnknownNumeric(_)
+            | MoneyError::UnknownCode(_) => Msg::FlowCurrencyNotAllowed,
+        }
+    }
+}
+
+impl Describe for EngineError {
+    fn message(&self) -> Msg {
+        match self {
+            EngineError::Store(e) => e.message(),
+            // A stored payment cannot be read, or does not fit the operation:
+            // it may have moved money, so send the payer to the history.
+            EngineError::Record { .. } | EngineError::Serialise(_) | EngineError::WrongState(_) => {
+                Msg::WalletInternalErrorCheck
+            }
+            EngineError::NotFound(_) => Msg::FlowPaymentNotFound,
+            // No payment id could be minted: nothing was journalled.
+            EngineError::Random => Msg::WalletInternalError,
+            EngineError::CurrencyNotAllowed(_) => Msg::FlowCurrencyNotAllowed,
+            EngineError::PerPaymentLimit { limit } => Msg::FlowLimitPerPayment { limit: *limit },
+            EngineError::DailyLimit { limit, spent } => Msg::FlowLimitDaily {
+                limit: *limit,
+                spent: *spent,
+            },
+            EngineError::OfflineNotAllowed => Msg::FlowOfflineNotAllowed,
+            EngineError::OfflinePerPaymentLimit { limit } => {
+                Msg::FlowOfflineLimitPerPayment { limit: *limit }
+            }
+            EngineError::OfflineTotalLimit { limit, queued } => Msg::FlowOfflineLimitTotal {
+                limit: *limit,
+                queued: *queued,
+            },
+            EngineError::Money(e) => e.message(),
+            EngineError::PinFreeOffline => Msg::FlowPinFreeOffline,
+        }
+    }
+}
+
+impl Describe for AuthError {
+    fn message(&self) -> Msg {
+        match self {
+            AuthError::NotADigit => Msg::PinNotADigit,
+            AuthError::PinPadFull => Msg::PinPadFull,
+            AuthError::PinIncomplete { entered } => Msg::PinIncomplete {
+                length: PIN_LENGTH as u64,
+                entered: *entered as u64,
+            },
+            AuthError::PinRejected(r) => r.message(),
+            AuthError::WrongPin {
+                attempts_left,
+                wait_secs,
+            } => {
+                if *attempts_left == 0 {
+                    // This failure disabled the key.
+                    Msg::PinDisabled
+                } else if *wait_secs > 0 {
+                    Msg::PinWrongWait {
+                        attempts_left: u64::from(*attempts_left),
+                        wait: *wait_secs,
+                    }
+                } else {
+                    Msg::PinWrong {
+                        attempts_left: u64::from(*attempts_left),
+                    }
+                }
+            }
+            AuthError::LockedOut {
+                retry_after_secs, ..
+            } => Msg::PinLockedOut {
+                wait: *retry_after_secs,
+            },
+            AuthError::Disabled => Msg::PinDisabled,
+            AuthError::NotEnrolled => Msg::PinNotEnrolled,
+            AuthError::AlreadyEnrolled => Msg::PinAlreadyEnrolled,
+            AuthError::SealedKey(e) => e.message(),
+            AuthError::KeyStore(e) => e.message(),
+            AuthError::KeyStoreIneffective(_) => Msg::PinKeyStoreIneffective,
+            AuthError::Store(e) => e.message(),
+            // An authorisation or shortcut-settings field out of range, or
+            // ring failing: nothing was signed, so nothing was sent.
+            AuthError::Authorisation(_) | AuthError::Shortcuts(_) | AuthError::Crypto => {
+                Msg::WalletInternalError
+            }
+        }
+    }
+}
+
+impl Describe for PinRejected {
+    fn message(&self) -> Msg {
+        match self {
+            PinRejected::Incomplete { entered, expected } => Msg::PinIncomplete {
+                length: *expected as u64,
+                entered: *entered as u64,
+            },
+            PinRejected::AllSame => Msg::PinRejectedSameDigit,
+            PinRejected::Sequence => Msg::PinRejectedSequence,
+            PinRejected::Common => Msg::PinRejectedCommon,
+        }
+    }
+}
+
+impl Describe for SealedError {
+    fn message(&self) -> Msg {
+        match self {
+            // The same cases as AuthError::device_key_unusable.
+            SealedError::Malformed(_)
+            | SealedError::UnsupportedAlgorithm
+            | SealedError::KdfIterations(_)
+            | SealedError::KeyRejected => Msg::PinDeviceKeyUnusable,
+            SealedError::UnsupportedVersion(_) => Msg::PinKeyNewerApp,
+            SealedError::PinIncomplete { entered } => Msg::PinIncomplete {
+                length: PIN_LENGTH as u64,
+                entered: *entered as u64,
+            },
+            // Sealing or opening failed inside the crypto library; nothing
+            // was signed.
+            SealedError::Decrypt | SealedError::Random | SealedError::Encrypt => {
+                Msg::WalletInternalError
+            }
+        }
+    }
+}
+
+impl Describe for KeyStoreError {
+    fn message(&self) -> Msg {
+        match self {
+            KeyStoreError::Unavailable(_) | KeyStoreError::Rejected => Msg::PinDeviceKeyUnusable,
+            KeyStoreError::Failed(_) => Msg::PinKeyStoreFailed,
+            // The app handed its key store something malformed: a bug in
+            // the app, before anything was signed.
+            KeyStoreError::InvalidInput(_) => Msg::WalletInternalError,
+        }
+    }
+}
+
+impl Describe for StoreError {
+    fn message(&self) -> Msg {
+        match self {
+            StoreError::Sqlite(_) | StoreError::Unavailable(_) | StoreError::Poisoned => {
+                Msg::WalletStorageFailed
+            }
+            StoreError::Corrupt(_) => Msg::WalletStorageDamaged,
+            StoreError::NewerSchema { .. } => Msg::WalletNewerVersion,
+            // A payment with this id exists, or is not in the expected
+            // state: it may have moved money.
+            StoreError::Duplicate(_)
+            | StoreError::Conflict { .. }
+            | StoreError::TooLarge { .. }
+            | StoreError::OutOfRange { .. } => Msg::WalletInternalErrorCheck,
+            StoreError::NotFound(_) => Msg::FlowPaymentNotFound,
+            StoreError::Busy => Msg::WalletBusy,
+            StoreError::DiskFull => Msg::WalletDiskFull,
+        }
+    }
+}
+
+impl Describe for Verdict {
+    fn message(&self) -> Msg {
+        match self {
+            Verdict::Verified(v) => Msg::TrustVerified {
+                merchant: v.registered_name.clone(),
+                city: v.registered_city.clone(),
+            },
+            Verdict::Unverified { reason } => reason.message(),
+        }
+    }
+}
+
+impl Describe for Reason {
+    fn message(&self) -> Msg {
+        match self {
+            Reason::MalformedPayload { .. } => Msg::TrustMalformedPayload,
+            Reason::NoSignature => Msg::TrustNoSignature,
+            Reason::MalformedSignature { .. } => Msg::TrustMalformedSignature,
+            Reason::UnsupportedVersion { .. } | Reason::UnsupportedAlgorithm { .. } => {
+                Msg::TrustUnsupported
+            }
+            Reason::NoRegistry => Msg::TrustNoRegistry,
+            Reason::RegistryExpired { .. } => Msg::TrustRegistryExpired,
+            Reason::UnknownKey { .. } => Msg::TrustUnknownKey,
+            Reason::AlgorithmMismatch { .. } | Reason::BadSignature { .. } => {
+                Msg::TrustBadSignature
+            }
+            Reason::RevokedKey { .. } => Msg::TrustRevokedKey,
+            Reason::KeyNotYetValid { .. } => Msg::TrustKeyNotYetValid,
+            Reason::KeyExpired { .. } => Msg::TrustKeyExpired,
+            Reason::CodeExpired { .. } => Msg::TrustCodeExpired,
+            Reason::ExpiryTooFar { .. } => Msg::TrustExpiryTooFar,
+            Reason::ReplayedNonce { .. } => Msg::TrustReplayed,
+            Reason::NameMismatch {
+                printed,
+                registered,
+            } => Msg::TrustNameMismatch {
+                printed: printed.clone(),
+                registered: registered.clone(),
+            },
+            Reason::ConfusableName {
+                printed,
+                registered,
+            } => Msg::TrustConfusableName {
+                printed: printed.clone(),
+                registered: registered.clone(),
+            },
+            Reason::MixedScriptName { name } => Msg::TrustMixedScript { name: name.clone() },
+            Reason::AccountNotRegistered { .. } => Msg::TrustAccountNotRegistered,
+        }
+    }
+}
+
+impl Describe for Warning {
+    fn message(&self) -> Msg {
+        match self {
+            Warning::RegistryStale { .. } => Msg::TrustWarningRegistryStale,
+            Warning::CityDiffers {
+                printed,
+                registered,
+            } => Msg::TrustWarningCityDiffers {
+                printed: printed.clone(),
+                registered: registered.clone(),
+            },
+            Warning::DynamicWithoutNonce => Msg::TrustWarningDynamicWithoutNonce,
+        }
+    }
+}
+
+impl Describe for PaycodeError {
+    fn message(&self) -> Msg {
+        match self {
+            PaycodeError::NotProvisioned => Msg::PaycodeNotProvisioned,
+            PaycodeError::NoBackend => Msg::NetNoBackend,
+            PaycodeError::OfflineLimit(l) => l.message(),
+            PaycodeError::Auth(e) => e.message(),
+            PaycodeError::Backend(e) => e.message(),
+            PaycodeError::BadAnswer(_) => Msg::NetBadAnswer,
+            PaycodeError::WindowExhausted => Msg::PaycodeWindowExhausted,
+            PaycodeError::SecretReplaced => Msg::PaycodeSecretReplaced,
+            PaycodeError::Closed => Msg::PaycodeClosed,
+            PaycodeError::UnknownCharge(_) => Msg::PaycodeUnknownCharge,
+            // The backend's charge states: `paid`, `closed`, `reversed`.
+            PaycodeError::NotPending { state, .. } => {
+                if state == "paid" {
+                    Msg::PaycodeChargeAlreadyPaid
+                } else {
+                    Msg::PaycodeChargeCancelled
+                }
+            }
+            PaycodeError::Store(e) => e.message(),
+        }
+    }
+}
+
+impl Describe for PaycodeBlock {
+    fn message(&self) -> Msg {
+        match self {
+            PaycodeBlock::NotEnrolled => Msg::PinNotEnrolled,
+            PaycodeBlock::NotProvisioned => Msg::PaycodeNotProvisioned,
+            PaycodeBlock::PinLocked { retry_after_secs } => Msg::PinLockedOut {
+                wait: *retry_after_secs,
+            },
+            PaycodeBlock::PinDisabled => Msg::PinDisabled,
+            PaycodeBlock::KeyUnusable => Msg::PinDeviceKeyUnusable,
+            PaycodeBlock::OfflineLimit(l) => l.message(),
+            PaycodeBlock::WindowExhausted => Msg::PaycodeWindowExhausted,
+        }
+    }
+}
+
+impl Describe for OfflineLimit {
+    fn message(&self) -> Msg {
+        match self {
+            OfflineLimit::Codes { issued, max } => Msg::PaycodeOfflineLimitCodes {
+                issued: u64::from(*issued),
+                max: u64::from(*max),
+            },
+            OfflineLimit::Total { max_total, .. } => {
+                Msg::PaycodeOfflineLimitTotal { limit: *max_total }
+            }
+        }
+    }
+}
+
+impl Describe for BackendError {
+    fn message(&self) -> Msg {
+        match self {
+            BackendError::NotSent(_) => Msg::NetUnreachable,
+            BackendError::MaybeSent(_) => Msg::NetNoAnswer,
+            BackendError::Tls(_) => Msg::NetTls,
+            BackendError::Server { status, .. } => http_status(*status),
+        }
+    }
+}
+
+/// A refusal (4xx) or a failure (5xx and anything else) of the service.
+fn http_status(status: u16) -> Msg {
+    if (400..500).contains(&status) {
+        Msg::NetRefused {
+            status: u64::from(status),
+        }
+    } else {
+        Msg::NetServerFailed {
+            status: u64::from(status),
+        }
+    }
+}
+
+impl Describe for NetError {
+    fn message(&self) -> Msg {
+        match self {
+            // Refused before sending: nothing left the phone.
+            NetError::InvalidRequest(_) => Msg::WalletInternalError,
+            NetError::Resolve(_) | NetError::Connect(_) | NetError::ConnectTimeout(_) => {
+                Msg::NetUnreachable
+            }
+            NetError::Tls(_) | NetError::PinMismatch => Msg::NetTls,
+            NetError::ResponseTimeout
+            | NetError::ConnectionLost(_)
+            | NetError::BadResponse(_)
+            | NetError::UnsupportedTransferEncoding(_)
+            | NetError::TooLarge { .. }
+            | NetError::BadBody(_) => Msg::NetNoAnswer,
+            NetError::RequestKey(_) => Msg::NetRegisterAgain,
+            NetError::Status { status, .. } => http_status(*status),
+        }
+    }
+}
+
+impl Describe for WalletError {
+    fn message(&self) -> Msg {
+        match self {
+            WalletError::DataDir { .. } => Msg::WalletStorageFailed,
+            WalletError::Store(e) => e.message(),
+            WalletError::Registry(_) => Msg::WalletRegistryRefused,
+            WalletError::Payment(e) => e.message(),
+            WalletError::NoBackend => Msg::NetNoBackend,
+            WalletError::NotEnrolled => Msg::PinNotEnrolled,
+            WalletError::Net(e) => e.message(),
+            WalletError::Auth(e) => e.message(),
+            WalletError::DamagedRecord { .. } => Msg::WalletStorageDamaged,
+        }
+    }
+}
+
+impl Describe for ConnectivityStatus {
+    fn message(&self) -> Msg {
+        match self {
+            ConnectivityStatus::Online => Msg::StatusOnline,
+            ConnectivityStatus::Degraded { reason } => match reason {
+                DegradedReason::Slow => Msg::StatusSlow,
+                DegradedReason::Errors => Msg::StatusErrors,
+                DegradedReason::TlsFailure => Msg::StatusTls,
+            },
+            ConnectivityStatus::Offline { .. } => Msg::StatusOffline,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, Locale};
+    use crate::money::{Currency, Money};
+
+    fn sgd(minor: u64) -> Money {
+        Money::new(minor, Currency::SGD)
+    }
+
+    /// Each value renders in every language (the build guarantees the texts;
+    /// this checks the mapping hands over arguments the texts can show).
+    fn renders_everywhere(m: &Msg) {
+        for lang in Lang::ALL {
+            let text = m.render(&Locale::negotiate(&[lang.tag()]));
+            assert!(
+                !text.is_empty() && !text.contains('{'),
+                "{}: {text}",
+                m.id()
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_pin_says_attempts_wait_or_blocked() {
+        let m = |attempts_left, wait_secs| {
+            AuthError::WrongPin {
+                attempts_left,
+                wait_secs,
+            }
+            .message()
+        };
+        assert_eq!(m(2, 0), Msg::PinWrong { attempts_left: 2 });
+        assert_eq!(
+            m(2, 30),
+            Msg::PinWrongWait {
+                attempts_left: 2,
+                wait: 30
+            }
+        );
+        assert_eq!(m(0, 0), Msg::PinDisabled);
+        let en = Locale::negotiate(&["en"]);
+        assert_eq!(
+            m(1, 30).render(&en),
+            "Wrong PIN. 1 attempt left. Try again in 30 seconds."
+        );
+    }
+
+    #[test]
+    fn device_key_loss_matches_the_auth_rule() {
+        // describe's choice and AuthError::device_key_unusable agree, so the
+        // text never tells a payer to reset a key that an update would open.
+        let cases = [
+            AuthError::KeyStore(KeyStoreError::Unavailable("gone".into())),
+            AuthError::KeyStore(KeyStoreError::Rejected),
+            AuthError::KeyStore(KeyStoreError::Failed("busy".into())),
+            AuthError::SealedKey(SealedError::Malformed("x")),
+            AuthError::SealedKey(SealedError::UnsupportedVersion(9)),
+            AuthError::SealedKey(SealedError::KeyRejected),
+        ];
+        for e in cases {
+            assert_eq!(
+                e.message() == Msg::PinDeviceKeyUnusable,
+                e.device_key_unusable(),
+                "{e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn engine_limits_carry_their_amounts() {
+        let e = EngineError::DailyLimit {
+            limit: sgd(50_000),
+            spent: sgd(49_000),
+        };
+        let text = e.message().render(&Locale::negotiate(&["en"]));
+        assert!(text.contains("500.00") && text.contains("490.00"), "{text}");
+        renders_everywhere(&FlowError::Payment(e).message());
+    }
+
+    #[test]
+    fn trust_reasons_name_the_lookalike() {
+        let r = Reason::ConfusableName {
+            printed: "KOPl CORNER".into(),
+            registered: "KOPI CORNER".into(),
+        };
+        let text = r.message().render(&Locale::negotiate(&["en"]));
+        assert!(
+            text.contains("\u{2068}KOPl CORNER\u{2069}")
+                && text.contains("\u{2068}KOPI CORNER\u{2069}"),
+            "{text}"
+        );
+        let flow = FlowError::MerchantNotPayable { reason: r.clone() };
+        assert_eq!(flow.message(), r.message());
+    }
+
+    #[test]
+    fn declines_known_and_unknown() {
+        let d = |code: &str| {
+            FailureReason::Declined {
+                code: code.into(),
+                message: String::new(),
+            }
+            .message()
+        };
+        assert_eq!(d("insufficient-funds"), Msg::FlowDeclinedInsufficientFunds);
+        assert_eq!(d("order-paid"), Msg::FlowDeclinedCodeUsed);
+        assert_eq!(d("something-new"), Msg::FlowDeclined);
+    }
+
+    #[test]
+    fn net_errors_follow_sent_or_not() {
+        // "Cannot be reached" only when nothing was sent; "no answer" when
+        // it may have been.
+        for e in [
+            NetError::Resolve("x".into()),
+            NetError::Connect("x".into()),
+            NetError::ConnectTimeout("connect"),
+        ] {
+            assert!(e.definitely_not_sent());
+            assert_eq!(e.message(), Msg::NetUnreachable);
+        }
+        for e in [
+            NetError::ResponseTimeout,
+            NetError::ConnectionLost("x".into()),
+        ] {
+            assert!(!e.definitely_not_sent());
+            assert_eq!(e.message(), Msg::NetNoAnswer);
+        }
+        assert_eq!(
+            NetError::Status {
+                status: 503,
+                message: String::new()
+            }
+            .message(),
+            Msg::NetServerFailed { status: 503 }
+        );
+        assert_eq!(
+            BackendError::Server {
+                status: 409,
+                message: String::new()
+            }
+            .message(),
+            Msg::NetRefused { status: 409 }
+        );
+    }
+
+    #[test]
+    fn paycode_limits_and_blocks() {
+        let codes = OfflineLimit::Codes { issued: 5, max: 5 };
+        assert_eq!(
+            PaycodeError::OfflineLimit(codes).message(),
+            PaycodeBlock::OfflineLimit(codes).message()
+        );
+        let text = codes.message().render(&Locale::negotiate(&["zh-Hans"]));
+        assert!(text.contains("5 个付款码"), "{text}");
+        assert_eq!(
+            PaycodeBlock::PinLocked {
+                retry_after_secs: 60
+            }
+            .message(),
+            Msg::PinLockedOut { wait: 60 }
+        );
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(
+            ConnectivityStatus::Offline { since_ms: 0 }
+                .message()
+                .render(&Locale::negotiate(&["en"])),
+            "Offline: payments will be sent when you are back online."
+        );
+        renders_everywhere(
+            &ConnectivityStatus::Degraded {
+                reason: DegradedReason::TlsFailure,
+            }
+            .message(),
+        );
+    }
+}
