@@ -461,6 +461,26 @@ shortcut-biometric-unavailable = Fingerprint and face cannot be used now. Use yo
 # max-length: 90
 shortcut-biometric-failed = Fingerprint or face check failed. Use your PIN.
 
+## Shortcut settings (turning PIN-free or biometric payments on and off)
+
+# max-length: 80
+shortcut-settings-not-offered = This wallet does not offer this shortcut.
+
+# max-length: 100
+shortcut-settings-over-cap = This limit is higher than the wallet allows. Choose a lower one.
+
+# max-length: 50
+shortcut-settings-already-on = This shortcut is already on.
+
+# max-length: 90
+shortcut-settings-biometric-unavailable = Fingerprint and face cannot be used on this phone now.
+
+# max-length: 90
+shortcut-settings-refused = The payment service did not accept this change.
+
+# max-length: 60
+shortcut-settings-pin-needed = Enter your PIN to make this change.
+
 ## Network and the payment service
 
 # max-length: 90

@@ -147,6 +147,15 @@ shortcut-biometric-changed = Pengaturan sidik jari atau wajah di ponsel ini beru
 shortcut-biometric-unavailable = Sidik jari dan wajah tidak dapat dipakai sekarang. Gunakan PIN.
 shortcut-biometric-failed = Pemeriksaan sidik jari atau wajah gagal. Gunakan PIN.
 
+## Shortcut settings (turning PIN-free or biometric payments on and off)
+
+shortcut-settings-not-offered = Dompet ini tidak menawarkan pintasan ini.
+shortcut-settings-over-cap = Batas ini lebih tinggi dari yang diizinkan dompet. Pilih batas yang lebih rendah.
+shortcut-settings-already-on = Pintasan ini sudah aktif.
+shortcut-settings-biometric-unavailable = Sidik jari dan wajah tidak dapat dipakai di ponsel ini sekarang.
+shortcut-settings-refused = Layanan pembayaran tidak menerima perubahan ini.
+shortcut-settings-pin-needed = Masukkan PIN Anda untuk melakukan perubahan ini.
+
 ## Network and the payment service
 
 net-unreachable = Layanan pembayaran tidak dapat dihubungi. Periksa koneksi Anda.

@@ -147,6 +147,15 @@ shortcut-biometric-changed = Tetapan cap jari atau wajah telah berubah. Gunakan 
 shortcut-biometric-unavailable = Cap jari dan wajah tidak boleh digunakan sekarang. Gunakan PIN.
 shortcut-biometric-failed = Semakan cap jari atau wajah gagal. Gunakan PIN.
 
+## Shortcut settings (turning PIN-free or biometric payments on and off)
+
+shortcut-settings-not-offered = Dompet ini tidak menawarkan pintasan ini.
+shortcut-settings-over-cap = Had ini lebih tinggi daripada yang dibenarkan dompet. Pilih had lebih rendah.
+shortcut-settings-already-on = Pintasan ini sudah dihidupkan.
+shortcut-settings-biometric-unavailable = Cap jari dan wajah tidak boleh digunakan pada telefon ini sekarang.
+shortcut-settings-refused = Perkhidmatan pembayaran tidak menerima perubahan ini.
+shortcut-settings-pin-needed = Masukkan PIN anda untuk membuat perubahan ini.
+
 ## Network and the payment service
 
 net-unreachable = Perkhidmatan pembayaran tidak dapat dihubungi. Semak sambungan anda.

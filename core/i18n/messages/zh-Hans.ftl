@@ -147,6 +147,15 @@ shortcut-biometric-changed = 此手机的指纹或面容设置已更改。请使
 shortcut-biometric-unavailable = 目前无法使用指纹和面容。请使用支付密码。
 shortcut-biometric-failed = 指纹或面容验证失败。请使用支付密码。
 
+## Shortcut settings (turning PIN-free or biometric payments on and off)
+
+shortcut-settings-not-offered = 此钱包不提供这项快捷功能。
+shortcut-settings-over-cap = 此限额高于钱包允许的上限。请选择较低的限额。
+shortcut-settings-already-on = 这项快捷功能已开启。
+shortcut-settings-biometric-unavailable = 目前无法在此手机上使用指纹和面容。
+shortcut-settings-refused = 支付服务未接受此更改。
+shortcut-settings-pin-needed = 请输入支付密码以进行此更改。
+
 ## Network and the payment service
 
 net-unreachable = 无法连接支付服务。请检查网络连接。

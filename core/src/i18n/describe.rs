@@ -23,7 +23,8 @@ use crate::net::NetError;
 use crate::paycode::{OfflineLimit, PaycodeBlock, PaycodeError};
 use crate::payment::{
     AmountError, BackendError, EngineError, FailureReason, FallbackReason, FlowError, FlowState,
-    MerchantReview, PendingReason, PinFreeRefusal, Stage,
+    MerchantReview, PendingReason, PinFreeRefusal, ShortcutError, ShortcutPushError,
+    ShortcutRejection, Stage,
 };
 use crate::status::{ConnectivityStatus, DegradedReason};
 use crate::store::StoreError;
@@ -216,6 +217,47 @@ impl Describe for BiometricError {
             }
             BiometricError::Unavailable => Msg::ShortcutBiometricUnavailable,
             BiometricError::Failed { .. } => Msg::ShortcutBiometricFailed,
+        }
+    }
+}
+
+impl Describe for ShortcutError {
+    fn message(&self) -> Msg {
+        match self {
+            ShortcutError::BiometricNotOffered | ShortcutError::PinFreeNotOffered(_) => {
+                Msg::ShortcutSettingsNotOffered
+            }
+            ShortcutError::OverCap { .. } => Msg::ShortcutSettingsOverCap,
+            ShortcutError::AlreadyOn(_) => Msg::ShortcutSettingsAlreadyOn,
+            ShortcutError::NoBiometricKey
+            | ShortcutError::BiometricUnavailable(_)
+            | ShortcutError::BiometricPublicKey(_) => Msg::ShortcutSettingsBiometricUnavailable,
+            ShortcutError::Biometric(e) => e.message(),
+            // Settings out of range: refused before anything was signed.
+            ShortcutError::Invalid(_) => Msg::WalletInternalError,
+            ShortcutError::Auth(e) => e.message(),
+            ShortcutError::NotEnrolled => Msg::PinNotEnrolled,
+            ShortcutError::RequestKey(_) => Msg::NetRegisterAgain,
+            ShortcutError::Store(e) => e.message(),
+            ShortcutError::Damaged(_) => Msg::WalletStorageDamaged,
+            ShortcutError::NoBackend => Msg::NetNoBackend,
+            ShortcutError::Push(e) => e.message(),
+        }
+    }
+}
+
+impl Describe for ShortcutPushError {
+    fn message(&self) -> Msg {
+        match self {
+            // Not "nothing changed": an opt-out already applies in the wallet.
+            ShortcutPushError::Rejected { reason, .. } => match reason {
+                ShortcutRejection::BadShortcuts
+                | ShortcutRejection::Stale
+                | ShortcutRejection::Other { .. } => Msg::ShortcutSettingsRefused,
+                ShortcutRejection::WidensWithoutPin => Msg::ShortcutSettingsPinNeeded,
+                ShortcutRejection::OverCap => Msg::ShortcutSettingsOverCap,
+            },
+            ShortcutPushError::Transport(e) => e.message(),
         }
     }
 }
@@ -785,6 +827,30 @@ mod tests {
             }
             .message(),
             Msg::PinLockedOut { wait: 60 }
+        );
+    }
+
+    #[test]
+    fn shortcut_settings() {
+        let e = ShortcutError::Push(ShortcutPushError::Rejected {
+            reason: ShortcutRejection::WidensWithoutPin,
+            message: String::new(),
+        });
+        assert_eq!(e.message(), Msg::ShortcutSettingsPinNeeded);
+        assert_eq!(
+            ShortcutError::Auth(AuthError::LockedOut {
+                until: 0,
+                retry_after_secs: 5
+            })
+            .message(),
+            Msg::PinLockedOut { wait: 5 }
+        );
+        renders_everywhere(
+            &ShortcutError::OverCap {
+                field: "per_payment",
+                cap: 1,
+            }
+            .message(),
         );
     }
 
