@@ -5,6 +5,7 @@
 //! | module | source | output (`$OUT_DIR`) |
 //! |---|---|---|
 //! | [`charsets`] | encoding_rs | `charsets.rs`: the scanner's legacy-charset tables |
+//! | [`cldr`] | `i18n/cldr/*.json` (CLDR 48.2, serde_json) | `cldr.rs`: number formats, currency symbols and names, fraction digits, locale facts, plural rules |
 //! | [`catalogue`] | `i18n/messages/*.ftl` (fluent-syntax) | `catalogue.rs`: `Msg` and the per-language text blobs |
 
 use std::error::Error;
@@ -12,12 +13,14 @@ use std::path::PathBuf;
 
 mod catalogue;
 mod charsets;
+mod cldr;
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo:rerun-if-changed=build");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     charsets::generate(&out_dir)?;
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    cldr::generate(&manifest_dir, &out_dir)?;
     catalogue::generate(&manifest_dir, &out_dir)?;
     Ok(())
 }

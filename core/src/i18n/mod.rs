@@ -22,6 +22,7 @@ mod pseudo;
 mod cldr;
 
 pub use amount::{format_amount, format_count, AmountText};
+pub use cldr::CLDR_VERSION;
 
 /// A catalogue language: one the payer-facing texts are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -200,10 +201,11 @@ impl ParsedTag {
             return None;
         }
         let mut language = first.to_ascii_lowercase();
-        // CLDR languageAlias: the ISO 639 code withdrawn in 1989 that Java and
-        // so Android's Locale.getLanguage() still report for Indonesian.
-        if language == "in" {
-            language = "id".to_owned();
+        // CLDR languageAlias: "in" (the ISO 639 code withdrawn in 1989 that
+        // Java, and so Android's Locale.getLanguage(), still reports for
+        // Indonesian), "zsm", "cmn", the three-letter forms…
+        if let Some(lang) = cldr::alias(&language) {
+            language = lang.subtag_and_script().0.to_owned();
         }
         let mut script = None;
         let mut region = None;

@@ -232,6 +232,82 @@ mod tests {
         }
     }
 
+    /// Every `@integer` / `@decimal` sample of a rule string, ranges
+    /// ("0.0~1.5", step one unit of the last digit) expanded, "…" skipped.
+    fn samples(rule: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for part in rule.split('@').skip(1) {
+            let list = part
+                .strip_prefix("integer")
+                .or_else(|| part.strip_prefix("decimal"))
+                .unwrap();
+            for item in list.split(',').map(str::trim) {
+                if item.is_empty() || item == "…" {
+                    continue;
+                }
+                let Some((a, b)) = item.split_once('~') else {
+                    out.push(item.to_owned());
+                    continue;
+                };
+                let places = a.split_once('.').map_or(0, |(_, f)| f.len());
+                assert_eq!(
+                    places,
+                    b.split_once('.').map_or(0, |(_, f)| f.len()),
+                    "{item}"
+                );
+                let unscaled = |s: &str| s.replace('.', "").parse::<u64>().unwrap();
+                for k in unscaled(a)..=unscaled(b) {
+                    let digits = format!("{k:0width$}", width = places + 1);
+                    let (i, f) = digits.split_at(digits.len() - places);
+                    out.push(if places == 0 {
+                        i.to_owned()
+                    } else {
+                        format!("{i}.{f}")
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_cldr_sample_gets_its_category() {
+        const PLURALS: &str = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/i18n/cldr/plurals.json"
+        ));
+        let json: serde_json::Value = serde_json::from_str(PLURALS).unwrap();
+        let rules = &json["supplemental"]["plurals-type-cardinal"];
+        let mut checked = 0;
+        for (lang, sub) in [
+            (Lang::En, "en"),
+            (Lang::ZhHans, "zh"),
+            (Lang::Ms, "ms"),
+            (Lang::Id, "id"),
+        ] {
+            for (key, rule) in rules[sub].as_object().unwrap() {
+                let keyword = key.strip_prefix("pluralRule-count-").unwrap();
+                let want = PluralCategory::from_keyword(keyword).unwrap();
+                let list = samples(rule.as_str().unwrap());
+                assert!(!list.is_empty(), "{sub} {keyword}: no samples");
+                for sample in list {
+                    let op = PluralOperands::from_decimal(&sample).unwrap();
+                    assert_eq!(cardinal(lang, &op), want, "{sub} {sample}");
+                    checked += 1;
+                }
+            }
+        }
+        // en one 1 + other 16+5 integers and 16+6 decimals; zh/ms/id 16+5+22 each.
+        assert!(checked > 150, "only {checked} samples");
+    }
+
+    #[test]
+    fn sample_ranges_expand() {
+        assert_eq!(samples(" @integer 0~2, 5, …"), ["0", "1", "2", "5"]);
+        assert_eq!(samples(" @decimal 0.9~1.1"), ["0.9", "1.0", "1.1"]);
+        assert_eq!(samples("i = 1 @integer 1 @decimal 1.0c3"), ["1", "1.0c3"]);
+    }
+
     #[test]
     fn keywords_round_trip() {
         for k in ["zero", "one", "two", "few", "many", "other"] {
