@@ -7,6 +7,10 @@
 #
 # Usage: scripts/bindings.sh [--profile dev|release|release-small]
 # Prints the path of the library the bindings were generated from.
+#
+# dev (the default) is the binding suites' library: built with scanpay-ffi's
+# `testing` feature (InsecureSoftwareBiometricKey, TestClock), as every test
+# build is. Other profiles build the phone's interface, without it (ADR 0025).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,10 +27,12 @@ esac
 # narrower selection compiled 107 units of the test build a second time with
 # other features (serde, getrandom, uniffi, the core...). This one adds one
 # unit, the uniffi-bindgen binary (ADR 0010 addendum, 2026-12-03). Every dev
-# build in the binding scripts uses this same selection. Other profiles: the
-# library only.
+# build in the binding scripts uses this same selection, and the same
+# --features scanpay-ffi/testing as the test command's builds (a build without
+# it compiles scanpay-ffi and its dependants again). Other profiles: the
+# library only, without the test-only objects.
 if [[ "$profile" == dev ]]; then
-  cargo build --locked --workspace --lib --bins --examples >&2
+  cargo build --locked --workspace --lib --bins --examples --features scanpay-ffi/testing >&2
 else
   cargo build --locked -p scanpay-ffi --profile "$profile" >&2
   cargo build --locked -p uniffi-bindgen >&2

@@ -47,8 +47,9 @@ NODE_PATH="$tools/node_modules" node -e 'require("tree-sitter"); require("tree-s
   || die "the tree-sitter addons do not load on this machine (see docs/ios.md)"
 
 # Same library and generator as scripts/bindings.sh (Kotlin / Python).
-# --workspace: the test build's features, so nothing is compiled again (scripts/bindings.sh).
-cargo build --locked --workspace --lib --bins --examples >&2
+# --workspace, --features scanpay-ffi/testing: the test build's features, so
+# nothing is compiled again (scripts/bindings.sh).
+cargo build --locked --workspace --lib --bins --examples --features scanpay-ffi/testing >&2
 cargo_target="${CARGO_TARGET_DIR:-target}"
 lib="$cargo_target/debug/libscanpay_ffi.so"
 [[ -f "$lib" ]] || die "missing $lib"

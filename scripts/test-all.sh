@@ -73,8 +73,14 @@ fi
 step fmt "cargo fmt --check"
 cargo fmt --all -- --check
 
+# Every build here and in the binding scripts enables scanpay-ffi's `testing`
+# feature (the test-only FFI objects the Kotlin/Python suites use), the same
+# everywhere so that no unit is compiled twice; phone libraries never have it
+# (ADR 0025). `tests` holds it for the commands below.
+tests=(--features scanpay-ffi/testing)
+
 step clippy "cargo clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked "${tests[@]}" -- -D warnings
 
 step doc "cargo doc (rustdoc warnings, broken links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
@@ -89,11 +95,11 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 threads="${SCANPAY_TEST_THREADS:-4}"
 step test "tests of the workspace (cargo nextest, $threads at a time; then the doctests)"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --test-threads "$threads"
-  cargo test --workspace --locked --doc
+  cargo nextest run --workspace --locked "${tests[@]}" --test-threads "$threads"
+  cargo test --workspace --locked "${tests[@]}" --doc
 else
   echo "cargo-nextest not found (cargo install --locked cargo-nextest): cargo test, one binary after another"
-  cargo test --workspace --locked -- --test-threads "$threads"
+  cargo test --workspace --locked "${tests[@]}" -- --test-threads "$threads"
 fi
 
 step bindings "bindings: Kotlin on the JVM and Python, against the host library"
@@ -120,7 +126,7 @@ scripts/size-report.sh --proxy-fallback
 # bench --no-run` built all of them again, optimised, for a check that the
 # benches compile and link (ADR 0010 addendum, 2026-12-03).
 step bench "benchmarks compile and link (test profile)"
-cargo test --workspace --locked --benches --no-run
+cargo test --workspace --locked "${tests[@]}" --benches --no-run
 
 end_step
 echo

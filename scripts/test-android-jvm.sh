@@ -42,8 +42,8 @@ echo "Kotlin language/API version $kotlin_lang (the Gradle plugin's)"
 
 kotlin_step "generate bindings (unstripped dev library, plain JVM flavour)"
 lib=$(scripts/bindings.sh)
-# --workspace: the test build's features, so nothing is compiled again (scripts/bindings.sh).
-cargo build --locked -q --workspace --lib --bins --examples
+# --workspace, --features scanpay-ffi/testing: the test build's features, so nothing is compiled again (scripts/bindings.sh).
+cargo build --locked -q --workspace --lib --bins --examples --features scanpay-ffi/testing
 cargo_target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
 "$cargo_target/debug/examples/fixtures" "$cargo_target/bindings/fixtures"
 export SCANPAY_ROOT="$root" SCANPAY_FIXTURES="$cargo_target/bindings/fixtures"

@@ -31,8 +31,8 @@ fi
 step "generate bindings (unstripped dev library)"
 lib=$(scripts/bindings.sh)
 out="$cargo_target/bindings"
-# --workspace: the test build's features, so nothing is compiled again (scripts/bindings.sh).
-cargo build --locked -q --workspace --lib --bins --examples
+# --workspace, --features scanpay-ffi/testing: the test build's features, so nothing is compiled again (scripts/bindings.sh).
+cargo build --locked -q --workspace --lib --bins --examples --features scanpay-ffi/testing
 "$cargo_target/debug/examples/fixtures" "$out/fixtures"
 export SCANPAY_ROOT="$root" SCANPAY_FIXTURES="$out/fixtures"
 export SCANPAY_SANDBOX_BIN="$cargo_target/debug/examples/sandbox"
@@ -74,7 +74,7 @@ echo "docs/bindings.md shows the three example files verbatim"
 #    Swift (it runs after this script in the test command).
 # 3. Python and Kotlin pay the sandbox a newcomer runs: `scanpay sandbox serve`
 #    and codes from `scanpay qr make`, inputs from its link.json.
-cargo build --locked -q --workspace --lib --bins --examples
+cargo build --locked -q --workspace --lib --bins --examples --features scanpay-ffi/testing
 scanpay="$cargo_target/debug/scanpay"
 fp="$out/first-payment"
 rm -rf "$fp"

@@ -1,5 +1,6 @@
 //! Biometric confirmation (ADR 0022): the platform's biometric-bound signing
-//! key behind a foreign interface, and the core's software key for tests.
+//! key behind a foreign interface, and (feature `testing` only) the core's
+//! software key for tests.
 //!
 //! The app implements [`BiometricKey`] over the platform (Android Keystore +
 //! `BiometricPrompt`: `android/`; iOS Secure Enclave + LocalAuthentication:
@@ -16,12 +17,12 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+#[cfg(feature = "testing")]
+use scanpay_core::auth::SoftwareBiometricKey as CoreSoftwareBiometricKey;
 pub use scanpay_core::auth::{BiometricAvailability, BiometricPromptText};
-use scanpay_core::auth::{
-    BiometricError as CoreBiometricError, BiometricKey as CoreBiometricKey,
-    SoftwareBiometricKey as CoreSoftwareBiometricKey,
-};
+use scanpay_core::auth::{BiometricError as CoreBiometricError, BiometricKey as CoreBiometricKey};
 
+#[cfg(feature = "testing")]
 use crate::LiveToken;
 
 /// Whether the platform can run a strong biometric check now, for the UI to
@@ -127,7 +128,8 @@ impl From<CoreBiometricError> for BiometricError {
 
 /// The platform's biometric-bound P-256 signing key, implemented by the app
 /// (`AndroidBiometricKey`, `SecureEnclaveBiometricKey`), or
-/// [`InsecureSoftwareBiometricKey::as_biometric_key`] in tests.
+/// `InsecureSoftwareBiometricKey.as_biometric_key` in tests (a library built
+/// with the `testing` feature only).
 ///
 /// Called by the core on a background thread, never the UI thread: the
 /// thread of the call that needs it (enabling biometric confirmation, the
@@ -197,17 +199,21 @@ impl CoreBiometricKey for BiometricAdapter {
 /// The core's software biometric key, in memory, for desktop tools and tests.
 ///
 /// **Insecure by design, never for phones:** it checks no biometric, so
-/// anyone holding it can sign. The name says so, so that it is never shipped
-/// by mistake. Its switches simulate what a platform does: a cancelled dialog
+/// anyone holding it can sign. The name says so, and it exists only in a
+/// library built with the `testing` feature (the host builds of the binding
+/// suites), so a phone library cannot ship it (ADR 0025): it also links
+/// ring's P-256 signing, which nothing else on a phone needs. Its switches simulate what a platform does: a cancelled dialog
 /// or a lockout ([`InsecureSoftwareBiometricKey::fail_next`]), a new
 /// enrolment that invalidates the key ([`InsecureSoftwareBiometricKey::invalidate`]),
 /// no sensor or no enrolment ([`InsecureSoftwareBiometricKey::set_availability`]).
+#[cfg(feature = "testing")]
 #[derive(uniffi::Object)]
 pub struct InsecureSoftwareBiometricKey {
     key: Arc<CoreSoftwareBiometricKey>,
     _live: LiveToken,
 }
 
+#[cfg(feature = "testing")]
 impl std::fmt::Debug for InsecureSoftwareBiometricKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InsecureSoftwareBiometricKey")
@@ -217,8 +223,10 @@ impl std::fmt::Debug for InsecureSoftwareBiometricKey {
 }
 
 /// The software key as the foreign interface (shares the switches' state).
+#[cfg(feature = "testing")]
 struct SoftwareKeyHandle(Arc<CoreSoftwareBiometricKey>);
 
+#[cfg(feature = "testing")]
 impl BiometricKey for SoftwareKeyHandle {
     fn availability(&self) -> BiometricAvailability {
         self.0.availability()
@@ -238,6 +246,7 @@ impl BiometricKey for SoftwareKeyHandle {
     }
 }
 
+#[cfg(feature = "testing")]
 #[uniffi::export]
 impl InsecureSoftwareBiometricKey {
     /// No key yet, biometrics "available".
@@ -273,6 +282,7 @@ impl InsecureSoftwareBiometricKey {
     }
 }
 
+#[cfg(feature = "testing")]
 impl Default for InsecureSoftwareBiometricKey {
     fn default() -> Self {
         InsecureSoftwareBiometricKey::new()
@@ -283,6 +293,7 @@ impl Default for InsecureSoftwareBiometricKey {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "testing")]
     use scanpay_core::auth::{biometric_public_key, verify_biometric_signature};
 
     fn prompt() -> BiometricPromptText {
@@ -356,6 +367,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "testing")]
     #[test]
     fn the_software_key_signs_through_the_interface_and_its_switches_hold() {
         let sw = InsecureSoftwareBiometricKey::new();

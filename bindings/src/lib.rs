@@ -15,7 +15,7 @@
 //! | [`paycode`] | the pay code: [`paycode::PaycodeSession`] (the code to draw), status, sync, charges waiting for the PIN, pay-code history |
 //! | [`inspect`] | classification of a scanned text; [`inspect::TrustChecker`] for verdicts at a given time |
 //! | [`shortcuts`] | biometric confirmation and PIN-free payments: status, opt-in with the PIN, opt-out (ADR 0022) |
-//! | [`biometric`] | the platform biometric key the app implements ([`biometric::BiometricKey`]), and the insecure software one for tests |
+//! | [`biometric`] | the platform biometric key the app implements ([`biometric::BiometricKey`]), and the insecure software one for tests (feature `testing`, never in a phone library) |
 //! | [`platform`] | foreign interfaces the app implements: key store, network, logging, listeners |
 //! | [`types`] | core records and enums crossing as they are (`uniffi::remote`), and the wrappers for those that cannot (ADR 0019) |
 //! | [`errors`] | typed errors with messages a UI can show |

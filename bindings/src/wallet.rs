@@ -134,9 +134,8 @@ impl Shared {
 fn core_config(c: &WalletConfig) -> Result<CoreConfig, WalletError> {
     let mut limits = Vec::with_capacity(c.limits.len());
     for l in &c.limits {
-        let currency = Currency::from_code(&l.currency).ok_or_else(|| {
-            WalletError::InvalidConfig(format!("unknown currency {:?}", l.currency))
-        })?;
+        let currency =
+            Currency::from_code(&l.currency).ok_or_else(WalletError::invalid_config)?;
         limits.push(CoreLimits {
             currency,
             per_payment: l.per_payment,
@@ -262,7 +261,14 @@ impl Wallet {
     ) -> Result<Wallet, WalletError> {
         Wallet::open_with(config, key_store, network, logger, Arc::new(SystemClock))
     }
+}
 
+// Test-only: in a library built with the `testing` feature (the host builds
+// of the binding suites), never in a phone's (ADR 0025). Its own export block
+// so the cfg removes the constructor and its FFI symbols whole.
+#[cfg(feature = "testing")]
+#[uniffi::export]
+impl Wallet {
     /// `open` with a wallet clock that runs ahead of the system clock by what
     /// `clock` was advanced: **tests and QA only**, to reach the rules that
     /// count days (a merchant first paid 24 hours ago, the PIN-free daily
@@ -284,7 +290,8 @@ impl Wallet {
 /// only grows ([`TestClock::advance`]); waits really sleep. Given to
 /// `Wallet::open_with_test_clock`. The core's
 /// [`OffsetClock`](scanpay_core::payment::OffsetClock), which the CLI demo
-/// and the system tests use too.
+/// and the system tests use too. Built with the `testing` feature only.
+#[cfg(feature = "testing")]
 #[derive(uniffi::Object, Debug, Default)]
 pub struct TestClock {
     clock: scanpay_core::payment::OffsetClock,
@@ -292,6 +299,7 @@ pub struct TestClock {
     frozen_millis: std::sync::Mutex<Option<u64>>,
 }
 
+#[cfg(feature = "testing")]
 #[uniffi::export]
 impl TestClock {
     /// The system time, no offset yet.
@@ -319,6 +327,7 @@ impl TestClock {
     }
 }
 
+#[cfg(feature = "testing")]
 impl TestClock {
     fn frozen(&self) -> std::sync::MutexGuard<'_, Option<u64>> {
         self.frozen_millis
@@ -327,6 +336,7 @@ impl TestClock {
     }
 }
 
+#[cfg(feature = "testing")]
 impl Clock for TestClock {
     fn now(&self) -> u64 {
         self.now_millis() / 1000
@@ -350,7 +360,11 @@ impl Wallet {
     ) -> Result<Wallet, WalletError> {
         let log = Log(logger);
         let roots = RootKeys::from_json(config.roots_json.as_bytes())
-            .map_err(|e| WalletError::Roots(e.to_string()))?;
+            .map_err(|e| {
+                // The payer's text says nothing of it; the app's log does.
+                log.line(LogLevel::Error, || format!("open: invalid registry roots: {e}"));
+                WalletError::invalid_roots()
+            })?;
         let core_cfg = core_config(&config)?;
         let https = config
             .backend
@@ -423,7 +437,7 @@ impl Wallet {
             .shared
             .wallet
             .payment(&payment_id)?
-            .ok_or_else(|| WalletError::Payment(format!("payment {payment_id} not found")))?;
+            .ok_or_else(WalletError::payment_not_found)?;
         Ok(PaymentFlow::wrap(
             CoreFlow::for_payment(self.shared.wallet.services(), &rec),
             Arc::clone(&self.shared),
