@@ -134,8 +134,9 @@ impl Shared {
 fn core_config(c: &WalletConfig) -> Result<CoreConfig, WalletError> {
     let mut limits = Vec::with_capacity(c.limits.len());
     for l in &c.limits {
-        let currency =
-            Currency::from_code(&l.currency).ok_or_else(WalletError::invalid_config)?;
+        let currency = Currency::from_code(&l.currency).ok_or_else(|| {
+            WalletError::InvalidConfig(format!("unknown currency {:?}", l.currency))
+        })?;
         limits.push(CoreLimits {
             currency,
             per_payment: l.per_payment,
@@ -360,11 +361,7 @@ impl Wallet {
     ) -> Result<Wallet, WalletError> {
         let log = Log(logger);
         let roots = RootKeys::from_json(config.roots_json.as_bytes())
-            .map_err(|e| {
-                // The payer's text says nothing of it; the app's log does.
-                log.line(LogLevel::Error, || format!("open: invalid registry roots: {e}"));
-                WalletError::invalid_roots()
-            })?;
+            .map_err(|e| WalletError::Roots(e.to_string()))?;
         let core_cfg = core_config(&config)?;
         let https = config
             .backend
@@ -437,7 +434,7 @@ impl Wallet {
             .shared
             .wallet
             .payment(&payment_id)?
-            .ok_or_else(WalletError::payment_not_found)?;
+            .ok_or_else(|| WalletError::Payment(format!("payment {payment_id} not found")))?;
         Ok(PaymentFlow::wrap(
             CoreFlow::for_payment(self.shared.wallet.services(), &rec),
             Arc::clone(&self.shared),
