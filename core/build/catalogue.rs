@@ -333,7 +333,7 @@ fn summary(body: &[Node]) -> String {
 /// One language's blob and ops.
 struct Table {
     text: String,
-    starts: Vec<u32>,
+    starts: Vec<u16>,
     ops: Vec<u32>,
 }
 
@@ -448,11 +448,15 @@ fn emit(sources: &[Source]) -> Result<String, Box<dyn Error>> {
     }
     out.push_str("    ];\n\n");
 
-    out.push_str("    /// The stable id (`\"pin-wrong\"`): what apps and tests key on.\n    pub fn id(&self) -> &'static str {\n        match self {\n");
+    // The ids as one blob and u16 bounds, not a match of string literals:
+    // that would compile to a table of `&str` (16 bytes and a relocation each).
+    let mut id_text = String::new();
+    let mut id_starts = vec![0u16];
     for m in &en.messages {
-        let _ = writeln!(out, "            {} => {:?},", any_of(m), m.id);
+        id_text.push_str(&m.id);
+        id_starts.push(u16::try_from(id_text.len()).map_err(|_| "ids over 64 KiB")?);
     }
-    out.push_str("        }\n    }\n\n");
+    out.push_str("    /// The stable id (`\"pin-wrong\"`): what apps and tests key on.\n    pub fn id(&self) -> &'static str {\n        let i = self.index();\n        match (ID_STARTS.get(i), ID_STARTS.get(i + 1)) {\n            (Some(&a), Some(&b)) => ID_TEXT.get(usize::from(a)..usize::from(b)).unwrap_or(\"\"),\n            _ => \"\",\n        }\n    }\n\n");
 
     out.push_str("    /// The position in `ALL_IDS` and in every language's tables.\n    fn index(&self) -> usize {\n        match self {\n");
     for (i, m) in en.messages.iter().enumerate() {
@@ -533,6 +537,11 @@ fn emit(sources: &[Source]) -> Result<String, Box<dyn Error>> {
         );
     }
     out.push_str("        ]\n    }\n}\n\n");
+    let _ = writeln!(
+        out,
+        "/// Every id, concatenated in the order of `ALL_IDS`.\nconst ID_TEXT: &str = {id_text:?};\n/// Id `i` is `ID_TEXT[ID_STARTS[i]..ID_STARTS[i + 1]]`.\nconst ID_STARTS: [u16; {}] = {id_starts:?};\n",
+        id_starts.len()
+    );
 
     // The tables.
     let mut sizes = Vec::new();
@@ -542,16 +551,17 @@ fn emit(sources: &[Source]) -> Result<String, Box<dyn Error>> {
             starts: Vec::new(),
             ops: Vec::new(),
         };
+        let start = |ops: &Vec<u32>| u16::try_from(ops.len()).map_err(|_| "over 65,535 ops");
         for m in &en.messages {
             let tr = src
                 .messages
                 .iter()
                 .find(|t| t.id == m.id)
                 .ok_or_else(|| format!("{}: {} missing", src.path, m.id))?;
-            table.starts.push(table.ops.len() as u32);
+            table.starts.push(start(&table.ops)?);
             encode(&tr.body, &m.args, &mut table, &m.id)?;
         }
-        table.starts.push(table.ops.len() as u32);
+        table.starts.push(start(&table.ops)?);
         sizes.push((src.lang.clone(), table.text.len(), table.ops.len()));
         let _ = writeln!(
             out,

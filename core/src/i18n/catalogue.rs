@@ -59,7 +59,7 @@ pub(super) struct Table {
     /// Every literal of the language, concatenated (shared pieces once).
     text: &'static str,
     /// Message `i`'s ops are `ops[starts[i]..starts[i + 1]]`.
-    starts: &'static [u32],
+    starts: &'static [u16],
     /// The ops of all messages.
     ops: &'static [u32],
 }
@@ -103,7 +103,7 @@ impl Msg {
         let (Some(&start), Some(&end)) = (table.starts.get(i), table.starts.get(i + 1)) else {
             return;
         };
-        let Some(ops) = table.ops.get(start as usize..end as usize) else {
+        let Some(ops) = table.ops.get(usize::from(start)..usize::from(end)) else {
             return;
         };
         let args = self.args();

@@ -217,6 +217,25 @@ fn money_arguments_go_through_cldr_formatting() {
 }
 
 #[test]
+fn chinese_yuan_is_written_by_cldr_inside_the_sentence() {
+    let text = Msg::FlowConfirmAmount {
+        amount: Money::new(1250, Currency::CNY),
+        merchant: "KOPI".into(),
+    }
+    .render(&locale("zh-Hans"));
+    assert_eq!(text, "向 \u{2068}KOPI\u{2069} 支付 ¥12.50？");
+    let rupiah = Msg::FlowDone {
+        amount: Money::new(1_250_000, Currency::IDR),
+        merchant: "TOKO".into(),
+    }
+    .render(&locale("id"));
+    assert_eq!(
+        rupiah,
+        "Rp\u{a0}12.500 telah dibayar ke \u{2068}TOKO\u{2069}."
+    );
+}
+
+#[test]
 fn text_carries_id_and_args() {
     let m = Msg::FlowLimitDaily {
         limit: Money::new(50_000, Currency::SGD),
