@@ -7,9 +7,15 @@
 #     git-ignored). Every target links with 16 KB page alignment
 #     (-Wl,-z,max-page-size=16384) so the library loads on Android 15+ devices
 #     that run 16 KB pages.
-#  2. uniffi-bindgen generates the Kotlin from the UNSTRIPPED arm64 library
-#     (UniFFI reads the interface from the library's metadata; a stripped one
-#     silently yields empty bindings) with the Android option (`android = true`:
+#     The library exports only what the generated Kotlin calls: a version
+#     script makes UniFFI's UNIFFI_META_* statics local, so the linker drops
+#     them (~86 KB on arm64; ADR 0025). Their names come from a host build of
+#     scanpay-ffi (dev profile) made first; scripts/size-report.sh checks the
+#     same link against the Kotlin and Swift. No `testing` feature: the
+#     test-only objects (InsecureSoftwareBiometricKey, TestClock) are not in it.
+#  2. uniffi-bindgen generates the Kotlin from the arm64 STATIC library of the
+#     same build (UniFFI reads the interface from the metadata, which the
+#     shared library no longer carries) with the Android option (`android = true`:
 #     androidx annotations, the Android system cleaner) into
 #     scanpay/build/generated/source/uniffi/kotlin (never committed, never
 #     edited by hand).
@@ -34,7 +40,7 @@ while [[ $# -gt 0 ]]; do
     --abi) abis+=("${2:?--abi needs a value}"); shift 2 ;;
     --profile) profile="${2:?--profile needs a value}"; shift 2 ;;
     --skip-bindings) bindings=0; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "build-rust.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -74,6 +80,31 @@ if [[ -n "${RUSTFLAGS:-}" || -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]]; then
 fi
 # The flags live in rustflags.txt, shared with `check-16k.sh --host-proxy`.
 page_flags=$(cat "$here/rustflags.txt")
+cargo_target="${CARGO_TARGET_DIR:-$root/target}"
+
+# The export list (ADR 0025): every UNIFFI_META_* name under `local:`. lld
+# gives an exact `local:` name precedence over rustc's own version script,
+# which names every #[no_mangle] symbol under `global:` (a wildcard would
+# lose). The names are read from a host build of this checkout (grep -a: the
+# symbol names are plain text in any object format, Mach-O or ELF, with or
+# without the leading underscore); a name the phone build lacks is allowed
+# by --undefined-version.
+(cd "$root" && cargo build --locked -q --package scanpay-ffi --lib)
+host_lib=""
+for f in "$cargo_target/debug/libscanpay_ffi.dylib" "$cargo_target/debug/libscanpay_ffi.so"; do
+  if [[ -f "$f" ]]; then host_lib=$f; break; fi
+done
+[[ -n "$host_lib" ]] || { echo "build-rust.sh: no host libscanpay_ffi in $cargo_target/debug" >&2; exit 1; }
+exports_map="$cargo_target/phone-exports.map"
+meta=$(grep -aoE 'UNIFFI_META_[A-Z0-9_]+' "$host_lib" | sort -u || true)
+[[ -n "$meta" ]] || { echo "build-rust.sh: no UNIFFI_META_* name in $host_lib" >&2; exit 1; }
+exports=$(printf '{\n  local:\n%s\n};' "$(sed 's/.*/    &;/' <<<"$meta")")
+# Rewritten only when it changes (cargo does not track the file's contents);
+# bash and cat only: Android Studio's PATH may lack cmp.
+if [[ ! -f "$exports_map" || "$(cat "$exports_map")" != "$exports" ]]; then
+  printf '%s\n' "$exports" >"$exports_map"
+fi
+page_flags="$page_flags -C link-arg=-Wl,--version-script=$exports_map -C link-arg=-Wl,--undefined-version"
 ndk_args=()
 for abi in "${abis[@]}"; do
   t=$(triple_of "$abi")
@@ -89,13 +120,20 @@ cd "$root"
 # --platform 24: the module's minSdk (libc symbols newer than that are refused at link time).
 # `--package`, never `-p`: cargo-ndk 4.x takes `-p` as its own `--platform`.
 cargo ndk "${ndk_args[@]}" --platform 24 -o "$jni" build --locked --profile "$profile" --package scanpay-ffi
+# The export list took effect: a cut library has no UNIFFI_META_* name left,
+# not even a local one (the statics are gone, not hidden).
+for abi in "${abis[@]}"; do
+  if grep -aq 'UNIFFI_META_' "$jni/$abi/libscanpay_ffi.so"; then
+    echo "build-rust.sh: $jni/$abi/libscanpay_ffi.so still has UNIFFI_META_* statics: the linker ignored $exports_map (ADR 0025; lld needed)" >&2
+    exit 1
+  fi
+done
 
-cargo_target="${CARGO_TARGET_DIR:-$root/target}"
 if (( bindings )); then
   cargo build --locked -q -p uniffi-bindgen
-  # Any of the built libraries carries the same interface metadata; take the
-  # first ABI's unstripped cargo output (not the copy in jniLibs).
-  src_lib="$cargo_target/$(triple_of "${abis[0]}")/$(profile_dir "$profile")/libscanpay_ffi.so"
+  # Any ABI's static library carries the same interface metadata; take the
+  # first ABI's (the shared library no longer has it).
+  src_lib="$cargo_target/$(triple_of "${abis[0]}")/$(profile_dir "$profile")/libscanpay_ffi.a"
   [[ -f "$src_lib" ]] || { echo "missing $src_lib" >&2; exit 1; }
   out="$here/scanpay/build/generated/source/uniffi/kotlin"
   rm -rf "$out"; mkdir -p "$out"

@@ -55,9 +55,14 @@ log="$tmp/calls.log"
 cat >"$fake/cargo" <<'EOF'
 #!/usr/bin/env bash
 # Fake cargo: `cargo ndk ...` runs the cargo-ndk subcommand (as cargo does);
-# `cargo build` (uniffi-bindgen) is recorded and does nothing.
+# `cargo build` is recorded; the host build of scanpay-ffi writes a library
+# with one UniFFI metadata name (build-rust.sh's export list reads it).
 echo "cargo $*" >>"$FAKE_LOG"
 if [[ "$1" == ndk ]]; then exec cargo-ndk "$@"; fi
+if [[ " $* " == *" --package scanpay-ffi "* ]]; then
+  mkdir -p "$CARGO_TARGET_DIR/debug"
+  printf 'fake\0UNIFFI_META_SCANPAY_FFI_FUNC_FAKE\0' >"$CARGO_TARGET_DIR/debug/libscanpay_ffi.so"
+fi
 exit 0
 EOF
 cat >"$fake/cargo-ndk" <<'EOF'
@@ -65,6 +70,7 @@ cat >"$fake/cargo-ndk" <<'EOF'
 # Fake cargo-ndk 4.x: `-t ABI`, `--platform N` / `-p N`, `-o DIR`, then the
 # cargo command. Writes a library where cargo would and copies it to -o.
 echo "cargo-ndk $*" >>"$FAKE_LOG"
+echo "cargo-ndk arm64 rustflags: ${CARGO_TARGET_AARCH64_LINUX_ANDROID_RUSTFLAGS:-}" >>"$FAKE_LOG"
 [[ "$1" == ndk ]] && shift
 abis=(); out=""; platform=""
 while [[ $# -gt 0 ]]; do
@@ -95,6 +101,7 @@ for abi in "${abis[@]}"; do
   esac
   mkdir -p "$CARGO_TARGET_DIR/$t/$dir" "$out/$abi"
   echo "fake ELF" >"$CARGO_TARGET_DIR/$t/$dir/libscanpay_ffi.so"
+  echo "fake archive" >"$CARGO_TARGET_DIR/$t/$dir/libscanpay_ffi.a"
   cp "$CARGO_TARGET_DIR/$t/$dir/libscanpay_ffi.so" "$out/$abi/"
 done
 EOF
@@ -139,6 +146,15 @@ EOF
     ok "build-rust.sh $* ($name): cargo-ndk gets --package scanpay-ffi"
   else
     fail "build-rust.sh $* ($name): cargo-ndk call without --package: $ndk_line"
+  fi
+  # ADR 0025: the phone link gets the export list, made from the host build.
+  local flags
+  flags=$(sed -n 's/^cargo-ndk arm64 rustflags: //p' "$log" | head -1)
+  if [[ "$flags" == *"--version-script=$w/target/phone-exports.map"* ]] \
+     && grep -qx '    UNIFFI_META_SCANPAY_FFI_FUNC_FAKE;' "$w/target/phone-exports.map"; then
+    ok "build-rust.sh $* ($name): the phone link gets the UNIFFI_META export list"
+  else
+    fail "build-rust.sh $* ($name): no UNIFFI_META export list in the phone link flags: $flags"
   fi
   if grep -q '^llvm-readelf ' "$log" && grep -q '16 KB check: .* ok' "$w/out.txt"; then
     ok "build-rust.sh $* ($name): 16 KB check ran with the NDK's llvm-readelf"
