@@ -1,9 +1,9 @@
 //! The CLDR tables of `scanpay_core::i18n` (`$OUT_DIR/cldr.rs`), from the
 //! trimmed CLDR 48.2 copy in `core/i18n/cldr/` (`scripts/cldr-update.sh`).
 //!
-//! What comes out, all as `const` data with no `&str` tables (each `&str` in a
-//! static table is 16 bytes plus a relocation on the phone, ADR 0009): one
-//! string blob, and spans into it, for
+//! What comes out, all as statics of plain integers and chars with no `&str`
+//! tables (each `&str` in a static table is 16 bytes plus a relocation on the
+//! phone, ADR 0009): one string blob, and spans into it, for
 //! - the number-format locales: separators, grouping, the currency pattern and
 //!   its alpha-next-to-number form, unit patterns, parent;
 //! - per locale, the currency symbols that are not the ISO code and the display
@@ -503,14 +503,14 @@ impl Gen {
         }
         writeln!(
             code,
-            "pub(crate) const NUM_LOCALES: [NumLocale; {}] = [\n{table}];",
+            "pub(crate) static NUM_LOCALES: [NumLocale; {}] = [\n{table}];",
             LOCALES.len()
         )?;
         writeln!(
             code,
-            "const SYMBOLS: [Symbol; {n_symbols}] = [\n{symbols}];"
+            "static SYMBOLS: [Symbol; {n_symbols}] = [\n{symbols}];"
         )?;
-        writeln!(code, "const NAMES: [Name; {n_names}] = [\n{names}];")?;
+        writeln!(code, "static NAMES: [Name; {n_names}] = [\n{names}];")?;
         Ok(())
     }
 
@@ -547,7 +547,7 @@ impl Gen {
             code,
             "/// (numeric code, CLDR display digits), sorted by alpha code."
         )?;
-        writeln!(code, "const DIGITS: [(u16, u8); {n}] = [\n{rows}];")?;
+        writeln!(code, "static DIGITS: [(u16, u8); {n}] = [\n{rows}];")?;
         Ok(())
     }
 
@@ -569,7 +569,7 @@ impl Gen {
             writeln!(rows, "    ({}, {}),", region_bytes(k)?, l.1)?;
             n += 1;
         }
-        writeln!(code, "const ALIASES: [([u8; 3], Lang); {n}] = [\n{rows}];")?;
+        writeln!(code, "static ALIASES: [([u8; 3], Lang); {n}] = [\n{rows}];")?;
 
         // Regions where a language's likely script is not the catalogue's.
         let likely = read_json(dir, "likelySubtags.json")?;
@@ -609,7 +609,7 @@ impl Gen {
         }
         writeln!(
             code,
-            "const OTHER_SCRIPT: [(Lang, [u8; 3]); {n}] = [\n{rows}];"
+            "static OTHER_SCRIPT: [(Lang, [u8; 3]); {n}] = [\n{rows}];"
         )?;
 
         // Every region CLDR names for a catalogue language (generated locales
@@ -681,7 +681,7 @@ impl Gen {
         }
         writeln!(
             code,
-            "const REGIONS: [(Lang, [u8; 3], u8); {n}] = [\n{rows}];"
+            "static REGIONS: [(Lang, [u8; 3], u8); {n}] = [\n{rows}];"
         )?;
         Ok(())
     }

@@ -16,7 +16,7 @@
 //!   in the plural category of the written number ("12.50 Singapore dollars",
 //!   "12.50新加坡元", "1 yen" but "1.00 US dollars").
 //!
-//! `cldr`'s round-trip with node's `Intl` (ICU) is pinned by
+//! Agreement with node's `Intl` (ICU) is pinned by
 //! `tests/vectors/i18n/money.json`.
 
 use super::cldr::{self, NumLocale};
