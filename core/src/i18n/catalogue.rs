@@ -10,12 +10,12 @@
 //! the build, so at run time every id renders in every language.
 //!
 //! Arguments are typed ([`Arg`]), never free text: amounts go through
-//! [`format_amount`](super::format_amount) (CLDR), counts and seconds through
-//! [`format_count`](super::format_count) and CLDR plural rules, and names are
+//! [`format_amount`] (CLDR), counts and seconds through
+//! [`format_count`] and CLDR plural rules, and names are
 //! shown verbatim inside Unicode bidi isolates (FSI … PDI), stripped of
 //! bidi controls, so a right-to-left or control-laden merchant name cannot
 //! reorder the amount beside it. The pseudo-locale en-XA renders English
-//! through [`super::pseudo`]. ADR 0024; docs/i18n.md "The catalogue".
+//! through the private `pseudo` module. ADR 0024; docs/i18n.md "The catalogue".
 //!
 //! ```
 //! use scanpay_core::i18n::{catalogue::Msg, Locale};
