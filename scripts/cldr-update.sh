@@ -112,7 +112,8 @@ for (const loc of locales) {
     numbers[loc] = {
         defaultNumberingSystem: ns,
         minimumGroupingDigits: n.minimumGroupingDigits,
-        "symbols-numberSystem-latn": { decimal: sym.decimal, group: sym.group, minusSign: sym.minusSign },
+        // No minusSign: amounts are unsigned (core/src/money.rs).
+        "symbols-numberSystem-latn": { decimal: sym.decimal, group: sym.group },
         "decimalFormats-numberSystem-latn": { standard: dec.standard },
         "currencyFormats-numberSystem-latn": Object.fromEntries(
             ["standard", "standard-alphaNextToNumber", "currencySpacing"]

@@ -351,6 +351,24 @@ impl Gen {
                 )
                 .into());
             }
+            // The alpha-pattern choice (is_symbol_char) implements this
+            // currencySpacing rule and no other: a space between the symbol
+            // and a digit when the symbol's character there is neither a
+            // symbol nor a separator.
+            for side in ["beforeCurrency", "afterCurrency"] {
+                let at = |k: &str| str_at(n, &format!("{cur}/currencySpacing/{side}/{k}"), file);
+                let rule = (
+                    at("currencyMatch")?,
+                    at("surroundingMatch")?,
+                    at("insertBetween")?,
+                );
+                if rule != ("[[:^S:]&[:^Z:]]", "[:digit:]", "\u{a0}") {
+                    return Err(format!(
+                        "cldr: {loc}: currencySpacing {side} {rule:?} is not handled"
+                    )
+                    .into());
+                }
+            }
             let unit_other = str_at(n, &format!("{cur}/unitPattern-count-other"), file)?;
             let unit_one = n
                 .get(cur)
