@@ -142,7 +142,7 @@ flow-enter-pin = Enter your PIN to pay { $amount } to { $merchant }.
 
 # $amount (Money) - the total to pay
 # max-length: 130
-flow-enter-pin-offline = You are offline. { $amount } will be sent when you are back online.
+flow-enter-pin-offline = You are offline. Enter your PIN; { $amount } will be sent when you are back online.
 
 # max-length: 50
 flow-sending = Sending your payment…
