@@ -578,8 +578,10 @@ receipt-reversed = Cancelled
 # max-length: 30
 receipt-needs-attention = Check with support
 
+# A payment id is a 36-character UUID: longer than the 24-character name the
+# build assumes, so the limit leaves room for it in en-XA (11 + 38 + 40 % + 2).
 # $reference (Name) - the payment id, for support
-# max-length: 60
+# max-length: 80
 receipt-reference = Reference: { $reference }
 
 # $amount (Money) - the total paid
