@@ -1,9 +1,24 @@
-//! Typed errors. Each variant's message (Kotlin `message`, Python `str(e)`)
-//! is written for a UI; variants are flat (message only) where the UI only
-//! needs to show them, and carry fields where it must act on them (attempts
-//! left, a wait, a registry error code).
+//! Typed errors. The payer's text of every error comes from the core's
+//! catalogue in the current locale ([`crate::i18n::set_locales`], ADR 0024):
+//! - flat errors (`WalletError`, `FlowError`, `ScanError`: the variant and a
+//!   message) carry the catalogue text as their message (Kotlin `message`,
+//!   Swift `localizedDescription` via the generated description, Python
+//!   `str(e)`), rendered when the error is converted, through the core
+//!   error's [`Describe`] or, where the bindings make the variant
+//!   themselves, the matching [`Msg`];
+//! - errors with fields (`PinError`, `PlatformKeyStoreError`, `TrustError`,
+//!   `PaycodeError`, `BiometricError`) keep their fields for the UI to act on
+//!   (attempts left, a wait, a code), and their `text()` method gives the
+//!   payer's text with its id and typed arguments. Their generated
+//!   `message` lists the fields and is not for the payer.
+//!
+//! An error's technical detail (the platform's or the server's words) is
+//! not in the payer's text; where a variant keeps it in a field, it is for
+//! logs and support.
 
-use scanpay_core::auth::{AuthError, KeyStoreError as CoreKeyStoreError};
+use scanpay_core::auth::{AuthError, KeyStoreError as CoreKeyStoreError, PinRejected, PIN_LENGTH};
+use scanpay_core::i18n::catalogue::Msg;
+use scanpay_core::i18n::describe::Describe;
 use scanpay_core::net::{ConfigError, NetError};
 use scanpay_core::payment::{EngineError, FlowError as CoreFlowError};
 use scanpay_core::scan::ScanError as CoreScanError;
@@ -11,7 +26,14 @@ use scanpay_core::store::StoreError;
 use scanpay_core::trust::RegistryError;
 use scanpay_core::wallet::WalletError as CoreWalletError;
 
+use crate::biometric::BiometricError;
+use crate::i18n::{localized, render, LocalizedText};
 use crate::worker::WorkerFailure;
+
+/// The catalogue text of a core value, in the current locale.
+fn say(e: &impl Describe) -> String {
+    render(&e.message())
+}
 
 /// Why a wallet operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -21,66 +43,66 @@ pub enum WalletError {
     #[error("{0}")]
     DataDir(String),
     /// The wallet's database failed (damaged, newer schema, disk full…).
-    #[error("the wallet's storage failed: {0}")]
+    #[error("{0}")]
     Storage(String),
     /// The pinned registry roots are not valid.
-    #[error("the registry roots are invalid: {0}")]
+    #[error("{0}")]
     Roots(String),
     /// A merchant registry document was refused.
-    #[error("the merchant registry was refused: {0}")]
+    #[error("{0}")]
     Registry(String),
     /// The backend configuration is invalid (URL, CA, pins, timeouts).
-    #[error("the backend configuration is invalid: {0}")]
+    #[error("{0}")]
     BackendConfig(String),
     /// The wallet was opened without a backend.
-    #[error("no backend is configured")]
+    #[error("{}", render(&Msg::NetNoBackend))]
     NoBackend,
     /// The wallet is not enrolled: set a PIN first (`enrol`).
-    #[error("the wallet is not enrolled: set a PIN first")]
+    #[error("{}", render(&Msg::PinNotEnrolled))]
     NotEnrolled,
     /// The backend could not be reached (no route, name not resolved,
     /// connection refused or timed out). Nothing was sent: check the
     /// connection and try again.
-    #[error("the ScanPay service cannot be reached: {0}")]
+    #[error("{0}")]
     Unreachable(String),
     /// The secure connection failed: the certificate did not validate or its
     /// key matches no pin (a captive portal, an interception proxy). Nothing
     /// was sent; do not retry on this network.
-    #[error("the secure connection to ScanPay failed: {0}")]
+    #[error("{0}")]
     Tls(String),
     /// The request went out but no usable answer came back (timeout,
     /// connection lost, malformed reply). Safe to retry: these calls are
     /// idempotent.
-    #[error("no answer from the ScanPay service: {0}")]
+    #[error("{0}")]
     NoAnswer(String),
     /// The backend refused the request (HTTP 4xx): for `register_device`,
     /// the enrolment code is wrong or was already used. Retrying the same
     /// request will not help.
-    #[error("the ScanPay service refused the request: {0}")]
+    #[error("{0}")]
     Refused(String),
     /// Payment queries and reversals cannot be signed: the wallet has no
     /// request key (registered by an app version from before request keys)
     /// or it is unusable. Call `register_device` again with the enrolment code.
-    #[error("the device must be registered again: {0}")]
+    #[error("{0}")]
     RequestKey(String),
     /// The backend failed (HTTP 5xx): try again later.
-    #[error("the ScanPay service failed: {0}")]
+    #[error("{0}")]
     ServerFailure(String),
     /// A payment operation failed.
     #[error("{0}")]
     Payment(String),
     /// A limit is missing or invalid in the configuration.
-    #[error("invalid configuration: {0}")]
+    #[error("{0}")]
     InvalidConfig(String),
     /// An internal failure (a bug); the operation did not complete.
-    #[error("internal error: {0}")]
+    #[error("{0}")]
     Internal(String),
 }
 
 impl From<CoreWalletError> for WalletError {
     fn from(e: CoreWalletError) -> WalletError {
         match e {
-            CoreWalletError::DataDir { .. } => WalletError::DataDir(e.to_string()),
+            CoreWalletError::DataDir { .. } => WalletError::DataDir(say(&e)),
             CoreWalletError::Store(s) => s.into(),
             CoreWalletError::Registry(r) => r.into(),
             CoreWalletError::Payment(p) => p.into(),
@@ -88,20 +110,23 @@ impl From<CoreWalletError> for WalletError {
             CoreWalletError::NotEnrolled => WalletError::NotEnrolled,
             CoreWalletError::Net(n) => n.into(),
             CoreWalletError::Auth(a) => a.into(),
-            CoreWalletError::DamagedRecord { .. } => WalletError::Storage(e.to_string()),
+            CoreWalletError::DamagedRecord { .. } => WalletError::Storage(say(&e)),
         }
     }
 }
 
 impl From<StoreError> for WalletError {
     fn from(e: StoreError) -> WalletError {
-        WalletError::Storage(e.to_string())
+        WalletError::Storage(say(&e))
     }
 }
 
 impl From<RegistryError> for WalletError {
-    fn from(e: RegistryError) -> WalletError {
-        WalletError::Registry(format!("{} ({})", e, e.code()))
+    /// The registry's own code is for support (`TrustChecker` gives it as
+    /// `TrustError.Registry.code`); the payer reads that the update was
+    /// refused and the list in use stays.
+    fn from(_: RegistryError) -> WalletError {
+        WalletError::Registry(render(&Msg::WalletRegistryRefused))
     }
 }
 
@@ -109,14 +134,16 @@ impl From<EngineError> for WalletError {
     fn from(e: EngineError) -> WalletError {
         match e {
             EngineError::Store(s) => s.into(),
-            other => WalletError::Payment(other.to_string()),
+            other => WalletError::Payment(say(&other)),
         }
     }
 }
 
 impl From<ConfigError> for WalletError {
-    fn from(e: ConfigError) -> WalletError {
-        WalletError::BackendConfig(e.to_string())
+    /// A bad backend configuration is the app's bug, found at `open`
+    /// before anything is journalled or sent.
+    fn from(_: ConfigError) -> WalletError {
+        WalletError::BackendConfig(render(&Msg::WalletInternalError))
     }
 }
 
@@ -124,7 +151,7 @@ impl From<NetError> for WalletError {
     /// One variant per thing a UI does differently: check the connection,
     /// distrust the network, retry, fix the input, or wait.
     fn from(e: NetError) -> WalletError {
-        let text = e.to_string();
+        let text = say(&e);
         match e {
             NetError::InvalidRequest(_) => WalletError::Internal(text),
             NetError::RequestKey(_) => WalletError::RequestKey(text),
@@ -132,8 +159,8 @@ impl From<NetError> for WalletError {
             NetError::Resolve(_) | NetError::Connect(_) | NetError::ConnectTimeout(_) => {
                 WalletError::Unreachable(text)
             }
-            NetError::Status { status, message } if (400..500).contains(&status) => {
-                WalletError::Refused(format!("{message} (HTTP {status})"))
+            NetError::Status { status, .. } if (400..500).contains(&status) => {
+                WalletError::Refused(text)
             }
             NetError::Status { .. } => WalletError::ServerFailure(text),
             NetError::ResponseTimeout
@@ -151,14 +178,16 @@ impl From<AuthError> for WalletError {
         match e {
             AuthError::Store(s) => s.into(),
             AuthError::NotEnrolled => WalletError::NotEnrolled,
-            other => WalletError::Internal(other.to_string()),
+            other => WalletError::Internal(say(&other)),
         }
     }
 }
 
 impl From<WorkerFailure> for WalletError {
-    fn from(e: WorkerFailure) -> WalletError {
-        WalletError::Internal(format!("{e:?}"))
+    /// A worker that panicked may have been resolving a payment: the payer
+    /// is sent to the history rather than told nothing moved.
+    fn from(_: WorkerFailure) -> WalletError {
+        WalletError::Internal(render(&Msg::WalletInternalErrorCheck))
     }
 }
 
@@ -177,10 +206,12 @@ pub enum PinError {
         /// Digits entered.
         entered: u32,
     },
-    /// The new PIN is refused by the policy; nothing changed.
-    #[error("{reason}")]
+    /// The new PIN is refused by the policy; nothing changed. `text()` says
+    /// why in the payer's language.
+    #[error("the new PIN is refused ({reason})")]
     Rejected {
-        /// Why, for the UI ("a PIN of consecutive digits is too easy to guess").
+        /// The rule, as its stable catalogue id: `pin-rejected-same-digit`,
+        /// `pin-rejected-sequence` or `pin-rejected-common`.
         reason: String,
     },
     /// Wrong PIN.
@@ -246,8 +277,14 @@ impl From<AuthError> for PinError {
             AuthError::PinIncomplete { entered } => PinError::Incomplete {
                 entered: u32::try_from(entered).unwrap_or(u32::MAX),
             },
+            // Too few digits is the pad's state, not a rule of the policy.
+            AuthError::PinRejected(PinRejected::Incomplete { entered, .. }) => {
+                PinError::Incomplete {
+                    entered: u32::try_from(entered).unwrap_or(u32::MAX),
+                }
+            }
             AuthError::PinRejected(r) => PinError::Rejected {
-                reason: r.to_string(),
+                reason: r.message().id().to_string(),
             },
             AuthError::WrongPin {
                 attempts_left,
@@ -292,6 +329,75 @@ impl From<WorkerFailure> for PinError {
     }
 }
 
+/// The policy rule whose catalogue id is `id` (what `PinError::Rejected`
+/// carries).
+fn rejected_rule(id: &str) -> Option<Msg> {
+    [
+        PinRejected::AllSame,
+        PinRejected::Sequence,
+        PinRejected::Common,
+    ]
+    .into_iter()
+    .map(|r| r.message())
+    .find(|m| m.id() == id)
+}
+
+#[uniffi::export]
+impl PinError {
+    /// The payer's text for this error in the current locale, with its id
+    /// and arguments (`pin-wrong` with `attempts_left`, `pin-locked-out`
+    /// with `wait`…).
+    pub fn text(&self) -> LocalizedText {
+        localized(&self.message())
+    }
+}
+
+impl PinError {
+    /// The catalogue message: the core's own (`Describe`) wherever the
+    /// variant holds what the core error held.
+    pub(crate) fn message(&self) -> Msg {
+        match self {
+            PinError::NotADigit => AuthError::NotADigit.message(),
+            PinError::PadFull => AuthError::PinPadFull.message(),
+            PinError::Incomplete { entered } => Msg::PinIncomplete {
+                length: PIN_LENGTH as u64,
+                entered: u64::from(*entered),
+            },
+            PinError::Rejected { reason } => {
+                rejected_rule(reason).unwrap_or(Msg::WalletInternalError)
+            }
+            PinError::WrongPin {
+                attempts_left,
+                wait_secs,
+            } => AuthError::WrongPin {
+                attempts_left: *attempts_left,
+                wait_secs: *wait_secs,
+            }
+            .message(),
+            PinError::LockedOut {
+                until,
+                retry_after_secs,
+            } => AuthError::LockedOut {
+                until: *until,
+                retry_after_secs: *retry_after_secs,
+            }
+            .message(),
+            PinError::Disabled => AuthError::Disabled.message(),
+            PinError::NotEnrolled => AuthError::NotEnrolled.message(),
+            PinError::AlreadyEnrolled => AuthError::AlreadyEnrolled.message(),
+            // Failed and "does not protect the key" (KeyStoreIneffective)
+            // share this variant; the transient reading is the one that does
+            // not send the payer away for nothing.
+            PinError::KeyStore { .. } => Msg::PinKeyStoreFailed,
+            PinError::DeviceKeyUnusable { .. } => Msg::PinDeviceKeyUnusable,
+            PinError::SamePinPad => Msg::PinSamePad,
+            // Storage, the stored key or cryptography: nothing was counted
+            // or signed, so nothing moved.
+            PinError::Internal { .. } => Msg::WalletInternalError,
+        }
+    }
+}
+
 /// Why a frame could not be scanned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi(flat_error)]
@@ -320,8 +426,11 @@ pub enum ScanError {
 }
 
 impl From<CoreScanError> for ScanError {
+    /// A frame the app passed wrongly, or a decoder fault: never the payer's
+    /// doing, and no money is involved. The variant tells the app what to
+    /// fix; the message is the catalogue's "something went wrong" text.
     fn from(e: CoreScanError) -> ScanError {
-        let m = e.to_string();
+        let m = render(&Msg::WalletInternalError);
         match e {
             CoreScanError::FrameTooSmall { .. } => ScanError::FrameTooSmall(m),
             CoreScanError::FrameTooLarge { .. } => ScanError::FrameTooLarge(m),
@@ -413,7 +522,7 @@ pub enum FlowError {
 
 impl From<CoreFlowError> for FlowError {
     fn from(e: CoreFlowError) -> FlowError {
-        let m = e.to_string();
+        let m = say(&e);
         match e {
             CoreFlowError::InvalidIntent { .. } => FlowError::InvalidIntent(m),
             CoreFlowError::NotAMerchantCode { .. } => FlowError::NotAMerchantCode(m),
@@ -426,14 +535,9 @@ impl From<CoreFlowError> for FlowError {
             CoreFlowError::AmountTooLong => FlowError::AmountTooLong(m),
             CoreFlowError::AmountRequired => FlowError::AmountRequired(m),
             CoreFlowError::TotalMismatch { .. } => FlowError::TotalMismatch(m),
-            CoreFlowError::Pin(p) if p.device_key_unusable() => {
-                // The same UI sentence as PinError::DeviceKeyUnusable; the
-                // core's message stays in brackets for support.
-                FlowError::DeviceKeyUnusable(format!(
-                    "this wallet's device key cannot be opened on this device; \
-                     set up the PIN again ({m})"
-                ))
-            }
+            // The same text as PinError::DeviceKeyUnusable (the core's
+            // Describe gives both).
+            CoreFlowError::Pin(p) if p.device_key_unusable() => FlowError::DeviceKeyUnusable(m),
             CoreFlowError::Pin(_) => FlowError::Pin(m),
             CoreFlowError::StillLockedOut { .. } => FlowError::StillLockedOut(m),
             CoreFlowError::Payment(
@@ -454,8 +558,42 @@ impl From<CoreFlowError> for FlowError {
 }
 
 impl From<WorkerFailure> for FlowError {
-    fn from(e: WorkerFailure) -> FlowError {
-        FlowError::Internal(format!("{e:?}"))
+    /// `process` panicked: the payment may have been sent, so the payer is
+    /// sent to the history rather than told nothing moved.
+    fn from(_: WorkerFailure) -> FlowError {
+        FlowError::Internal(render(&Msg::WalletInternalErrorCheck))
+    }
+}
+
+impl FlowError {
+    /// `process` or an intent while another thread processes the payment.
+    pub(crate) fn busy() -> FlowError {
+        FlowError::Busy(render(&Msg::FlowPaymentInProgress))
+    }
+
+    /// An argument from the app the core cannot take (an unknown currency
+    /// code): the app's bug, refused before anything happened.
+    pub(crate) fn invalid_input() -> FlowError {
+        FlowError::InvalidInput(render(&Msg::WalletInternalError))
+    }
+}
+
+impl WalletError {
+    /// The pinned registry roots given to `open` are not valid (the app's
+    /// bug, found before anything was stored).
+    pub(crate) fn invalid_roots() -> WalletError {
+        WalletError::Roots(render(&Msg::WalletInternalError))
+    }
+
+    /// A limit of the configuration is invalid (the app's bug, found at
+    /// `open`).
+    pub(crate) fn invalid_config() -> WalletError {
+        WalletError::InvalidConfig(render(&Msg::WalletInternalError))
+    }
+
+    /// No payment with the id the app asked for.
+    pub(crate) fn payment_not_found() -> WalletError {
+        WalletError::Payment(render(&Msg::FlowPaymentNotFound))
     }
 }
 
@@ -520,13 +658,22 @@ impl From<CoreKeyStoreError> for PlatformKeyStoreError {
     }
 }
 
+#[uniffi::export]
+impl PlatformKeyStoreError {
+    /// The payer's text for this key store failure in the current locale
+    /// (the platform's `reason` is for logs).
+    pub fn text(&self) -> LocalizedText {
+        localized(&CoreKeyStoreError::from(self.clone()).message())
+    }
+}
+
 /// Why roots or a registry document were refused by a [`crate::inspect::TrustChecker`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum TrustError {
     /// The roots document is invalid.
     #[error("{reason}")]
     Roots {
-        /// Why.
+        /// Why, for logs and support (`text()` is the payer's).
         reason: String,
     },
     /// The registry document was refused.
@@ -534,9 +681,22 @@ pub enum TrustError {
     Registry {
         /// Stable kebab-case code ("rollback", "bad-signature"…).
         code: String,
-        /// Why, for the UI.
+        /// Why, for logs and support (`text()` is the payer's).
         reason: String,
     },
+}
+
+#[uniffi::export]
+impl TrustError {
+    /// The payer's text in the current locale: roots the app pinned are its
+    /// own bug, found before anything is checked; a refused registry update
+    /// leaves the list in use as it was.
+    pub fn text(&self) -> LocalizedText {
+        localized(&match self {
+            TrustError::Roots { .. } => Msg::WalletInternalError,
+            TrustError::Registry { .. } => Msg::WalletRegistryRefused,
+        })
+    }
 }
 
 impl From<RegistryError> for TrustError {
@@ -545,5 +705,16 @@ impl From<RegistryError> for TrustError {
             code: e.code().to_string(),
             reason: e.to_string(),
         }
+    }
+}
+
+// Here rather than in biometric.rs with the type: the texts of every error
+// are chosen in this module.
+#[uniffi::export]
+impl BiometricError {
+    /// The payer's text for this biometric outcome in the current locale
+    /// ("Confirmation cancelled. Try again or use your PIN.").
+    pub fn text(&self) -> LocalizedText {
+        localized(&scanpay_core::auth::BiometricError::from(self.clone()).message())
     }
 }

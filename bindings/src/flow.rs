@@ -18,10 +18,13 @@
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use scanpay_core::auth::AuthError;
+use scanpay_core::i18n::catalogue::Msg;
+use scanpay_core::i18n::describe::Describe;
 use scanpay_core::payment::{self as pay, Intent as CoreIntent, PaymentFlow as CoreFlow};
 pub use scanpay_core::payment::{FailureReason, PendingReason, RetryOption, Stage};
 
 use crate::errors::FlowError;
+use crate::i18n::{localized, LocalizedText};
 use crate::platform::{FlowListener, LogLevel};
 use crate::scanner::ScannedCode;
 use crate::shortcuts::PinFreeLimits;
@@ -155,9 +158,10 @@ pub enum RetryOption {
     Reenrol,
 }
 
-/// The previous PIN attempt's failure, shown on the PIN pad.
+/// The previous PIN attempt's failure, shown on the PIN pad; `text()` is
+/// the payer's sentence for any of them.
 // A wrapper: the core gives the whole `AuthError`; the pad needs the two
-// failures it explains and a message for the rest.
+// failures it explains and a text for the rest.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum PinProblem {
     /// Wrong PIN.
@@ -174,11 +178,43 @@ pub enum PinProblem {
         /// Seconds from now.
         retry_after_secs: u64,
     },
-    /// Anything else, as a message.
+    /// Anything else, as the catalogue's text.
     Other {
-        /// For the UI.
-        message: String,
+        /// The payer's text, in the locale current when the PIN was checked.
+        message: LocalizedText,
     },
+}
+
+#[uniffi::export]
+impl PinProblem {
+    /// The payer's sentence for this failure in the current locale ("Wrong
+    /// PIN. 2 attempts left.", "Too many wrong PINs. Try again in 30
+    /// seconds.").
+    pub fn text(&self) -> LocalizedText {
+        match self {
+            PinProblem::WrongPin {
+                attempts_left,
+                wait_secs,
+            } => localized(
+                &AuthError::WrongPin {
+                    attempts_left: *attempts_left,
+                    wait_secs: *wait_secs,
+                }
+                .message(),
+            ),
+            PinProblem::LockedOut {
+                until,
+                retry_after_secs,
+            } => localized(
+                &AuthError::LockedOut {
+                    until: *until,
+                    retry_after_secs: *retry_after_secs,
+                }
+                .message(),
+            ),
+            PinProblem::Other { message } => message.clone(),
+        }
+    }
 }
 
 impl From<AuthError> for PinProblem {
@@ -199,14 +235,14 @@ impl From<AuthError> for PinProblem {
                 retry_after_secs,
             },
             other => PinProblem::Other {
-                message: other.to_string(),
+                message: localized(&other.message()),
             },
         }
     }
 }
 
 /// Why the PIN pad is shown although a shortcut is on (the core's
-/// `PinFallback`, flattened to its stable codes and a message).
+/// `PinFallback`, flattened to its stable codes and the payer's text).
 // A wrapper: the core's reason holds `PinFreeRefusal` (with `Money`),
 // `BiometricAvailability` and `BiometricError` values; the UI needs their
 // codes to choose a sentence.
@@ -224,28 +260,25 @@ pub struct PinFallbackInfo {
     /// (`key-invalidated`: biometric confirmation was turned off; `cancelled`,
     /// `locked-out`…).
     pub detail_code: Option<String>,
-    /// The detail in words (the refusing rule, the platform's outcome, the
-    /// backend's message), for the UI and logs.
-    pub message: String,
+    /// The payer's text (the refusing rule with its limit, the platform's
+    /// outcome), in the locale current when the PIN pad was shown.
+    pub message: LocalizedText,
 }
 
 impl From<pay::PinFallback> for PinFallbackInfo {
     fn from(f: pay::PinFallback) -> PinFallbackInfo {
         use pay::FallbackReason as R;
-        let (detail_code, message) = match &f.reason {
-            R::PayerChose => (None, String::new()),
-            R::PinFreeRefused(r) => (Some(r.code()), format!("{}: {r}", r.code())),
-            R::BiometricUnavailable(a) => (Some(a.code()), a.code().to_string()),
-            R::Biometric(e) => (Some(e.code()), format!("{}: {e}", e.code())),
-            R::BadSignature => (None, "the biometric signature does not verify".to_string()),
-            R::Unusable { detail } => (None, detail.clone()),
-            R::PinRequired { message } => (None, message.clone()),
+        let detail_code = match &f.reason {
+            R::PinFreeRefused(r) => Some(r.code()),
+            R::BiometricUnavailable(a) => Some(a.code()),
+            R::Biometric(e) => Some(e.code()),
+            R::PayerChose | R::BadSignature | R::Unusable { .. } | R::PinRequired { .. } => None,
         };
         PinFallbackInfo {
             shortcut: f.shortcut.code().to_string(),
             reason: f.reason.code().to_string(),
             detail_code: detail_code.map(str::to_string),
-            message,
+            message: localized(&f.reason.message()),
         }
     }
 }
@@ -273,8 +306,9 @@ pub enum FlowState {
         tip_entered: String,
         /// The amounts, once the text parses.
         breakdown: Option<AmountBreakdown>,
-        /// Why the text does not parse (for the UI).
-        problem: Option<String>,
+        /// Why the text does not parse, for the payer ("This is not a valid
+        /// amount."), in the locale current at the last edit.
+        problem: Option<LocalizedText>,
     },
     /// A code with an amount: confirm it.
     ConfirmAmount {
@@ -284,8 +318,8 @@ pub enum FlowState {
         tip_entered: String,
         /// The amounts.
         breakdown: AmountBreakdown,
-        /// Why the tip text does not parse.
-        problem: Option<String>,
+        /// Why the tip text does not parse, for the payer.
+        problem: Option<LocalizedText>,
     },
     /// One tap pays, without the PIN: `Confirm` pays, `UsePin` goes to the
     /// PIN pad.
@@ -306,9 +340,9 @@ pub enum FlowState {
         breakdown: AmountBreakdown,
         /// Offline: the payment will be queued.
         offline: bool,
-        /// The last prompt's outcome when it asks for another try (a
-        /// sentence, for logs until issue 13's catalogue).
-        problem: Option<String>,
+        /// The last prompt's outcome when it asks for another try, for the
+        /// payer ("Confirmation cancelled. Try again or use your PIN.").
+        problem: Option<LocalizedText>,
         /// Its stable code (`cancelled`, …: the core's `BiometricError::code`),
         /// for the UI to choose its words.
         problem_code: Option<String>,
@@ -392,7 +426,7 @@ impl From<pay::FlowState> for FlowState {
                 entered,
                 tip_entered,
                 breakdown: breakdown.map(AmountBreakdown::from),
-                problem: problem.map(|p| p.to_string()),
+                problem: problem.map(|p| localized(&p.message())),
             },
             S::ConfirmAmount {
                 review,
@@ -403,7 +437,7 @@ impl From<pay::FlowState> for FlowState {
                 review: review.into(),
                 tip_entered,
                 breakdown: breakdown.into(),
-                problem: problem.map(|p| p.to_string()),
+                problem: problem.map(|p| localized(&p.message())),
             },
             S::ConfirmPinFree {
                 review,
@@ -424,7 +458,7 @@ impl From<pay::FlowState> for FlowState {
                 breakdown: breakdown.into(),
                 offline,
                 problem_code: problem.as_ref().map(|p| p.code().to_string()),
-                problem: problem.map(|p| p.to_string()),
+                problem: problem.map(|p| localized(&p.message())),
             },
             S::EnterPin {
                 review,
@@ -568,7 +602,7 @@ impl TryFrom<FlowIntent> for CoreIntent {
 #[derive(uniffi::Object)]
 pub struct PaymentFlow {
     flow: Arc<Mutex<CoreFlow>>,
-    snapshot: Arc<Mutex<FlowState>>,
+    snapshot: Arc<Mutex<Snapshot>>,
     shared: Arc<Shared>,
     _live: LiveToken,
 }
@@ -579,13 +613,26 @@ impl std::fmt::Debug for PaymentFlow {
     }
 }
 
-fn busy() -> FlowError {
-    FlowError::Busy("the payment is being processed".into())
+/// The last state for `state()` and `state_text()`, readable while
+/// `process` holds the flow: the foreign state and the core's message for
+/// it (rendered when asked, so a locale change shows at the next read).
+struct Snapshot {
+    state: FlowState,
+    text: Msg,
+}
+
+impl Snapshot {
+    fn of(core: &pay::FlowState) -> Snapshot {
+        Snapshot {
+            state: FlowState::from(core.clone()),
+            text: core.message(),
+        }
+    }
 }
 
 impl PaymentFlow {
     pub(crate) fn wrap(flow: CoreFlow, shared: Arc<Shared>) -> PaymentFlow {
-        let snapshot = FlowState::from(flow.state().clone());
+        let snapshot = Snapshot::of(flow.state());
         PaymentFlow {
             flow: Arc::new(Mutex::new(flow)),
             snapshot: Arc::new(Mutex::new(snapshot)),
@@ -601,7 +648,7 @@ impl PaymentFlow {
         let mut flow = match self.flow.try_lock() {
             Ok(f) => f,
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(TryLockError::WouldBlock) => return Err(busy()),
+            Err(TryLockError::WouldBlock) => return Err(FlowError::busy()),
         };
         if matches!(core_intent, CoreIntent::PinDigit(_)) {
             // The offline flag of EnterPin and the queued/online decision at
@@ -610,21 +657,20 @@ impl PaymentFlow {
         }
         let name = core_intent.name();
         let outcome = flow.handle(core_intent);
-        if outcome.is_err() {
-            // Usually unchanged, but a sixth PIN digit refused with an error
-            // empties the pad: the snapshot must show what the core holds.
-            set(&self.snapshot, FlowState::from(flow.state().clone()));
-        }
+        // On error usually unchanged, but a sixth PIN digit refused with an
+        // error empties the pad: the snapshot must show what the core holds.
+        set(&self.snapshot, Snapshot::of(flow.state()));
+        // A refusal is not logged: its detail may quote the scanned text,
+        // and the variant already tells the app which refusal it is.
         let state = FlowState::from(outcome?);
         self.shared.log.line(LogLevel::Debug, || {
             format!("flow: {name} -> {}", flow.state().name())
         });
-        set(&self.snapshot, state.clone());
         Ok(state)
     }
 }
 
-fn set(snapshot: &Mutex<FlowState>, state: FlowState) {
+fn set(snapshot: &Mutex<Snapshot>, state: Snapshot) {
     *snapshot.lock().unwrap_or_else(PoisonError::into_inner) = state;
 }
 
@@ -635,7 +681,25 @@ impl PaymentFlow {
         self.snapshot
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .state
             .clone()
+    }
+
+    /// The screen's main sentence for the current state, in the current
+    /// locale, from the core's catalogue: "Pay SGD 12.50 to Kopi Corner?",
+    /// "Sending your payment…", "Payment declined: not enough money in your
+    /// account. You have not been charged." (a failure's reason, a review's
+    /// verdict). Never blocks, like [`PaymentFlow::state`], and is rendered
+    /// at each call, so after `set_locales` the next call is in the new
+    /// language.
+    pub fn state_text(&self) -> LocalizedText {
+        let text = self
+            .snapshot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .text
+            .clone();
+        localized(&text)
     }
 
     /// The journalled payment id of this attempt, if any.
@@ -698,19 +762,21 @@ impl PaymentFlow {
             let mut flow = match flow.try_lock() {
                 Ok(f) => f,
                 Err(TryLockError::Poisoned(p)) => p.into_inner(),
-                Err(TryLockError::WouldBlock) => return Err(busy()),
+                Err(TryLockError::WouldBlock) => return Err(FlowError::busy()),
             };
             shared.refresh_network();
             // The listener sees each state once, the end state included
             // (progress reports every journalled change, which often is the
             // end state already; a payment settled elsewhere reports none).
             let mut last: Option<FlowState> = None;
-            let mut tell = |s: FlowState| {
-                if last.as_ref() == Some(&s) {
+            let mut tell = |core: &pay::FlowState| {
+                let snap = Snapshot::of(core);
+                if last.as_ref() == Some(&snap.state) {
                     return;
                 }
+                let s = snap.state.clone();
                 last = Some(s.clone());
-                set(&snapshot, s.clone());
+                set(&snapshot, snap);
                 if let Some(l) = &listener {
                     let l = Arc::clone(l);
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
@@ -718,21 +784,24 @@ impl PaymentFlow {
                     }));
                 }
             };
-            let end = flow.process(&mut |s| tell(FlowState::from(s.clone())));
+            let end = flow.process(&mut |s| tell(s));
             if let Ok(s) = &end {
-                tell(FlowState::from(s.clone()));
+                tell(s);
             }
             let end = match end {
                 Ok(s) => FlowState::from(s),
                 Err(e) => {
-                    set(&snapshot, FlowState::from(flow.state().clone()));
+                    set(&snapshot, Snapshot::of(flow.state()));
+                    shared
+                        .log
+                        .line(LogLevel::Warn, || format!("payment processing failed: {e}"));
                     return Err(FlowError::from(e));
                 }
             };
             shared.log.line(LogLevel::Info, || {
                 format!("payment processed: {}", flow.state().name())
             });
-            set(&snapshot, end.clone());
+            set(&snapshot, Snapshot::of(flow.state()));
             Ok(end)
         })
         .await?
@@ -860,7 +929,11 @@ mod tests {
         let flow = wallet.new_flow();
         // Outside EnterPin: the same InvalidIntent `handle(PinDigit)` gave.
         match flow.press_pin_digit(1) {
-            Err(FlowError::InvalidIntent(m)) => assert!(m.contains("pin-digit"), "{m}"),
+            // The payer's text, without the technical detail (the intent's
+            // and the state's names).
+            Err(FlowError::InvalidIntent(m)) => {
+                assert!(!m.is_empty() && !m.contains("pin-digit"), "{m}")
+            }
             other => panic!("{other:?}"),
         }
         drive_to_pin(&flow);

@@ -19,6 +19,7 @@
 //! | [`platform`] | foreign interfaces the app implements: key store, network, logging, listeners |
 //! | [`types`] | core records and enums crossing as they are (`uniffi::remote`), and the wrappers for those that cannot (ADR 0019) |
 //! | [`errors`] | typed errors with messages a UI can show |
+//! | [`i18n`] | the process-wide locale (`set_locales`), catalogue texts with ids and typed arguments, CLDR amounts (ADR 0024) |
 //!
 //! ## Threads
 //! Blocking work (network, PIN key derivation, payment resolution) runs on a
@@ -36,6 +37,7 @@
 pub mod biometric;
 pub mod errors;
 pub mod flow;
+pub mod i18n;
 pub mod inspect;
 pub mod paycode;
 pub mod pinpad;

@@ -26,6 +26,9 @@
 use std::sync::Arc;
 
 use scanpay_core::auth::AuthError;
+use scanpay_core::i18n::catalogue::Msg;
+use scanpay_core::i18n::describe::Describe;
+use scanpay_core::money::Money as CoreMoney;
 pub use scanpay_core::net::api::paycode::ChargeState;
 use scanpay_core::net::api::paycode::PaycodeLimits as CoreLimits;
 use scanpay_core::paycode::render::{CODE128_QUIET_MODULES, QR_QUIET_MODULES};
@@ -39,6 +42,7 @@ use scanpay_core::paycode::{
 use scanpay_core::payment::BackendError;
 
 use crate::errors::PinError;
+use crate::i18n::{localized, LocalizedText};
 use crate::pinpad::PinPad;
 use crate::types::Money;
 use crate::wallet::{Shared, Wallet};
@@ -624,6 +628,107 @@ impl From<WorkerFailure> for PaycodeError {
     fn from(e: WorkerFailure) -> PaycodeError {
         PaycodeError::Internal {
             reason: format!("{e:?}"),
+        }
+    }
+}
+
+impl OfflineLimit {
+    /// The catalogue message of the limit reached.
+    fn message(&self) -> Msg {
+        match self {
+            OfflineLimit::Codes { issued, max } => Msg::PaycodeOfflineLimitCodes {
+                issued: u64::from(*issued),
+                max: u64::from(*max),
+            },
+            // Built from the core's amount, so it converts back; an amount
+            // that did not would be a bug, told as one.
+            OfflineLimit::Total { max_total, .. } => match CoreMoney::try_from(max_total) {
+                Ok(limit) => Msg::PaycodeOfflineLimitTotal { limit },
+                Err(_) => Msg::WalletInternalError,
+            },
+        }
+    }
+}
+
+#[uniffi::export]
+impl PaycodeBlock {
+    /// Why no code can be shown, for the payer, in the current locale.
+    pub fn text(&self) -> LocalizedText {
+        localized(&match self {
+            PaycodeBlock::NotEnrolled => CoreBlock::NotEnrolled.message(),
+            PaycodeBlock::NotProvisioned => CoreBlock::NotProvisioned.message(),
+            PaycodeBlock::PinLocked { retry_after_secs } => CoreBlock::PinLocked {
+                retry_after_secs: *retry_after_secs,
+            }
+            .message(),
+            PaycodeBlock::PinDisabled => CoreBlock::PinDisabled.message(),
+            PaycodeBlock::KeyUnusable => CoreBlock::KeyUnusable.message(),
+            PaycodeBlock::OfflineLimitReached { limit } => limit.message(),
+            PaycodeBlock::WindowExhausted => CoreBlock::WindowExhausted.message(),
+        })
+    }
+}
+
+#[uniffi::export]
+impl PaycodeError {
+    /// The payer's text for this error in the current locale, with its id
+    /// and arguments. The `reason`/`detail` fields are for logs and support.
+    pub fn text(&self) -> LocalizedText {
+        localized(&self.message())
+    }
+}
+
+impl PaycodeError {
+    /// The catalogue message: the core's own (`Describe`) wherever the
+    /// variant holds what the core error held.
+    fn message(&self) -> Msg {
+        match self {
+            PaycodeError::NotProvisioned => CoreError::NotProvisioned.message(),
+            PaycodeError::NoBackend => CoreError::NoBackend.message(),
+            PaycodeError::OfflineLimitReached { limit } => limit.message(),
+            PaycodeError::PinIncomplete { entered } => {
+                PinError::Incomplete { entered: *entered }.message()
+            }
+            PaycodeError::WrongPin {
+                attempts_left,
+                wait_secs,
+            } => PinError::WrongPin {
+                attempts_left: *attempts_left,
+                wait_secs: *wait_secs,
+            }
+            .message(),
+            PaycodeError::LockedOut { retry_after_secs } => CoreBlock::PinLocked {
+                retry_after_secs: *retry_after_secs,
+            }
+            .message(),
+            PaycodeError::PinDisabled => PinError::Disabled.message(),
+            PaycodeError::NotEnrolled => PinError::NotEnrolled.message(),
+            PaycodeError::DeviceKeyUnusable { .. } => Msg::PinDeviceKeyUnusable,
+            PaycodeError::KeyStore { .. } => Msg::PinKeyStoreFailed,
+            PaycodeError::Unreachable { reason } => BackendError::NotSent(reason.clone()).message(),
+            PaycodeError::Tls { reason } => BackendError::Tls(reason.clone()).message(),
+            PaycodeError::NoAnswer { reason } => BackendError::MaybeSent(reason.clone()).message(),
+            PaycodeError::Refused { status, detail }
+            | PaycodeError::ServerFailure { status, detail } => BackendError::Server {
+                status: *status,
+                message: detail.clone(),
+            }
+            .message(),
+            PaycodeError::BadAnswer { reason } => CoreError::BadAnswer(reason.clone()).message(),
+            PaycodeError::WindowExhausted => CoreError::WindowExhausted.message(),
+            PaycodeError::SecretReplaced => CoreError::SecretReplaced.message(),
+            PaycodeError::Closed => CoreError::Closed.message(),
+            PaycodeError::UnknownCharge { charge_id } => {
+                CoreError::UnknownCharge(charge_id.clone()).message()
+            }
+            PaycodeError::NotPending { charge_id, state } => CoreError::NotPending {
+                charge_id: charge_id.clone(),
+                state: state.clone(),
+            }
+            .message(),
+            PaycodeError::Storage { .. } => Msg::WalletStorageFailed,
+            // A confirmation may have been on its way: the history tells.
+            PaycodeError::Internal { .. } => Msg::WalletInternalErrorCheck,
         }
     }
 }

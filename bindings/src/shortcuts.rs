@@ -6,7 +6,11 @@
 use std::sync::Arc;
 
 pub use scanpay_core::auth::PaymentAuthMethod;
-use scanpay_core::auth::{AuthError, PinFreeLimits as CoreLimits};
+use scanpay_core::auth::{
+    AuthError, BiometricError as CoreBiometricError, PinFreeLimits as CoreLimits,
+};
+use scanpay_core::i18n::catalogue::Msg;
+use scanpay_core::i18n::describe::Describe;
 use scanpay_core::money::Currency;
 pub use scanpay_core::payment::ShortcutLapse;
 use scanpay_core::payment::{
@@ -17,6 +21,7 @@ use scanpay_core::payment::{
 
 use crate::biometric::{BiometricAdapter, BiometricAvailability, BiometricKey};
 use crate::errors::PinError;
+use crate::i18n::{localized, LocalizedText};
 use crate::pinpad::PinPad;
 use crate::wallet::Wallet;
 use crate::worker::{run_blocking, WorkerFailure};
@@ -439,6 +444,111 @@ impl From<CoreError> for ShortcutError {
             CoreError::Push(ShortcutPushError::Transport(t)) => t.into(),
         }
     }
+}
+
+#[uniffi::export]
+impl ShortcutError {
+    /// The payer's text for this error in the current locale, with its id
+    /// and arguments. The `reason`/`detail` fields are for logs and support.
+    pub fn text(&self) -> LocalizedText {
+        localized(&self.message())
+    }
+}
+
+impl ShortcutError {
+    /// The catalogue message: the core's own (`Describe`) wherever the
+    /// variant holds what the core error held.
+    fn message(&self) -> Msg {
+        match self {
+            ShortcutError::BiometricNotOffered => CoreError::BiometricNotOffered.message(),
+            ShortcutError::PinFreeNotOffered { .. } => Msg::ShortcutSettingsNotOffered,
+            ShortcutError::AlreadyOn { .. } => Msg::ShortcutSettingsAlreadyOn,
+            // A code the app passed that no currency has: its bug, refused
+            // before anything changed.
+            ShortcutError::UnknownCurrency { .. } => Msg::WalletInternalError,
+            ShortcutError::OverCap { .. } => Msg::ShortcutSettingsOverCap,
+            ShortcutError::NoBiometricKey => CoreError::NoBiometricKey.message(),
+            ShortcutError::BiometricUnavailable { availability } => {
+                CoreError::BiometricUnavailable(*availability).message()
+            }
+            // The platform's outcome by its stable code; "bad-public-key"
+            // (and any code no outcome has) is the key the core refused.
+            ShortcutError::Biometric { code, .. } => biometric_outcome(code)
+                .map(CoreError::Biometric)
+                .unwrap_or(CoreError::NoBiometricKey)
+                .message(),
+            ShortcutError::Invalid { .. } => Msg::WalletInternalError,
+            ShortcutError::PinIncomplete { entered } => {
+                PinError::Incomplete { entered: *entered }.message()
+            }
+            ShortcutError::WrongPin {
+                attempts_left,
+                wait_secs,
+            } => PinError::WrongPin {
+                attempts_left: *attempts_left,
+                wait_secs: *wait_secs,
+            }
+            .message(),
+            ShortcutError::PinLockedOut { retry_after_secs } => AuthError::LockedOut {
+                until: 0,
+                retry_after_secs: *retry_after_secs,
+            }
+            .message(),
+            // Disabled PIN, unusable device key or a failed key store: in
+            // each case the PIN cannot confirm this change; setting the
+            // wallet up again is what the variant asks of the app.
+            ShortcutError::PinUnusable { .. } => Msg::PinDeviceKeyUnusable,
+            ShortcutError::NotEnrolled => CoreError::NotEnrolled.message(),
+            ShortcutError::RequestKey { .. } => Msg::NetRegisterAgain,
+            ShortcutError::NoBackend => CoreError::NoBackend.message(),
+            ShortcutError::Rejected { code, detail } => ShortcutPushError::Rejected {
+                reason: rejection(code),
+                message: detail.clone(),
+            }
+            .message(),
+            ShortcutError::Unreachable { reason } => {
+                BackendError::NotSent(reason.clone()).message()
+            }
+            ShortcutError::Tls { reason } => BackendError::Tls(reason.clone()).message(),
+            ShortcutError::NoAnswer { reason } => BackendError::MaybeSent(reason.clone()).message(),
+            ShortcutError::Storage { .. } => Msg::WalletStorageFailed,
+            // "A bug; nothing was done."
+            ShortcutError::Internal { .. } => Msg::WalletInternalError,
+        }
+    }
+}
+
+/// The platform outcome whose stable code is `code`.
+fn biometric_outcome(code: &str) -> Option<CoreBiometricError> {
+    [
+        CoreBiometricError::Cancelled,
+        CoreBiometricError::LockedOut,
+        CoreBiometricError::NotEnrolled,
+        CoreBiometricError::KeyInvalidated,
+        CoreBiometricError::KeyMissing,
+        CoreBiometricError::Unavailable,
+        CoreBiometricError::Failed {
+            message: String::new(),
+        },
+    ]
+    .into_iter()
+    .find(|b| b.code() == code)
+}
+
+/// The typed rejection whose backend code is `code` (the inverse of
+/// [`rejection_code`]).
+fn rejection(code: &str) -> ShortcutRejection {
+    [
+        ShortcutRejection::BadShortcuts,
+        ShortcutRejection::Stale,
+        ShortcutRejection::WidensWithoutPin,
+        ShortcutRejection::OverCap,
+    ]
+    .into_iter()
+    .find(|r| rejection_code(r) == code)
+    .unwrap_or_else(|| ShortcutRejection::Other {
+        code: code.to_string(),
+    })
 }
 
 /// The backend's code for a typed rejection (`docs/api.md`).

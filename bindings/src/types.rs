@@ -11,6 +11,7 @@
 //! foreign shape that apps rely on and that differs from the core's. None
 //! adds logic.
 
+use scanpay_core::i18n::catalogue::Msg;
 use scanpay_core::money::{Currency, Money as CoreMoney};
 use scanpay_core::payload::mpm::TipRule as CoreTipRule;
 use scanpay_core::payment as pay;
@@ -56,25 +57,33 @@ impl From<CoreMoney> for Money {
 impl TryFrom<&Money> for CoreMoney {
     type Error = FlowError;
     fn try_from(m: &Money) -> Result<CoreMoney, FlowError> {
-        let currency = Currency::from_code(&m.currency)
-            .ok_or_else(|| FlowError::InvalidInput(format!("unknown currency {:?}", m.currency)))?;
+        let currency = Currency::from_code(&m.currency).ok_or_else(FlowError::invalid_input)?;
         if m.exponent != currency.exponent() {
-            return Err(FlowError::TotalMismatch(format!(
-                "the displayed amount has exponent {} but {} has {}: it is not the amount to pay",
-                m.exponent,
-                currency.code(),
-                currency.exponent()
+            // The payer reads the core's "the total changed" text, as for
+            // any echo that is not the amount to pay.
+            return Err(FlowError::TotalMismatch(crate::i18n::render(
+                &Msg::FlowTotalChanged,
             )));
         }
         Ok(CoreMoney::new(m.minor_units, currency))
     }
 }
 
-/// The amount as a UI shows it ("1,234.50 THB"), formatted by the core.
+/// The amount as a UI shows it in the current locale, written by CLDR
+/// ("THB 1,234.50" in en, "$12.50" for SGD in en-SG, "Rp 12.500" in id):
+/// the `text` of [`crate::i18n::amount_text`]. Never rounded. An unknown
+/// currency code (which no core value carries) gives the minor units and the
+/// code as they are.
 #[uniffi::export]
 pub fn format_money(money: Money) -> String {
     match Currency::from_code(&money.currency) {
-        Some(c) => CoreMoney::new(money.minor_units, c).to_display_string(),
+        Some(c) => {
+            scanpay_core::i18n::format_amount(
+                &CoreMoney::new(money.minor_units, c),
+                &crate::i18n::locale(),
+            )
+            .text
+        }
         None => format!("{} {}", money.minor_units, money.currency),
     }
 }

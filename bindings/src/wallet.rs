@@ -134,9 +134,7 @@ impl Shared {
 fn core_config(c: &WalletConfig) -> Result<CoreConfig, WalletError> {
     let mut limits = Vec::with_capacity(c.limits.len());
     for l in &c.limits {
-        let currency = Currency::from_code(&l.currency).ok_or_else(|| {
-            WalletError::InvalidConfig(format!("unknown currency {:?}", l.currency))
-        })?;
+        let currency = Currency::from_code(&l.currency).ok_or_else(WalletError::invalid_config)?;
         limits.push(CoreLimits {
             currency,
             per_payment: l.per_payment,
@@ -360,8 +358,13 @@ impl Wallet {
         clock: Arc<dyn Clock>,
     ) -> Result<Wallet, WalletError> {
         let log = Log(logger);
-        let roots = RootKeys::from_json(config.roots_json.as_bytes())
-            .map_err(|e| WalletError::Roots(e.to_string()))?;
+        let roots = RootKeys::from_json(config.roots_json.as_bytes()).map_err(|e| {
+            // The payer's text says nothing of it; the app's log does.
+            log.line(LogLevel::Error, || {
+                format!("open: invalid registry roots: {e}")
+            });
+            WalletError::invalid_roots()
+        })?;
         let core_cfg = core_config(&config)?;
         let https = config
             .backend
@@ -434,7 +437,7 @@ impl Wallet {
             .shared
             .wallet
             .payment(&payment_id)?
-            .ok_or_else(|| WalletError::Payment(format!("payment {payment_id} not found")))?;
+            .ok_or_else(WalletError::payment_not_found)?;
         Ok(PaymentFlow::wrap(
             CoreFlow::for_payment(self.shared.wallet.services(), &rec),
             Arc::clone(&self.shared),

@@ -67,7 +67,7 @@ internal fun describe(p: PinProblem): String = when (p) {
     is PinProblem.WrongPin -> "Wrong PIN: ${p.attemptsLeft} attempts left" +
         if (p.waitSecs > 0u) ", wait ${p.waitSecs} s" else ""
     is PinProblem.LockedOut -> "Too many wrong PINs: try again in ${p.retryAfterSecs} s"
-    is PinProblem.Other -> p.message
+    is PinProblem.Other -> p.message.text
 }
 
 internal fun describe(s: Stage): String = when (s) {
@@ -77,7 +77,7 @@ internal fun describe(s: Stage): String = when (s) {
 }
 
 internal fun describe(f: FailureReason): String = when (f) {
-    is FailureReason.Declined -> "Declined: ${f.message}"
+    is FailureReason.Declined -> "Declined: ${f.message.text}"
     is FailureReason.Reversed -> "No clear answer, so the payment was cancelled. Nothing was paid."
     is FailureReason.NotSent -> "Not sent (no connection). Nothing was paid."
     is FailureReason.NotStarted -> f.message
@@ -95,15 +95,15 @@ internal fun describe(f: PinFallbackInfo): String? {
     val what = if (f.shortcut == "pin-free") "Paying without the PIN" else "Fingerprint or face confirmation"
     return when (f.reason) {
         "payer-chose" -> null
-        "pin-free-refused" -> "$what is not possible here (${f.message}): enter your PIN."
-        "pin-required" -> "The bank asks for your PIN for this payment (${f.message})."
+        "pin-free-refused" -> "$what is not possible here (${f.message.text}): enter your PIN."
+        "pin-required" -> "The bank asks for your PIN for this payment (${f.message.text})."
         "biometric-unavailable" -> "Biometrics are not available now: enter your PIN."
         "biometric-failed" -> if (f.detailCode == "key-invalidated" || f.detailCode == "key-missing") {
             "Biometrics changed on this phone, so fingerprint or face confirmation was turned off. Enter your PIN; turn it on again in settings."
         } else {
-            "$what did not work (${f.message}): enter your PIN."
+            "$what did not work (${f.message.text}): enter your PIN."
         }
         "bad-signature" -> "The biometric confirmation could not be verified, so it was turned off. Enter your PIN."
-        else -> "$what is off (${f.message}): enter your PIN."
+        else -> "$what is off (${f.message.text}): enter your PIN."
     }
 }

@@ -137,11 +137,11 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
         is FlowState.ReviewMerchant -> Screen.Review(merchantUi(state.review))
         is FlowState.EnterAmount -> {
             lastBreakdown = state.breakdown
-            Screen.Amount(merchantUi(state.review), state.entered, state.tipEntered, state.breakdown?.let { money(it.total) }, state.problem, fixed = false)
+            Screen.Amount(merchantUi(state.review), state.entered, state.tipEntered, state.breakdown?.let { money(it.total) }, state.problem?.text, fixed = false)
         }
         is FlowState.ConfirmAmount -> {
             lastBreakdown = state.breakdown
-            Screen.Amount(merchantUi(state.review), money(state.breakdown.amount), state.tipEntered, money(state.breakdown.total), state.problem, fixed = true)
+            Screen.Amount(merchantUi(state.review), money(state.breakdown.amount), state.tipEntered, money(state.breakdown.total), state.problem?.text, fixed = true)
         }
         is FlowState.ConfirmPinFree -> {
             lastBreakdown = state.breakdown
@@ -149,7 +149,7 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
         }
         is FlowState.ConfirmBiometric -> {
             lastBreakdown = state.breakdown
-            Screen.Biometric(merchantUi(state.review), money(state.breakdown.total), state.offline, state.problem)
+            Screen.Biometric(merchantUi(state.review), money(state.breakdown.total), state.offline, state.problem?.text)
         }
         is FlowState.EnterPin -> Screen.Pin(
             state.review.registeredName ?: state.review.printedName ?: "Unverified merchant",

@@ -1,0 +1,286 @@
+//! The payer's words across the FFI: the locale, catalogue texts with their
+//! ids and typed arguments, and amounts written the CLDR way (ADR 0024).
+//!
+//! # One locale per process
+//! The locale is process-wide, set with [`set_locales`], and not a property
+//! of a wallet, for two reasons:
+//! - flat errors (`WalletError`, `FlowError`, `ScanError`) become foreign
+//!   exceptions whose message is fixed when the error is converted, often
+//!   where no wallet is at hand (`Wallet.open` failing, a scanner, a PIN pad);
+//! - an app shows one UI language at a time, and the platforms' own answers
+//!   are process-wide too (Android's default `LocaleList`, iOS's
+//!   `Locale.preferredLanguages`).
+//!
+//! The app calls [`set_locales`] at start and again on every configuration
+//! or locale change; until then everything is in English ([`Locale::ENGLISH`]).
+//! A text already rendered keeps the language it was rendered in: a screen
+//! redraws from the state (`PaymentFlow.stateText()`), not from a kept string.
+//!
+//! # What crosses
+//! - [`LocalizedText`]: the rendered text with its stable catalogue id and
+//!   its typed arguments ([`TextArgument`]), so an app can key tests,
+//!   analytics or its own accessibility markup on the id and the values
+//!   (an amount comes with its [`AmountText`] parts for Android's
+//!   `TtsSpan.MoneyBuilder`).
+//! - [`AmountText`]: the core's CLDR rendering of an amount, as it is.
+//! - A few typed functions for texts that are not an error or a flow state:
+//!   [`pin_entry_text`], [`label_text`], [`status_texts`],
+//!   [`receipt_status_text`], [`warning_text`]. Each exported function costs
+//!   about 1 KB of the phone library, so they are few and general.
+//!
+//! Every sentence comes from the core's catalogue (`core/i18n/messages/`):
+//! this module only chooses the message and converts its arguments.
+
+use std::sync::{PoisonError, RwLock};
+
+use scanpay_core::i18n::catalogue::{Arg, Msg};
+use scanpay_core::i18n::describe::Describe;
+use scanpay_core::i18n::{format_amount, Locale};
+use scanpay_core::money::Money as CoreMoney;
+
+pub use scanpay_core::i18n::AmountText;
+
+use crate::errors::FlowError;
+use crate::types::{Money, PaymentState, StatusSnapshot, Warning};
+
+/// The negotiated locale of the process. A `Locale` is `Copy` and written in
+/// one store, so a writer that panicked cannot leave it half-written: a
+/// poisoned lock is read through.
+static LOCALE: RwLock<Locale> = RwLock::new(Locale::ENGLISH);
+
+/// The current locale (English until [`set_locales`] is called).
+pub(crate) fn locale() -> Locale {
+    *LOCALE.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Sets the language of every text the library gives from now on, from the
+/// user's ordered list of locale tags (Android `LocaleList.getDefault()`,
+/// iOS `Locale.preferredLanguages`, or POSIX names such as "zh_SG.UTF-8"),
+/// and returns the negotiated tag ("zh-Hans-SG", "id", "en-SG", "en").
+///
+/// The first tag naming a catalogue language (en, zh-Hans, ms, id) wins;
+/// Traditional Chinese (zh-TW, zh-HK, zh-Hant) is not served Simplified
+/// text, so the next tag decides; English is the last resort (an empty list
+/// gives "en"). "en-XA" selects the pseudo-locale for layout checks. The
+/// region is kept for amounts: "en-SG" writes SGD as "$12.50", "en" as
+/// "SGD 12.50".
+///
+/// Process-wide (see the module docs): call it at start and on each
+/// configuration or locale change. Cheap, and safe from any thread.
+#[uniffi::export]
+pub fn set_locales(tags: Vec<String>) -> String {
+    let negotiated = Locale::negotiate(&tags);
+    *LOCALE.write().unwrap_or_else(PoisonError::into_inner) = negotiated;
+    negotiated.tag().to_string()
+}
+
+/// The tag of the locale texts are rendered in now ("en" until
+/// [`set_locales`] is called).
+#[uniffi::export]
+pub fn current_locale() -> String {
+    locale().tag().to_string()
+}
+
+/// A text for the payer, in the current locale, with what it was made of.
+/// Show `text`; key tests, analytics or custom layouts on `id` (stable,
+/// kebab-case: "pin-wrong") and `args`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LocalizedText {
+    /// The stable catalogue id ("pin-wrong", "flow-confirm-amount").
+    pub id: String,
+    /// The text in the current locale. Names inside it are wrapped in
+    /// Unicode isolates (U+2068 … U+2069) so a right-to-left name cannot
+    /// reorder the amount next to it.
+    pub text: String,
+    /// The message's arguments, in the catalogue's declaration order.
+    pub args: Vec<TextArgument>,
+}
+
+/// One argument of a [`LocalizedText`].
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TextArgument {
+    /// The argument's name in the catalogue ("amount", "attempts_left").
+    pub name: String,
+    /// Its value.
+    pub value: TextValue,
+}
+
+/// A typed argument value: never free text, except a name shown verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum TextValue {
+    /// An amount, with how the text wrote it and its parts for a screen
+    /// reader (Android `TtsSpan.MoneyBuilder`).
+    Amount {
+        /// The amount.
+        money: Money,
+        /// As written in the text, spoken, and in digit parts.
+        amount: AmountText,
+    },
+    /// A count (attempts left, digits entered, payments waiting).
+    Count {
+        /// The number.
+        value: u64,
+    },
+    /// A name shown verbatim (a merchant, a city, a reference).
+    Name {
+        /// The name as given (without the isolates the text adds).
+        value: String,
+    },
+    /// A number of seconds (the text carries the unit words).
+    Seconds {
+        /// The number of seconds.
+        value: u64,
+    },
+}
+
+/// An amount written for the current locale: the text a screen shows, the
+/// words a screen reader says, and the digit parts (Android
+/// `TtsSpan.MoneyBuilder`: `setIntegerPart`, `setFractionalPart`,
+/// `setCurrency`). Never rounded.
+#[uniffi::remote(Record)]
+pub struct AmountText {
+    /// What the screen shows: "SGD 12.50" (U+00A0 inside), "¥12.50".
+    pub text: String,
+    /// What a screen reader says: "12.50 Singapore dollars".
+    pub spoken: String,
+    /// The integer digits, no grouping, no sign: "12500".
+    pub integer_part: String,
+    /// The fraction digits shown, "" when none are: "50".
+    pub fraction_part: String,
+    /// The ISO 4217 alphabetic code: "IDR".
+    pub currency: String,
+}
+
+/// `msg` rendered in the current locale, with its id and arguments.
+pub(crate) fn localized(msg: &Msg) -> LocalizedText {
+    let locale = locale();
+    let text = msg.text(&locale);
+    LocalizedText {
+        id: text.id.to_string(),
+        text: text.text,
+        args: text
+            .args
+            .into_iter()
+            .map(|(name, arg)| TextArgument {
+                name: name.to_string(),
+                value: value(arg, &locale),
+            })
+            .collect(),
+    }
+}
+
+/// `msg`'s text alone in the current locale: the message of a flat error.
+pub(crate) fn render(msg: &Msg) -> String {
+    msg.render(&locale())
+}
+
+fn value(arg: Arg, locale: &Locale) -> TextValue {
+    match arg {
+        Arg::Money(m) => TextValue::Amount {
+            amount: format_amount(&m, locale),
+            money: m.into(),
+        },
+        Arg::Count(value) => TextValue::Count { value },
+        Arg::Name(value) => TextValue::Name { value },
+        Arg::Seconds(value) => TextValue::Seconds { value },
+    }
+}
+
+/// `money` written for the current locale, CLDR's way ("SGD 12.50" in en,
+/// "$12.50" in en-SG, "¥12.50" for CNY in zh-Hans, "Rp 12.500" in id), with
+/// the spoken form and the digit parts. An amount is never rounded: minor
+/// units below CLDR's display digits are shown ("Rp 12.500,50").
+///
+/// [`FlowError::InvalidInput`] for an unknown currency code and
+/// [`FlowError::TotalMismatch`] for an exponent that is not the currency's
+/// (the same checks as the `Confirm` echo).
+#[uniffi::export]
+pub fn amount_text(money: Money) -> Result<AmountText, FlowError> {
+    let core = CoreMoney::try_from(&money)?;
+    Ok(format_amount(&core, &locale()))
+}
+
+/// What a screen reader says about the PIN pad: "2 of 6 digits entered", or
+/// "PIN complete" once `entered` reaches `length`. Counts only: no PIN digit
+/// can reach it, as only the pad's count goes in.
+#[uniffi::export]
+pub fn pin_entry_text(entered: u32, length: u32) -> LocalizedText {
+    let msg = if length > 0 && entered >= length {
+        Msg::A11yPinComplete
+    } else {
+        Msg::A11yPinDigitsEntered {
+            entered: u64::from(entered),
+            length: u64::from(length),
+        }
+    };
+    localized(&msg)
+}
+
+/// A fixed label or announcement of the payment screens (no arguments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum UiLabel {
+    /// The PIN pad's delete key (for screen readers).
+    DeleteKey,
+    /// The PIN pad's done key.
+    DoneKey,
+    /// Announced once when a PIN lockout ends.
+    PinTryAgainNow,
+    /// The pay code screen's instruction.
+    ShowPaycodeToCashier,
+    /// Announced when a new pay code replaces the one on screen.
+    PaycodeRefreshed,
+    /// The scanning screen's instruction.
+    Scanning,
+}
+
+/// The text of a fixed label in the current locale.
+#[uniffi::export]
+pub fn label_text(label: UiLabel) -> LocalizedText {
+    localized(&match label {
+        UiLabel::DeleteKey => Msg::A11yKeyDelete,
+        UiLabel::DoneKey => Msg::A11yKeyDone,
+        UiLabel::PinTryAgainNow => Msg::PinTryAgainNow,
+        UiLabel::ShowPaycodeToCashier => Msg::PaycodeShowCashier,
+        UiLabel::PaycodeRefreshed => Msg::A11yPaycodeRefreshed,
+        UiLabel::Scanning => Msg::FlowScanning,
+    })
+}
+
+/// The status line: the connectivity ("Online", "Offline: payments will be
+/// sent when you are back online."), then, when payments wait, their count
+/// ("2 payments waiting").
+#[uniffi::export]
+pub fn status_texts(status: StatusSnapshot) -> Vec<LocalizedText> {
+    let mut out = vec![localized(&status.connectivity.message())];
+    if status.pending_payments > 0 {
+        out.push(localized(&Msg::StatusPendingPayments {
+            count: u64::from(status.pending_payments),
+        }));
+    }
+    out
+}
+
+/// A history row's or receipt's status word: "Paid", "Pending", "Not paid",
+/// "Cancelled" (reversed), "Check with support" (needs attention).
+#[uniffi::export]
+pub fn receipt_status_text(state: PaymentState) -> LocalizedText {
+    localized(&match state {
+        PaymentState::Succeeded => Msg::ReceiptPaid,
+        // Not settled yet: the wallet finishes these itself.
+        PaymentState::Queued
+        | PaymentState::Sending
+        | PaymentState::Unknown
+        | PaymentState::Reversing => Msg::ReceiptPending,
+        PaymentState::NotSent | PaymentState::Declined | PaymentState::Cancelled => {
+            Msg::ReceiptFailed
+        }
+        PaymentState::Reversed => Msg::ReceiptReversed,
+        PaymentState::NeedsAttention => Msg::ReceiptNeedsAttention,
+    })
+}
+
+/// The caveat of a verified merchant code, for the review screen.
+#[uniffi::export]
+pub fn warning_text(warning: Warning) -> LocalizedText {
+    localized(&warning.message())
+}
