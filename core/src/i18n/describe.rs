@@ -28,7 +28,7 @@ use crate::payment::{
 };
 use crate::status::{ConnectivityStatus, DegradedReason};
 use crate::store::StoreError;
-use crate::trust::{Reason, Verdict, Warning};
+use crate::trust::{Reason, RegistryError, Verdict, Warning};
 use crate::wallet::WalletError;
 
 /// A core value the payer can be shown, as a catalogue message.
@@ -635,12 +635,40 @@ impl Describe for NetError {
     }
 }
 
+impl Describe for RegistryError {
+    fn message(&self) -> Msg {
+        match self {
+            // The app's own pinned roots are unusable: an app bug, found
+            // before any merchant was checked or anything paid.
+            RegistryError::BadRoots(_) | RegistryError::BadRootKey { .. } => {
+                Msg::WalletInternalError
+            }
+            // A registry document was refused; the one in use stays.
+            RegistryError::TooLarge { .. }
+            | RegistryError::Json(_)
+            | RegistryError::PayloadEncoding
+            | RegistryError::NotEnoughSignatures { .. }
+            | RegistryError::TooManySignatures(_)
+            | RegistryError::Content(_)
+            | RegistryError::UnsupportedFormat(_)
+            | RegistryError::BadEntry { .. }
+            | RegistryError::DuplicateKeyId(_)
+            | RegistryError::TooManyKeys(_)
+            | RegistryError::Rollback { .. }
+            | RegistryError::VersionConflict(_)
+            | RegistryError::BadKey { .. }
+            | RegistryError::SignatureEncoding { .. }
+            | RegistryError::DifferentRegistry { .. } => Msg::WalletRegistryRefused,
+        }
+    }
+}
+
 impl Describe for WalletError {
     fn message(&self) -> Msg {
         match self {
             WalletError::DataDir { .. } => Msg::WalletStorageFailed,
             WalletError::Store(e) => e.message(),
-            WalletError::Registry(_) => Msg::WalletRegistryRefused,
+            WalletError::Registry(e) => e.message(),
             WalletError::Payment(e) => e.message(),
             WalletError::NoBackend => Msg::NetNoBackend,
             WalletError::NotEnrolled => Msg::PinNotEnrolled,
