@@ -12,7 +12,8 @@
 #                       child locale only what differs from its parent (as
 #                       CLDR's own XML stores it; the generator inherits)
 #   currencyData.json   fraction digits (supplemental currencyData)
-#   plurals.json        cardinal rules with CLDR's samples, en/zh/ms/id
+#   plurals.json        cardinal rules with CLDR's samples, en/zh/ms/id (and
+#                       $TEST_PLURAL_LANGS, for the compiler's test only)
 #   parentLocales.json  parentLocale entries of en, zh, ms, id
 #   likelySubtags.json  likely subtags of en, zh, ms, id (+ region forms)
 #   aliases.json        language aliases that resolve to en, zh, ms or id
@@ -34,6 +35,9 @@ CORE_INTEGRITY="sha512-zfmLothncSwfv2jlevoSrgI2VGgH8SDGHXst6jUEotHA8nq9Igeg9jzdJ
 LOCALES="en en-001 en-SG en-MY en-ID zh-Hans zh-Hans-SG zh-Hans-HK ms ms-SG ms-ID id"
 # The catalogue languages (plural rules, parent locales, likely subtags).
 LANGS="en zh ms id"
+# Plural rules kept only to test the build's rule compiler on CLDR's harder
+# rules (%, ranges, lists, the f/t/w/e operands); nothing ships for them.
+TEST_PLURAL_LANGS="fr ru ar lv br gd sl is he lt cy mt"
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/core/i18n/cldr"
@@ -64,7 +68,7 @@ tar -xzf "cldr-numbers-full-$VERSION.tgz" -C numbers
 tar -xzf "cldr-core-$VERSION.tgz" -C core
 
 mkdir -p "$out"
-LOCALES="$LOCALES" LANGS="$LANGS" OUT="$out" MONEY_RS="$root/core/src/money.rs" \
+LOCALES="$LOCALES" LANGS="$LANGS" TEST_PLURAL_LANGS="$TEST_PLURAL_LANGS" OUT="$out" MONEY_RS="$root/core/src/money.rs" \
     NUMBERS="$tmp/numbers/package" CORE="$tmp/core/package" node - <<'EOF'
 const fs = require("fs");
 const path = require("path");
@@ -156,7 +160,7 @@ write("currencyData.json", { supplemental: { currencyData: { fractions: Object.f
 
 const plurals = sup("plurals.json")["plurals-type-cardinal"];
 write("plurals.json", { supplemental: { "plurals-type-cardinal": Object.fromEntries(
-    langs.map((l) => { if (!plurals[l]) die(`no plural rules for ${l}`); return [l, plurals[l]]; })) } });
+    langs.concat(env.TEST_PLURAL_LANGS.split(" ")).map((l) => { if (!plurals[l]) die(`no plural rules for ${l}`); return [l, plurals[l]]; })) } });
 
 write("parentLocales.json", { supplemental: { parentLocales: { parentLocale: Object.fromEntries(
     Object.entries(parentLocale).filter(([k]) => ofLang(k))) } } });
@@ -192,7 +196,8 @@ Unicode CLDR $VERSION, © Unicode, Inc., under the Unicode License v3
 the package.
 
 What is kept: number-format locales $LOCALES;
-catalogue languages $LANGS. The JSON paths are CLDR's own (\`main.<locale>.numbers…\`,
+catalogue languages $LANGS (plurals.json also has $TEST_PLURAL_LANGS, whose
+rules only test the build's rule compiler). The JSON paths are CLDR's own (\`main.<locale>.numbers…\`,
 \`supplemental…\`), trimmed to the keys the generator reads. In \`currencies.json\`
 a locale other than a root language lists only what differs from \`_parent\`
 (the nearest generated locale on CLDR's parent chain), as CLDR's XML does;

@@ -760,6 +760,9 @@ fn plurals(dir: &Path, code: &mut String) -> Res<()> {
         code,
         "/// CLDR cardinal plural rules (plurals.json), compiled."
     )?;
+    // The generated conditions keep the shape of CLDR's rule text (each can
+    // be read against the comment above it), not clippy's minimal form.
+    writeln!(code, "#[allow(clippy::nonminimal_bool)]")?;
     writeln!(
         code,
         "pub(crate) fn cardinal(lang: Lang, o: &PluralOperands) -> PluralCategory {{"
@@ -770,35 +773,67 @@ fn plurals(dir: &Path, code: &mut String) -> Res<()> {
             .get(sub)
             .ok_or_else(|| format!("cldr: plurals.json has no rules for {sub}"))?;
         writeln!(code, "        {variant} => {{")?;
-        let mut has_other = false;
-        for (kw, cond) in list {
-            let cat = PLURAL_KEYWORDS
-                .iter()
-                .find(|(k, _)| k == kw)
-                .map(|(_, v)| *v)
-                .ok_or_else(|| format!("cldr: {sub}: unknown plural keyword {kw}"))?;
-            if kw == "other" {
-                if !cond.is_empty() {
-                    return Err(format!("cldr: {sub}: 'other' has a condition {cond:?}").into());
-                }
-                has_other = true;
-                continue;
-            }
-            let expr =
-                compile_condition(cond).map_err(|e| format!("cldr: {sub} {kw}: {cond:?}: {e}"))?;
-            writeln!(code, "            // {kw}: {cond}")?;
-            writeln!(
-                code,
-                "            if {expr} {{ return PluralCategory::{cat}; }}"
-            )?;
-        }
-        if !has_other {
-            return Err(format!("cldr: {sub}: no 'other' rule").into());
-        }
-        writeln!(code, "            PluralCategory::Other")?;
+        rule_chain(sub, list, "", code)?;
         writeln!(code, "        }}")?;
     }
     writeln!(code, "    }}\n}}")?;
+
+    // Every language in plurals.json, the catalogue's and the others
+    // cldr-update.sh keeps to exercise this compiler on CLDR's harder rules
+    // (%, ranges, lists, f/t/w/e operands), for the sample test only.
+    writeln!(
+        code,
+        "/// Every vendored language's rules by language subtag, for tests."
+    )?;
+    writeln!(code, "#[cfg(test)]")?;
+    writeln!(code, "#[allow(clippy::nonminimal_bool)]")?;
+    writeln!(
+        code,
+        "pub(crate) fn cardinal_for_test(lang: &str, o: &PluralOperands) -> Option<PluralCategory> {{"
+    )?;
+    writeln!(code, "    match lang {{")?;
+    for (sub, list) in &rules {
+        writeln!(code, "        {sub:?} => {{")?;
+        rule_chain(sub, list, "Some", code)?;
+        writeln!(code, "        }}")?;
+    }
+    writeln!(code, "        _ => None,\n    }}\n}}")?;
+    Ok(())
+}
+
+/// One language's rules as `if cond { return wrap(Category); }` lines ending
+/// in `wrap(Other)`.
+fn rule_chain(sub: &str, list: &[(String, String)], wrap: &str, code: &mut String) -> Res<()> {
+    let wrapped = |cat: &str| {
+        if wrap.is_empty() {
+            format!("PluralCategory::{cat}")
+        } else {
+            format!("{wrap}(PluralCategory::{cat})")
+        }
+    };
+    let mut has_other = false;
+    for (kw, cond) in list {
+        let cat = PLURAL_KEYWORDS
+            .iter()
+            .find(|(k, _)| k == kw)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| format!("cldr: {sub}: unknown plural keyword {kw}"))?;
+        if kw == "other" {
+            if !cond.is_empty() {
+                return Err(format!("cldr: {sub}: 'other' has a condition {cond:?}").into());
+            }
+            has_other = true;
+            continue;
+        }
+        let expr =
+            compile_condition(cond).map_err(|e| format!("cldr: {sub} {kw}: {cond:?}: {e}"))?;
+        writeln!(code, "            // {kw}: {cond}")?;
+        writeln!(code, "            if {expr} {{ return {}; }}", wrapped(cat))?;
+    }
+    if !has_other {
+        return Err(format!("cldr: {sub}: no 'other' rule").into());
+    }
+    writeln!(code, "            {}", wrapped("Other"))?;
     Ok(())
 }
 
@@ -815,20 +850,30 @@ fn compile_condition(cond: &str) -> Result<String, String> {
     if cond.is_empty() {
         return Err("empty condition".into());
     }
-    let ors: Vec<String> = cond
+    let groups: Vec<Vec<&str>> = cond
         .split(" or ")
+        .map(|a| a.split(" and ").collect())
+        .collect();
+    if let [group] = groups.as_slice() {
+        if let [rel] = group.as_slice() {
+            // A lone relation is the whole condition: a list needs no brackets.
+            return compile_relation(rel, false);
+        }
+    }
+    let ors: Vec<String> = groups
+        .iter()
         .map(|and| {
             let rels: Result<Vec<String>, String> =
-                and.split(" and ").map(compile_relation).collect();
+                and.iter().map(|r| compile_relation(r, true)).collect();
             rels.map(|r| r.join(" && "))
         })
         .collect::<Result<_, _>>()?;
     Ok(ors.join(" || "))
 }
 
-/// One relation as a Rust expression that is safe inside `&&` and `||`
-/// chains (no bare `||` at its top level).
-fn compile_relation(rel: &str) -> Result<String, String> {
+/// One relation as a Rust expression; with `in_chain`, one that is safe
+/// inside `&&` and `||` chains (no bare `||` at its top level).
+fn compile_relation(rel: &str, in_chain: bool) -> Result<String, String> {
     let rel = rel.trim();
     let (lhs, negate, rhs) = if let Some((l, r)) = rel.split_once("!=") {
         (l.trim(), true, r.trim())
@@ -874,8 +919,8 @@ fn compile_relation(rel: &str) -> Result<String, String> {
             None => alts.push(format!("{value} == {}", num(item)?)),
         }
     }
-    let list = if alts.len() == 1 {
-        alts.join("")
+    let list = if alts.len() == 1 || (!in_chain && guard.is_none() && !negate) {
+        alts.join(" || ")
     } else {
         format!("({})", alts.join(" || "))
     };

@@ -270,14 +270,32 @@ mod tests {
         out
     }
 
+    const PLURALS: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/i18n/cldr/plurals.json"
+    ));
+
+    /// (language subtag, category, sample) for every sample in plurals.json.
+    fn all_samples() -> Vec<(String, PluralCategory, String)> {
+        let json: serde_json::Value = serde_json::from_str(PLURALS).unwrap();
+        let mut out = Vec::new();
+        for (sub, rules) in json["supplemental"]["plurals-type-cardinal"]
+            .as_object()
+            .unwrap()
+        {
+            for (key, rule) in rules.as_object().unwrap() {
+                let keyword = key.strip_prefix("pluralRule-count-").unwrap();
+                let want = PluralCategory::from_keyword(keyword).unwrap();
+                let list = samples(rule.as_str().unwrap());
+                assert!(!list.is_empty(), "{sub} {keyword}: no samples");
+                out.extend(list.into_iter().map(|s| (sub.clone(), want, s)));
+            }
+        }
+        out
+    }
+
     #[test]
     fn every_cldr_sample_gets_its_category() {
-        const PLURALS: &str = include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/i18n/cldr/plurals.json"
-        ));
-        let json: serde_json::Value = serde_json::from_str(PLURALS).unwrap();
-        let rules = &json["supplemental"]["plurals-type-cardinal"];
         let mut checked = 0;
         for (lang, sub) in [
             (Lang::En, "en"),
@@ -285,20 +303,34 @@ mod tests {
             (Lang::Ms, "ms"),
             (Lang::Id, "id"),
         ] {
-            for (key, rule) in rules[sub].as_object().unwrap() {
-                let keyword = key.strip_prefix("pluralRule-count-").unwrap();
-                let want = PluralCategory::from_keyword(keyword).unwrap();
-                let list = samples(rule.as_str().unwrap());
-                assert!(!list.is_empty(), "{sub} {keyword}: no samples");
-                for sample in list {
-                    let op = PluralOperands::from_decimal(&sample).unwrap();
-                    assert_eq!(cardinal(lang, &op), want, "{sub} {sample}");
-                    checked += 1;
-                }
+            for (_, want, sample) in all_samples().into_iter().filter(|(s, _, _)| s == sub) {
+                let op = PluralOperands::from_decimal(&sample).unwrap();
+                assert_eq!(cardinal(lang, &op), want, "{sub} {sample}");
+                checked += 1;
             }
         }
-        // en one 1 + other 16+5 integers and 16+6 decimals; zh/ms/id 16+5+22 each.
-        assert!(checked > 150, "only {checked} samples");
+        // en: 1 + 21 integers + 22 decimals; zh, ms, id: 21 + 22 each.
+        assert_eq!(checked, 1 + 4 * 43, "sample count changed");
+    }
+
+    #[test]
+    fn the_rule_compiler_gets_every_sample_of_harder_languages() {
+        // Rules with %, ranges, lists and the f/t/w/e operands (fr, ru, ar,
+        // lv, br, gd, sl, is, he, lt, cy, mt), compiled by the same build
+        // step as the shipped ones.
+        let all = all_samples();
+        let mut langs = std::collections::BTreeSet::new();
+        for (sub, want, sample) in &all {
+            let op = PluralOperands::from_decimal(sample).unwrap();
+            assert_eq!(
+                super::super::cldr::cardinal_for_test(sub, &op),
+                Some(*want),
+                "{sub} {sample}"
+            );
+            langs.insert(sub.as_str());
+        }
+        assert!(langs.len() >= 16, "{langs:?}");
+        assert!(all.len() > 1_000, "{}", all.len());
     }
 
     #[test]
