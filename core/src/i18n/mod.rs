@@ -97,7 +97,8 @@ impl Locale {
     /// such as "zh-Hans-SG", or POSIX such as "zh_SG.UTF-8", "C").
     ///
     /// For each tag in order: canonicalise (`_` → `-`, drop `.codeset` and
-    /// `@modifier`, the legacy "in" → "id", "C"/"POSIX" → en), take the
+    /// `@modifier`, CLDR's language aliases such as the legacy "in" → "id"
+    /// and "zsm" → "ms", "C"/"POSIX" → en), take the
     /// script CLDR's likely subtags give when none is written (zh-SG is
     /// Simplified, zh-TW, zh-HK and zh-US are Traditional), and match the
     /// language and script against the catalogue. The first match wins; a

@@ -31,6 +31,12 @@ fn negotiation_table() {
         (&["in"], Lang::Id, "id"),
         (&["in-ID"], Lang::Id, "id"),
         (&["IN_id"], Lang::Id, "id"),
+        // CLDR languageAlias: macrolanguage, bibliographic and overlong codes.
+        (&["zsm-SG"], Lang::Ms, "ms-SG"),
+        (&["may"], Lang::Ms, "ms"),
+        (&["cmn-CN"], Lang::ZhHans, "zh-Hans"),
+        (&["zho-TW", "ind"], Lang::Id, "id"),
+        (&["eng-SG"], Lang::En, "en-SG"),
         (&["en"], Lang::En, "en"),
         (&["en-US"], Lang::En, "en"),
         (&["en-SG"], Lang::En, "en-SG"),
