@@ -111,17 +111,6 @@ pub fn generate(manifest_dir: &Path, out_dir: &Path) -> Res<()> {
     Ok(())
 }
 
-/// The CLDR cardinal plural categories of each catalogue language
-/// ("en" → ["one", "other"]), for generators that check plural variants.
-#[allow(dead_code)]
-pub fn plural_categories(manifest_dir: &Path, lang: &str) -> Res<Vec<String>> {
-    let rules = plural_rules(&manifest_dir.join("i18n/cldr"))?;
-    let rules = rules
-        .get(lang)
-        .ok_or_else(|| format!("cldr: plurals.json has no rules for {lang:?}"))?;
-    Ok(rules.iter().map(|(k, _)| k.clone()).collect())
-}
-
 /// The ISO currencies of core/src/money.rs: alpha code → numeric code.
 fn money_table(path: &Path) -> Res<BTreeMap<String, u16>> {
     let text = std::fs::read_to_string(path)?;
