@@ -45,6 +45,11 @@ fn negotiation_table() {
         (&["en-GB"], Lang::En, "en-001"),
         (&["en-AU"], Lang::En, "en-001"),
         (&["en-001"], Lang::En, "en-001"),
+        // Two steps up CLDR's parent chain: en-DE → en-150 → en-001.
+        (&["en-DE"], Lang::En, "en-001"),
+        (&["en_IN.UTF-8"], Lang::En, "en-001"),
+        // An explicit Simplified script outranks the region's likely one.
+        (&["zh-Hans-TW"], Lang::ZhHans, "zh-Hans"),
         (&["zh_SG.UTF-8"], Lang::ZhHans, "zh-Hans-SG"),
         (&["zh_CN.GB18030@stroke"], Lang::ZhHans, "zh-Hans"),
         (&["ms_MY.UTF-8"], Lang::Ms, "ms"),
