@@ -517,7 +517,8 @@ def test_flow_states_intents_and_errors(wallet):
     with pytest.raises(sp.FlowError.DamagedCode):
         flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE[:-1] + "8"))
     s = drive_to_pin(flow, THB_CODE)
-    assert sp.format_money(s.breakdown.total).startswith("12.50")
+    # CLDR's English: the ISO code, a no-break space, then the amount.
+    assert sp.format_money(s.breakdown.total) == "THB\u00a012.50"
     for i, d in enumerate(PIN[:-1]):
         assert flow.press_pin_digit(d).digits == i + 1
     s = flow.press_pin_digit(PIN[-1])
@@ -800,7 +801,8 @@ def test_network_failures_are_told_apart(tmp_path, sandbox):
     # A wrong enrolment code is refused by the backend (HTTP 4xx), not "offline".
     with pytest.raises(sp.WalletError.Refused) as refused:
         run(w.register_device("NOT-A-CODE"))
-    assert "403" in str(refused.value) and "enrolment code" in str(refused.value)
+    # The payer's text (the catalogue's) keeps the status for support.
+    assert "403" in str(refused.value)
     reg = run(w.register_device(sandbox["enrolment_code"]))
     assert reg.balance.currency == sandbox["currency"]
     del w
@@ -1656,3 +1658,241 @@ def test_pin_free_payment_and_the_user_actions_per_path(tmp_path, shortcut_sandb
         print("|---|---:|---:|---:|---:|")
         for name, intents, digits, acts, ms in rows:
             print(f"| {name} | {intents} | {digits} | {acts} | {ms:.0f} |")
+
+
+# ----- words and locales (issue 13, ADR 0024) -----
+
+LOCALES = ["en", "zh-Hans", "ms", "id"]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+def locales():
+    """The locale is process-wide: every test that sets it goes back to
+    English afterwards, whatever happens."""
+    yield sp.set_locales
+    sp.set_locales([])
+
+
+def money(minor, currency, exponent=2):
+    return sp.Money(minor_units=minor, currency=currency, exponent=exponent)
+
+
+def mpm_code(name, city):
+    """THB_CODE with a printed merchant name and city (tags 59 and 60) and
+    its CRC recomputed (CRC-16/CCITT-FALSE over the payload up to "6304")."""
+    body = THB_CODE[:-8] + f"59{len(name):02d}{name}60{len(city):02d}{city}6304"
+    crc = 0xFFFF
+    for b in body.encode():
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return body + f"{crc:04X}"
+
+
+def test_set_locales_negotiates_and_is_process_wide(locales):
+    assert sp.current_locale() == "en"
+    cases = [
+        (["zh_SG.UTF-8"], "zh-Hans-SG"),  # POSIX name, region kept for amounts
+        (["in"], "id"),  # Java's legacy code for Indonesian
+        (["zh-TW", "ms"], "ms"),  # Traditional Chinese is not served Simplified
+        ([], "en"),
+        (["en-XA"], "en-XA"),
+        (["fr-FR", "de"], "en"),
+    ]
+    for tags, want in cases:
+        assert locales(tags) == want, tags
+        assert sp.current_locale() == want, tags
+
+
+def test_a_wrong_pin_reads_in_each_locale_with_its_attempts(wallet, locales):
+    enrol(wallet)
+    wrong = sp.PinPad()
+    press_all(wrong, OTHER_PIN)
+    with pytest.raises(sp.PinError.WrongPin) as e:
+        run(wallet.verify_pin(wrong))
+    left = e.value.attempts_left
+    texts = {}
+    for tag in LOCALES:
+        locales([tag])
+        t = e.value.text()
+        assert t.id == "pin-wrong" and t.text.strip(), (tag, t)
+        [arg] = t.args
+        assert arg.name == "attempts_left" and arg.value == sp.TextValue.COUNT(left), t
+        assert str(left) in t.text, t
+        texts[tag] = t.text
+    assert CJK.search(texts["zh-Hans"]), texts
+    assert not CJK.search(texts["en"]), texts
+    assert len(set(texts.values())) == 4, texts  # four languages, four texts
+
+
+def test_a_rich_error_text_has_its_id_and_typed_args(tmp_path, wallet, locales):
+    enrol(wallet)
+    pad = sp.PinPad()
+    press_all(pad, PIN[:2])
+    with pytest.raises(sp.PinError.Incomplete) as e:
+        run(wallet.verify_pin(pad))
+    t = e.value.text()
+    assert t.id == "pin-incomplete", t
+    assert [(a.name, a.value) for a in t.args] == [
+        ("length", sp.TextValue.COUNT(6)),
+        ("entered", sp.TextValue.COUNT(2)),
+    ], t
+    assert "6" in t.text and "2" in t.text, t
+    # A rule of the PIN policy: its id, and its sentence in the language.
+    weak = sp.PinPad()
+    press_all(weak, [1, 2, 3, 4, 5, 6])
+    locales(["zh-Hans"])
+    fresh = sp.Wallet.open(config(tmp_path / "fresh"), HmacKeyStore(), None, None)
+    with pytest.raises(sp.PinError.Rejected) as r:
+        run(fresh.enrol(weak))
+    assert r.value.reason == "pin-rejected-sequence", r.value
+    rt = r.value.text()
+    assert rt.id == "pin-rejected-sequence" and CJK.search(rt.text) and rt.args == [], rt
+
+
+def test_amount_text_is_cldr_for_the_locale_with_its_parts(locales):
+    cases = [
+        ("en", money(1250, "SGD"), "SGD\u00a012.50", "12", "50"),
+        ("en-SG", money(1250, "SGD"), "$12.50", "12", "50"),
+        ("zh-Hans", money(1250, "CNY"), "\u00a512.50", "12", "50"),
+        # IDR: CLDR shows no decimals, the exponent is 2; never rounded.
+        ("id", money(1_250_000, "IDR"), "Rp\u00a012.500", "12500", ""),
+        ("id", money(1_250_050, "IDR"), "Rp\u00a012.500,50", "12500", "50"),
+    ]
+    for tag, m, text, integer, fraction in cases:
+        locales([tag])
+        a = sp.amount_text(m)
+        assert (a.text, a.integer_part, a.fraction_part, a.currency) == (text, integer, fraction, m.currency), (tag, a)
+        assert a.spoken and a.spoken != a.text, a
+        assert sp.format_money(m) == text, tag
+    with pytest.raises(sp.FlowError.InvalidInput):
+        sp.amount_text(money(1, "XYZ"))
+    with pytest.raises(sp.FlowError.TotalMismatch):
+        sp.amount_text(money(1250, "SGD", 0))
+
+
+def test_pin_entry_text_counts_and_never_shows_a_digit_of_the_pin(locales):
+    for tag in LOCALES + ["en-XA"]:
+        locales([tag])
+        pad = sp.PinPad()
+        for i, d in enumerate(PIN):
+            t = sp.pin_entry_text(pad.press(d), 6)
+            if i + 1 < 6:
+                assert t.id == "a11y-pin-digits-entered", t
+                assert [(a.name, a.value) for a in t.args] == [
+                    ("entered", sp.TextValue.COUNT(i + 1)), ("length", sp.TextValue.COUNT(6))], t
+            else:
+                # Complete: no number at all, so not even a count to confuse.
+                assert t.id == "a11y-pin-complete" and t.args == [], t
+                assert not any(c.isdigit() for c in t.text), t
+            # Only the counts: the digits typed so far never appear.
+            typed = "".join(map(str, PIN[: i + 1]))
+            assert len(typed) < 2 or typed not in t.text, (tag, t)
+        assert sp.label_text(sp.UiLabel.DELETE_KEY).id == "a11y-key-delete"
+
+
+def test_state_text_names_the_merchant_and_the_amount_in_the_locale(wallet, locales):
+    enrol(wallet)
+    locales(["zh-Hans-SG"])
+    flow = wallet.new_flow()
+    assert flow.state_text().id == "flow-scanning"
+    s = flow.handle(sp.FlowIntent.SCANNED_TEXT(mpm_code("Kopi Corner", "Bangkok")))
+    assert s.is_review_merchant() and s.review.printed_name == "Kopi Corner", s
+    flow.handle(sp.FlowIntent.PROCEED())
+    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT("abc"))
+    assert s.problem is not None and CJK.search(s.problem.text), s.problem
+    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT("12.50"))
+    s = flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+    assert s.is_enter_pin()
+    t = flow.state_text()
+    amount = sp.amount_text(s.breakdown.total).text
+    assert t.id == "flow-enter-pin", t
+    assert CJK.search(t.text) and "Kopi Corner" in t.text and amount in t.text, t
+    args = {a.name: a.value for a in t.args}
+    assert args["merchant"] == sp.TextValue.NAME("Kopi Corner"), args
+    assert args["amount"].money == s.breakdown.total and args["amount"].amount.text == amount, args
+    # Rendered at each call: the next language shows at the next read.
+    locales(["ms"])
+    again = flow.state_text()
+    assert again.id == t.id and again.text != t.text and not CJK.search(again.text), again
+    # A wrong PIN: the pad's problem has the catalogue's text too.
+    for d in OTHER_PIN:
+        s = flow.press_pin_digit(d)
+    assert s.last_error.is_wrong_pin() and s.last_error.text().id == "pin-wrong", s.last_error
+
+
+def errors_in_this_locale(tmp_path):
+    """Every FlowError and WalletError variant these suites can make without
+    a backend, made now (flat errors are rendered when they are raised)."""
+    got = {}
+
+    def catch(name, fn):
+        try:
+            fn()
+        except (sp.FlowError, sp.WalletError) as e:
+            assert type(e).__name__ == name, (name, type(e).__name__, e)
+            got[name] = str(e)
+        else:
+            raise AssertionError(f"{name}: nothing raised")
+
+    tag = sp.current_locale()
+    w = sp.Wallet.open(config(tmp_path / tag / "w"), HmacKeyStore(), Network(True), None)
+    enrol(w)
+    flow = w.new_flow()
+    catch("InvalidIntent", lambda: flow.handle(sp.FlowIntent.PROCEED()))
+    catch("NotAMerchantCode", lambda: flow.handle(sp.FlowIntent.SCANNED_TEXT("https://example.com")))
+    catch("DamagedCode", lambda: flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE[:-1] + "8")))
+    flow.handle(sp.FlowIntent.SCANNED_TEXT(THB_CODE))
+    flow.handle(sp.FlowIntent.PROCEED())
+    s = flow.handle(sp.FlowIntent.EDIT_AMOUNT("12.50"))
+    total = s.breakdown.total
+    catch("TotalMismatch", lambda: flow.handle(sp.FlowIntent.CONFIRM(money(total.minor_units, "THB", 0))))
+    catch("InvalidInput", lambda: flow.handle(sp.FlowIntent.CONFIRM(money(1, "XYZ"))))
+    low = config(tmp_path / tag / "low")
+    low.limits[0].per_payment = 1_000
+    lw = sp.Wallet.open(low, HmacKeyStore(), Network(True), None)
+    enrol(lw)
+    catch("LimitExceeded", lambda: confirm_one(lw, "12.50"))
+    off = sp.Wallet.open(config(tmp_path / tag / "off"), HmacKeyStore(), Network(False), None)
+    enrol(off)
+    catch("OfflineNotAllowed", lambda: confirm_one(off))
+    sgd = sp.Wallet.open(config(tmp_path / tag / "sgd", currency="SGD"), HmacKeyStore(), Network(True), None)
+    enrol(sgd)
+    catch("CurrencyNotAllowed", lambda: confirm_one(sgd))
+    catch("Roots", lambda: sp.Wallet.open(config(tmp_path / tag / "r", roots="[]"), HmacKeyStore(), None, None))
+    bad = sp.BackendConfig(base_url="http://example.invalid", ca_pem="", spki_pins=[],
+                           require_pins=False, connect_timeout_ms=0, read_timeout_ms=0)
+    catch("BackendConfig", lambda: sp.Wallet.open(config(tmp_path / tag / "b", backend=bad), HmacKeyStore(), None, None))
+    cfg = config(tmp_path / tag / "c")
+    cfg.limits[0].currency = "XYZ"
+    catch("InvalidConfig", lambda: sp.Wallet.open(cfg, HmacKeyStore(), None, None))
+    catch("NoBackend", lambda: run(w.register_device("CODE")))
+    catch("Payment", lambda: w.flow_for_payment("no-such-payment"))
+    return got
+
+
+def test_every_flat_error_renders_in_every_locale(tmp_path, locales):
+    by_locale = {}
+    for tag in LOCALES:
+        locales([tag])
+        by_locale[tag] = errors_in_this_locale(tmp_path)
+    en = by_locale["en"]
+    assert len(en) == 13, sorted(en)
+    for tag, got in by_locale.items():
+        assert got.keys() == en.keys(), tag
+        for name, text in got.items():
+            assert text.strip(), (tag, name)
+            if tag == "zh-Hans":
+                assert CJK.search(text), (name, text)
+            if tag != "en":
+                assert text != en[name], (tag, name, text)
+    # The payer's text, not the technical detail it used to carry.
+    assert "proceed" not in en["InvalidIntent"].lower(), en["InvalidIntent"]
+    assert "exponent" not in en["TotalMismatch"], en["TotalMismatch"]
+    assert "XYZ" not in en["InvalidConfig"] and "XYZ" not in en["InvalidInput"], en
+    assert "no-such-payment" not in en["Payment"], en["Payment"]
+    # The limit keeps its amount, written for the locale.
+    assert "THB\u00a010.00" in en["LimitExceeded"], en["LimitExceeded"]
+
