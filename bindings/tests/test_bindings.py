@@ -1896,3 +1896,39 @@ def test_every_flat_error_renders_in_every_locale(tmp_path, locales):
     # The limit keeps its amount, written for the locale.
     assert "THB\u00a010.00" in en["LimitExceeded"], en["LimitExceeded"]
 
+
+
+def test_the_few_text_functions_pick_the_catalogue_message(tmp_path, locales):
+    locales(["id"])
+    offline = sp.StatusSnapshot(connectivity=sp.ConnectivityStatus.OFFLINE(0), pending_payments=2)
+    texts = sp.status_texts(offline)
+    assert [t.id for t in texts] == ["status-offline", "status-pending-payments"], texts
+    assert texts[1].args[0].value == sp.TextValue.COUNT(2) and "2" in texts[1].text, texts
+    online = sp.StatusSnapshot(connectivity=sp.ConnectivityStatus.ONLINE(), pending_payments=0)
+    assert [t.id for t in sp.status_texts(online)] == ["status-online"]
+    states = {
+        sp.PaymentState.SUCCEEDED: "receipt-paid", sp.PaymentState.QUEUED: "receipt-pending",
+        sp.PaymentState.UNKNOWN: "receipt-pending", sp.PaymentState.NOT_SENT: "receipt-failed",
+        sp.PaymentState.DECLINED: "receipt-failed", sp.PaymentState.REVERSED: "receipt-reversed",
+        sp.PaymentState.NEEDS_ATTENTION: "receipt-needs-attention",
+    }
+    for state, want in states.items():
+        t = sp.receipt_status_text(state)
+        assert t.id == want and t.text.strip(), (state, t)
+    w = sp.warning_text(sp.Warning.CITY_DIFFERS(printed="Bandung", registered="Jakarta"))
+    assert w.id == "trust-warning-city-differs", w
+    assert [(a.name, a.value) for a in w.args] == [
+        ("printed", sp.TextValue.NAME("Bandung")), ("registered", sp.TextValue.NAME("Jakarta"))], w
+    # Names are isolated so a right-to-left name cannot reorder the text.
+    assert "\u2068Bandung\u2069" in w.text, w
+    labels = [sp.label_text(l) for l in sp.UiLabel]
+    assert len({t.id for t in labels}) == len(labels) and all(t.text.strip() for t in labels), labels
+    # Pay code: the block and the error have the core's texts too.
+    wallet = sp.Wallet.open(config(tmp_path), HmacKeyStore(), Network(True), None)
+    assert wallet.paycode_status().blocked.text().id == "pin-not-enrolled"
+    enrol(wallet)
+    pad = sp.PinPad()
+    press_all(pad, PIN)
+    with pytest.raises(sp.PaycodeError.NotProvisioned) as e:
+        run(wallet.open_paycode(pad))
+    assert e.value.text().id == "paycode-not-provisioned" and e.value.text().text.strip()
