@@ -1605,9 +1605,11 @@ def test_pin_free_payment_and_the_user_actions_per_path(tmp_path, shortcut_sandb
     with pytest.raises(sp.ShortcutError.OverCap) as e:
         run(w.enable_pin_free(pin_pad(), over_cap))
     assert e.value.field == "per_payment" and e.value.cap == offer.caps.per_payment, e.value
+    assert e.value.text().id == "shortcut-settings-over-cap", e.value.text()
     with pytest.raises(sp.ShortcutError.WrongPin) as e:
         run(w.enable_pin_free(pin_pad(OTHER_PIN), limits))
     assert e.value.attempts_left > 0
+    assert e.value.text().id == "pin-wrong", e.value.text()
     assert w.shortcut_status().pin_free == []
     st_ = run(w.enable_pin_free(pin_pad(), limits))
     assert [l.currency for l in st_.pin_free] == [sb["currency"]], st_
