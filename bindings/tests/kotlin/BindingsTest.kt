@@ -504,7 +504,7 @@ val tests = linkedMapOf<String, () -> Unit>(
                 raises<FlowException.InvalidIntent> { flow.handle(FlowIntent.Proceed) }
                 raises<FlowException.NotAMerchantCode> { flow.handle(FlowIntent.ScannedText("https://example.com")) }
                 val pin = toPin(flow, THB_CODE, "12.50") as FlowState.EnterPin
-                check(formatMoney(pin.breakdown.total).startsWith("12.50"))
+                check(formatMoney(pin.breakdown.total) == "THB\u00a012.50") { formatMoney(pin.breakdown.total) }  // CLDR English
                 PIN.dropLast(1).forEach { flow.pressPinDigit(it.toUByte()) }
                 check(flow.pressPinDigit(PIN.last().toUByte()) is FlowState.Processing)
                 val states = States()
@@ -573,6 +573,72 @@ val tests = linkedMapOf<String, () -> Unit>(
             seen++
         }
         check(seen >= 50) { "$seen" }
+    },
+    // ----- words and locales (issue 13, ADR 0024); the locale is process-wide: back to English after each -----
+    "set_locales negotiates (POSIX names, legacy codes, Traditional Chinese skipped, English last)" to {
+        try {
+            for ((tags, want) in listOf(listOf("zh_SG.UTF-8") to "zh-Hans-SG", listOf("in") to "id",
+                    listOf("zh-TW", "ms") to "ms", emptyList<String>() to "en", listOf("en-XA") to "en-XA")) {
+                check(setLocales(tags) == want && currentLocale() == want) { "$tags -> ${currentLocale()}" }
+            }
+        } finally { setLocales(emptyList()) }
+    },
+    "a wrong PIN's text in four languages, with its attempts; amounts the CLDR way" to {
+        try {
+            Wallet.open(config(tmpDir()), AesKeyStore(), null, null).use { w ->
+                enrol(w)
+                val e = raises<PinException.WrongPin> { PinPad().use { p -> p.type(OTHER_PIN); runBlocking { w.verifyPin(p) } } }
+                val texts = listOf("en", "zh-Hans", "ms", "id").associateWith { tag ->
+                    setLocales(listOf(tag))
+                    val t = e.text()
+                    check(t.id == "pin-wrong" && t.args.single().name == "attempts_left") { "$t" }
+                    check(t.args.single().value == TextValue.Count(e.attemptsLeft.toULong())) { "$t" }
+                    check(t.text.contains(e.attemptsLeft.toString())) { "$t" }
+                    t.text
+                }
+                check(Regex("[\u4e00-\u9fff]").containsMatchIn(texts["zh-Hans"]!!)) { "$texts" }
+                check(texts.values.toSet().size == 4) { "$texts" }
+                // A flat error's message is the catalogue's, in the language of the moment.
+                setLocales(listOf("id"))
+                val flat = raises<FlowException.InvalidIntent> { w.newFlow().use { it.handle(FlowIntent.Proceed) } }
+                setLocales(listOf("en"))
+                val flatEn = raises<FlowException.InvalidIntent> { w.newFlow().use { it.handle(FlowIntent.Proceed) } }
+                check(flat.message!!.isNotBlank() && flat.message != flatEn.message && !flatEn.message!!.contains("proceed")) { "${flat.message} / ${flatEn.message}" }
+            }
+            for ((tag, money, text) in listOf(
+                    Triple("en", Money(1250u, "SGD", 2u), "SGD\u00a012.50"), Triple("en-SG", Money(1250u, "SGD", 2u), "\$12.50"),
+                    Triple("zh-Hans", Money(1250u, "CNY", 2u), "\u00a512.50"), Triple("id", Money(1_250_000u, "IDR", 2u), "Rp\u00a012.500"))) {
+                setLocales(listOf(tag))
+                val a = amountText(money)
+                check(a.text == text && formatMoney(money) == text && a.currency == money.currency) { "$tag: $a" }
+                check(a.integerPart == (if (money.currency == "IDR") "12500" else "12") && a.fractionPart == (if (money.currency == "IDR") "" else "50")) { "$tag: $a" }
+            }
+            // Counts only: the pad's digits never reach the screen reader's text.
+            PinPad().use { pad ->
+                PIN.forEachIndexed { i, d ->
+                    val t = pinEntryText(pad.press(d.toUByte()), 6u)
+                    check(t.id == (if (i == 5) "a11y-pin-complete" else "a11y-pin-digits-entered")) { "$t" }
+                    check(i < 1 || !t.text.contains(PIN.take(i + 1).joinToString(""))) { "$t" }
+                }
+            }
+        } finally { setLocales(emptyList()) }
+    },
+    "state_text names the merchant and the amount in zh-Hans" to {
+        try {
+            setLocales(listOf("zh-Hans"))
+            Wallet.open(config(tmpDir()), AesKeyStore(), Net(), null).use { w ->
+                enrol(w)
+                w.newFlow().use { flow ->
+                    check(flow.stateText().id == "flow-scanning")
+                    val s = toPin(flow, THB_CODE, "12.50") as FlowState.EnterPin
+                    val t = flow.stateText()
+                    val amount = amountText(s.breakdown.total).text
+                    check(t.id == "flow-enter-pin" && t.text.contains(amount) && Regex("[\u4e00-\u9fff]").containsMatchIn(t.text)) { "$t" }
+                    check(t.args.map { it.name } == listOf("amount", "merchant")) { "$t" }
+                    check((t.args[0].value as TextValue.Amount).money == s.breakdown.total) { "$t" }
+                }
+            }
+        } finally { setLocales(emptyList()) }
     },
 )
 
