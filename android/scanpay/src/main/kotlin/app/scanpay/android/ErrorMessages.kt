@@ -26,7 +26,8 @@ fun Throwable.userMessage(): String = when (this) {
             "Wrong PIN. $attemptsLeft attempts left."
         }
         is PinException.LockedOut -> "Too many wrong PINs. Try again in $retryAfterSecs s."
-        is PinException.Rejected -> reason
+        // `reason` is the rule's catalogue id since issue 13; text() is its sentence.
+        is PinException.Rejected -> text().text
         is PinException.KeyStore -> reason
         is PinException.Internal -> reason
         is PinException.Incomplete -> "The PIN has 6 digits; $entered entered."

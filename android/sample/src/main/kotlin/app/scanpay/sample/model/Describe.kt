@@ -77,7 +77,7 @@ internal fun describe(s: Stage): String = when (s) {
 }
 
 internal fun describe(f: FailureReason): String = when (f) {
-    is FailureReason.Declined -> "Declined: ${f.message.text}"
+    is FailureReason.Declined -> "Declined: ${f.message}"
     is FailureReason.Reversed -> "No clear answer, so the payment was cancelled. Nothing was paid."
     is FailureReason.NotSent -> "Not sent (no connection). Nothing was paid."
     is FailureReason.NotStarted -> f.message
