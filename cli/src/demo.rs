@@ -32,13 +32,17 @@ use std::time::Instant;
 
 use scanpay_core::auth::{PaymentAuthMethod, PinFreeLimits, SoftwareBiometricKey};
 use scanpay_core::money::{Currency, Money};
-use scanpay_core::net::api::paycode::TillChargeRequest;
+use scanpay_core::net::api::paycode::{ChargeState, TillChargeRequest};
 use scanpay_core::net::api::{Fault, FaultKind};
 use scanpay_core::payment::{Clock as _, SystemClock};
 use scanpay_core::payment::{FlowState, Intent, PaymentFlow, ShortcutError};
 use scanpay_core::status::ConnectivityStatus;
 
+use scanpay_core::i18n::catalogue::Msg;
+use scanpay_core::i18n::describe::Describe as _;
+
 use crate::harness::{self, check, Harness, Options, Step};
+use crate::lang;
 use crate::pos;
 
 /// Arguments of `scanpay demo`.
@@ -89,6 +93,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
 
 /// The receipt of a finished payment, or the reason it is not one.
 fn done(end: FlowState) -> Step<String> {
+    lang::phone(&end.message());
     match end {
         FlowState::Done {
             payment_id,
@@ -152,7 +157,8 @@ impl Demo {
         let code = h.order_code(MERCHANT, "3.20", "DEMO-3")?;
         let mut flow = h.wallet.new_flow();
         match harness::review_and_confirm(&mut flow, code) {
-            Err(e) if e.contains("offline") => println!("    the payer sees: {e}"),
+            // The phone's line was printed by the harness, in the payer's language.
+            Err(e) if e.contains("offline") => println!("    refused: {e}"),
             Err(e) => return Err(format!("refused for the wrong reason: {e}")),
             Ok(_) => return Err("a payment was accepted offline against the policy".into()),
         }
@@ -202,6 +208,7 @@ impl Demo {
         let shown = flow
             .handle(Intent::ScannedCode(code))
             .map_err(|e| e.to_string())?;
+        lang::phone(&shown.message());
         let FlowState::ConfirmPinFree {
             review, breakdown, ..
         } = shown
@@ -234,6 +241,7 @@ impl Demo {
                 displayed_total: breakdown.total,
             })
             .map_err(|e| e.to_string())?;
+        lang::phone(&shown.message());
         check(
             matches!(shown, FlowState::ConfirmBiometric { .. }),
             "the wallet asks for the biometric, not the PIN",
@@ -283,6 +291,7 @@ impl Demo {
             h.backend.stats().requests == stats_before,
             "the code was made offline: no request left the phone",
         )?;
+        lang::phone(&Msg::PaycodeShowCashier);
         let png = args.out.join("paycode.png");
         crate::wallet_cmd::save_qr_png(&code.qr, &png)?;
         println!(
@@ -322,7 +331,13 @@ impl Demo {
         h.wallet.set_network_available(true);
         let changed = h.wallet.sync_paycode(0).map_err(|e| e.to_string())?;
         for c in &changed {
-            println!("    the payer sees: {}", crate::wallet_cmd::charge_line(c));
+            println!("    synced: {}", crate::wallet_cmd::charge_line(c));
+            if c.charge.state == ChargeState::Paid {
+                lang::phone(&Msg::FlowDone {
+                    amount: c.charge.amount,
+                    merchant: c.merchant.name.clone(),
+                });
+            }
         }
         check(
             changed

@@ -18,8 +18,10 @@ use scanpay_core::trust::RootKeys;
 use scanpay_core::wallet::{Wallet, WalletOptions};
 use scanpay_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
 
+use scanpay_core::i18n::describe::Describe as _;
+
 use crate::image_io::load_luma;
-use crate::render;
+use crate::{lang, render};
 
 /// The payer's PIN, entered digit by digit through the core's PIN pad.
 pub const PIN: [u8; 6] = [4, 8, 1, 5, 9, 2];
@@ -253,9 +255,11 @@ impl Harness {
 
 /// Scan → review (the registered merchant) → confirm the displayed total.
 pub fn review_and_confirm(flow: &mut PaymentFlow, code: ScannedCode) -> Step<Money> {
-    let state = flow
-        .handle(Intent::ScannedCode(code))
-        .map_err(|e| e.to_string())?;
+    let state = flow.handle(Intent::ScannedCode(code)).map_err(|e| {
+        lang::phone(&e.message());
+        e.to_string()
+    })?;
+    lang::phone(&state.message());
     let FlowState::ReviewMerchant { review } = state else {
         return Err(format!(
             "expected the merchant review, got {}",
@@ -275,7 +279,11 @@ pub fn review_and_confirm(flow: &mut PaymentFlow, code: ScannedCode) -> Step<Mon
         review.payable && review.verdict.is_verified(),
         "merchant verified against the registry",
     )?;
-    let state = flow.handle(Intent::Proceed).map_err(|e| e.to_string())?;
+    let state = flow.handle(Intent::Proceed).map_err(|e| {
+        lang::phone(&e.message());
+        e.to_string()
+    })?;
+    lang::phone(&state.message());
     let FlowState::ConfirmAmount { breakdown, .. } = state else {
         return Err(format!(
             "expected the amount confirmation, got {}",
@@ -286,10 +294,15 @@ pub fn review_and_confirm(flow: &mut PaymentFlow, code: ScannedCode) -> Step<Mon
         "    confirm total {} (amount {}, fee {}, tip {})",
         breakdown.total, breakdown.amount, breakdown.fee, breakdown.tip
     );
-    flow.handle(Intent::Confirm {
-        displayed_total: breakdown.total,
-    })
-    .map_err(|e| e.to_string())?;
+    let state = flow
+        .handle(Intent::Confirm {
+            displayed_total: breakdown.total,
+        })
+        .map_err(|e| {
+            lang::phone(&e.message());
+            e.to_string()
+        })?;
+    lang::phone(&state.message());
     Ok(breakdown.total)
 }
 

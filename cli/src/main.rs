@@ -21,6 +21,10 @@
 //! - `scanpay demo [--out DIR]` — the main job: a signed merchant QR image, scanned,
 //!   parsed and verified end to end through the core, and paid against the sandbox.
 //!
+//! `--lang TAG[,TAG…]` (any subcommand) chooses the language of the lines printed as the
+//! payer's phone would show them (`phone: …`); without it the usual environment variables
+//! decide (`LANGUAGE`, `LC_ALL`, `LC_MESSAGES`, `LANG`). `scanpay demo --lang zh-Hans`.
+//!
 //! The `--json` output formats are a contract that other tools read; see
 //! `docs/cli.md`.
 
@@ -35,6 +39,7 @@ mod harness;
 mod image_io;
 mod inspect;
 mod json;
+mod lang;
 mod pos;
 mod qr;
 mod render;
@@ -47,6 +52,10 @@ mod wallet_cmd;
 #[derive(Debug, Parser)]
 #[command(name = "scanpay", version, about)]
 struct Cli {
+    /// The payer's language for what the phone would show, in order of preference
+    /// (en, zh-Hans, ms, id; e.g. `zh-SG,en`). Default: LANGUAGE, LC_ALL, LC_MESSAGES, LANG.
+    #[arg(long, global = true, value_delimiter = ',')]
+    lang: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -75,6 +84,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    lang::choose(&cli.lang);
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
         Command::Inspect(args) => inspect::run(&args),

@@ -216,7 +216,9 @@ fn inspect_with_trust_files_gives_the_vector_verdicts() {
 fn demo_runs_end_to_end() {
     let tmp = temp_dir("demo");
     let dir = tmp.path();
-    let out = scanpay(&["demo", "--out", dir.to_str().unwrap()]);
+    // In Chinese (issue 13): the lines the payer's phone shows come from the
+    // catalogue in the chosen language; the narration stays English.
+    let out = scanpay(&["demo", "--lang", "zh-Hans", "--out", dir.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -244,8 +246,40 @@ fn demo_runs_end_to_end() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("the payer sees: paid 3.20 SGD to KOPI CORNER — receipt "),
+        stdout.contains("synced: paid 3.20 SGD to KOPI CORNER — receipt "),
         "{stdout}"
+    );
+    for (what, line) in [
+        (
+            "the verified merchant",
+            "phone: 已验证商家：KOPI CORNER，SINGAPORE",
+        ),
+        (
+            "the amount to confirm",
+            "phone: 向 KOPI CORNER 支付 SGD\u{a0}12.50？",
+        ),
+        (
+            "the receipt",
+            "phone: 已向 KOPI CORNER 支付 SGD\u{a0}12.50。",
+        ),
+        (
+            "the offline refusal",
+            "phone: 您目前处于离线状态，付款需要联网。未发生扣款。",
+        ),
+        ("the pay code", "phone: 请向收银员出示此码。"),
+        (
+            "the one-tap screen",
+            "phone: 无需支付密码，向 KOPI CORNER 支付 SGD\u{a0}4.50？",
+        ),
+    ] {
+        assert!(
+            stdout.contains(line),
+            "{what}: no line {line:?} in\n{stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains("phone: Pay") && !stdout.contains("phone: Paid"),
+        "an English phone line under --lang zh-Hans:\n{stdout}"
     );
     assert!(stdout.contains("charges applied 1, refunds 0"), "{stdout}");
     assert!(stdout.contains("Demo complete"), "{stdout}");
