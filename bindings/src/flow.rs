@@ -655,6 +655,9 @@ impl PaymentFlow {
             // the last digit read the status: refresh it from the platform.
             self.shared.refresh_network();
         }
+        // The biometric dialog's title and subtitle are written by the core
+        // flow: in the language the app chose last (`set_locales`).
+        flow.set_locale(crate::i18n::locale());
         let name = core_intent.name();
         let outcome = flow.handle(core_intent);
         // On error usually unchanged, but a sixth PIN digit refused with an

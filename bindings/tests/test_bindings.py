@@ -1502,6 +1502,47 @@ def test_biometric_payment_cancel_and_an_invalidated_key_through_the_bindings(tm
     assert flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total)).is_enter_pin()
 
 
+class RecordingBiometricKey(sp.BiometricKey):
+    """An app's biometric key that keeps the dialog texts the core asked it
+    to show, then signs with the software key."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.prompts = []
+
+    def availability(self):
+        return self.inner.availability()
+
+    def create_key(self):
+        return self.inner.create_key()
+
+    def sign(self, challenge, prompt):
+        self.prompts.append(prompt)
+        return self.inner.sign(challenge, prompt)
+
+    def delete_key(self):
+        return self.inner.delete_key()
+
+
+def test_the_biometric_dialog_is_written_in_the_payers_language(tmp_path, shortcut_sandbox, locales):
+    sb = shortcut_sandbox
+    w = shortcut_wallet(tmp_path, sb)
+    key = RecordingBiometricKey(sp.InsecureSoftwareBiometricKey().as_biometric_key())
+    assert run(w.enable_biometric(pin_pad(), key)).biometric
+    for tags, pay, to in [(["zh-Hans"], "支付 ", "付给 "), (["ms"], "Bayar ", "kepada ")]:
+        locales(tags)
+        flow = w.new_flow()
+        s = flow.handle(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, "4.50", f"PY-BIO-L-{tags[0]}")))
+        s = flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+        assert s.is_confirm_biometric(), s
+        amount, name = sp.amount_text(s.breakdown.total).text, s.review.registered_name
+        assert flow.handle(sp.FlowIntent.AUTHENTICATE_BIOMETRIC()).is_processing()
+        prompt = key.prompts[-1]
+        # The name inside Unicode isolates, as in every catalogue text.
+        assert (prompt.title, prompt.subtitle) == (pay + amount, f"{to}\u2068{name}\u2069"), prompt
+        assert run(flow.process(None)).is_done()
+
+
 class RaisingBiometricKey(sp.BiometricKey):
     """An app's biometric key with a bug: `sign` raises what the interface
     does not declare. It must become `Failed` (the PIN), never a crash, never

@@ -50,6 +50,8 @@ use crate::auth::{
     AuthError, Authenticator, BiometricAvailability, BiometricError, BiometricPromptText,
     PaymentAuthMethod, PaymentAuthorisation, PinFreeLimits, PinPad, SignedAuthorisation,
 };
+use crate::i18n::catalogue::Msg;
+use crate::i18n::Locale;
 use crate::money::{Currency, Money};
 use crate::net::api::DECLINE_PIN_REQUIRED;
 use crate::payload::mpm::{MerchantPayload, TipRule};
@@ -563,6 +565,10 @@ pub struct PaymentFlow {
     journalled: bool,
     /// The amounts last confirmed (for a new attempt after a failure).
     confirmed: Option<AmountBreakdown>,
+    /// The language of the one text the flow writes itself: the biometric
+    /// dialog's, which the platform shows (states carry data; the app
+    /// renders them with [`Describe`](crate::i18n::describe::Describe)).
+    locale: Locale,
 }
 
 impl std::fmt::Debug for PaymentFlow {
@@ -592,7 +598,15 @@ impl PaymentFlow {
             attempt_id: None,
             journalled: false,
             confirmed: None,
+            locale: Locale::ENGLISH,
         }
+    }
+
+    /// Sets the payer's language for the biometric dialog's title and
+    /// subtitle (English until set). The bindings set it from the locale the
+    /// app chose; the CLI from `--lang`.
+    pub fn set_locale(&mut self, locale: Locale) {
+        self.locale = locale;
     }
 
     /// A flow showing an already-journalled payment (e.g. after a restart,
@@ -1170,9 +1184,19 @@ impl PaymentFlow {
         offline: bool,
     ) -> Result<FlowState, FlowError> {
         let auth = self.authorisation(&review, &b, "authenticate-biometric")?;
+        // The platform shows these in its own dialog, so they come from the
+        // catalogue in the payer's language; the name is the one the
+        // confirm screen showed (registered, else printed).
         let prompt = BiometricPromptText {
-            title: format!("Pay {}", b.total),
-            subtitle: format!("to {}", merchant_name(&review)),
+            title: Msg::ShortcutBiometricTitle { amount: b.total }.render(&self.locale),
+            subtitle: Msg::ShortcutBiometricSubtitle {
+                merchant: review
+                    .registered_name
+                    .clone()
+                    .or_else(|| review.printed_name.clone())
+                    .unwrap_or_default(),
+            }
+            .render(&self.locale),
         };
         let shortcuts = Arc::clone(&self.services.shortcuts);
         let reason = match shortcuts.sign_biometric(auth, &prompt) {
