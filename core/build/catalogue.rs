@@ -337,6 +337,99 @@ struct Table {
     ops: Vec<u32>,
 }
 
+/// Shortest run of a literal that is taken from text already in the blob
+/// rather than stored again. Reusing a run costs up to two more ops (4 bytes
+/// each: the run, and restarting the literal after it), so a run of 9 bytes
+/// or more saves space. Sentences repeat across messages ("Your money has
+/// not moved.", "Try again"): this cut each language's blob by about half,
+/// some 6.9 KB of the phone library over the four (BENCHMARKS.md, issue 13).
+const MIN_SHARED: usize = 9;
+
+/// Appends the ops of one literal: each stretch is the longest run (at least
+/// `MIN_SHARED` bytes) found anywhere in the blob so far, or else new text
+/// appended to it. Runs start and end on character boundaries, so every span
+/// the renderer cuts is valid UTF-8.
+fn push_text(t: &str, table: &mut Table) -> Result<(), Box<dyn Error>> {
+    let first = table.ops.len();
+    let mut pending = String::new();
+    let mut rest = t;
+    while let Some(c) = rest.chars().next() {
+        let (offset, len) = longest_shared(&table.text, rest);
+        if len >= MIN_SHARED {
+            store(&std::mem::take(&mut pending), table)?;
+            table.ops.push(((offset as u32) << 10) | len as u32);
+            rest = &rest[len..];
+        } else {
+            pending.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    store(&pending, table)?;
+    // The renderer's reading of these ops must give back the literal: a
+    // slip in the run search would otherwise show as a garbled sentence.
+    let mut read = String::new();
+    for op in &table.ops[first..] {
+        let (offset, len) = ((op >> 10) as usize, (op & 0x3FF) as usize);
+        read.push_str(table.text.get(offset..offset + len).unwrap_or("\u{FFFD}"));
+    }
+    if read != t {
+        return Err(format!("catalogue: literal {t:?} encodes as {read:?}").into());
+    }
+    Ok(())
+}
+
+/// The longest prefix of `rest` (character boundaries, at most
+/// `MAX_LITERAL` bytes) that occurs in `blob`: (offset, byte length), or
+/// length 0. A prefix of an occurring prefix occurs too, so the longest is
+/// found by bisecting the boundaries.
+fn longest_shared(blob: &str, rest: &str) -> (usize, usize) {
+    let ends: Vec<usize> = rest
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .take_while(|&e| e <= MAX_LITERAL)
+        .collect();
+    let (mut lo, mut hi) = (0, ends.len());
+    let mut best = (0, 0);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let end = ends[mid];
+        match blob.find(&rest[..end]) {
+            Some(o) => {
+                best = (o, end);
+                lo = mid + 1;
+            }
+            None => hi = mid,
+        }
+    }
+    best
+}
+
+/// Appends literal ops for `text`, stored in the blob (in pieces of at most
+/// `MAX_LITERAL` bytes, each reused when it is already there).
+fn store(text: &str, table: &mut Table) -> Result<(), Box<dyn Error>> {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(MAX_LITERAL);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (piece, tail) = rest.split_at(cut);
+        let offset = match table.text.find(piece) {
+            Some(o) => o,
+            None => {
+                table.text.push_str(piece);
+                table.text.len() - piece.len()
+            }
+        };
+        if offset + piece.len() > MAX_BLOB {
+            return Err("the text blob is over 1 MiB".into());
+        }
+        table.ops.push(((offset as u32) << 10) | piece.len() as u32);
+        rest = tail;
+    }
+    Ok(())
+}
+
 fn encode(
     body: &[Node],
     decls: &[ArgDecl],
@@ -351,28 +444,7 @@ fn encode(
     };
     for node in body {
         match node {
-            Node::Text(t) => {
-                let mut rest = t.as_str();
-                while !rest.is_empty() {
-                    let mut cut = rest.len().min(MAX_LITERAL);
-                    while !rest.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    let (piece, tail) = rest.split_at(cut);
-                    let offset = match table.text.find(piece) {
-                        Some(o) => o,
-                        None => {
-                            table.text.push_str(piece);
-                            table.text.len() - piece.len()
-                        }
-                    };
-                    if offset + piece.len() > MAX_BLOB {
-                        return Err("the text blob is over 1 MiB".into());
-                    }
-                    table.ops.push(((offset as u32) << 10) | piece.len() as u32);
-                    rest = tail;
-                }
-            }
+            Node::Text(t) => push_text(t, table)?,
             Node::Arg(name) => table.ops.push((1 << 30) | index(name)? as u32),
             Node::Select { arg, variants } => {
                 table
