@@ -181,7 +181,12 @@ fn value(arg: Arg, locale: &Locale) -> TextValue {
             money: m.into(),
         },
         Arg::Count(value) => TextValue::Count { value },
-        Arg::Name(value) => TextValue::Name { value },
+        // The form the text shows: without bidi or control characters,
+        // cut to the catalogue's longest name (apps that lay it out
+        // themselves must not reintroduce what the text removed).
+        Arg::Name(value) => TextValue::Name {
+            value: scanpay_core::i18n::catalogue::clean_name(&value),
+        },
         Arg::Seconds(value) => TextValue::Seconds { value },
     }
 }

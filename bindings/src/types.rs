@@ -71,20 +71,25 @@ impl TryFrom<&Money> for CoreMoney {
 
 /// The amount as a UI shows it in the current locale, written by CLDR
 /// ("THB 1,234.50" in en, "$12.50" for SGD in en-SG, "Rp 12.500" in id):
-/// the `text` of [`crate::i18n::amount_text`]. Never rounded. An unknown
-/// currency code (which no core value carries) gives the minor units and the
-/// code as they are.
+/// the `text` of [`crate::i18n::amount_text`]. Never rounded. A currency
+/// code the core does not know, or an exponent other than ISO 4217's (which
+/// no core value carries), is written plainly with the record's own exponent
+/// ("XTS 12.50" for 1250 minor units, exponent 2), so the figure is never a
+/// power of ten off.
 #[uniffi::export]
 pub fn format_money(money: Money) -> String {
-    match Currency::from_code(&money.currency) {
-        Some(c) => {
-            scanpay_core::i18n::format_amount(
-                &CoreMoney::new(money.minor_units, c),
-                &crate::i18n::locale(),
-            )
-            .text
+    match CoreMoney::try_from(&money) {
+        Ok(m) => scanpay_core::i18n::format_amount(&m, &crate::i18n::locale()).text,
+        Err(_) => {
+            let exponent = usize::from(money.exponent);
+            let digits = format!("{:0>width$}", money.minor_units, width = exponent + 1);
+            let (int, frac) = digits.split_at(digits.len() - exponent);
+            if frac.is_empty() {
+                format!("{} {int}", money.currency)
+            } else {
+                format!("{} {int}.{frac}", money.currency)
+            }
         }
-        None => format!("{} {}", money.minor_units, money.currency),
     }
 }
 

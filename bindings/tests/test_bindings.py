@@ -1814,6 +1814,11 @@ def test_amount_text_is_cldr_for_the_locale_with_its_parts(locales):
         sp.amount_text(money(1, "XYZ"))
     with pytest.raises(sp.FlowError.TotalMismatch):
         sp.amount_text(money(1250, "SGD", 0))
+    # format_money cannot refuse: what the core cannot format is written
+    # with the record's own exponent, never a power of ten off.
+    assert sp.format_money(money(1250, "XTS")) == "XTS 12.50"
+    assert sp.format_money(money(5, "XTS")) == "XTS 0.05"
+    assert sp.format_money(money(1250, "SGD", 0)) == "SGD 1250"
 
 
 def test_pin_entry_text_counts_and_never_shows_a_digit_of_the_pin(locales):

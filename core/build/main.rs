@@ -17,6 +17,10 @@ mod cldr;
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo:rerun-if-changed=build");
+    // Printing any rerun-if-changed line stops Cargo watching the package as
+    // a whole, so every input of every generator is named here or by the
+    // generator: cldr.rs reads the currency table from src/money.rs.
+    println!("cargo:rerun-if-changed=src/money.rs");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     charsets::generate(&out_dir)?;
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);

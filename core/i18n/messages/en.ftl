@@ -261,6 +261,11 @@ flow-payment-not-found = This payment is not in the wallet.
 # max-length: 100
 flow-payment-in-progress = This payment is already being processed. Wait for its result.
 
+# An intent the current step does not take (a double tap, a stale button). Promises nothing
+# about money: it may be on its way (Processing) or already paid.
+# max-length: 112
+flow-not-now = This cannot be done at this step. The screen shows where your payment stands.
+
 ## Merchant verification (anti-phishing)
 
 # $merchant (Name) - the registered merchant name
@@ -377,6 +382,10 @@ paycode-charge-already-paid = This charge is already paid.
 
 # max-length: 70
 paycode-charge-cancelled = This charge was cancelled. Nothing was paid.
+
+# A till reversed the charge after it was paid: the money went out and came back.
+# max-length: 70
+paycode-charge-refunded = This charge was refunded to you.
 
 # $merchant (Name) - who asks
 # $amount (Money) - what they charge

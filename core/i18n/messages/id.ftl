@@ -55,7 +55,7 @@ flow-needs-attention = Kami belum dapat memastikan apakah { $amount } sudah diba
 flow-declined = Pembayaran ditolak. Anda tidak ditagih.
 flow-declined-insufficient-funds = Pembayaran ditolak: saldo rekening tidak cukup. Anda tidak ditagih.
 flow-declined-limit = Pembayaran ditolak: melebihi batas rekening Anda. Anda tidak ditagih.
-flow-declined-code-used = Pembayaran ditolak: pesanan ini sudah dibayar atau kedaluwarsa.
+flow-declined-code-used = Pembayaran ditolak: pesanan ini sudah dibayar atau kedaluwarsa. Tanyakan kepada kasir.
 flow-reversed = Tidak ada jawaban yang jelas, jadi pembayaran dibatalkan. Anda tidak ditagih.
 flow-not-sent = Pembayaran tidak dapat dikirim. Tidak ada yang dibayar. Periksa koneksi dan coba lagi.
 flow-not-started = Pembayaran tidak dimulai. Tidak ada yang dibayar.
@@ -80,6 +80,7 @@ flow-currency-not-allowed = Pembayaran dalam mata uang ini tidak diaktifkan di d
 flow-pin-free-offline = Anda sedang offline. Pembayaran tanpa PIN memerlukan koneksi; gunakan PIN.
 flow-payment-not-found = Pembayaran ini tidak ada di dompet.
 flow-payment-in-progress = Pembayaran ini sedang diproses. Tunggu hasilnya.
+flow-not-now = Ini tidak dapat dilakukan pada langkah ini. Layar menunjukkan status pembayaran Anda.
 
 ## Merchant verification (anti-phishing)
 
@@ -119,6 +120,7 @@ paycode-closed = Kode bayar telah ditutup. Buka lagi.
 paycode-unknown-charge = Tagihan ini belum dikenal. Muat ulang.
 paycode-charge-already-paid = Tagihan ini sudah dibayar.
 paycode-charge-cancelled = Tagihan ini dibatalkan. Tidak ada yang dibayar.
+paycode-charge-refunded = Tagihan ini telah dikembalikan kepada Anda.
 paycode-charge-request = { $merchant } meminta { $amount }. Masukkan PIN untuk membayar.
 
 ## PIN-free and biometric shortcuts

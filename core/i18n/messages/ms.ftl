@@ -50,12 +50,12 @@ flow-confirming = Menyemak pembayaran anda dengan { -brand }…
 flow-reversing = Tiada jawapan tepat pada masanya. Membatalkan pembayaran…
 flow-done = { $amount } telah dibayar kepada { $merchant }.
 flow-pending-offline = Disimpan di luar talian: { $amount } akan dihantar apabila anda dalam talian.
-flow-pending-unresolved = { $amount } masih disahkan. Aplikasi akan menyelesaikannya untuk anda.
+flow-pending-unresolved = { $amount } masih sedang disahkan. Aplikasi akan menyelesaikannya untuk anda.
 flow-needs-attention = Kami belum dapat pastikan sama ada { $amount } telah dibayar. Jangan bayar lagi; hubungi sokongan.
 flow-declined = Pembayaran ditolak. Anda tidak dicaj.
 flow-declined-insufficient-funds = Pembayaran ditolak: baki akaun tidak mencukupi. Anda tidak dicaj.
 flow-declined-limit = Pembayaran ditolak: melebihi had akaun anda. Anda tidak dicaj.
-flow-declined-code-used = Pembayaran ditolak: pesanan ini sudah dibayar atau tamat tempoh.
+flow-declined-code-used = Pembayaran ditolak: pesanan ini sudah dibayar atau tamat tempoh. Tanya juruwang.
 flow-reversed = Tiada jawapan yang jelas, jadi pembayaran dibatalkan. Anda tidak dicaj.
 flow-not-sent = Pembayaran tidak dapat dihantar. Tiada apa dibayar. Semak sambungan dan cuba lagi.
 flow-not-started = Pembayaran tidak dimulakan. Tiada apa dibayar.
@@ -80,6 +80,7 @@ flow-currency-not-allowed = Pembayaran dalam mata wang ini tidak diaktifkan dala
 flow-pin-free-offline = Anda di luar talian. Pembayaran tanpa PIN memerlukan sambungan; gunakan PIN.
 flow-payment-not-found = Pembayaran ini tiada dalam dompet.
 flow-payment-in-progress = Pembayaran ini sedang diproses. Tunggu keputusannya.
+flow-not-now = Ini tidak boleh dilakukan pada langkah ini. Skrin menunjukkan status pembayaran anda.
 
 ## Merchant verification (anti-phishing)
 
@@ -119,6 +120,7 @@ paycode-closed = Kod bayar telah ditutup. Bukanya semula.
 paycode-unknown-charge = Caj ini belum diketahui. Muat semula.
 paycode-charge-already-paid = Caj ini sudah dibayar.
 paycode-charge-cancelled = Caj ini telah dibatalkan. Tiada apa dibayar.
+paycode-charge-refunded = Caj ini telah dikembalikan kepada anda.
 paycode-charge-request = { $merchant } meminta { $amount }. Masukkan PIN untuk membayar.
 
 ## PIN-free and biometric shortcuts

@@ -80,6 +80,7 @@ flow-currency-not-allowed = 此钱包未开通该币种的付款。
 flow-pin-free-offline = 您目前处于离线状态。免密付款需要联网，请使用支付密码。
 flow-payment-not-found = 钱包中没有这笔付款。
 flow-payment-in-progress = 这笔付款正在处理中，请等待结果。
+flow-not-now = 此步骤无法执行该操作。请查看屏幕上的付款状态。
 
 ## Merchant verification (anti-phishing)
 
@@ -119,6 +120,7 @@ paycode-closed = 付款码已关闭。请重新打开。
 paycode-unknown-charge = 暂未找到这笔扣款。请刷新。
 paycode-charge-already-paid = 这笔扣款已支付。
 paycode-charge-cancelled = 这笔扣款已取消，未发生扣款。
+paycode-charge-refunded = 这笔扣款已退还给您。
 paycode-charge-request = { $merchant } 请求扣款 { $amount }。请输入支付密码付款。
 
 ## PIN-free and biometric shortcuts

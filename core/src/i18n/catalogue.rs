@@ -204,14 +204,48 @@ fn format_arg(arg: &Arg, locale: &Locale) -> String {
     }
 }
 
-/// `name` inside FSI … PDI, without the bidi controls it carried: a PDI in
-/// the name would close the isolate early and let an override after it
-/// (U+202E) reorder the rest of the sentence, the amount included.
+/// `name` inside FSI … PDI, cleaned by [`clean_name`] first.
 fn isolate(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 6);
     out.push(FSI);
-    out.extend(name.chars().filter(|c| !is_bidi_control(*c)));
+    out.push_str(&clean_name(name));
     out.push(PDI);
+    out
+}
+
+/// Longest name shown, in characters: EMVCo's merchant name and city are at
+/// most 25 and 15, registry names are short; nothing longer is a real name.
+pub const MAX_NAME_CHARS: usize = 99;
+
+/// A name (merchant, city, payee) as the catalogue shows it: without the
+/// bidi formatting characters it carried (a PDI in the name would close the
+/// isolate around it early and let an override after it, U+202E, reorder the
+/// rest of the sentence, the amount included); with every control character
+/// and line or paragraph separator (`\n`, `\r`, tab, U+001C–U+001F, U+0085,
+/// U+2028, U+2029: each ends an isolate under UAX #9 and can start lines that
+/// look like the app's own text) turned into a space; and cut to
+/// [`MAX_NAME_CHARS`] with "…". Apps that lay out a name themselves (from a
+/// [`Text`]'s arguments) should show this form.
+pub fn clean_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len().min(MAX_NAME_CHARS * 4));
+    for (i, c) in name
+        .chars()
+        .filter(|c| !is_bidi_control(*c))
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .enumerate()
+    {
+        if i == MAX_NAME_CHARS {
+            out.push('…');
+            break;
+        }
+        out.push(c);
+    }
     out
 }
 

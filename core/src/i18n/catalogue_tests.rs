@@ -191,6 +191,28 @@ fn names_are_bidi_isolated_and_cannot_break_out() {
     assert!(text.contains("\u{2068}EVIL SHOP\u{2069}"), "{text:?}");
     assert_eq!(text.matches('\u{2069}').count(), 1);
     assert!(!text.contains('\u{202E}'));
+    // A paragraph separator ends an isolate under UAX #9 (rule X8) and
+    // would start a right-to-left paragraph that moves the amount; a newline
+    // can forge lines of the app's own text. Both become spaces.
+    for sep in ["\u{2029}", "\u{2028}", "\n", "\r", "\t", "\u{1C}", "\u{85}"] {
+        let text = Msg::FlowDone {
+            amount,
+            merchant: format!("KOPI{sep}\u{5D0}"),
+        }
+        .render(&en);
+        assert!(
+            text.contains("\u{2068}KOPI \u{5D0}\u{2069}"),
+            "{sep:?}: {text:?}"
+        );
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{2029}'),
+            "{text:?}"
+        );
+    }
+    // An overlong name is cut, not allowed to push the amount off the screen.
+    let long = clean_name(&"K".repeat(500));
+    assert_eq!(long.chars().count(), MAX_NAME_CHARS + 1);
+    assert!(long.ends_with('…'));
 }
 
 #[test]

@@ -265,8 +265,10 @@ impl Describe for ShortcutPushError {
 impl Describe for FlowError {
     fn message(&self) -> Msg {
         match self {
-            // The intent was refused and the state is unchanged.
-            FlowError::InvalidIntent { .. } => Msg::WalletInternalError,
+            // The intent was refused and the state is unchanged, but that
+            // state may be Processing, Pending or Done: the text promises
+            // nothing about the money and points at the screen's state.
+            FlowError::InvalidIntent { .. } => Msg::FlowNotNow,
             FlowError::NotAMerchantCode { .. } => Msg::FlowNotMerchantCode,
             FlowError::DamagedCode { .. } => Msg::FlowDamagedCode,
             FlowError::NoText => Msg::FlowNoText,
@@ -547,14 +549,14 @@ impl Describe for PaycodeError {
             PaycodeError::SecretReplaced => Msg::PaycodeSecretReplaced,
             PaycodeError::Closed => Msg::PaycodeClosed,
             PaycodeError::UnknownCharge(_) => Msg::PaycodeUnknownCharge,
-            // The backend's charge states: `paid`, `closed`, `reversed`.
-            PaycodeError::NotPending { state, .. } => {
-                if state == "paid" {
-                    Msg::PaycodeChargeAlreadyPaid
-                } else {
-                    Msg::PaycodeChargeCancelled
-                }
-            }
+            // The backend's charge states: `paid`, `closed` (never charged)
+            // and `reversed` (charged, then refunded: money went out and came
+            // back, so "nothing was paid" would be untrue).
+            PaycodeError::NotPending { state, .. } => match state.as_str() {
+                "paid" => Msg::PaycodeChargeAlreadyPaid,
+                "reversed" => Msg::PaycodeChargeRefunded,
+                _ => Msg::PaycodeChargeCancelled,
+            },
             PaycodeError::Store(e) => e.message(),
         }
     }
@@ -739,6 +741,40 @@ mod tests {
             m(1, 30).render(&en),
             "Wrong PIN. 1 attempt left. Try again in 30 seconds."
         );
+    }
+
+    #[test]
+    fn a_refused_intent_promises_nothing_about_the_money() {
+        // A double tap on Confirm arrives while the payment is Processing:
+        // the text must not say the money has not moved.
+        let m = FlowError::InvalidIntent {
+            state: "Processing",
+            intent: "confirm",
+        }
+        .message();
+        assert_eq!(m, Msg::FlowNotNow);
+        renders_everywhere(&m);
+        let en = m.render(&Locale::negotiate(&["en"]));
+        assert!(
+            !en.contains("not moved") && !en.contains("Nothing was paid"),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn a_charge_that_is_no_longer_pending_says_what_happened_to_the_money() {
+        let m = |state: &str| {
+            PaycodeError::NotPending {
+                charge_id: "C-1".into(),
+                state: state.into(),
+            }
+            .message()
+        };
+        assert_eq!(m("paid"), Msg::PaycodeChargeAlreadyPaid);
+        assert_eq!(m("closed"), Msg::PaycodeChargeCancelled);
+        // Charged, then refunded: money moved twice, so not "nothing was paid".
+        assert_eq!(m("reversed"), Msg::PaycodeChargeRefunded);
+        renders_everywhere(&m("reversed"));
     }
 
     #[test]

@@ -107,11 +107,23 @@ impl Locale {
     /// the last resort. "en-XA" selects the pseudo-locale. The region stays for
     /// amounts: the number-format locale is the most specific generated one on
     /// CLDR's parent chain (en-GB → en-001, en-US → en).
+    ///
+    /// An element may itself be a comma-separated list, as Android's
+    /// `LocaleList.toLanguageTags()` returns one ("zh-TW,en-US"). At most
+    /// [`Locale::MAX_TAGS`] tags are looked at.
     pub fn negotiate<S: AsRef<str>>(tags: &[S]) -> Locale {
         tags.iter()
-            .find_map(|t| Locale::match_tag(t.as_ref()))
+            .flat_map(|t| t.as_ref().split(','))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .take(Locale::MAX_TAGS)
+            .find_map(Locale::match_tag)
             .unwrap_or(Locale::ENGLISH)
     }
+
+    /// Most tags [`Locale::negotiate`] looks at: a user's list is a handful,
+    /// and a hostile list must not cost more than this.
+    pub const MAX_TAGS: usize = 32;
 
     /// The catalogue language.
     pub fn lang(&self) -> Lang {
@@ -208,21 +220,51 @@ impl ParsedTag {
         if let Some(lang) = cldr::alias(&language) {
             language = lang.subtag_and_script().0.to_owned();
         }
-        let mut script = None;
-        let mut region = None;
-        let mut next = parts.next();
-        if let Some(s) = next.filter(|s| s.len() == 4 && s.bytes().all(|b| b.is_ascii_alphabetic()))
-        {
+        let alpha = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_alphabetic());
+        let title = |s: &str| {
             let mut t = s.to_ascii_lowercase();
             t[..1].make_ascii_uppercase();
-            script = Some(t);
-            next = parts.next();
-        }
-        if let Some(r) = next {
-            let alpha = r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic());
-            let numeric = r.len() == 3 && r.bytes().all(|b| b.is_ascii_digit());
-            if alpha || numeric {
-                region = Some(r.to_ascii_uppercase());
+            t
+        };
+        // Empty subtags come from Java's `Locale.toString()` ("zh__#Hant"),
+        // which also writes the script last, after a '#'.
+        let mut rest = parts.filter(|s| !s.is_empty()).peekable();
+        // BCP 47 extended language subtags ("zh-cmn-Hant", "zh-yue-HK"):
+        // they name a variety of the language, which the script and region
+        // after them still decide.
+        while rest.next_if(|s| alpha(s, 3)).is_some() {}
+        let mut script = rest.next_if(|s| alpha(s, 4)).map(title);
+        let region = rest
+            .next_if(|s| alpha(s, 2) || (s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit())))
+            .map(|r| r.to_ascii_uppercase());
+        // What may follow: variants (5-8 characters, or 4 starting with a
+        // digit), extensions and private use (a one-character singleton and
+        // what comes after it), and Java's "#Script". Anything else in the
+        // script or region position is a malformed tag, refused rather than
+        // read as "no region": "zh-T" must not become Simplified Chinese.
+        if let Some(s) = rest.next() {
+            if let Some(java_script) = s.strip_prefix('#') {
+                if !alpha(java_script, 4) || script.is_some() {
+                    return None;
+                }
+                script = Some(title(java_script));
+            } else {
+                let alnum = s.bytes().all(|b| b.is_ascii_alphanumeric());
+                let variant = alnum
+                    && ((5..=8).contains(&s.len())
+                        || (s.len() == 4 && s.as_bytes()[0].is_ascii_digit()));
+                // A singleton opens an extension and needs a subtag after it.
+                let singleton = s.len() == 1 && alnum && rest.peek().is_some();
+                if !(variant || singleton) {
+                    return None;
+                }
+                // Java puts "#Script" after a variant: "zh_TW_POSIX_#Hant".
+                if let Some(js) = rest.find_map(|s| s.strip_prefix('#')) {
+                    if !alpha(js, 4) || script.is_some() {
+                        return None;
+                    }
+                    script = Some(title(js));
+                }
             }
         }
         Some(ParsedTag {

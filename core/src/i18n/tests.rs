@@ -68,6 +68,27 @@ fn negotiation_table() {
         (&["zh-Hant-SG", "zh-SG"], Lang::ZhHans, "zh-Hans-SG"),
         // CLDR's likely script for Chinese in the US is Traditional.
         (&["zh-US", "en-US"], Lang::En, "en"),
+        // Android's LocaleList.toLanguageTags(): one comma-joined string.
+        (&["zh-TW,en-US"], Lang::En, "en"),
+        (&["zh-Hant,ms"], Lang::Ms, "ms"),
+        (&[" zh-SG , en"], Lang::ZhHans, "zh-Hans-SG"),
+        // Java's Locale.toString(): empty country, script after '#'.
+        (&["zh__#Hant", "id"], Lang::Id, "id"),
+        (&["zh_TW_#Hant", "id"], Lang::Id, "id"),
+        (&["zh__#Hans"], Lang::ZhHans, "zh-Hans"),
+        (&["zh_SG_#Hans"], Lang::ZhHans, "zh-Hans-SG"),
+        // Extended language subtags: the script and region after them decide.
+        (&["zh-cmn-Hant", "ms"], Lang::Ms, "ms"),
+        (&["zh-yue-HK", "ms"], Lang::Ms, "ms"),
+        (&["zh-cmn-Hans-CN"], Lang::ZhHans, "zh-Hans"),
+        // Extensions and variants are ignored; a malformed subtag in the
+        // script or region position refuses the tag instead of reading as
+        // "no region" (which for zh would mean Simplified).
+        (&["zh-Hans-CN-u-nu-latn"], Lang::ZhHans, "zh-Hans"),
+        (&["ms-MY-x-private"], Lang::Ms, "ms"),
+        (&["zh-T", "ms"], Lang::Ms, "ms"),
+        (&["zh-H4nt", "ms"], Lang::Ms, "ms"),
+        (&["zh__#Hant1", "ms"], Lang::Ms, "ms"),
         // Jawi Malay is not the Rumi catalogue; Malay in the Cocos Islands is
         // Arabic-script by CLDR's likely subtags.
         (&["ms-Arab", "id"], Lang::Id, "id"),
@@ -97,10 +118,17 @@ fn pseudo_locale() {
 fn hostile_tags_are_passed_over() {
     let long = "zh-".repeat(100);
     assert_eq!(neg(&[long.as_str(), "id"]), (Lang::Id, false, "id"));
+    // Malformed tags are refused and the list goes on.
+    assert_eq!(neg(&["zh-\u{0}"]).0, Lang::En);
     assert_eq!(
-        neg(&["\u{202e}zh", "-", "_", ".", "@", "zh-\u{0}"]).0,
+        neg(&["\u{202e}zh", "-", "_", ".", "@", "zh-\u{0}", "zh"]).0,
         Lang::ZhHans
     );
+    // Only the first MAX_TAGS tags are looked at.
+    let many = vec!["fr"; Locale::MAX_TAGS];
+    let mut list: Vec<&str> = many.clone();
+    list.push("id");
+    assert_eq!(neg(&list).0, Lang::En);
 }
 
 #[test]
