@@ -24,7 +24,18 @@ import app.scanpay.ffi.PlatformKeyStoreException
 import app.scanpay.ffi.Region
 import app.scanpay.ffi.Timings
 import app.scanpay.ffi.WalletConfig
+import app.scanpay.ffi.LocalizedText
+import app.scanpay.ffi.PaycodeBlock
+import app.scanpay.ffi.PaymentState
+import app.scanpay.ffi.PinProblem
+import app.scanpay.ffi.StatusSnapshot
+import app.scanpay.ffi.UiLabel
+import app.scanpay.ffi.labelText
 import app.scanpay.ffi.liveObjectCount
+import app.scanpay.ffi.pinEntryText
+import app.scanpay.ffi.receiptStatusText
+import app.scanpay.ffi.setLocales
+import app.scanpay.ffi.statusTexts
 import app.scanpay.sample.model.Banner
 import app.scanpay.sample.model.ConnectivityViewModel
 import app.scanpay.sample.model.Outcome
@@ -167,6 +178,57 @@ fun setUp(vm: SetupViewModel, pin: List<Int> = PIN): SetupState {
     return vm.state.await(what = "setup end") { it is SetupState.Ready || it is SetupState.Failed || (it is SetupState.ChoosePin && it.error != null) }
 }
 
+/**
+ * Runs [block] with the process-wide UI language set to [tag] (setLocales, as
+ * the app does at start), then back to English for the other tests.
+ */
+fun <R> inLocale(tag: String, block: () -> R): R {
+    setLocales(listOf(tag))
+    try { return block() } finally { setLocales(listOf("en")) }
+}
+
+fun hasHan(s: String) = s.any { Character.UnicodeScript.of(it.code) == Character.UnicodeScript.HAN }
+
+/**
+ * Each catalogue id's `# max-length: N` from the English source, the limit the
+ * build checks for every language and for en-XA (docs/i18n.md). The bindings
+ * do not expose `Msg::max_len()`, so the test reads the source the build reads.
+ */
+val MAX_LEN: Map<String, Int> by lazy {
+    val out = HashMap<String, Int>()
+    var pending: Int? = null
+    for (line in File(ROOT, "core/i18n/messages/en.ftl").readLines()) {
+        Regex("""^#\s*max-length:\s*(\d+)""").find(line)?.let { pending = it.groupValues[1].toInt() }
+        Regex("""^([a-z][a-z0-9-]*)\s*=""").find(line)?.let { m -> pending?.let { out[m.groupValues[1]] = it }; pending = null }
+    }
+    check(out.size > 100) { "max-lengths not found in en.ftl (${out.size})" }
+    out
+}
+
+/** The longest max-length the catalogue declares: the bound every on-screen text stays within at 200 %. */
+val MAX_SCREEN_TEXT: Int by lazy { MAX_LEN.values.max() }
+
+fun chars(s: String) = s.codePointCount(0, s.length)
+
+/** A text rendered in en-XA: bracketed, and within its id's declared max-length. */
+fun checkPseudo(t: LocalizedText) {
+    val max = MAX_LEN[t.id] ?: throw AssertionError("no max-length for ${t.id}")
+    check(t.text.startsWith("[") && t.text.endsWith("]")) { "${t.id} not pseudo-localised: ${t.text}" }
+    check(chars(t.text) <= max) { "${t.id}: ${chars(t.text)} > $max: ${t.text}" }
+}
+
+/** Every catalogue text a payment screen model draws (not the payer's own input, not names). */
+fun screenTexts(s: Screen): List<String> = when (s) {
+    is Screen.Scanning -> emptyList()
+    is Screen.Review -> listOf(s.merchant.verdict) + s.merchant.warnings
+    is Screen.Amount -> listOf(s.merchant.verdict) + s.merchant.warnings + listOfNotNull(s.problem)
+    is Screen.OneTap -> listOf(s.merchant.verdict, s.prompt)
+    is Screen.Biometric -> listOf(s.merchant.verdict, s.prompt) + listOfNotNull(s.problem)
+    is Screen.Pin -> listOf(s.prompt, s.spoken) + listOfNotNull(s.error, s.fallback)
+    is Screen.Processing -> listOf(s.stage)
+    is Screen.Result -> listOf(s.title, s.detail)
+}
+
 /** Records every screen the view-model shows. */
 fun recordScreens(vm: PaymentViewModel, scope: CoroutineScope): MutableList<Screen> {
     val seen = CopyOnWriteArrayList<Screen>()
@@ -183,7 +245,7 @@ fun toPin(vm: PaymentViewModel, text: String, amount: String): Screen.Pin {
     vm.ui.await(what = "amount") { it.screen is Screen.Amount && !it.busy }
     vm.editAmount(amount)
     val a = vm.ui.await(what = "amount entered") { (it.screen as? Screen.Amount)?.canConfirm == true && !it.busy }.screen as Screen.Amount
-    check(a.total!!.endsWith(amount)) { "total ${a.total}" }  // CLDR: "THB 12.50"
+    check(a.total!!.text.endsWith(amount)) { "total ${a.total}" }  // CLDR: "THB 12.50"
     vm.confirm()
     return vm.ui.await(what = "pin") { it.screen is Screen.Pin && !it.busy }.screen as Screen.Pin
 }
@@ -278,14 +340,107 @@ val tests = linkedMapOf<String, () -> Unit>(
             }
         }
     },
-    "userMessage: a sentence for every PinException, never the field dump" to {
+    "userMessage: the catalogue's sentence for every rich exception, never the field dump" to {
         val wrong = PinException.WrongPin(3u, 0uL).userMessage()
         check(wrong == "Wrong PIN. 3 attempts left.") { wrong }
-        check(PinException.WrongPin(2u, 30uL).userMessage().endsWith("wait 30 s.")) { "wait" }
-        check(PinException.DeviceKeyUnusable("keystore lost").userMessage().contains("Set up the wallet again"))
-        check(PinException.SamePinPad().userMessage().contains("separate pad"))
-        check(PlatformKeyStoreException.Unavailable("no key").userMessage() == "no key")
+        check(wrong == PinException.WrongPin(3u, 0uL).text().text)
+        check(PinException.WrongPin(2u, 30uL).userMessage().contains("30")) { "wait" }
+        check(PinException.SamePinPad().userMessage() == PinException.SamePinPad().text().text)
+        val store = PlatformKeyStoreException.Unavailable("no key").userMessage()
+        check(store.isNotBlank() && !store.contains("no key")) { "the reason is for logs: $store" }
         check(IllegalStateException("plain").userMessage() == "plain")
+        inLocale("zh-Hans") {
+            val zh = PinException.WrongPin(3u, 0uL).userMessage()
+            check(zh.any { Character.UnicodeScript.of(it.code) == Character.UnicodeScript.HAN }) { "zh-Hans: $zh" }
+        }
+    },
+    "catalogue: in zh-Hans the payment screens show the core's Chinese texts" to {
+        inLocale("zh-Hans") {
+            openWallet(config(tmpDir())).use { w ->
+                withScope { scope ->
+                    SetupViewModel(w, scope, "X").use { setUp(it) }
+                    PaymentViewModel(w, scope).use { vm ->
+                        val pin = toPin(vm, THB_CODE, "12.50")
+                        check(hasHan(pin.prompt) && hasHan(pin.spoken)) { "$pin" }
+                        check(pin.total.text.contains("12.50") && pin.total.currency == "THB" && pin.total.integerPart == "12" && pin.total.fractionPart == "50") { "${pin.total}" }
+                        check(hasHan(pin.total.spoken)) { "spoken ${pin.total.spoken}" }
+                        PIN.forEach { vm.pinDigit(it) }
+                        val end = vm.ui.await(what = "result") { it.screen is Screen.Result && !it.busy }.screen as Screen.Result
+                        check(hasHan(end.title) && hasHan(end.detail) && hasHan(end.announcement)) { "$end" }
+                    }
+                }
+            }
+            val banner = ConnectivityViewModel.bannerOf(StatusSnapshot(ConnectivityStatus.Offline(0uL), 2u))
+            check(banner != null && banner.level == Banner.Level.OFFLINE && hasHan(banner.text)) { "$banner" }
+        }
+    },
+    "en-XA: every text on the payment screens is the catalogue's, bracketed, within the declared max-length" to {
+        inLocale("en-XA") {
+            openWallet(config(tmpDir())).use { w ->
+                withScope { scope ->
+                    SetupViewModel(w, scope, "X").use { setUp(it) }
+                    PaymentViewModel(w, scope).use { vm ->
+                        val seen = recordScreens(vm, scope)
+                        val pin = toPin(vm, THB_CODE, "12.50")
+                        vm.pinDigit(PIN[0])
+                        vm.ui.await(what = "one digit") { (it.screen as? Screen.Pin)?.digits == 1 && !it.busy }
+                        PIN.drop(1).forEach { vm.pinDigit(it) }
+                        vm.ui.await(what = "result") { it.screen is Screen.Result && !it.busy }
+                        val texts = (seen + pin).flatMap(::screenTexts)
+                        check(texts.size >= 8) { "too few texts: $texts" }
+                        for (t in texts) {
+                            check(t.startsWith("[") && t.endsWith("]")) { "not from the catalogue: $t" }
+                            check(chars(t) <= MAX_SCREEN_TEXT) { "${chars(t)} > $MAX_SCREEN_TEXT: $t" }
+                        }
+                    }
+                }
+                // Per id: the flow's sentence at each state, and the other texts the screens draw.
+                w.newPayment().use { session ->
+                    val ids = mutableListOf<LocalizedText>()
+                    runBlocking {
+                        ids += session.ffi.stateText()
+                        session.send(FlowIntent.ScannedText(THB_CODE)); ids += session.ffi.stateText()
+                        session.send(FlowIntent.Proceed); ids += session.ffi.stateText()
+                        val amount = session.send(FlowIntent.EditAmount("999.99")) as FlowState.EnterAmount
+                        ids += session.ffi.stateText()
+                        session.send(FlowIntent.Confirm(amount.breakdown!!.total)); ids += session.ffi.stateText()
+                        PIN.forEach { session.pressPinDigit(it) }
+                        ids += session.ffi.stateText()
+                        session.process(); ids += session.ffi.stateText()
+                    }
+                    for (k in 0u..6u) ids += pinEntryText(k, 6u)
+                    ids += UiLabel.values().map(::labelText)
+                    ids += PaymentState.values().map(::receiptStatusText)
+                    ids += statusTexts(StatusSnapshot(ConnectivityStatus.Offline(0uL), 999u))
+                    ids += listOf(PinProblem.WrongPin(999u, 999_999uL), PinProblem.LockedOut(0uL, 999_999uL)).map { it.text() }
+                    ids += listOf(PaycodeBlock.NotEnrolled, PaycodeBlock.NotProvisioned, PaycodeBlock.PinLocked(999_999uL)).map { it.text() }
+                    ids.forEach(::checkPseudo)
+                    check(ids.map { it.id }.toSet().size >= 20) { "${ids.map { it.id }}" }
+                }
+            }
+        }
+    },
+    "PIN pad: its screen-reader text depends on the count only, never on the digits" to {
+        fun spokenAfter(digits: List<Int>): List<String> = openWallet(config(tmpDir())).use { w ->
+            withScope { scope ->
+                SetupViewModel(w, scope, "X").use { setUp(it) }
+                PaymentViewModel(w, scope).use { vm ->
+                    val out = mutableListOf(toPin(vm, THB_CODE, "1.00").spoken)
+                    digits.forEachIndexed { i, d ->
+                        vm.pinDigit(d)
+                        out += (vm.ui.await(what = "digit $i") { (it.screen as? Screen.Pin)?.digits == i + 1 && !it.busy }.screen as Screen.Pin).spoken
+                    }
+                    out
+                }
+            }
+        }
+        // Five digits: the sixth would send the payment.
+        val a = spokenAfter(listOf(9, 9, 9, 9, 9))
+        val b = spokenAfter(listOf(3, 1, 4, 1, 5))
+        check(a == b) { "$a vs $b" }
+        a.forEachIndexed { i, t -> check(t == pinEntryText(i.toUInt(), 6u).text) { "$i: $t" } }
+        check(a.none { it.contains("99") || it.contains("31") }) { "$a" }
+        check(a.last().startsWith("5") && !a.last().contains("9")) { a.last() }
     },
     "payment without a backend: review, amount, PIN, not sent, retry offered" to {
         openWallet(config(tmpDir())).use { w ->
@@ -297,13 +452,13 @@ val tests = linkedMapOf<String, () -> Unit>(
                     check(bad.screen == Screen.Scanning) { "$bad" }
                     vm.dismissMessage()
                     val pin = toPin(vm, THB_CODE, "12.50")
-                    check(pin.digits == 0 && pin.length == 6 && pin.total.endsWith("12.50"))
+                    check(pin.digits == 0 && pin.length == 6 && pin.total.text.endsWith("12.50"))
                     val seen = recordScreens(vm, scope)
                     PIN.dropLast(1).forEachIndexed { i, d -> vm.pinDigit(d); vm.ui.await(what = "digit $i") { (it.screen as? Screen.Pin)?.digits == i + 1 } }
                     vm.backspace(); vm.ui.await(what = "backspace") { (it.screen as? Screen.Pin)?.digits == 4 && !it.busy }
                     vm.pinDigit(PIN[4]); vm.pinDigit(PIN[5])
                     val end = vm.ui.await(what = "result") { it.screen is Screen.Result && !it.busy }.screen as Screen.Result
-                    check(end.outcome == Outcome.FAILED && end.canRetry && end.detail.startsWith("Not sent") && end.paymentId != null) { "$end" }
+                    check(end.outcome == Outcome.FAILED && end.canRetry && end.detail.startsWith("The payment could not be sent") && end.paymentId != null) { "$end" }
                     check(seen.any { it is Screen.Processing }) { "no processing screen: $seen" }
                     check(w.ffi.history(10u, null).size == 1)
                     vm.newPayment()
@@ -463,7 +618,7 @@ fun sandboxTests(bin: String) {
                         return vm.ui.await(what = "biometric screen") { it.screen is Screen.Biometric && !it.busy }.screen as Screen.Biometric
                     }
                     val b = toBiometric("4.50", "VM-BIO-1")
-                    check(b.total.endsWith("4.50") && b.merchant.verified && b.problem == null) { "$b" }
+                    check(b.total.text.endsWith("4.50") && b.merchant.verified && b.problem == null) { "$b" }
                     vm.confirmBiometric()
                     val paid = vm.ui.await(what = "paid") { it.screen is Screen.Result && !it.busy }.screen as Screen.Result
                     check(paid.outcome == Outcome.PAID) { "$paid" }
@@ -482,7 +637,7 @@ fun sandboxTests(bin: String) {
                     sw.invalidate()
                     vm.confirmBiometric()
                     val pin = vm.ui.await(what = "pin with why") { it.screen is Screen.Pin && !it.busy }.screen as Screen.Pin
-                    check(pin.fallback?.startsWith("Biometrics changed on this phone") == true) { "$pin" }
+                    check(pin.fallback?.startsWith("Fingerprint or face settings changed on this phone") == true) { "$pin" }
                     PIN.forEach { vm.pinDigit(it) }
                     val end = vm.ui.await(what = "paid with PIN") { it.screen is Screen.Result && !it.busy }.screen as Screen.Result
                     check(end.outcome == Outcome.PAID) { "$end" }
@@ -541,13 +696,13 @@ fun sandboxTests(bin: String) {
                         return (vm.ui.await(what = "result") { it.screen is Screen.Result && !it.busy }.screen as Screen.Result) to seen
                     }
                     val (ok, _) = pay(sb["payload_ok"] as String, "3.50")
-                    check(ok.outcome == Outcome.PAID && ok.title.startsWith("Paid") && ok.title.endsWith("3.50")) { "$ok" }
+                    check(ok.outcome == Outcome.PAID && ok.title == "Paid" && ok.detail.startsWith("Paid") && ok.detail.contains("3.50")) { "$ok" }
                     val (declined, _) = pay(sb["payload_blocked"] as String, "1.00")
-                    check(declined.outcome == Outcome.FAILED && declined.detail.startsWith("Declined")) { "$declined" }
+                    check(declined.outcome == Outcome.FAILED && declined.detail.startsWith("Payment declined")) { "$declined" }
                     check(command("fault submit drop-after-commit") == "ok")
                     val (resolved, seen) = pay(sb["payload_ok"] as String, "2.00")
                     check(resolved.outcome == Outcome.PAID) { "$resolved" }
-                    check(seen.any { it is Screen.Processing && it.stage.startsWith("No clear answer") }) { "no confirming stage: $seen" }
+                    check(seen.any { it is Screen.Processing && it.stage.startsWith("Checking your payment") }) { "no confirming stage: $seen" }
                     check(conn.banner.value == null) { "banner ${conn.banner.value}" }
                 }
             }

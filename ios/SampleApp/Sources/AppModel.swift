@@ -33,6 +33,13 @@ final class AppModel: ObservableObject {
     /// while it runs must not start a second `enrol`.
     private var enrolling = false
 
+    /// After a language change: renders the status banner again (its texts
+    /// are the core's, read when drawn; republishing redraws it).
+    func relocalize() {
+        let current = status
+        status = current
+    }
+
     func open() async {
         guard wallet == nil else { return }
         do {

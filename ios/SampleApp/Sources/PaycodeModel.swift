@@ -185,15 +185,8 @@ final class PaycodeModel: ObservableObject {
         }
     }
 
+    /// Why no code can be shown, with the way out: the catalogue's sentence.
     static func message(for block: PaycodeBlock) -> String {
-        switch block {
-        case .notEnrolled: return "Set a PIN first."
-        case .notProvisioned: return "Connect to the internet once to set up your pay code."
-        case .pinLocked(let secs): return "Too many wrong PINs. Try again in \(secs) s."
-        case .pinDisabled: return "The PIN is blocked. Set up the wallet again."
-        case .keyUnusable: return "This device can no longer use its payment key. Set up the wallet again."
-        case .offlineLimitReached(let limit): return offlineLimitMessage(limit)
-        case .windowExhausted: return "Connect to the internet and open your pay code again with your PIN."
-        }
+        block.text().text
     }
 }

@@ -10,10 +10,14 @@ struct PaycodeScreen: View {
     @StateObject var model: PaycodeModel
 
     var body: some View {
+        // Scrolls, so the largest Dynamic Type sizes never clip it.
+        ScrollView {
         VStack(spacing: 16) {
             switch model.phase {
             case .blocked(let reason):
+                // Said once when it appears (a lockout's wait is not counted down aloud).
                 Text(reason).padding()
+                    .onAppear { announce(reason) }
             case .enterPin(let error):
                 Text("Enter your PIN to show your pay code").font(.headline)
                 if let error { Text(error).foregroundColor(.red) }
@@ -24,13 +28,21 @@ struct PaycodeScreen: View {
             case .hidden:
                 Text("The screen is being captured: the pay code is hidden.").padding()
             case .showing(let code):
-                Text("Show this to the cashier").font(.headline)
+                Text(labelText(label: .showPaycodeToCashier).text).font(.headline)
                 QrView(qr: code.qr).aspectRatio(1, contentMode: .fit).padding(.horizontal, 32)
                 BarsView(bars: code.bars).frame(height: 96).padding(.horizontal)
                 Text(Self.grouped(code.digits)).font(.system(.title3, design: .monospaced))
+                // The countdown is not read out: the seconds would interrupt
+                // every second. WCAG 2.2.1: the refresh is a time limit under
+                // the Essential exception (a code kept longer would weaken the
+                // one-time code; docs/ios.md), so each new code is announced
+                // politely instead, and focus stays where it is.
                 Text("New code in \(code.refreshInSecs) s").font(.footnote)
+                    .accessibilityHidden(true)
+                    .onChange(of: code.digits) { _ in announce(labelText(label: .paycodeRefreshed).text) }
             case .confirm(let charge, let error):
-                Text("\(charge.merchant.name) asks for \(formatMoney(money: charge.amount))").font(.headline)
+                Text(charge.merchant.name).font(.headline)
+                AmountLabel(money: charge.amount).font(.title2)
                 Text("Enter your PIN to pay")
                 if let error { Text(error).foregroundColor(.red) }
                 PinDots(count: model.pinDigits)
@@ -43,6 +55,7 @@ struct PaycodeScreen: View {
             }
         }
         .padding()
+        }
     }
 
     /// "39 1234 5678 9012 3456": the prefix, then groups of four.

@@ -7,6 +7,12 @@ import ScanPay
 @MainActor
 final class PaymentModel: ObservableObject {
     @Published private(set) var state: FlowState
+    /// The flow's sentence for `state` in the current language ("Pay SGD
+    /// 12.50 to Kopi Corner?", a failure's reason), from the core's catalogue.
+    @Published private(set) var stateText: String
+    /// The review's verdict sentence (the state text at ReviewMerchant), kept
+    /// for the merchant line of the later screens of the same payment.
+    @Published private(set) var verdict: String = ""
     @Published private(set) var working = false
     @Published var error: String?
 
@@ -17,12 +23,27 @@ final class PaymentModel: ObservableObject {
     init(flow: PaymentFlow) {
         session = PaymentSession(flow: flow)
         state = flow.state()
+        stateText = flow.stateText().text
         let states = session.states
         listening = Task { [weak self] in
             for await next in states {
-                self?.state = next
+                self?.show(next, text: flow.stateText().text)
             }
         }
+    }
+
+    // stateText() reads the flow's current state, which during process() may
+    // already be the next one: it is then the newer sentence, the one to show.
+    private func show(_ next: FlowState, text: String) {
+        if case .reviewMerchant = next { verdict = text }
+        state = next
+        stateText = text
+    }
+
+    /// Says the language changed: the current sentence again, in the new one.
+    func relocalize() {
+        stateText = session.flow.stateText().text
+        if case .reviewMerchant = state { verdict = stateText }
     }
 
     deinit {

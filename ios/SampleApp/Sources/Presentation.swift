@@ -1,126 +1,70 @@
 import Foundation
 import ScanPay
 
-/// Plain-Swift texts for the screens, kept out of the views.
+/// The screens' texts, kept out of the views. Every payer-facing sentence is
+/// the core's catalogue (issue 13), in the language last given to
+/// `setLocales(tags:)`: nothing here writes a sentence of its own.
 enum Presentation {
-    /// The connectivity banner; nil when online.
+    /// The connectivity banner: the catalogue's status texts (connectivity,
+    /// then payments waiting); nil when online with nothing pending.
     static func banner(_ status: StatusSnapshot?) -> String? {
         guard let status else { return nil }
-        let pending = status.pendingPayments > 0 ? " \(status.pendingPayments) payment(s) pending." : ""
-        switch status.connectivity {
-        case .online:
-            return status.pendingPayments > 0 ? pending.trimmingCharacters(in: .whitespaces) : nil
-        case .degraded(let reason):
-            switch reason {
-            case .slow: return "The connection is slow." + pending
-            case .errors: return "The payment service is having problems." + pending
-            case .tlsFailure: return "Secure connection failed (captive portal or proxy?)." + pending
-            }
-        case .offline:
-            return "Offline. Merchants are still verified from the cached registry." + pending
-        }
+        var texts = statusTexts(status: status).map(\.text)
+        // Online: the first text is "Online", not worth a banner.
+        if case .online = status.connectivity { texts = Array(texts.dropFirst()) }
+        return texts.isEmpty ? nil : texts.joined(separator: " ")
     }
 
-    /// Who is paid: the registered name only; a printed name is never shown as the payee.
+    /// Who is paid: the registered name, else the printed name in quotes (a
+    /// claim: the verdict under it, the core's sentence, says why it is not
+    /// verified); never the printed name as the payee.
     static func payee(_ review: MerchantReview) -> String {
         if let name = review.registeredName { return name }
-        if let printed = review.printedName { return "Unverified merchant (claims to be “\(printed)”)" }
-        return "Unverified merchant"
-    }
-
-    static func verdict(_ review: MerchantReview) -> String {
-        switch review.verdict {
-        case .verified(let merchant):
-            return "Verified · \(merchant.registeredCity) · \(merchant.merchantId)"
-        case .unverified(let reason):
-            return "Not verified: \(reasonCode(reason: reason))"
-        }
+        if let printed = review.printedName { return "“\(printed)”" }
+        return "?"
     }
 
     static func warnings(_ review: MerchantReview) -> [String] {
-        review.warnings.map { warning in
-            switch warning {
-            case .registryStale:
-                return "The merchant list is out of date (offline)."
-            case .cityDiffers(let printed, let registered):
-                return "The code says \(printed); the merchant is registered in \(registered)."
-            case .dynamicWithoutNonce:
-                return warningCode(warning: warning)
-            }
-        }
+        review.warnings.map { warningText(warning: $0).text }
     }
 
-    static func stage(_ stage: Stage) -> String {
-        switch stage {
-        case .sending: return "Sending…"
-        case .confirming(let queries): return "Checking the outcome (\(queries))…"
-        case .reversing(let attempts): return "No clear answer: cancelling (\(attempts))…"
-        }
+    /// An amount as CLDR writes it for the locale, and as VoiceOver must say
+    /// it ("12.50 Singapore dollars"). A Money the core refuses (unknown
+    /// currency) falls back to `formatMoney`.
+    static func amount(_ money: Money) -> AmountText {
+        if let text = try? amountText(money: money) { return text }
+        let plain = formatMoney(money: money)
+        return AmountText(text: plain, spoken: plain, integerPart: "", fractionPart: "", currency: money.currency)
     }
 
-    /// Title and detail of a finished (or parked) payment.
-    static func result(_ state: FlowState) -> (title: String, detail: String) {
+    /// The status word of a finished (or parked) payment: "Paid", "Not paid"…
+    static func resultTitle(_ state: FlowState) -> String {
         switch state {
-        case .done(let id, let merchantName, let receipt):
-            return ("Paid \(formatMoney(money: receipt.amount))", "To \(merchantName)\nReceipt \(receipt.reference)\nPayment \(id)")
-        case .pending(let id, let breakdown, let reason):
-            let why = reason == .queuedOffline
-                ? "Authorised offline: it is sent when the phone is back online."
-                : "Not finished yet: the wallet finishes it without you."
-            return ("Pending \(formatMoney(money: breakdown.total))", "\(why)\nPayment \(id)")
-        case .failed(let id, let reason, _):
-            return ("Not paid", failure(reason) + (id.map { "\nPayment \($0)" } ?? ""))
-        case .needsAttention(let id, let breakdown):
-            return ("Needs attention", "The wallet cannot tell whether \(formatMoney(money: breakdown.total)) was paid. Contact support with payment \(id).")
-        default:
-            return ("", "")
+        case .done: return receiptStatusText(state: .succeeded).text
+        case .pending: return receiptStatusText(state: .queued).text
+        case .failed: return receiptStatusText(state: .declined).text
+        case .needsAttention: return receiptStatusText(state: .needsAttention).text
+        default: return ""
         }
     }
 
-    static func failure(_ reason: FailureReason) -> String {
-        switch reason {
-        case .declined(_, let message): return "Declined: \(message)"
-        case .reversed: return "No clear answer in time, so it was cancelled. Nothing was paid."
-        case .notSent: return "Not sent (no connection). Nothing was paid."
-        case .notStarted(let message): return message
-        case .pinLockedOut: return "Too many wrong PINs. Try again later."
-        case .pinDisabled: return "The PIN is blocked. Set up the wallet again."
-        case .notEnrolled: return "Set a PIN first."
+    /// The payment id of a finished payment, for support (shown, not spoken first).
+    static func paymentId(_ state: FlowState) -> String? {
+        switch state {
+        case .done(let id, _, _), .pending(let id, _, _), .needsAttention(let id, _): return id
+        case .failed(let id, _, _): return id
+        default: return nil
         }
     }
 
-    /// Why the PIN is asked although a shortcut is on (nil when the payer
-    /// chose the PIN); the same sentences as the Android sample.
+    /// Why the PIN is asked although a shortcut is on: the core's sentence
+    /// for the stable reason; nil when the payer chose the PIN.
     static func fallback(_ info: PinFallbackInfo?) -> String? {
-        guard let info else { return nil }
-        let what = info.shortcut == "pin-free" ? "Paying without the PIN" : "Face ID / Touch ID confirmation"
-        switch info.reason {
-        case "payer-chose":
-            return nil
-        case "pin-free-refused":
-            return "\(what) is not possible here (\(info.message)): enter your PIN."
-        case "pin-required":
-            return "The bank asks for your PIN for this payment (\(info.message))."
-        case "biometric-unavailable":
-            return "Biometrics are not available now: enter your PIN."
-        case "biometric-failed" where info.detailCode == "key-invalidated" || info.detailCode == "key-missing":
-            return "Biometrics changed on this phone, so Face ID / Touch ID confirmation was turned off. Enter your PIN; turn it on again in settings."
-        case "bad-signature":
-            return "The biometric confirmation could not be verified, so it was turned off. Enter your PIN."
-        default:
-            return "\(what) did not work (\(info.message)): enter your PIN."
-        }
+        guard let info, info.reason != "payer-chose" else { return nil }
+        return info.message.text
     }
 
     static func pinProblem(_ problem: PinProblem?) -> String? {
-        switch problem {
-        case .none: return nil
-        case .wrongPin(let attemptsLeft, let waitSecs)?:
-            return waitSecs > 0 ? "Wrong PIN. \(attemptsLeft) left; wait \(waitSecs) s." : "Wrong PIN. \(attemptsLeft) left."
-        case .lockedOut(_, let retryAfterSecs)?:
-            return "Too many wrong PINs. Try again in \(retryAfterSecs) s."
-        case .other(let message)?:
-            return message
-        }
+        problem?.text().text
     }
 }

@@ -2,6 +2,7 @@ import AVFoundation
 import PhotosUI
 import ScanPay
 import SwiftUI
+import UIKit
 
 struct RootView: View {
     @ObservedObject var app: AppModel
@@ -14,6 +15,11 @@ struct RootView: View {
                 ConnectivityBanner(text: text)
             }
             content.frame(maxWidth: .infinity, maxHeight: .infinity)
+        }
+        // The flow's current sentence again, in the new language
+        // (ScanPaySampleApp has already called setLocales).
+        .onReceive(NotificationCenter.default.publisher(for: NSLocale.currentLocaleDidChangeNotification)) { _ in
+            payment?.relocalize()
         }
         .alert("ScanPay", isPresented: Binding(get: { app.message != nil }, set: { if !$0 { app.message = nil } })) {
             Button("OK") { app.message = nil }
@@ -68,6 +74,8 @@ struct ConnectivityBanner: View {
     var body: some View {
         Text(text)
             .font(.footnote)
+            .lineLimit(nil)
+            .fixedSize(horizontal: false, vertical: true)
             .frame(maxWidth: .infinity)
             .padding(8)
             .background(Color.orange.opacity(0.25))
@@ -80,6 +88,17 @@ struct PaymentScreen: View {
     let startOver: @MainActor () -> Void
 
     var body: some View {
+        // Every screen but the camera scrolls, so the largest Dynamic Type
+        // sizes never clip a line or a button (the camera preview needs a
+        // fixed frame, which a ScrollView would collapse).
+        if case .scanning = model.state {
+            content
+        } else {
+            ScrollView { content }
+        }
+    }
+
+    private var content: some View {
         VStack(spacing: 16) {
             screen
             if let error = model.error {
@@ -94,40 +113,58 @@ struct PaymentScreen: View {
         case .scanning:
             ScanScreen(model: model)
         case .reviewMerchant(let review):
-            ReviewScreen(review: review, proceed: model.proceed, cancel: model.cancel)
+            ReviewScreen(review: review, verdict: model.stateText, proceed: model.proceed, cancel: model.cancel)
         case .enterAmount(let review, _, _, let breakdown, let problem):
-            AmountScreen(review: review, breakdown: breakdown, problem: problem, fixed: false, model: model)
+            AmountScreen(review: review, breakdown: breakdown, problem: problem?.text, fixed: false, model: model)
         case .confirmAmount(let review, _, let breakdown, let problem):
-            AmountScreen(review: review, breakdown: breakdown, problem: problem, fixed: true, model: model)
-        case .confirmPinFree(let review, let breakdown, let limits):
+            AmountScreen(review: review, breakdown: breakdown, problem: problem?.text, fixed: true, model: model)
+        case .confirmPinFree(let review, let breakdown, _):
+            // The core's sentence says how much, to whom, and without the PIN; "Pay" is the app's caption.
             ShortcutScreen(review: review, breakdown: breakdown, problem: nil, model: model) {
-                Button("Pay \(formatMoney(money: breakdown.total))") { model.confirm(displayed: breakdown.total) }
-                    .buttonStyle(.borderedProminent)
-                Text("No PIN needed up to \(formatMoney(money: Money(minorUnits: limits.perPayment, currency: limits.currency, exponent: breakdown.total.exponent))): a small payment to a merchant you have paid before.").font(.footnote)
-            }
-        case .confirmBiometric(let review, let breakdown, let offline, let problem, _):
-            ShortcutScreen(review: review, breakdown: breakdown, problem: problem, model: model) {
-                if offline { Text("Offline: the payment will be queued.").font(.footnote) }
-                Button("Confirm with Face ID or Touch ID", action: model.confirmBiometric)
+                Button("Pay") { model.confirm(displayed: breakdown.total) }
                     .buttonStyle(.borderedProminent)
             }
-        case .enterPin(let review, let breakdown, let digits, let offline, let lastError, let fallback):
+        case .confirmBiometric(let review, let breakdown, _, let problem, _):
+            ShortcutScreen(review: review, breakdown: breakdown, problem: problem?.text, model: model) {
+                Button("Confirm", action: model.confirmBiometric)
+                    .buttonStyle(.borderedProminent)
+            }
+        case .enterPin(_, let breakdown, let digits, _, let lastError, let fallback):
             VStack(spacing: 16) {
-                Text("Pay \(formatMoney(money: breakdown.total)) to \(Presentation.payee(review))")
+                AmountLabel(money: breakdown.total).font(.title2)
+                // The core's sentence: amount, payee, and whether it is sent later (offline).
+                Text(model.stateText)
                     .multilineTextAlignment(.center)
                 if let why = Presentation.fallback(fallback) {
                     Text(why).font(.footnote).foregroundStyle(.orange)
                 }
-                if offline { Text("Offline: the payment will be queued.").font(.footnote) }
                 PinDots(count: digits)
                 if let problem = Presentation.pinProblem(lastError) {
                     Text(problem).foregroundStyle(.red)
+                        .onAppear { announce(problem) }
                 }
                 PinKeys(onDigit: model.digit, onBackspace: model.backspace)
                 Button("Cancel", role: .cancel, action: model.cancel)
             }
-        case .processing(_, let breakdown, let stage):
-            ProgressView("\(formatMoney(money: breakdown.total)) · \(Presentation.stage(stage))")
+            // WCAG 2.2.1: a lockout is a wait, not a limit on the payer, so
+            // nothing is extended; it is said once when it starts (the problem
+            // above) and once when it ends, never per second.
+            .task(id: lastError) {
+                let wait: UInt64
+                switch lastError {
+                case .lockedOut(_, let secs)?: wait = secs
+                case .wrongPin(_, let secs)? where secs > 0: wait = secs
+                default: return
+                }
+                try? await Task.sleep(nanoseconds: min(wait, 86_400) * 1_000_000_000)
+                if !Task.isCancelled { await announce(labelText(label: .pinTryAgainNow).text) }
+            }
+        case .processing(_, let breakdown, _):
+            VStack(spacing: 8) {
+                ProgressView()
+                AmountLabel(money: breakdown.total).font(.title2)
+                Text(model.stateText).multilineTextAlignment(.center)
+            }
         case .done, .pending, .failed, .needsAttention:
             ResultScreen(state: model.state, model: model, startOver: startOver)
         }
@@ -142,6 +179,7 @@ struct ScanScreen: View {
 
     var body: some View {
         VStack(spacing: 16) {
+            Text(labelText(label: .scanning).text).multilineTextAlignment(.center)
             CameraPreview(session: camera.source.session)
                 .aspectRatio(3 / 4, contentMode: .fit)
                 .overlay { RoundedRectangle(cornerRadius: 12).stroke(.white, lineWidth: 2).padding(48) }
@@ -228,8 +266,9 @@ struct ShortcutScreen<Actions: View>: View {
     var body: some View {
         VStack(spacing: 16) {
             Text(Presentation.payee(review)).font(.title)
-            Text(Presentation.verdict(review)).foregroundStyle(.green)
-            Text(formatMoney(money: breakdown.total)).font(.largeTitle)
+            Text(model.verdict).foregroundStyle(.green)
+            AmountLabel(money: breakdown.total).font(.largeTitle)
+            Text(model.stateText).multilineTextAlignment(.center)
             if let problem { Text(problem).foregroundStyle(.red) }
             actions()
             Button("Use PIN", action: model.usePin)
@@ -241,15 +280,17 @@ struct ShortcutScreen<Actions: View>: View {
 
 struct ReviewScreen: View {
     let review: MerchantReview
+    /// The core's verdict sentence (the flow's state text at the review).
+    let verdict: String
     let proceed: @MainActor () -> Void
     let cancel: @MainActor () -> Void
 
     var body: some View {
         VStack(alignment: .leading, spacing: 12) {
             Text(Presentation.payee(review)).font(.title)
-            Text(Presentation.verdict(review)).foregroundStyle(review.payable ? .green : .red)
+            Text(verdict).foregroundStyle(review.payable ? .green : .red)
             if let amount = review.amount {
-                Text(formatMoney(money: amount)).font(.title2)
+                AmountLabel(money: amount).font(.title2)
             }
             ForEach(Presentation.warnings(review), id: \.self) { warning in
                 Label(warning, systemImage: "exclamationmark.triangle")
@@ -277,6 +318,7 @@ struct AmountScreen: View {
     var body: some View {
         VStack(spacing: 12) {
             Text(Presentation.payee(review)).font(.headline)
+            Text(model.stateText).multilineTextAlignment(.center)
             if !fixed {
                 TextField("Amount (\(review.currency))", text: $amount)
                     .keyboardType(.decimalPad)
@@ -289,7 +331,7 @@ struct AmountScreen: View {
             }
             if let problem { Text(problem).foregroundStyle(.red) }
             if let breakdown {
-                Text("Total \(formatMoney(money: breakdown.total))").font(.title2)
+                AmountLabel(money: breakdown.total).font(.title2)
                 Button("Confirm") { model.confirm(displayed: breakdown.total) }
                     .buttonStyle(.borderedProminent)
             }
@@ -304,10 +346,19 @@ struct ResultScreen: View {
     let startOver: @MainActor () -> Void
 
     var body: some View {
-        let text = Presentation.result(state)
+        let title = Presentation.resultTitle(state)
         VStack(spacing: 16) {
-            Text(text.title).font(.title)
-            Text(text.detail).multilineTextAlignment(.center).textSelection(.enabled)
+            // One element, announced when it appears: the payer hears the
+            // result without moving focus.
+            VStack(spacing: 8) {
+                Text(title).font(.title)
+                Text(model.stateText).multilineTextAlignment(.center)
+            }
+            .accessibilityElement(children: .combine)
+            .onAppear { announce("\(title). \(model.stateText)") }
+            if let id = Presentation.paymentId(state) {
+                Text(id).font(.footnote).textSelection(.enabled)
+            }
             if case .failed(_, _, let retry) = state, retry != .none {
                 Button("Try again", action: model.retry)
             }
@@ -323,6 +374,8 @@ struct ResultScreen: View {
     }
 }
 
+/// The PIN dots. VoiceOver reads the core's count sentence ("2 of 6 digits
+/// entered", "PIN complete"): counts only, never a digit.
 struct PinDots: View {
     let count: UInt32
     var body: some View {
@@ -331,8 +384,27 @@ struct PinDots: View {
                 Image(systemName: index < Int(count) ? "circle.fill" : "circle")
             }
         }
-        .accessibilityLabel("\(count) of 6 digits entered")
+        .accessibilityElement(children: .ignore)
+        .accessibilityLabel(pinEntryText(entered: count, length: 6).text)
+        .accessibilityAddTraits(.updatesFrequently)
     }
+}
+
+/// An amount as CLDR writes it for the language, read by VoiceOver as the
+/// core's spoken form ("12.50 Singapore dollars"), not as "S G D 12 point 5 0".
+struct AmountLabel: View {
+    let money: Money
+    var body: some View {
+        let amount = Presentation.amount(money)
+        Text(amount.text).accessibilityLabel(amount.spoken)
+    }
+}
+
+/// Says [text] through VoiceOver without moving focus (a result, the end of a
+/// lockout). UIAccessibility.post works from iOS 16, the sample's target.
+@MainActor
+func announce(_ text: String) {
+    UIAccessibility.post(notification: .announcement, argument: text)
 }
 
 /// The keypad: each key sends its digit value; the PIN is never a String.
@@ -349,19 +421,20 @@ struct PinKeys: View {
                 }
             }
             HStack(spacing: 12) {
-                Color.clear.frame(width: 72, height: 56)
+                Color.clear.frame(minWidth: 72, minHeight: 56)
                 key(0)
                 Button(action: onBackspace) {
-                    Image(systemName: "delete.left").frame(width: 72, height: 56)
+                    Image(systemName: "delete.left").frame(minWidth: 72, minHeight: 56)
                 }
-                .accessibilityLabel("Delete")
+                .accessibilityLabel(labelText(label: .deleteKey).text)
             }
         }
     }
 
     private func key(_ digit: UInt8) -> some View {
         Button { onDigit(digit) } label: {
-            Text(String(digit)).font(.title).frame(width: 72, height: 56)
+            // A minimum, not a fixed size: the digit grows with Dynamic Type.
+            Text(String(digit)).font(.title).frame(minWidth: 72, minHeight: 56)
         }
         .buttonStyle(.bordered)
     }

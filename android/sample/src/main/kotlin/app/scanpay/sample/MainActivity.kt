@@ -16,6 +16,9 @@ class MainActivity : ComponentActivity() {
         // Edge to edge on every API level, as Android 15 forces it at targetSdk
         // 35: ScanPayApp pads its content by the safe-drawing insets.
         enableEdgeToEdge()
+        // Recreated on a language change (system or per-app): the activity's
+        // configuration carries the per-app language on Android 13+.
+        applyLocales(resources.configuration.locales)
         // FLAG_SECURE for the whole window: the PIN pad, amounts and merchant
         // never appear in screenshots, screen recordings, casts or the recents
         // thumbnail. (Per-screen toggling would leave the recents thumbnail of

@@ -1,6 +1,8 @@
 package app.scanpay.sample
 
 import android.app.Application
+import android.content.res.Configuration
+import android.os.LocaleList
 import android.util.Log
 import app.scanpay.android.AndroidBiometricKey
 import app.scanpay.android.AndroidKeystoreKeyStore
@@ -10,6 +12,7 @@ import app.scanpay.android.ScanPayWallet
 import app.scanpay.ffi.BackendConfig
 import app.scanpay.ffi.CurrencyLimits
 import app.scanpay.ffi.WalletConfig
+import app.scanpay.ffi.setLocales
 import app.scanpay.sample.model.runWallet
 import java.io.File
 import java.io.IOException
@@ -48,6 +51,9 @@ class SampleApp : Application() {
 
     override fun onCreate() {
         super.onCreate()
+        // The payer's words come from the core's catalogue in the language
+        // set here (process-wide; English until called), before any text.
+        applyLocales(LocaleList.getDefault())
         network = AndroidNetworkMonitor(this)
         biometricKey = AndroidBiometricKey(this)
         wallet = appScope.async(Dispatchers.IO) {
@@ -57,6 +63,13 @@ class SampleApp : Application() {
         // Never rethrows a failure to open (it would kill the process): the
         // app screen shows it from the same Deferred (AppViewModel.openError).
         appScope.runWallet(wallet, network.available) { what, e -> Log.w(TAG, what, e) }
+    }
+
+    // A change of the system language, or of this app's language (per-app
+    // language, res/xml/locales_config.xml), arrives as a configuration change.
+    override fun onConfigurationChanged(newConfig: Configuration) {
+        super.onConfigurationChanged(newConfig)
+        applyLocales(newConfig.locales)
     }
 
     private fun asset(name: String): String? = try {
@@ -97,4 +110,16 @@ class SampleApp : Application() {
     private companion object {
         const val TAG = "ScanPaySample"
     }
+}
+
+/**
+ * Gives the core the user's ordered languages ("zh-Hans-SG,en-SG" →
+ * ["zh-Hans-SG", "en-SG"]): every text the core renders afterwards (flow,
+ * errors, amounts) is in the negotiated one. The screens already drawn keep
+ * their words until their next state.
+ */
+fun applyLocales(locales: LocaleList) {
+    val tags = locales.toLanguageTags().split(',').map { it.trim() }.filter { it.isNotEmpty() }
+    val chosen = setLocales(tags)
+    Log.i(SampleApp.TAG, "UI language: $chosen (from $tags)")
 }

@@ -3,8 +3,8 @@
 package app.scanpay.sample.model
 
 import app.scanpay.ffi.ConnectivityStatus
-import app.scanpay.ffi.DegradedReason
 import app.scanpay.ffi.StatusSnapshot
+import app.scanpay.ffi.statusTexts
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.flow.SharingStarted
 import kotlinx.coroutines.flow.StateFlow
@@ -25,19 +25,22 @@ class ConnectivityViewModel(status: StateFlow<StatusSnapshot>, scope: CoroutineS
     val banner: StateFlow<Banner?> = status.map(::bannerOf).stateIn(scope, SharingStarted.Eagerly, bannerOf(status.value))
 
     companion object {
-        /** The banner for one status. */
+        /**
+         * The banner for one status: the catalogue's status texts
+         * (connectivity, then payments waiting) in the current locale. Online
+         * with nothing pending shows none ("Online" is not worth a banner).
+         */
         fun bannerOf(s: StatusSnapshot): Banner? {
-            val pending = if (s.pendingPayments > 0u) " ${s.pendingPayments} payment(s) waiting to be confirmed." else ""
-            return when (val c = s.connectivity) {
-                is ConnectivityStatus.Online ->
-                    if (pending.isEmpty()) null else Banner(Banner.Level.INFO, pending.trim())
-                is ConnectivityStatus.Degraded -> Banner(Banner.Level.WARNING, when (c.reason) {
-                    DegradedReason.SLOW -> "The connection is slow."
-                    DegradedReason.ERRORS -> "The payment service is having trouble."
-                    DegradedReason.TLS_FAILURE -> "This network is intercepting secure connections (captive portal?)."
-                } + pending)
-                is ConnectivityStatus.Offline -> Banner(Banner.Level.OFFLINE, "Offline: merchants are still verified; payments wait for the network.$pending")
+            val online = s.connectivity is ConnectivityStatus.Online
+            val texts = statusTexts(s).map { it.text }
+            val level = when (s.connectivity) {
+                is ConnectivityStatus.Online -> Banner.Level.INFO
+                is ConnectivityStatus.Degraded -> Banner.Level.WARNING
+                is ConnectivityStatus.Offline -> Banner.Level.OFFLINE
             }
+            // Online: the first text is "Online"; show only the pending line, if any.
+            val shown = if (online) texts.drop(1) else texts
+            return if (shown.isEmpty()) null else Banner(level, shown.joinToString(" "))
         }
     }
 }

@@ -1,18 +1,20 @@
 // Plain Kotlin view-model code: no android.* imports (compiled and tested on
 // the JVM by scripts/test-android-jvm.sh).
+//
+// Every sentence here comes from the core's catalogue (issue 13) in the locale
+// last given to setLocales: no payer-facing sentence is written in this app.
 package app.scanpay.sample.model
 
-import app.scanpay.ffi.FailureReason
+import app.scanpay.ffi.AmountText
+import app.scanpay.ffi.FlowException
 import app.scanpay.ffi.MerchantReview
 import app.scanpay.ffi.Money
 import app.scanpay.ffi.PinFallbackInfo
 import app.scanpay.ffi.PinProblem
-import app.scanpay.ffi.Reason
-import app.scanpay.ffi.Stage
 import app.scanpay.ffi.Verdict
-import app.scanpay.ffi.Warning
+import app.scanpay.ffi.amountText
 import app.scanpay.ffi.formatMoney
-import app.scanpay.ffi.reasonCode
+import app.scanpay.ffi.warningText
 
 /** What the review screen shows about who is being paid. */
 data class MerchantUi(
@@ -20,90 +22,64 @@ data class MerchantUi(
     val name: String?,
     val city: String?,
     val verified: Boolean,
-    /** One line: "Verified merchant" or why not. */
+    /**
+     * One line: "Verified merchant: …" or why not (the flow's state text at
+     * the review, `trust-*` in the catalogue).
+     */
     val verdict: String,
-    /** "Claims to be …" for an unverified code that prints a name. */
+    /** The name an unverified code prints, shown as a claim (quoted), never as the payee. */
     val claim: String?,
     val warnings: List<String>,
     val payable: Boolean,
     /** The amount printed in a dynamic code. */
-    val fixedAmount: String?,
+    val fixedAmount: AmountUi?,
 )
+
+/**
+ * An amount as the screen shows it ([text]) and as a screen reader must read
+ * it: [spoken], and the parts Android's `TtsSpan.MoneyBuilder` takes.
+ */
+data class AmountUi(val text: String, val spoken: String, val integerPart: String, val fractionPart: String, val currency: String) {
+    override fun toString(): String = text
+}
+
+/**
+ * The amount in the current locale. The core's amounts are valid, but a Money
+ * the core refuses (unknown currency code) must not kill the screen's
+ * collector: it is then shown as formatMoney writes it, with no spoken form.
+ */
+internal fun amount(m: Money): AmountUi = try {
+    val a: AmountText = amountText(m)
+    AmountUi(a.text, a.spoken, a.integerPart, a.fractionPart, a.currency)
+} catch (e: FlowException) {
+    val text = formatMoney(m)
+    AmountUi(text, text, "", "", m.currency)
+}
 
 internal fun money(m: Money): String = formatMoney(m)
 
-internal fun describe(w: Warning): String = when (w) {
-    is Warning.RegistryStale -> "The merchant list is out of date (offline); verified against the last copy."
-    is Warning.CityDiffers -> "The code says ${w.printed}; the merchant is registered in ${w.registered}."
-    is Warning.DynamicWithoutNonce -> "This one-time code has no expiry."
-}
-
-internal fun describe(r: Reason): String = when (r) {
-    is Reason.NoSignature -> "This code is not signed: ScanPay cannot tell who will be paid."
-    is Reason.BadSignature -> "The code's signature is wrong: it may have been tampered with."
-    is Reason.RevokedKey -> "The merchant's key was revoked."
-    is Reason.CodeExpired -> "This code has expired: ask for a new one."
-    is Reason.NoRegistry -> "The merchant list is not loaded yet: connect once to verify merchants."
-    is Reason.UnknownKey -> "The merchant is not registered."
-    else -> "Not verified (${reasonCode(r)})."
-}
-
-internal fun merchantUi(r: MerchantReview): MerchantUi {
+/**
+ * [verdict] is the flow's state text at the review (the verdict's sentence);
+ * later screens pass the one kept from the review.
+ */
+internal fun merchantUi(r: MerchantReview, verdict: String): MerchantUi {
     val verified = r.verdict is Verdict.Verified
-    val reason = r.refusal ?: (r.verdict as? Verdict.Unverified)?.reason
     return MerchantUi(
         name = r.registeredName,
         city = r.registeredCity,
         verified = verified,
-        verdict = if (verified) "Verified merchant" else reason?.let(::describe) ?: "Not verified.",
-        claim = if (!verified) r.printedName?.let { "Unverified: claims to be \"$it\"" } else null,
-        warnings = r.warnings.map(::describe),
+        verdict = verdict,
+        claim = if (!verified) r.printedName else null,
+        warnings = r.warnings.map { warningText(it).text },
         payable = r.payable,
-        fixedAmount = if (r.dynamic) r.amount?.let(::money) else null,
+        fixedAmount = if (r.dynamic) r.amount?.let(::amount) else null,
     )
 }
 
-internal fun describe(p: PinProblem): String = when (p) {
-    is PinProblem.WrongPin -> "Wrong PIN: ${p.attemptsLeft} attempts left" +
-        if (p.waitSecs > 0u) ", wait ${p.waitSecs} s" else ""
-    is PinProblem.LockedOut -> "Too many wrong PINs: try again in ${p.retryAfterSecs} s"
-    is PinProblem.Other -> p.message.text
-}
-
-internal fun describe(s: Stage): String = when (s) {
-    is Stage.Sending -> "Sending…"
-    is Stage.Confirming -> "No clear answer yet: checking with the bank (${s.queries})…"
-    is Stage.Reversing -> "No answer in time: cancelling the payment (${s.attempts})…"
-}
-
-internal fun describe(f: FailureReason): String = when (f) {
-    is FailureReason.Declined -> "Declined: ${f.message}"
-    is FailureReason.Reversed -> "No clear answer, so the payment was cancelled. Nothing was paid."
-    is FailureReason.NotSent -> "Not sent (no connection). Nothing was paid."
-    is FailureReason.NotStarted -> f.message
-    is FailureReason.PinLockedOut -> "Too many wrong PINs: wait before trying again."
-    is FailureReason.PinDisabled -> "The PIN is blocked: set up the wallet again."
-    is FailureReason.NotEnrolled -> "Set up the wallet first."
-}
+internal fun describe(p: PinProblem): String = p.text().text
 
 /**
- * Why the PIN pad shows although a shortcut is on, in one sentence (the core's
- * stable reason codes; the detail is the core's message). Null when the payer
- * chose the PIN: nothing to explain.
+ * Why the PIN pad shows although a shortcut is on (the core's sentence for
+ * the stable reason code). Null when the payer chose the PIN: nothing to explain.
  */
-internal fun describe(f: PinFallbackInfo): String? {
-    val what = if (f.shortcut == "pin-free") "Paying without the PIN" else "Fingerprint or face confirmation"
-    return when (f.reason) {
-        "payer-chose" -> null
-        "pin-free-refused" -> "$what is not possible here (${f.message.text}): enter your PIN."
-        "pin-required" -> "The bank asks for your PIN for this payment (${f.message.text})."
-        "biometric-unavailable" -> "Biometrics are not available now: enter your PIN."
-        "biometric-failed" -> if (f.detailCode == "key-invalidated" || f.detailCode == "key-missing") {
-            "Biometrics changed on this phone, so fingerprint or face confirmation was turned off. Enter your PIN; turn it on again in settings."
-        } else {
-            "$what did not work (${f.message.text}): enter your PIN."
-        }
-        "bad-signature" -> "The biometric confirmation could not be verified, so it was turned off. Enter your PIN."
-        else -> "$what is off (${f.message.text}): enter your PIN."
-    }
-}
+internal fun describe(f: PinFallbackInfo): String? = if (f.reason == "payer-chose") null else f.message.text

@@ -4,7 +4,6 @@
 package app.scanpay.sample.model
 
 import app.scanpay.android.ScanPayWallet
-import app.scanpay.android.offlineLimitMessage
 import app.scanpay.android.userMessage
 import app.scanpay.ffi.AuthMethod
 import app.scanpay.ffi.ChargeOutcome
@@ -12,10 +11,13 @@ import app.scanpay.ffi.ChargeState
 import app.scanpay.ffi.PaycodeBlock
 import app.scanpay.ffi.PaycodeCharge
 import app.scanpay.ffi.PaycodeDisplay
+import app.scanpay.ffi.PaycodeException
 import app.scanpay.ffi.PaycodeSession
 import app.scanpay.ffi.PendingCharge
 import app.scanpay.ffi.PinPad
+import app.scanpay.ffi.UiLabel
 import app.scanpay.ffi.formatMoney
+import app.scanpay.ffi.labelText
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
@@ -33,8 +35,12 @@ sealed interface PaycodeScreen {
     /** No code can be shown; [reason] says why and what to do. */
     data class Blocked(val reason: String) : PaycodeScreen
 
-    /** The PIN opens the pay code (and sets it up the first time, online). */
-    data class EnterPin(val digits: Int, val error: String?) : PaycodeScreen
+    /**
+     * The PIN opens the pay code (and sets it up the first time, online).
+     * [notice] is said once when a PIN lockout ends ("You can try again now.",
+     * the catalogue's label), for a polite live region.
+     */
+    data class EnterPin(val digits: Int, val error: String?, val notice: String? = null) : PaycodeScreen
 
     /** Opening / setting up. */
     data object Opening : PaycodeScreen
@@ -76,6 +82,7 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
     private var ticker: Job? = null
     private var syncer: Job? = null
     private var captured = false
+    private var unlock: Job? = null
 
     init {
         scope.launch { refresh() }
@@ -91,6 +98,10 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
                 // Not set up yet, or its codes used up: the PIN sets it up
                 // (again), if the network is there.
                 is PaycodeBlock.NotProvisioned, is PaycodeBlock.WindowExhausted -> PaycodeScreen.EnterPin(pad.count().toInt(), null)
+                is PaycodeBlock.PinLocked -> {
+                    unlockLater(b.retryAfterSecs)
+                    PaycodeScreen.Blocked(blockMessage(b))
+                }
                 else -> PaycodeScreen.Blocked(blockMessage(b))
             }
         } catch (e: Exception) {
@@ -143,6 +154,11 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
                 } catch (e: Exception) {
                     pad.clear()
                     _screen.value = PaycodeScreen.EnterPin(0, e.userMessage())
+                    when (e) {
+                        is PaycodeException.LockedOut -> unlockLater(e.retryAfterSecs)
+                        is PaycodeException.WrongPin -> if (e.waitSecs > 0u) unlockLater(e.waitSecs)
+                        else -> {}
+                    }
                 }
             }
             is PaycodeScreen.Confirm -> {
@@ -263,8 +279,28 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
         )
     }
 
+    /**
+     * WCAG 2.2.1: a PIN lockout is a wait, not a limit on the payer, so
+     * nothing is extended; it is said once when it starts (the error or
+     * the blocked reason, each shown once, never per second) and once when it
+     * ends: after [secs], the status is read again and the PIN pad carries the
+     * catalogue's "try again now".
+     */
+    private fun unlockLater(secs: ULong) {
+        unlock?.cancel()
+        unlock = scope.launch {
+            delay(secs.coerceAtMost(86_400uL).toLong() * 1000)
+            refresh()
+            mutex.withLock {
+                val s = _screen.value
+                if (s is PaycodeScreen.EnterPin) _screen.value = s.copy(notice = labelText(UiLabel.PIN_TRY_AGAIN_NOW).text)
+            }
+        }
+    }
+
     /** Stops the refresh and the sync, wipes the secret and the pad. */
     override fun close() {
+        unlock?.cancel()
         ticker?.cancel()
         syncer?.cancel()
         session?.let { it.end(); it.close() }
@@ -273,15 +309,7 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
     }
 
     companion object {
-        /** Why no code can be shown, as a sentence with the way out. */
-        fun blockMessage(b: PaycodeBlock): String = when (b) {
-            is PaycodeBlock.NotEnrolled -> "Set a PIN first."
-            is PaycodeBlock.NotProvisioned -> "Connect to the internet once to set up your pay code."
-            is PaycodeBlock.PinLocked -> "Too many wrong PINs. Try again in ${b.retryAfterSecs} s."
-            is PaycodeBlock.PinDisabled -> "The PIN is blocked. Set up the wallet again."
-            is PaycodeBlock.KeyUnusable -> "This device can no longer use its payment key. Set up the wallet again."
-            is PaycodeBlock.OfflineLimitReached -> offlineLimitMessage(b.limit)
-            is PaycodeBlock.WindowExhausted -> "Connect to the internet and open your pay code again with your PIN."
-        }
+        /** Why no code can be shown, with the way out: the catalogue's sentence. */
+        fun blockMessage(b: PaycodeBlock): String = b.text().text
     }
 }

@@ -5,13 +5,16 @@ package app.scanpay.sample.model
 
 import app.scanpay.android.PaymentSession
 import app.scanpay.android.ScanPayWallet
+import app.scanpay.android.userMessage
 import app.scanpay.ffi.AmountBreakdown
 import app.scanpay.ffi.FlowException
 import app.scanpay.ffi.FlowIntent
 import app.scanpay.ffi.FlowState
-import app.scanpay.ffi.PendingReason
+import app.scanpay.ffi.PaymentState
 import app.scanpay.ffi.RetryOption
 import app.scanpay.ffi.ScannedCode
+import app.scanpay.ffi.pinEntryText
+import app.scanpay.ffi.receiptStatusText
 import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
@@ -37,7 +40,7 @@ sealed interface Screen {
         val entered: String,
         val tipEntered: String,
         /** The total the Pay button shows, once the text parses. */
-        val total: String?,
+        val total: AmountUi?,
         val problem: String?,
         /** The amount is in the code and cannot be edited. */
         val fixed: Boolean,
@@ -49,27 +52,47 @@ sealed interface Screen {
      * Pay without the PIN (ADR 0022): merchant and amount on one screen, one
      * tap pays ([PaymentViewModel.confirm]); "Use PIN" goes to the pad.
      */
-    data class OneTap(val merchant: MerchantUi, val total: String) : Screen
+    data class OneTap(val merchant: MerchantUi, val total: AmountUi, val prompt: String = "") : Screen
 
     /**
      * Confirm with the platform's biometric ([PaymentViewModel.confirmBiometric]
      * shows the system prompt); "Use PIN" goes to the pad. [problem] is why the
-     * last prompt did not confirm (cancelled…), when another try is offered.
+     * last prompt did not confirm (cancelled…), when another try is offered;
+     * [prompt] is the flow's sentence ("Confirm … with your fingerprint or face").
      */
-    data class Biometric(val merchant: MerchantUi, val total: String, val offline: Boolean, val problem: String?) : Screen
+    data class Biometric(val merchant: MerchantUi, val total: AmountUi, val offline: Boolean, val problem: String?, val prompt: String = "") : Screen
 
     /**
      * The PIN pad: only the number of digits is known here. [fallback] says why
      * the PIN is asked although a shortcut is on (biometrics changed, PIN-free
-     * refused and why…), or is null.
+     * refused and why…), or is null. [prompt] is the flow's sentence ("Enter
+     * your PIN to pay …"); [spoken] is what a screen reader says for the dots
+     * ("2 of 6 digits entered", the catalogue's `pinEntryText`): counts only,
+     * never a digit.
      */
-    data class Pin(val merchantName: String, val total: String, val digits: Int, val length: Int, val offline: Boolean, val error: String?, val fallback: String? = null) : Screen
+    data class Pin(
+        val merchantName: String,
+        val total: AmountUi,
+        val digits: Int,
+        val length: Int,
+        val offline: Boolean,
+        val error: String?,
+        val fallback: String? = null,
+        val prompt: String = "",
+        val spoken: String = "",
+    ) : Screen
 
-    /** Money in motion. */
-    data class Processing(val total: String, val stage: String) : Screen
+    /** Money in motion: [stage] is the flow's sentence ("Sending your payment…"). */
+    data class Processing(val total: AmountUi, val stage: String) : Screen
 
-    /** The end of this payment. */
-    data class Result(val outcome: Outcome, val title: String, val detail: String, val paymentId: String?, val canRetry: Boolean) : Screen
+    /**
+     * The end of this payment: [title] is the status word ("Paid", "Not
+     * paid"), [detail] the flow's sentence (what happened and what to do).
+     * The screen announces [announcement] (a live region) when it appears.
+     */
+    data class Result(val outcome: Outcome, val title: String, val detail: String, val paymentId: String?, val canRetry: Boolean) : Screen {
+        val announcement: String get() = "$title. $detail"
+    }
 }
 
 /** How a payment ended, for the result screen's colour and icon. */
@@ -107,6 +130,11 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
     @Volatile
     private var lastBreakdown: AmountBreakdown? = null
 
+    // The review's verdict sentence (the state text at ReviewMerchant), kept
+    // for the merchant line of the later screens of the same payment.
+    @Volatile
+    private var verdict: String = ""
+
     // The bytes of the last camera code the core refused (not a merchant
     // code, a phishing link…). The camera keeps delivering it every frame
     // while it is in view: re-sending it would clear and re-set the message
@@ -129,45 +157,52 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
     }
 
     private fun collect(s: PaymentSession): Job = scope.launch {
-        s.state.collect { state -> _ui.update { it.copy(screen = screenOf(state)) } }
+        s.state.collect { state -> _ui.update { it.copy(screen = screenOf(state, s)) } }
     }
 
-    private fun screenOf(state: FlowState): Screen = when (state) {
-        is FlowState.Scanning -> Screen.Scanning
-        is FlowState.ReviewMerchant -> Screen.Review(merchantUi(state.review))
-        is FlowState.EnterAmount -> {
-            lastBreakdown = state.breakdown
-            Screen.Amount(merchantUi(state.review), state.entered, state.tipEntered, state.breakdown?.let { money(it.total) }, state.problem?.text, fixed = false)
+    // Every sentence is the core's, in the current locale: the flow's state
+    // text (rendered when read, so a language change shows at the next
+    // state), the status words, the PIN pad's count. stateText() reads the
+    // flow's current state, which during process() may already be the next
+    // one: it is then the newer sentence, which is what the payer should see.
+    private fun screenOf(state: FlowState, s: PaymentSession): Screen {
+        val text = s.ffi.stateText().text
+        return when (state) {
+            is FlowState.Scanning -> Screen.Scanning
+            is FlowState.ReviewMerchant -> {
+                verdict = text
+                Screen.Review(merchantUi(state.review, verdict))
+            }
+            is FlowState.EnterAmount -> {
+                lastBreakdown = state.breakdown
+                Screen.Amount(merchantUi(state.review, verdict), state.entered, state.tipEntered, state.breakdown?.let { amount(it.total) }, state.problem?.text, fixed = false)
+            }
+            is FlowState.ConfirmAmount -> {
+                lastBreakdown = state.breakdown
+                Screen.Amount(merchantUi(state.review, verdict), money(state.breakdown.amount), state.tipEntered, amount(state.breakdown.total), state.problem?.text, fixed = true)
+            }
+            is FlowState.ConfirmPinFree -> {
+                lastBreakdown = state.breakdown
+                Screen.OneTap(merchantUi(state.review, verdict), amount(state.breakdown.total), text)
+            }
+            is FlowState.ConfirmBiometric -> {
+                lastBreakdown = state.breakdown
+                Screen.Biometric(merchantUi(state.review, verdict), amount(state.breakdown.total), state.offline, state.problem?.text, text)
+            }
+            is FlowState.EnterPin -> Screen.Pin(
+                state.review.registeredName ?: state.review.printedName ?: "",
+                amount(state.breakdown.total), state.digits.toInt(), PIN_LENGTH, state.offline, state.lastError?.let(::describe),
+                state.fallback?.let(::describe),
+                prompt = text,
+                spoken = pinEntryText(state.digits, PIN_LENGTH.toUInt()).text,
+            )
+            is FlowState.Processing -> Screen.Processing(amount(state.breakdown.total), text)
+            is FlowState.Done -> Screen.Result(Outcome.PAID, receiptStatusText(PaymentState.SUCCEEDED).text, text, state.paymentId, canRetry = false)
+            is FlowState.Pending -> Screen.Result(Outcome.PENDING, receiptStatusText(PaymentState.QUEUED).text, text, state.paymentId, canRetry = false)
+            is FlowState.Failed -> Screen.Result(Outcome.FAILED, receiptStatusText(PaymentState.DECLINED).text, text, state.paymentId,
+                canRetry = state.retry is RetryOption.SameId || state.retry is RetryOption.NewAttempt)
+            is FlowState.NeedsAttention -> Screen.Result(Outcome.NEEDS_ATTENTION, receiptStatusText(PaymentState.NEEDS_ATTENTION).text, text, state.paymentId, canRetry = false)
         }
-        is FlowState.ConfirmAmount -> {
-            lastBreakdown = state.breakdown
-            Screen.Amount(merchantUi(state.review), money(state.breakdown.amount), state.tipEntered, money(state.breakdown.total), state.problem?.text, fixed = true)
-        }
-        is FlowState.ConfirmPinFree -> {
-            lastBreakdown = state.breakdown
-            Screen.OneTap(merchantUi(state.review), money(state.breakdown.total))
-        }
-        is FlowState.ConfirmBiometric -> {
-            lastBreakdown = state.breakdown
-            Screen.Biometric(merchantUi(state.review), money(state.breakdown.total), state.offline, state.problem?.text)
-        }
-        is FlowState.EnterPin -> Screen.Pin(
-            state.review.registeredName ?: state.review.printedName ?: "Unverified merchant",
-            money(state.breakdown.total), state.digits.toInt(), PIN_LENGTH, state.offline, state.lastError?.let(::describe),
-            state.fallback?.let(::describe),
-        )
-        is FlowState.Processing -> Screen.Processing(money(state.breakdown.total), describe(state.stage))
-        is FlowState.Done -> Screen.Result(Outcome.PAID, "Paid ${money(state.receipt.amount)}",
-            "to ${state.merchantName} · ref ${state.receipt.reference}", state.paymentId, canRetry = false)
-        is FlowState.Pending -> Screen.Result(Outcome.PENDING, "Pending ${money(state.breakdown.total)}",
-            when (state.reason) {
-                PendingReason.QUEUED_OFFLINE -> "Authorised offline: it is sent when you are back online."
-                PendingReason.UNRESOLVED -> "Still being confirmed: the wallet finishes it on its own."
-            }, state.paymentId, canRetry = false)
-        is FlowState.Failed -> Screen.Result(Outcome.FAILED, "Not paid", describe(state.reason), state.paymentId,
-            canRetry = state.retry is RetryOption.SameId || state.retry is RetryOption.NewAttempt)
-        is FlowState.NeedsAttention -> Screen.Result(Outcome.NEEDS_ATTENTION, "Contact support",
-            "The wallet cannot tell whether ${money(state.breakdown.total)} was paid. Quote this id.", state.paymentId, canRetry = false)
     }
 
     private fun send(intent: FlowIntent) = perform { it.send(intent) }
@@ -190,7 +225,7 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
         } catch (e: Exception) {
             // A bug, not a user error (the core turns its own panics into
             // FlowException.Internal): show it rather than crash the app.
-            _ui.update { it.copy(message = "Something went wrong: ${e.message ?: e}") }
+            _ui.update { it.copy(message = e.userMessage()) }
         } finally {
             _ui.update { it.copy(busy = false) }
         }
@@ -259,7 +294,7 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
         rejected = null
         session = wallet.newPayment()
         collector = collect(session)
-        _ui.value = UiState(screen = screenOf(session.state.value))
+        _ui.value = UiState(screen = screenOf(session.state.value, session))
     }
 
     /** Frees the flow (the app calls it from ViewModel.onCleared). */

@@ -166,15 +166,5 @@ internal fun describe(l: LapsedShortcut): String {
     }
 }
 
-/** A sentence per opt-in refusal. */
-internal fun describe(e: ShortcutException): String = when (e) {
-    is ShortcutException.WrongPin -> "Wrong PIN: ${e.attemptsLeft} attempts left"
-    is ShortcutException.PinLockedOut -> "Too many wrong PINs: try again in ${e.retryAfterSecs} s"
-    is ShortcutException.BiometricUnavailable -> "Biometrics are not available on this phone now."
-    is ShortcutException.Biometric -> "The phone could not create the key (${e.code})."
-    is ShortcutException.OverCap -> "That limit is above what this wallet allows (${e.cap})."
-    is ShortcutException.Unreachable, is ShortcutException.NoAnswer, is ShortcutException.Tls ->
-        "The ScanPay service cannot be reached: try again online. Nothing was turned on."
-    is ShortcutException.Rejected -> "The ScanPay service refused the change (${e.code})."
-    else -> e.message ?: e.toString()
-}
+/** The catalogue's sentence for an opt-in refusal. */
+internal fun describe(e: ShortcutException): String = e.text().text

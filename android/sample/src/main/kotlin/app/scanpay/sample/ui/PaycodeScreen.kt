@@ -5,6 +5,8 @@ import android.os.Build
 import android.view.WindowManager
 import androidx.compose.foundation.Canvas
 import androidx.compose.foundation.background
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.verticalScroll
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.aspectRatio
 import androidx.compose.foundation.layout.fillMaxSize
@@ -26,7 +28,11 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.geometry.Offset
 import androidx.compose.ui.geometry.Size
 import androidx.compose.ui.graphics.Color
+import androidx.compose.runtime.key
 import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.semantics.LiveRegionMode
+import androidx.compose.ui.semantics.liveRegion
+import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontFamily
 import androidx.compose.ui.unit.dp
 import androidx.compose.ui.unit.sp
@@ -34,6 +40,8 @@ import androidx.core.content.ContextCompat
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.scanpay.android.ScanPayWallet
 import app.scanpay.ffi.QrMatrix
+import app.scanpay.ffi.UiLabel
+import app.scanpay.ffi.labelText
 import app.scanpay.ffi.paycodeBarsQuietModules
 import app.scanpay.ffi.paycodeQrQuietModules
 import app.scanpay.sample.model.PaycodeScreen
@@ -73,18 +81,28 @@ fun PaycodeScreen(wallet: ScanPayWallet) {
         }
     }
     val screen by vm.screen.collectAsStateWithLifecycle()
-    Column(Modifier.fillMaxSize().padding(24.dp), horizontalAlignment = Alignment.CenterHorizontally) {
+    Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp), horizontalAlignment = Alignment.CenterHorizontally) {
         when (val s = screen) {
-            is PaycodeScreen.Blocked -> Text(s.reason)
+            // Said once when it appears (a lockout's wait is not counted down aloud).
+            is PaycodeScreen.Blocked -> Text(s.reason, Modifier.semantics { liveRegion = LiveRegionMode.Polite })
             is PaycodeScreen.EnterPin -> {
                 Text("Enter your PIN to show your pay code", style = MaterialTheme.typography.titleMedium)
-                s.error?.let { Text(it, color = Color(0xFFB00020)) }
+                s.notice?.let { Text(it, Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
+                s.error?.let { Text(it, color = Color(0xFFB00020), modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
                 PinPad(s.digits, 6, onDigit = vm::pinDigit, onBackspace = vm::backspace)
             }
             PaycodeScreen.Opening -> CircularProgressIndicator()
             PaycodeScreen.Hidden -> Text("The screen is being captured: the pay code is hidden.")
             is PaycodeScreen.Showing -> {
-                Text("Show this to the cashier", style = MaterialTheme.typography.titleMedium)
+                Text(labelText(UiLabel.SHOW_PAYCODE_TO_CASHIER).text, style = MaterialTheme.typography.titleMedium)
+                // WCAG 2.2.1: the refresh is a time limit under the Essential
+                // exception (a code kept longer would weaken the one-time code;
+                // docs/android.md). Each new code is said politely, focus stays,
+                // and the seconds are never read out. key(): a new live-region
+                // node per code, so each refresh is announced.
+                key(s.code.digits) {
+                    Text(labelText(UiLabel.PAYCODE_REFRESHED).text, Modifier.semantics { liveRegion = LiveRegionMode.Polite }, style = MaterialTheme.typography.bodySmall)
+                }
                 QrCanvas(s.code.qr, Modifier.fillMaxWidth(0.8f).aspectRatio(1f))
                 BarsCanvas(s.code.bars, Modifier.fillMaxWidth().height(96.dp).padding(top = 16.dp))
                 Text(groupDigits(s.code.digits), fontFamily = FontFamily.Monospace, fontSize = 20.sp)

@@ -16,6 +16,9 @@ import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.safeDrawingPadding
 import androidx.compose.foundation.layout.size
+import androidx.compose.foundation.layout.sizeIn
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.verticalScroll
 import androidx.compose.foundation.shape.CircleShape
 import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.material3.Button
@@ -37,13 +40,22 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.draw.clip
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.semantics.LiveRegionMode
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.liveRegion
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.TextStyle
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import androidx.compose.ui.unit.sp
 import androidx.core.content.ContextCompat
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.scanpay.ffi.UiLabel
+import app.scanpay.ffi.labelText
+import app.scanpay.ffi.pinEntryText
 import app.scanpay.sample.AppViewModel
+import app.scanpay.sample.model.AmountUi
 import app.scanpay.sample.model.Banner
 import app.scanpay.sample.model.ConnectivityViewModel
 import app.scanpay.sample.model.MerchantUi
@@ -111,7 +123,8 @@ fun ConnectivityBanner(vm: ConnectivityViewModel) {
         Banner.Level.WARNING -> Color(0xFFEF6C00)
         Banner.Level.OFFLINE -> Color(0xFF424242)
     }
-    Text(b.text, Modifier.fillMaxWidth().background(colour).padding(12.dp), color = Color.White)
+    // Polite: a change of connectivity is read out after what TalkBack is saying.
+    Text(b.text, Modifier.fillMaxWidth().background(colour).padding(12.dp).semantics { liveRegion = LiveRegionMode.Polite }, color = Color.White)
 }
 
 @Composable
@@ -147,31 +160,31 @@ private fun PaymentScreens(vm: PaymentViewModel) {
             Screen.Scanning -> ScanningScreen(vm)
             is Screen.Review -> ReviewScreen(vm, s.merchant, ui.busy)
             is Screen.Amount -> AmountScreen(vm, s, ui.busy)
-            is Screen.OneTap -> ShortcutScreen(vm, s.merchant, s.total, null, ui.busy) {
-                Button(onClick = vm::confirm, enabled = !ui.busy, modifier = Modifier.fillMaxWidth()) { Text("Pay ${s.total}") }
-                Text("No PIN needed: a small payment to a merchant you have paid before.", style = MaterialTheme.typography.bodySmall)
+            is Screen.OneTap -> ShortcutScreen(vm, s.merchant, s.total, s.prompt, null, ui.busy) {
+                // "Pay" is the app's caption; the sentence above it (the core's) says how much, to whom, without the PIN.
+                Button(onClick = vm::confirm, enabled = !ui.busy, modifier = Modifier.fillMaxWidth()) { Text("Pay") }
             }
-            is Screen.Biometric -> ShortcutScreen(vm, s.merchant, s.total, s.problem, ui.busy) {
-                if (s.offline) Text("Offline: the payment will be sent when you are back online.")
+            is Screen.Biometric -> ShortcutScreen(vm, s.merchant, s.total, s.prompt, s.problem, ui.busy) {
                 // The system prompt runs while the intent is applied (IO); busy keeps taps out.
-                Button(onClick = vm::confirmBiometric, enabled = !ui.busy, modifier = Modifier.fillMaxWidth()) {
-                    Text("Confirm ${s.total} with fingerprint or face")
-                }
+                Button(onClick = vm::confirmBiometric, enabled = !ui.busy, modifier = Modifier.fillMaxWidth()) { Text("Confirm") }
             }
-            is Screen.Pin -> Column(Modifier.fillMaxSize().padding(24.dp), horizontalAlignment = Alignment.CenterHorizontally) {
-                Text("Pay ${s.total}", style = MaterialTheme.typography.headlineSmall)
-                Text("to ${s.merchantName}")
+            is Screen.Pin -> Column(
+                Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp),
+                horizontalAlignment = Alignment.CenterHorizontally,
+            ) {
+                AmountText(s.total, MaterialTheme.typography.headlineSmall)
+                // The core's sentence: amount, payee, and whether it is sent later (offline).
+                Text(s.prompt)
                 s.fallback?.let { Text(it, color = Color(0xFFEF6C00)) }
-                if (s.offline) Text("Offline: the payment will be sent when you are back online.")
-                s.error?.let { Text(it, color = Color(0xFFB00020)) }
+                s.error?.let { Text(it, color = Color(0xFFB00020), modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
                 PinPad(s.digits, s.length, onDigit = vm::pinDigit, onBackspace = vm::backspace, enabled = !ui.busy)
                 TextButton(onClick = vm::cancel) { Text("Cancel") }
             }
             is Screen.Processing -> Centered {
                 Column(horizontalAlignment = Alignment.CenterHorizontally) {
                     CircularProgressIndicator()
-                    Text(s.total, style = MaterialTheme.typography.headlineSmall)
-                    Text(s.stage)
+                    AmountText(s.total, MaterialTheme.typography.headlineSmall)
+                    Text(s.stage, Modifier.semantics { liveRegion = LiveRegionMode.Polite })
                 }
             }
             is Screen.Result -> ResultScreen(vm, s)
@@ -188,6 +201,7 @@ private fun ScanningScreen(vm: PaymentViewModel) {
     val ask = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted = it }
     LaunchedEffect(Unit) { if (!granted) ask.launch(Manifest.permission.CAMERA) }
     Column(Modifier.fillMaxSize()) {
+        Text(labelText(UiLabel.SCANNING).text, Modifier.padding(8.dp))
         if (granted) {
             CameraScanner(onCode = vm::onScanned, modifier = Modifier.weight(1f).fillMaxWidth())
         } else {
@@ -205,21 +219,22 @@ private fun ScanningScreen(vm: PaymentViewModel) {
 @Composable
 private fun MerchantCard(m: MerchantUi) {
     Column(Modifier.fillMaxWidth().padding(vertical = 8.dp)) {
-        Text(m.name ?: "Unverified merchant", fontSize = 24.sp, fontWeight = FontWeight.Bold)
+        // The registered name, else the printed claim in quotes (never shown as
+        // the payee: the verdict under it is the core's sentence saying why).
+        Text(m.name ?: m.claim?.let { "“$it”" } ?: "?", fontSize = 24.sp, fontWeight = FontWeight.Bold)
         m.city?.let { Text(it) }
         Text(m.verdict, color = if (m.verified) Color(0xFF2E7D32) else Color(0xFFB00020))
-        m.claim?.let { Text(it, color = Color(0xFFB00020)) }
         m.warnings.forEach { Text("⚠ $it", color = Color(0xFFEF6C00)) }
     }
 }
 
 @Composable
 private fun ReviewScreen(vm: PaymentViewModel, m: MerchantUi, busy: Boolean) {
-    Column(Modifier.fillMaxSize().padding(24.dp)) {
+    Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp)) {
         Text("You are paying", style = MaterialTheme.typography.labelLarge)
         MerchantCard(m)
-        m.fixedAmount?.let { Text("Amount in the code: $it") }
-        Spacer(Modifier.weight(1f))
+        m.fixedAmount?.let { AmountText(it, MaterialTheme.typography.headlineSmall) }
+        Spacer(Modifier.height(24.dp))
         Button(onClick = vm::proceed, enabled = m.payable && !busy, modifier = Modifier.fillMaxWidth()) { Text("Continue") }
         OutlinedButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
     }
@@ -230,7 +245,7 @@ private fun AmountScreen(vm: PaymentViewModel, s: Screen.Amount, busy: Boolean) 
     // The core's text is the truth; a local copy keeps typing smooth while intents apply.
     var amount by remember { mutableStateOf(s.entered) }
     var tip by remember { mutableStateOf(s.tipEntered) }
-    Column(Modifier.fillMaxSize().padding(24.dp)) {
+    Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp)) {
         MerchantCard(s.merchant)
         OutlinedTextField(
             amount, { amount = it; vm.editAmount(it) }, Modifier.fillMaxWidth(),
@@ -242,11 +257,10 @@ private fun AmountScreen(vm: PaymentViewModel, s: Screen.Amount, busy: Boolean) 
             label = { Text("Tip (optional)") }, singleLine = true,
             keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Decimal),
         )
-        s.problem?.let { Text(it, color = Color(0xFFB00020)) }
-        Spacer(Modifier.weight(1f))
-        Button(onClick = vm::confirm, enabled = s.canConfirm && !busy, modifier = Modifier.fillMaxWidth()) {
-            Text(s.total?.let { "Pay $it" } ?: "Pay")
-        }
+        s.problem?.let { Text(it, color = Color(0xFFB00020), modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
+        s.total?.let { AmountText(it, MaterialTheme.typography.headlineSmall) }
+        Spacer(Modifier.height(24.dp))
+        Button(onClick = vm::confirm, enabled = s.canConfirm && !busy, modifier = Modifier.fillMaxWidth()) { Text("Pay") }
         OutlinedButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
     }
 }
@@ -289,13 +303,14 @@ private fun ShortcutsScreen(vm: ShortcutsViewModel) {
  * Cancel. Rendered from FlowState.ConfirmPinFree / ConfirmBiometric.
  */
 @Composable
-private fun ShortcutScreen(vm: PaymentViewModel, m: MerchantUi, total: String, problem: String?, busy: Boolean, actions: @Composable () -> Unit) {
-    Column(Modifier.fillMaxSize().padding(24.dp)) {
+private fun ShortcutScreen(vm: PaymentViewModel, m: MerchantUi, total: AmountUi, prompt: String, problem: String?, busy: Boolean, actions: @Composable () -> Unit) {
+    Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp)) {
         Text("You are paying", style = MaterialTheme.typography.labelLarge)
         MerchantCard(m)
-        Text(total, fontSize = 32.sp, fontWeight = FontWeight.Bold)
-        problem?.let { Text(it, color = Color(0xFFB00020)) }
-        Spacer(Modifier.weight(1f))
+        AmountText(total, TextStyle(fontSize = 32.sp, fontWeight = FontWeight.Bold))
+        Text(prompt)
+        problem?.let { Text(it, color = Color(0xFFB00020), modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
+        Spacer(Modifier.height(24.dp))
         actions()
         OutlinedButton(onClick = vm::usePin, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Use PIN") }
         TextButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
@@ -310,9 +325,23 @@ private fun ResultScreen(vm: PaymentViewModel, s: Screen.Result) {
         Outcome.FAILED -> Color(0xFFB00020)
         Outcome.NEEDS_ATTENTION -> Color(0xFFEF6C00)
     }
-    Column(Modifier.fillMaxSize().padding(24.dp), horizontalAlignment = Alignment.CenterHorizontally, verticalArrangement = Arrangement.Center) {
-        Text(s.title, fontSize = 28.sp, fontWeight = FontWeight.Bold, color = colour)
-        Text(s.detail)
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp),
+        horizontalAlignment = Alignment.CenterHorizontally,
+        verticalArrangement = Arrangement.Center,
+    ) {
+        // One node, announced assertively when it appears: the payer hears
+        // the result ("Paid. Paid SGD 3.50 to Kopi Corner.") without moving focus.
+        Column(
+            Modifier.semantics(mergeDescendants = true) {
+                liveRegion = LiveRegionMode.Assertive
+                contentDescription = s.announcement
+            },
+            horizontalAlignment = Alignment.CenterHorizontally,
+        ) {
+            Text(s.title, fontSize = 28.sp, fontWeight = FontWeight.Bold, color = colour)
+            Text(s.detail)
+        }
         s.paymentId?.let { Text("Payment id: $it", style = MaterialTheme.typography.bodySmall) }
         Spacer(Modifier.height(24.dp))
         if (s.canRetry) Button(onClick = vm::retry) { Text("Try again") }
@@ -320,10 +349,24 @@ private fun ResultScreen(vm: PaymentViewModel, s: Screen.Result) {
     }
 }
 
-/** The PIN pad: dots for the count, keys 1–9, 0 and backspace. Digits go straight to Rust. */
+/**
+ * The PIN pad: dots for the count, keys 1–9, 0 and backspace. Digits go
+ * straight to Rust. TalkBack reads the dots as the core's count sentence ("2 of
+ * 6 digits entered", never a digit), politely after each key; the digit keys
+ * read their digit as the finger explores (unavoidable, and what the payer
+ * expects), the delete key the catalogue's label. Keys have a minimum size, not
+ * a fixed one, so a 200 % font does not clip them.
+ */
 @Composable
 fun PinPad(digits: Int, length: Int, onDigit: (Int) -> Unit, onBackspace: () -> Unit, enabled: Boolean = true) {
-    Row(Modifier.padding(16.dp), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+    val entry = pinEntryText(digits.toUInt(), length.toUInt()).text
+    Row(
+        Modifier.padding(16.dp).semantics(mergeDescendants = true) {
+            contentDescription = entry
+            liveRegion = LiveRegionMode.Polite
+        },
+        horizontalArrangement = Arrangement.spacedBy(12.dp),
+    ) {
         repeat(length) { i ->
             Box(Modifier.size(16.dp).clip(CircleShape).background(if (i < digits) Color.Black else Color.LightGray))
         }
@@ -334,12 +377,29 @@ fun PinPad(digits: Int, length: Int, onDigit: (Int) -> Unit, onBackspace: () -> 
             row.forEach { key ->
                 when (key) {
                     -1 -> Spacer(Modifier.size(72.dp))
-                    -2 -> TextButton(onClick = onBackspace, enabled = enabled && digits > 0, modifier = Modifier.size(72.dp)) { Text("⌫", fontSize = 24.sp) }
-                    else -> OutlinedButton(onClick = { onDigit(key) }, enabled = enabled, modifier = Modifier.size(72.dp), shape = CircleShape) {
+                    -2 -> {
+                        val label = labelText(UiLabel.DELETE_KEY).text
+                        TextButton(
+                            onClick = onBackspace, enabled = enabled && digits > 0,
+                            modifier = Modifier.sizeIn(minWidth = 72.dp, minHeight = 72.dp).semantics { contentDescription = label },
+                        ) { Text("⌫", fontSize = 24.sp) }
+                    }
+                    else -> OutlinedButton(onClick = { onDigit(key) }, enabled = enabled, modifier = Modifier.sizeIn(minWidth = 72.dp, minHeight = 72.dp), shape = CircleShape) {
                         Text("$key", fontSize = 24.sp)
                     }
                 }
             }
         }
     }
+}
+
+/**
+ * An amount as CLDR writes it for the locale ("SGD 12.50", "Rp 12.500"), read by
+ * TalkBack as the core's spoken form ("12.50 Singapore dollars"): Compose has no
+ * money TtsAnnotation (only VerbatimTtsAnnotation), so the spoken form is the
+ * content description. A View-based app passes the parts to TtsSpan.MoneyBuilder.
+ */
+@Composable
+fun AmountText(a: AmountUi, style: TextStyle) {
+    Text(a.text, Modifier.semantics { contentDescription = a.spoken }, style = style)
 }
