@@ -30,6 +30,7 @@ final class PaycodeModel: ObservableObject {
     private var ticker: Task<Void, Never>?
     private var syncer: Task<Void, Never>?
     private var captureObserver: NSObjectProtocol?
+    private var unlock: Task<Void, Never>?
 
     init(wallet: Wallet) {
         self.wallet = wallet
@@ -44,6 +45,7 @@ final class PaycodeModel: ObservableObject {
     deinit {
         ticker?.cancel()
         syncer?.cancel()
+        unlock?.cancel()
         session?.end()
         if let captureObserver { NotificationCenter.default.removeObserver(captureObserver) }
     }
@@ -58,9 +60,25 @@ final class PaycodeModel: ObservableObject {
                 phase = .enterPin(error: nil)
             case .some(let block):
                 phase = .blocked(Self.message(for: block))
+                if case .pinLocked(let secs) = block { unlockLater(secs) }
             }
         } catch {
             phase = .blocked(userMessage(for: error))
+        }
+    }
+
+    /// WCAG 2.2.1: a PIN lockout is a wait, not a limit on the payer, so
+    /// nothing is extended; its sentence is said once when it starts (the
+    /// blocked screen) and "You can try again now" once when it ends.
+    private func unlockLater(_ secs: UInt64) {
+        unlock?.cancel()
+        unlock = Task { [weak self] in
+            try? await Task.sleep(nanoseconds: min(secs, 86_400) * 1_000_000_000)
+            guard !Task.isCancelled, let self else { return }
+            self.refresh()
+            if case .enterPin = self.phase {
+                announce(labelText(label: .pinTryAgainNow).text)
+            }
         }
     }
 
@@ -87,6 +105,7 @@ final class PaycodeModel: ObservableObject {
             } catch {
                 pad.clear()
                 phase = .enterPin(error: userMessage(for: error))
+                if case PaycodeError.LockedOut(let secs) = error { unlockLater(secs) }
             }
         case .confirm(let charge, _):
             do {

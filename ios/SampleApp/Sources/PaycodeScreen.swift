@@ -12,49 +12,52 @@ struct PaycodeScreen: View {
     var body: some View {
         // Scrolls, so the largest Dynamic Type sizes never clip it.
         ScrollView {
-        VStack(spacing: 16) {
-            switch model.phase {
-            case .blocked(let reason):
-                // Said once when it appears (a lockout's wait is not counted down aloud).
-                Text(reason).padding()
-                    .onAppear { announce(reason) }
-            case .enterPin(let error):
-                Text("Enter your PIN to show your pay code").font(.headline)
-                if let error { Text(error).foregroundColor(.red) }
-                PinDots(count: model.pinDigits)
-                PinKeys(onDigit: model.digit, onBackspace: model.backspace)
-            case .opening:
-                ProgressView()
-            case .hidden:
-                Text("The screen is being captured: the pay code is hidden.").padding()
-            case .showing(let code):
-                Text(labelText(label: .showPaycodeToCashier).text).font(.headline)
-                QrView(qr: code.qr).aspectRatio(1, contentMode: .fit).padding(.horizontal, 32)
-                BarsView(bars: code.bars).frame(height: 96).padding(.horizontal)
-                Text(Self.grouped(code.digits)).font(.system(.title3, design: .monospaced))
-                // The countdown is not read out: the seconds would interrupt
-                // every second. WCAG 2.2.1: the refresh is a time limit under
-                // the Essential exception (a code kept longer would weaken the
-                // one-time code; docs/ios.md), so each new code is announced
-                // politely instead, and focus stays where it is.
-                Text("New code in \(code.refreshInSecs) s").font(.footnote)
-                    .accessibilityHidden(true)
-                    .onChange(of: code.digits) { _ in announce(labelText(label: .paycodeRefreshed).text) }
-            case .confirm(let charge, let error):
-                Text(charge.merchant.name).font(.headline)
-                AmountLabel(money: charge.amount).font(.title2)
-                Text("Enter your PIN to pay")
-                if let error { Text(error).foregroundColor(.red) }
-                PinDots(count: model.pinDigits)
-                PinKeys(onDigit: model.digit, onBackspace: model.backspace)
-                Button("Decline", role: .destructive) { model.decline() }
-            case .charged(let title, let detail):
-                Text(title).font(.title2)
-                Text(detail)
-                Button("OK") { model.dismiss() }
+            VStack(spacing: 16) {
+                switch model.phase {
+                case .blocked(let reason):
+                    // Said once when it appears (a lockout's wait is not counted down aloud).
+                    Text(reason).padding()
+                        .onAppear { announce(reason) }
+                case .enterPin(let error):
+                    Text("Enter your PIN to show your pay code").font(.headline)
+                    if let error {
+                        // Said once (a lockout's wait is not counted down aloud).
+                        Text(error).foregroundColor(.red).onAppear { announce(error) }
+                    }
+                    PinDots(count: model.pinDigits)
+                    PinKeys(onDigit: model.digit, onBackspace: model.backspace)
+                case .opening:
+                    ProgressView()
+                case .hidden:
+                    Text("The screen is being captured: the pay code is hidden.").padding()
+                case .showing(let code):
+                    Text(labelText(label: .showPaycodeToCashier).text).font(.headline)
+                    QrView(qr: code.qr).aspectRatio(1, contentMode: .fit).padding(.horizontal, 32)
+                    BarsView(bars: code.bars).frame(height: 96).padding(.horizontal)
+                    Text(Self.grouped(code.digits)).font(.system(.title3, design: .monospaced))
+                    // The countdown is not read out: the seconds would interrupt
+                    // every second. WCAG 2.2.1: the refresh is a time limit under
+                    // the Essential exception (a code kept longer would weaken the
+                    // one-time code; docs/ios.md), so each new code is announced
+                    // politely instead, and focus stays where it is.
+                    Text("New code in \(code.refreshInSecs) s").font(.footnote)
+                        .accessibilityHidden(true)
+                        .onChange(of: code.digits) { _ in announce(labelText(label: .paycodeRefreshed).text) }
+                case .confirm(let charge, let error):
+                    Text(charge.merchant.name).font(.headline)
+                    AmountLabel(money: charge.amount).font(.title2)
+                    Text("Enter your PIN to pay")
+                    if let error { Text(error).foregroundColor(.red) }
+                    PinDots(count: model.pinDigits)
+                    PinKeys(onDigit: model.digit, onBackspace: model.backspace)
+                    Button("Decline", role: .destructive) { model.decline() }
+                case .charged(let title, let detail):
+                    Text(title).font(.title2)
+                    Text(detail)
+                    Button("OK") { model.dismiss() }
+                }
             }
-        }
-        .padding()
+            .padding()
         }
     }
 
