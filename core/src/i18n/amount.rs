@@ -178,30 +178,7 @@ fn spoken(
     } else {
         nl.unit_other
     };
-    fill(pattern.text(), number, name)
-}
-
-/// A CLDR unit pattern with "{0}" replaced by `number` and "{1}" by `name`,
-/// in one pass: two `str::replace` calls would link the generic substring
-/// search (Two-Way) for two fixed three-byte placeholders.
-fn fill(pattern: &str, number: &str, name: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + number.len() + name.len());
-    let mut rest = pattern;
-    while let Some((before, tail)) = rest.split_once('{') {
-        out.push_str(before);
-        if let Some(after) = tail.strip_prefix("0}") {
-            out.push_str(number);
-            rest = after;
-        } else if let Some(after) = tail.strip_prefix("1}") {
-            out.push_str(name);
-            rest = after;
-        } else {
-            out.push('{');
-            rest = tail;
-        }
-    }
-    out.push_str(rest);
-    out
+    pattern.text().replace("{0}", number).replace("{1}", name)
 }
 
 #[cfg(test)]
