@@ -10,16 +10,19 @@
 //! `file:line: id: what`.
 //!
 //! The output is the `Msg` enum (one variant per id, typed fields), and per
-//! language ONE text blob plus a `u32` op list, so the phone library carries
+//! language ONE text blob plus a byte string of ops, so the phone library carries
 //! no table of `&str` (16 bytes and a relocation each, ADR 0009). Ops, in
 //! `core/src/i18n/catalogue.rs`'s renderer's words:
 //!
-//! | bits 31-30 | meaning | rest |
-//! |---|---|---|
-//! | 0 | literal | offset (bits 29-10) and byte length (bits 9-0) in the blob |
-//! | 1 | argument | index in `Msg::args()` (bits 7-0) |
-//! | 2 | plural select | argument index (bits 15-8), variant count (bits 7-0) |
-//! | 3 | variant header | category (bits 29-27), default (bit 26), op count of its body (bits 15-0) |
+//! | first byte, bits 7-6 | meaning | bytes | rest |
+//! |---|---|---|---|
+//! | 0 | literal | 3 | blob offset: bits 5-0 of the first byte and the second (14 bits); byte length: the third |
+//! | 1 | argument | 1 | index in `Msg::args()`: bits 5-0 |
+//! | 2 | plural select | 2 | variant count: bits 5-0; argument index: the second byte |
+//! | 3 | variant header | 3 | category: bits 5-3, default: bit 2; its body's length in bytes: the next two (big-endian) |
+//!
+//! Bytes rather than `u32` words: most ops are literals (runs of the blob,
+//! below), and three bytes address a 16 KB blob (each is under 4 KB).
 
 use std::error::Error;
 use std::fmt::Write as _;
@@ -40,10 +43,15 @@ const LANGS: [(&str, &str); 4] = [
     ("id", "ID"),
 ];
 
-/// Longest literal one op can address (10 bits); longer text is split.
-const MAX_LITERAL: usize = 1023;
-/// Largest blob the 20-bit offsets can address.
-const MAX_BLOB: usize = 1 << 20;
+/// Longest literal one op can address (8 bits); longer text is split.
+const MAX_LITERAL: usize = 255;
+/// Largest blob the 14-bit offsets can address.
+const MAX_BLOB: usize = 1 << 14;
+/// Op kinds: bits 7-6 of an op's first byte.
+const OP_LITERAL: u8 = 0;
+const OP_ARG: u8 = 1 << 6;
+const OP_SELECT: u8 = 2 << 6;
+const OP_VARIANT: u8 = 3 << 6;
 
 /// Parses, checks and generates; every problem found is reported at once.
 pub fn generate(manifest_dir: &Path, out_dir: &Path) -> Result<(), Box<dyn Error>> {
@@ -334,13 +342,29 @@ fn summary(body: &[Node]) -> String {
 struct Table {
     text: String,
     starts: Vec<u16>,
-    ops: Vec<u32>,
+    ops: Vec<u8>,
+}
+
+impl Table {
+    /// A literal op for `len` bytes at `offset` in the blob.
+    fn push_literal(&mut self, offset: usize, len: usize) -> Result<(), Box<dyn Error>> {
+        if offset + len > MAX_BLOB || len > MAX_LITERAL {
+            return Err(format!(
+                "catalogue: a language's text blob is over {} KB (widen the literal op)",
+                MAX_BLOB / 1024
+            )
+            .into());
+        }
+        self.ops
+            .extend([OP_LITERAL | (offset >> 8) as u8, offset as u8, len as u8]);
+        Ok(())
+    }
 }
 
 /// Shortest run of a literal that is taken from text already in the blob
-/// rather than stored again. Reusing a run costs up to two more ops (4 bytes
-/// each: the run, and restarting the literal after it), so a run of 9 bytes
-/// or more saves space. Sentences repeat across messages ("Your money has
+/// rather than stored again. Reusing a run costs up to two more literal ops
+/// (3 bytes each: the run, and restarting the literal after it), so a run of
+/// 7 bytes or more saves space; 9 measured best with 4-byte ops and stays. Sentences repeat across messages ("Your money has
 /// not moved.", "Try again"): this cut each language's blob by about half,
 /// some 6.9 KB of the phone library over the four (BENCHMARKS.md, issue 13).
 const MIN_SHARED: usize = 9;
@@ -357,7 +381,7 @@ fn push_text(t: &str, table: &mut Table) -> Result<(), Box<dyn Error>> {
         let (offset, len) = longest_shared(&table.text, rest);
         if len >= MIN_SHARED {
             store(&std::mem::take(&mut pending), table)?;
-            table.ops.push(((offset as u32) << 10) | len as u32);
+            table.push_literal(offset, len)?;
             rest = &rest[len..];
         } else {
             pending.push(c);
@@ -368,8 +392,14 @@ fn push_text(t: &str, table: &mut Table) -> Result<(), Box<dyn Error>> {
     // The renderer's reading of these ops must give back the literal: a
     // slip in the run search would otherwise show as a garbled sentence.
     let mut read = String::new();
-    for op in &table.ops[first..] {
-        let (offset, len) = ((op >> 10) as usize, (op & 0x3FF) as usize);
+    for op in table.ops[first..].chunks(3) {
+        let (offset, len) = match op {
+            [a, b, len] if a & 0xC0 == OP_LITERAL => (
+                (usize::from(a & 0x3F) << 8) | usize::from(*b),
+                usize::from(*len),
+            ),
+            _ => return Err(format!("catalogue: literal {t:?}: not literal ops").into()),
+        };
         read.push_str(table.text.get(offset..offset + len).unwrap_or("\u{FFFD}"));
     }
     if read != t {
@@ -421,10 +451,7 @@ fn store(text: &str, table: &mut Table) -> Result<(), Box<dyn Error>> {
                 table.text.len() - piece.len()
             }
         };
-        if offset + piece.len() > MAX_BLOB {
-            return Err("the text blob is over 1 MiB".into());
-        }
-        table.ops.push(((offset as u32) << 10) | piece.len() as u32);
+        table.push_literal(offset, piece.len())?;
         rest = tail;
     }
     Ok(())
@@ -445,29 +472,33 @@ fn encode(
     for node in body {
         match node {
             Node::Text(t) => push_text(t, table)?,
-            Node::Arg(name) => table.ops.push((1 << 30) | index(name)? as u32),
+            Node::Arg(name) => {
+                let i = index(name)?;
+                if i > 0x3F {
+                    return Err(format!("{id}: over 64 arguments").into());
+                }
+                table.ops.push(OP_ARG | i as u8);
+            }
             Node::Select { arg, variants } => {
-                table
-                    .ops
-                    .push((2 << 30) | ((index(arg)? as u32) << 8) | variants.len() as u32);
+                let i = u8::try_from(index(arg)?).map_err(|_| format!("{id}: argument index"))?;
+                if variants.len() > 0x3F {
+                    return Err(format!("{id}: over 63 variants").into());
+                }
+                table.ops.extend([OP_SELECT | variants.len() as u8, i]);
                 for v in variants {
                     let category = check::CATEGORIES
                         .iter()
                         .position(|c| *c == v.key)
                         .ok_or_else(|| format!("{id}: [{}] not a category", v.key))?;
                     let header = table.ops.len();
-                    table.ops.push(0);
+                    table.ops.extend([0, 0, 0]);
                     encode(&v.body, decls, table, id)?;
-                    let count = table.ops.len() - header - 1;
-                    if count > 0xFFFF {
-                        return Err(format!("{id}: a variant is too long").into());
-                    }
-                    let op = (3 << 30)
-                        | ((category as u32) << 27)
-                        | (u32::from(v.default) << 26)
-                        | count as u32;
-                    if let Some(slot) = table.ops.get_mut(header) {
-                        *slot = op;
+                    let len = u16::try_from(table.ops.len() - header - 3)
+                        .map_err(|_| format!("{id}: a variant is too long"))?;
+                    let [hi, lo] = len.to_be_bytes();
+                    let op = OP_VARIANT | ((category as u8) << 3) | (u8::from(v.default) << 2);
+                    if let Some(slot) = table.ops.get_mut(header..header + 3) {
+                        slot.copy_from_slice(&[op, hi, lo]);
                     }
                 }
             }
@@ -623,7 +654,7 @@ fn emit(sources: &[Source]) -> Result<String, Box<dyn Error>> {
             starts: Vec::new(),
             ops: Vec::new(),
         };
-        let start = |ops: &Vec<u32>| u16::try_from(ops.len()).map_err(|_| "over 65,535 ops");
+        let start = |ops: &Vec<u8>| u16::try_from(ops.len()).map_err(|_| "over 65,535 op bytes");
         for m in &en.messages {
             let tr = src
                 .messages
@@ -637,7 +668,7 @@ fn emit(sources: &[Source]) -> Result<String, Box<dyn Error>> {
         sizes.push((src.lang.clone(), table.text.len(), table.ops.len()));
         let _ = writeln!(
             out,
-            "/// The {} texts: {} bytes of text, {} ops.\npub(super) static TABLE_{rust}: Table = Table {{\n    text: {:?},\n    starts: &{:?},\n    ops: &{:?},\n}};\n",
+            "/// The {} texts: {} bytes of text, {} bytes of ops.\npub(super) static TABLE_{rust}: Table = Table {{\n    text: {:?},\n    starts: &{:?},\n    ops: &{:?},\n}};\n",
             src.lang,
             table.text.len(),
             table.ops.len(),
@@ -648,7 +679,7 @@ fn emit(sources: &[Source]) -> Result<String, Box<dyn Error>> {
     }
     let _ = writeln!(
         out,
-        "/// (language, text bytes, ops) of each table, for the size report.\n#[cfg(test)]\npub(crate) const TABLE_SIZES: [(&str, usize, usize); {}] = {:?};",
+        "/// (language, text bytes, op bytes) of each table, for the size report.\n#[cfg(test)]\npub(crate) const TABLE_SIZES: [(&str, usize, usize); {}] = {:?};",
         sizes.len(),
         sizes
     );

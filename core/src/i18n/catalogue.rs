@@ -3,7 +3,7 @@
 //!
 //! The texts are written in Fluent, `core/i18n/messages/{en,zh-Hans,ms,id}.ftl`
 //! (en is the reference), and compiled by `core/build/catalogue.rs` into this
-//! module: the `Msg` enum, and per language one text blob with a list of `u32`
+//! module: the `Msg` enum, and per language one text blob with a byte string of
 //! ops (literal span | argument | plural select) that [`render`](Msg::render)
 //! walks. A missing translation, an unused or undeclared argument, a plural
 //! category the language does not have, or a text over its `max-length` fails
@@ -60,16 +60,16 @@ pub(super) struct Table {
     text: &'static str,
     /// Message `i`'s ops are `ops[starts[i]..starts[i + 1]]`.
     starts: &'static [u16],
-    /// The ops of all messages.
-    ops: &'static [u32],
+    /// The ops of all messages, as bytes.
+    ops: &'static [u8],
 }
 
 include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
-/// Op kinds (bits 31-30).
-const OP_LITERAL: u32 = 0;
-const OP_ARG: u32 = 1;
-const OP_SELECT: u32 = 2;
+/// Op kinds (bits 7-6 of an op's first byte).
+const OP_LITERAL: u8 = 0;
+const OP_ARG: u8 = 1;
+const OP_SELECT: u8 = 2;
 
 /// First strong isolate and pop directional isolate (UAX #9).
 const FSI: char = '\u{2068}';
@@ -142,7 +142,7 @@ impl Sink for String {
 /// time; an op that does not fit them (which would be a generator bug) is
 /// skipped rather than allowed to panic.
 fn walk(
-    ops: &[u32],
+    ops: &[u8],
     text: &str,
     args: &[(&'static str, Arg)],
     lang: Lang,
@@ -151,37 +151,45 @@ fn walk(
 ) {
     let mut k = 0;
     while let Some(&op) = ops.get(k) {
-        k += 1;
-        match op >> 30 {
+        let low = usize::from(op & 0x3F);
+        match op >> 6 {
             OP_LITERAL => {
-                let offset = ((op >> 10) & 0xF_FFFF) as usize;
-                let len = (op & 0x3FF) as usize;
-                if let Some(s) = text.get(offset..offset + len) {
+                let (Some(&b), Some(&len)) = (ops.get(k + 1), ops.get(k + 2)) else {
+                    return;
+                };
+                k += 3;
+                let offset = (low << 8) | usize::from(b);
+                if let Some(s) = text.get(offset..offset + usize::from(len)) {
                     sink.literal(s);
                 }
             }
             OP_ARG => {
-                if let Some((_, arg)) = args.get((op & 0xFF) as usize) {
+                k += 1;
+                if let Some((_, arg)) = args.get(low) {
                     sink.argument(&format_arg(arg, locale));
                 }
             }
             OP_SELECT => {
+                let Some(&index) = ops.get(k + 1) else { return };
+                k += 2;
                 let wanted = args
-                    .get(((op >> 8) & 0xFF) as usize)
+                    .get(usize::from(index))
                     .map(|(_, arg)| category_index(plural_of(arg, lang)));
                 let mut chosen = None;
                 let mut default = None;
-                for _ in 0..(op & 0xFF) {
-                    let Some(&header) = ops.get(k) else { return };
-                    let len = (header & 0xFFFF) as usize;
-                    let Some(body) = ops.get(k + 1..k + 1 + len) else {
+                for _ in 0..low {
+                    let Some(&[header, hi, lo]) = ops.get(k..k + 3) else {
                         return;
                     };
-                    k += 1 + len;
-                    if Some((header >> 27) & 0x7) == wanted {
+                    let len = usize::from(u16::from_be_bytes([hi, lo]));
+                    let Some(body) = ops.get(k + 3..k + 3 + len) else {
+                        return;
+                    };
+                    k += 3 + len;
+                    if Some((header >> 3) & 0x7) == wanted {
                         chosen = Some(body);
                     }
-                    if header & (1 << 26) != 0 {
+                    if header & (1 << 2) != 0 {
                         default = Some(body);
                     }
                 }
@@ -265,7 +273,7 @@ fn plural_of(arg: &Arg, lang: Lang) -> PluralCategory {
 }
 
 /// The category's number in the ops (the generator's `CATEGORIES` order).
-fn category_index(c: PluralCategory) -> u32 {
+fn category_index(c: PluralCategory) -> u8 {
     match c {
         PluralCategory::Zero => 0,
         PluralCategory::One => 1,
