@@ -11,6 +11,7 @@ import app.scanpay.ffi.FlowException
 import app.scanpay.ffi.FlowIntent
 import app.scanpay.ffi.FlowState
 import app.scanpay.ffi.PaymentState
+import app.scanpay.ffi.PinProblem
 import app.scanpay.ffi.RetryOption
 import app.scanpay.ffi.ScannedCode
 import app.scanpay.ffi.pinEntryText
@@ -80,6 +81,8 @@ sealed interface Screen {
         val fallback: String? = null,
         val prompt: String = "",
         val spoken: String = "",
+        /** Seconds until the next try after a lockout or a wrong PIN with a wait; 0 when none. */
+        val waitSecs: Long = 0,
     ) : Screen
 
     /** Money in motion: [stage] is the flow's sentence ("Sending your payment…"). */
@@ -195,6 +198,11 @@ class PaymentViewModel(private val wallet: ScanPayWallet, private val scope: Cor
                 state.fallback?.let(::describe),
                 prompt = text,
                 spoken = pinEntryText(state.digits, PIN_LENGTH.toUInt()).text,
+                waitSecs = when (val e = state.lastError) {
+                    is PinProblem.LockedOut -> e.retryAfterSecs.toLong()
+                    is PinProblem.WrongPin -> e.waitSecs.toLong()
+                    else -> 0L
+                },
             )
             is FlowState.Processing -> Screen.Processing(amount(state.breakdown.total), text)
             is FlowState.Done -> Screen.Result(Outcome.PAID, receiptStatusText(PaymentState.SUCCEEDED).text, text, state.paymentId, canRetry = false)

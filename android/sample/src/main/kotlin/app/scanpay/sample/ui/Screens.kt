@@ -65,6 +65,7 @@ import app.scanpay.sample.model.ShortcutsViewModel
 import app.scanpay.sample.model.Screen
 import app.scanpay.sample.model.SetupState
 import app.scanpay.sample.model.SetupViewModel
+import kotlinx.coroutines.delay
 
 /** The whole app: the banner on top, then setup or the payment screens. */
 @Composable
@@ -177,6 +178,17 @@ private fun PaymentScreens(vm: PaymentViewModel) {
                 Text(s.prompt)
                 s.fallback?.let { Text(it, color = Color(0xFFEF6C00)) }
                 s.error?.let { Text(it, color = Color(0xFFB00020), modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
+                // WCAG 2.2.1: a lockout is a wait, not a limit on the payer:
+                // said once when it starts (the error above, never per
+                // second) and once when it ends (this notice).
+                var unlocked by remember(s.error, s.waitSecs) { mutableStateOf<String?>(null) }
+                LaunchedEffect(s.error, s.waitSecs) {
+                    if (s.waitSecs > 0) {
+                        delay(s.waitSecs.coerceAtMost(86_400L) * 1000)
+                        unlocked = labelText(UiLabel.PIN_TRY_AGAIN_NOW).text
+                    }
+                }
+                unlocked?.let { Text(it, Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
                 PinPad(s.digits, s.length, onDigit = vm::pinDigit, onBackspace = vm::backspace, enabled = !ui.busy)
                 TextButton(onClick = vm::cancel) { Text("Cancel") }
             }
