@@ -341,7 +341,7 @@ fn summary(body: &[Node]) -> String {
 /// One language's blob and ops.
 struct Table {
     text: String,
-    lens: Vec<u8>,
+    starts: Vec<u16>,
     ops: Vec<u8>,
 }
 
@@ -652,34 +652,29 @@ fn emit(sources: &[Source]) -> Result<String, Box<dyn Error>> {
     for (src, (_, rust)) in sources.iter().zip(LANGS) {
         let mut table = Table {
             text: String::new(),
-            lens: Vec::new(),
+            starts: Vec::new(),
             ops: Vec::new(),
         };
+        let start = |ops: &Vec<u8>| u16::try_from(ops.len()).map_err(|_| "over 65,535 op bytes");
         for m in &en.messages {
             let tr = src
                 .messages
                 .iter()
                 .find(|t| t.id == m.id)
                 .ok_or_else(|| format!("{}: {} missing", src.path, m.id))?;
-            let before = table.ops.len();
+            table.starts.push(start(&table.ops)?);
             encode(&tr.body, &m.args, &mut table, &m.id)?;
-            let len = u8::try_from(table.ops.len() - before).map_err(|_| {
-                format!(
-                    "{}: {}: over 255 bytes of ops (make Table::lens wider)",
-                    src.path, m.id
-                )
-            })?;
-            table.lens.push(len);
         }
+        table.starts.push(start(&table.ops)?);
         sizes.push((src.lang.clone(), table.text.len(), table.ops.len()));
         let _ = writeln!(
             out,
-            "/// The {} texts: {} bytes of text, {} bytes of ops.\npub(super) static TABLE_{rust}: Table = Table {{\n    text: {:?},\n    lens: &{:?},\n    ops: &{:?},\n}};\n",
+            "/// The {} texts: {} bytes of text, {} bytes of ops.\npub(super) static TABLE_{rust}: Table = Table {{\n    text: {:?},\n    starts: &{:?},\n    ops: &{:?},\n}};\n",
             src.lang,
             table.text.len(),
             table.ops.len(),
             table.text,
-            table.lens,
+            table.starts,
             table.ops,
         );
     }

@@ -58,11 +58,8 @@ pub struct Text {
 pub(super) struct Table {
     /// Every literal of the language, concatenated (shared pieces once).
     text: &'static str,
-    /// Message `i`'s ops are the `lens[i]` bytes after the first
-    /// `lens[..i].iter().sum()` (a byte each rather than a `u16` start: no
-    /// message's ops reach 256 bytes, the build checks that, and summing 160
-    /// bytes per rendering costs nothing a payer could notice).
-    lens: &'static [u8],
+    /// Message `i`'s ops are `ops[starts[i]..starts[i + 1]]`.
+    starts: &'static [u16],
     /// The ops of all messages, as bytes.
     ops: &'static [u8],
 }
@@ -103,11 +100,10 @@ impl Msg {
     fn render_into(&self, lang: Lang, locale: &Locale, sink: &mut dyn Sink) {
         let table = table(lang);
         let i = self.index();
-        let Some(&len) = table.lens.get(i) else {
+        let (Some(&start), Some(&end)) = (table.starts.get(i), table.starts.get(i + 1)) else {
             return;
         };
-        let start: usize = table.lens.iter().take(i).map(|&l| usize::from(l)).sum();
-        let Some(ops) = table.ops.get(start..start + usize::from(len)) else {
+        let Some(ops) = table.ops.get(usize::from(start)..usize::from(end)) else {
             return;
         };
         let args = self.args();
