@@ -38,10 +38,11 @@
 #
 # Usage: scripts/size-report.sh [--budget BYTES] [--proxy-budget BYTES] [--top N]
 #                               [--host-only | --arm64-only | --proxy-fallback]
-#   --budget:       default 4000000 (ADR 0025, after ADR 0023's 4100000), the regression gate
+#   --budget:       default 4050000 (ADR 0026: issue 13's catalogue; 4000000 by ADR 0025,
+#                   after ADR 0023's 4100000), the regression gate
 #                   (ADR 0009) for the arm64 library, the instruction set phones run (ADR 0017).
 #                   The product goal is 3 MB; ADR 0009 says what stands between.
-#   --proxy-budget: default 4390000 (ADR 0025), the gate for the x86_64 proxy: the same
+#   --proxy-budget: default 4443000 (ADR 0026), the gate for the x86_64 proxy: the same
 #                   budget scaled by the proxy/arm64 ratio (1.086, 1.091 before
 #                   the cuts; 1.097 with them at 26398e7), so that a machine without the arm64
 #                   toolchain still catches a regression (ADR 0017).
@@ -54,8 +55,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-budget=4000000
-proxy_budget=4390000
+budget=4050000
+proxy_budget=4443000
 top=12
 want_host=1
 want_arm64=1
