@@ -271,6 +271,7 @@ fn check_translation(en: &Source, tr: &Source, out: &mut Vec<Problem>) {
 fn check_body(src: &Source, msg: &Message, decls: &[ArgDecl], out: &mut Vec<Problem>) {
     let mut used = Vec::new();
     walk_body(src, msg, &msg.body, decls, &mut used, out);
+    let always = shown_always(&msg.body);
     for d in decls {
         if !used.contains(&d.name) {
             out.push(problem(
@@ -278,8 +279,41 @@ fn check_body(src: &Source, msg: &Message, decls: &[ArgDecl], out: &mut Vec<Prob
                 msg,
                 format!("does not use ${}, which en.ftl declares", d.name),
             ));
+        } else if !always.contains(&d.name) {
+            out.push(problem(
+                src,
+                msg,
+                format!(
+                    "a variant of a select leaves out ${}: every rendering must show it",
+                    d.name
+                ),
+            ));
         }
     }
+}
+
+/// The arguments every rendering of `body` shows. A select's own selector
+/// counts as shown (its `[one]` variant may write "1 attempt" as text);
+/// any other argument must be in every variant.
+fn shown_always(body: &[Node]) -> Vec<String> {
+    let mut shown = Vec::new();
+    for node in body {
+        match node {
+            Node::Text(_) => {}
+            Node::Arg(name) => shown.push(name.clone()),
+            Node::Select { arg, variants } => {
+                shown.push(arg.clone());
+                let mut each = variants.iter().map(|v| shown_always(&v.body));
+                if let Some(first) = each.next() {
+                    let common = each.fold(first, |acc, v| {
+                        acc.into_iter().filter(|a| v.contains(a)).collect()
+                    });
+                    shown.extend(common);
+                }
+            }
+        }
+    }
+    shown
 }
 
 fn walk_body(

@@ -436,6 +436,53 @@ mod build_checks {
     }
 
     #[test]
+    fn a_variant_that_leaves_out_an_argument_is_refused() {
+        // "[one] Wrong PIN. 1 attempt left." may drop its own selector, but
+        // not another argument: a payer in that case would not see the wait.
+        let en = |wait_in_one: bool| {
+            let variant = |key: &str, default, mut body: Vec<Node>, wait: bool| {
+                if wait {
+                    body.push(Node::Arg("wait".into()));
+                }
+                Variant {
+                    key: key.into(),
+                    default,
+                    body,
+                }
+            };
+            src(
+                "en",
+                vec![msg(
+                    "pin-wrong",
+                    3,
+                    vec![
+                        decl("attempts", ArgType::Count),
+                        decl("wait", ArgType::Seconds),
+                    ],
+                    Some(90),
+                    vec![Node::Select {
+                        arg: "attempts".into(),
+                        variants: vec![
+                            variant("one", false, vec![text("1 attempt left ")], wait_in_one),
+                            variant(
+                                "other",
+                                true,
+                                vec![Node::Arg("attempts".into()), text(" attempts left ")],
+                                true,
+                            ),
+                        ],
+                    }],
+                )],
+            )
+        };
+        assert_eq!(
+            problems(&en(false), &[]),
+            vec!["en.ftl:3: pin-wrong: a variant of a select leaves out $wait: every rendering must show it".to_string()]
+        );
+        assert_eq!(problems(&en(true), &[]), Vec::<String>::new());
+    }
+
+    #[test]
     fn an_undeclared_variable_is_named() {
         let ms = src(
             "ms",
