@@ -329,6 +329,11 @@ trust-confusable-name = The name in this code, { $printed }, imitates { $registe
 # max-length: 130
 trust-mixed-script = The name { $name } mixes alphabets the way fake codes do.
 
+# Written where a name argument is empty: a merchant code without its name (EMV tag 59 is
+# optional in what the parser accepts) that the policy lets the payer pay unverified.
+# max-length: 24
+trust-name-missing = (no name)
+
 # max-length: 190
 trust-account-not-registered = This code pays an account the merchant has not registered. A fake code may be stuck over the real one.
 

@@ -102,6 +102,7 @@ trust-replayed = Kode pembayaran ini sudah dipakai. Minta kode baru dari merchan
 trust-name-mismatch = Nama pada kode ini, { $printed }, bukan nama terdaftar { $registered }. Mungkin kode palsu.
 trust-confusable-name = Nama pada kode ini, { $printed }, meniru { $registered }. Ini tampak seperti kode palsu.
 trust-mixed-script = Nama { $name } mencampur huruf seperti kode palsu.
+trust-name-missing = (tanpa nama)
 trust-account-not-registered = Kode ini membayar ke rekening yang tidak didaftarkan merchant. Kode palsu mungkin ditempel di atas kode asli.
 trust-warning-registry-stale = Daftar merchant belum dapat diperbarui belakangan ini; kode yang baru ditarik mungkin belum diketahui.
 trust-warning-city-differs = Kode menyebut { $printed }, tetapi merchant terdaftar di { $registered }.

@@ -102,6 +102,7 @@ trust-replayed = Kod pembayaran ini sudah digunakan. Minta kod baharu daripada p
 trust-name-mismatch = Nama dalam kod ini, { $printed }, bukan nama berdaftar { $registered }. Mungkin kod palsu.
 trust-confusable-name = Nama dalam kod ini, { $printed }, meniru { $registered }. Ia kelihatan seperti kod palsu.
 trust-mixed-script = Nama { $name } mencampurkan abjad seperti kod palsu.
+trust-name-missing = (tiada nama)
 trust-account-not-registered = Kod ini membayar akaun yang tidak didaftarkan oleh peniaga. Kod palsu mungkin ditampal di atas kod sebenar.
 trust-warning-registry-stale = Senarai peniaga tidak dapat dikemas kini baru-baru ini; kod yang baru ditarik balik mungkin tidak diketahui.
 trust-warning-city-differs = Kod menyatakan { $printed }, tetapi peniaga berdaftar di { $registered }.

@@ -102,6 +102,7 @@ trust-replayed = 此付款码已被使用过。请向商家索取新的付款码
 trust-name-mismatch = 此码上的名称 { $printed } 与注册名称 { $registered } 不符，可能是假码。
 trust-confusable-name = 此码上的名称 { $printed } 在模仿 { $registered }，看起来是假码。
 trust-mixed-script = 名称 { $name } 混用了不同文字，这是假码常用的手法。
+trust-name-missing = （无名称）
 trust-account-not-registered = 此码付款的账户未经商家注册，真码上可能被贴了假码。
 trust-warning-registry-stale = 商家名单近期未能更新，可能不知道最近撤销的付款码。
 trust-warning-city-differs = 此码显示的城市是 { $printed }，但商家注册在 { $registered }。

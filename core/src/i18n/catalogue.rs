@@ -208,6 +208,17 @@ fn format_arg(arg: &Arg, locale: &Locale) -> String {
     match arg {
         Arg::Money(m) => format_amount(m, locale).text,
         Arg::Count(n) | Arg::Seconds(n) => format_count(*n, locale),
+        Arg::Name(name) if clean_name(name).trim().is_empty() => {
+            // A code without a name must not read "Pay SGD 4.50 to ?": the
+            // catalogue's placeholder, in the locale's language (English in
+            // the pseudo-locale, whose arguments are never transformed).
+            let words = if locale.is_pseudo() {
+                Locale::ENGLISH
+            } else {
+                *locale
+            };
+            isolate(&Msg::TrustNameMissing.render(&words))
+        }
         Arg::Name(name) => isolate(name),
     }
 }

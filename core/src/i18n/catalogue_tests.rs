@@ -209,6 +209,22 @@ fn names_are_bidi_isolated_and_cannot_break_out() {
             "{text:?}"
         );
     }
+    // A code without a name: the placeholder, in the payer's language.
+    for (tag, placeholder) in [
+        ("en", "(no name)"),
+        ("zh-Hans", "（无名称）"),
+        ("en-XA", "(no name)"),
+    ] {
+        let text = Msg::FlowDone {
+            amount,
+            merchant: " \u{200F}".into(),
+        }
+        .render(&locale(tag));
+        assert!(
+            text.contains(&format!("\u{2068}{placeholder}\u{2069}")),
+            "{tag}: {text:?}"
+        );
+    }
     // An overlong name is cut, not allowed to push the amount off the screen.
     let long = clean_name(&"K".repeat(500));
     assert_eq!(long.chars().count(), MAX_NAME_CHARS + 1);
