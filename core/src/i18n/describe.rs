@@ -38,8 +38,9 @@ pub trait Describe {
 }
 
 /// The name to show for the merchant under review: the registered one, or
-/// (an unverified code the policy lets the payer pay) the printed one.
-fn merchant_name(review: &MerchantReview) -> String {
+/// (an unverified code the policy lets the payer pay) the printed one. The
+/// flow's biometric dialog uses it too, so both name the merchant alike.
+pub(crate) fn merchant_name(review: &MerchantReview) -> String {
     review
         .registered_name
         .clone()

@@ -1186,15 +1186,11 @@ impl PaymentFlow {
         let auth = self.authorisation(&review, &b, "authenticate-biometric")?;
         // The platform shows these in its own dialog, so they come from the
         // catalogue in the payer's language; the name is the one the
-        // confirm screen showed (registered, else printed).
+        // confirm screen showed (describe's: registered, else printed).
         let prompt = BiometricPromptText {
             title: Msg::ShortcutBiometricTitle { amount: b.total }.render(&self.locale),
             subtitle: Msg::ShortcutBiometricSubtitle {
-                merchant: review
-                    .registered_name
-                    .clone()
-                    .or_else(|| review.printed_name.clone())
-                    .unwrap_or_default(),
+                merchant: crate::i18n::describe::merchant_name(&review),
             }
             .render(&self.locale),
         };
