@@ -269,19 +269,7 @@ pub fn status_texts(status: StatusSnapshot) -> Vec<LocalizedText> {
 /// "Cancelled" (reversed), "Check with support" (needs attention).
 #[uniffi::export]
 pub fn receipt_status_text(state: PaymentState) -> LocalizedText {
-    localized(&match state {
-        PaymentState::Succeeded => Msg::ReceiptPaid,
-        // Not settled yet: the wallet finishes these itself.
-        PaymentState::Queued
-        | PaymentState::Sending
-        | PaymentState::Unknown
-        | PaymentState::Reversing => Msg::ReceiptPending,
-        PaymentState::NotSent | PaymentState::Declined | PaymentState::Cancelled => {
-            Msg::ReceiptFailed
-        }
-        PaymentState::Reversed => Msg::ReceiptReversed,
-        PaymentState::NeedsAttention => Msg::ReceiptNeedsAttention,
-    })
+    localized(&state.message())
 }
 
 /// The caveat of a verified merchant code, for the review screen.

@@ -23,7 +23,7 @@ use crate::net::NetError;
 use crate::paycode::{OfflineLimit, PaycodeBlock, PaycodeError};
 use crate::payment::{
     AmountError, BackendError, EngineError, FailureReason, FallbackReason, FlowError, FlowState,
-    MerchantReview, PendingReason, PinFreeRefusal, ShortcutError, ShortcutPushError,
+    MerchantReview, PaymentState, PendingReason, PinFreeRefusal, ShortcutError, ShortcutPushError,
     ShortcutRejection, Stage,
 };
 use crate::status::{ConnectivityStatus, DegradedReason};
@@ -114,6 +114,26 @@ impl Describe for FlowState {
             FlowState::NeedsAttention { breakdown, .. } => Msg::FlowNeedsAttention {
                 amount: breakdown.total,
             },
+        }
+    }
+}
+
+/// A history row's or receipt's status word: "Paid", "Pending", "Not paid",
+/// "Cancelled" (reversed), "Check with support" (needs attention).
+impl Describe for PaymentState {
+    fn message(&self) -> Msg {
+        match self {
+            PaymentState::Succeeded => Msg::ReceiptPaid,
+            // Not settled yet: the wallet finishes these itself.
+            PaymentState::Queued
+            | PaymentState::Sending
+            | PaymentState::Unknown
+            | PaymentState::Reversing => Msg::ReceiptPending,
+            PaymentState::NotSent | PaymentState::Declined | PaymentState::Cancelled => {
+                Msg::ReceiptFailed
+            }
+            PaymentState::Reversed => Msg::ReceiptReversed,
+            PaymentState::NeedsAttention => Msg::ReceiptNeedsAttention,
         }
     }
 }
