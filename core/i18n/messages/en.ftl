@@ -397,6 +397,48 @@ paycode-charge-refunded = This charge was refunded to you.
 # max-length: 110
 paycode-charge-request = { $merchant } asks for { $amount }. Enter your PIN to pay.
 
+# Above the PIN pad that opens the pay code.
+# max-length: 60
+paycode-enter-pin = Enter your PIN to show your pay code.
+
+# While the screen is recorded, mirrored or shared, the code is not drawn.
+# max-length: 100
+paycode-hidden-capture = The screen is being recorded or shared, so your pay code is hidden.
+
+# Under the code. Shown, never read out each second (docs/i18n.md, timing).
+# $seconds (Seconds) - until the code on screen is replaced
+# max-length: 50
+paycode-next-code = { $seconds ->
+    [one] New code in 1 second
+   *[other] New code in { $seconds } seconds
+}
+
+# $seconds (Seconds) - until the code on screen is replaced
+# max-length: 60
+paycode-next-code-offline = { $seconds ->
+    [one] Offline · new code in 1 second
+   *[other] Offline · new code in { $seconds } seconds
+}
+
+# $amount (Money) - what was charged
+# $merchant (Name) - who charged it
+# max-length: 100
+paycode-charge-paid = You paid { $amount } to { $merchant }.
+
+# $amount (Money) - what was charged
+# $merchant (Name) - who charged it
+# $receipt (Name) - the shop's receipt number
+# max-length: 140
+paycode-charge-paid-receipt = You paid { $amount } to { $merchant }. Receipt { $receipt }.
+
+# The answer went out; the charge's result comes with the next sync.
+# max-length: 100
+paycode-charge-sent = Your answer was sent. The result shows when you are back online.
+
+# $merchant (Name) - who asked
+# max-length: 80
+paycode-charge-declined = You declined. { $merchant } was not paid.
+
 ## PIN-free and biometric shortcuts
 
 # $limit (Money) - the most one PIN-free payment may be
@@ -494,6 +536,65 @@ shortcut-settings-refused = The payment service did not accept this change.
 
 # max-length: 60
 shortcut-settings-pin-needed = Enter your PIN to make this change.
+
+# The settings screen's two rows.
+# max-length: 70
+shortcut-settings-biometric-title = Confirm payments with fingerprint or face
+
+# max-length: 70
+shortcut-settings-pin-free-title = Pay small amounts without your PIN
+
+# The PIN-free limits offered before the payer turns it on.
+# $per_payment (Money) - the most one payment may be
+# $daily_total (Money) - the most in any 24 hours
+# $daily_count (Count) - the most payments in any 24 hours
+# max-length: 130
+shortcut-pin-free-offer = { $daily_count ->
+    [one] Up to { $per_payment } a payment, { $daily_total } and 1 payment a day.
+   *[other] Up to { $per_payment } a payment, { $daily_total } and { $daily_count } payments a day.
+}
+
+# A change made offline, waiting to reach the payment service.
+# max-length: 100
+shortcut-settings-push-pending = This change reaches the payment service when you are back online.
+
+# What the phone's biometrics allow, on the settings screen.
+# max-length: 90
+shortcut-settings-biometric-ready = Fingerprint or face can confirm payments on this phone.
+
+# max-length: 90
+shortcut-settings-biometric-not-enrolled = Add a fingerprint or face in the phone's settings first.
+
+# max-length: 110
+shortcut-settings-biometric-locked = Fingerprint and face are locked. Unlock the phone with its passcode first.
+
+# max-length: 110
+shortcut-settings-biometric-no-hardware = This phone has no fingerprint or face sensor that can confirm payments.
+
+# Why a shortcut is off, shown until the payer turns it on again.
+# max-length: 180
+shortcut-lapsed-biometric-pin-changed = Fingerprint or face confirmation is off because your PIN changed. Turn it on again with the new PIN.
+
+# max-length: 180
+shortcut-lapsed-biometric-changed = Fingerprint or face confirmation is off because this phone's fingerprints or faces changed. Turn it on again with your PIN.
+
+# max-length: 180
+shortcut-lapsed-biometric-key-missing = Fingerprint or face confirmation is off because this phone lost its key. Turn it on again with your PIN.
+
+# max-length: 180
+shortcut-lapsed-biometric-unverified = Fingerprint or face confirmation is off because a confirmation could not be verified. Turn it on again with your PIN.
+
+# max-length: 80
+shortcut-lapsed-biometric-off = You turned off fingerprint or face confirmation.
+
+# max-length: 180
+shortcut-lapsed-pin-free-pin-changed = Paying without your PIN is off because your PIN changed. Turn it on again with the new PIN.
+
+# max-length: 80
+shortcut-lapsed-pin-free-off = You turned off paying without your PIN.
+
+# max-length: 120
+shortcut-lapsed-pin-free = Paying without your PIN is off. Turn it on again with your PIN.
 
 ## Network and the payment service
 
@@ -605,3 +706,103 @@ receipt-total = Total { $amount }
 # $amount (Money) - the tip or fee
 # max-length: 40
 receipt-tip = Tip { $amount }
+
+# A pay-code charge the till refunded after it was paid.
+# max-length: 20
+receipt-refunded = Refunded
+
+## Screen captions: buttons, tabs, fields and headings
+
+# Buttons: a short verb; a button can grow to two lines at 200 %.
+# max-length: 24
+ui-pay = Pay
+
+# max-length: 24
+ui-confirm = Confirm
+
+# max-length: 24
+ui-cancel = Cancel
+
+# max-length: 24
+ui-continue = Continue
+
+# max-length: 24
+ui-done = Done
+
+# max-length: 24
+ui-try-again = Try again
+
+# Asks the payment service again about a payment whose outcome is unknown.
+# max-length: 24
+ui-check-again = Check again
+
+# Leaves fingerprint or face confirmation for the PIN pad.
+# max-length: 24
+ui-use-pin = Use PIN
+
+# Refuses a pay-code charge.
+# max-length: 24
+ui-decline = Decline
+
+# max-length: 24
+ui-turn-on = Turn on
+
+# max-length: 24
+ui-turn-off = Turn off
+
+# Takes the pasted text as a scanned code.
+# max-length: 24
+ui-use-code = Use this code
+
+# max-length: 30
+ui-import-photo = Import a photo
+
+# max-length: 30
+ui-pay-this-merchant = Pay this merchant
+
+# Tabs.
+# max-length: 24
+ui-tab-scan = Scan to pay
+
+# max-length: 24
+ui-tab-paycode = Pay code
+
+# max-length: 24
+ui-tab-shortcuts = Shortcuts
+
+# Field labels and headings.
+# max-length: 24
+ui-field-amount = Amount
+
+# max-length: 24
+ui-field-tip = Tip
+
+# max-length: 30
+ui-field-paste-code = Or paste a code
+
+# Above the merchant's name on the review screen.
+# max-length: 30
+ui-you-are-paying = You are paying
+
+# Longer lines.
+# max-length: 70
+ui-camera-needed = Allow the camera to scan payment codes.
+
+# max-length: 40
+ui-opening-wallet = Opening your wallet…
+
+# max-length: 40
+ui-registering = Setting up this phone…
+
+# max-length: 60
+ui-wallet-open-failed = Your wallet could not be opened.
+
+# $length (Count) - digits a PIN has
+# max-length: 50
+ui-choose-pin = Choose a PIN of { $length } digits.
+
+# max-length: 50
+ui-photo-not-image = This file is not a picture.
+
+# max-length: 60
+ui-photo-no-code = No QR code was found in this picture.

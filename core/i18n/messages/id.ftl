@@ -124,6 +124,15 @@ paycode-charge-cancelled = Tagihan ini dibatalkan. Tidak ada yang dibayar.
 paycode-charge-refunded = Tagihan ini telah dikembalikan kepada Anda.
 paycode-charge-request = { $merchant } meminta { $amount }. Masukkan PIN untuk membayar.
 
+paycode-enter-pin = Masukkan PIN Anda untuk menampilkan kode bayar Anda.
+paycode-hidden-capture = Layar sedang direkam atau dibagikan, jadi kode bayar Anda disembunyikan.
+paycode-next-code = Kode baru dalam { $seconds } detik
+paycode-next-code-offline = Offline · kode baru dalam { $seconds } detik
+paycode-charge-paid = Anda membayar { $amount } ke { $merchant }.
+paycode-charge-paid-receipt = Anda membayar { $amount } ke { $merchant }. Struk { $receipt }.
+paycode-charge-sent = Jawaban Anda sudah dikirim. Hasilnya muncul saat Anda kembali online.
+paycode-charge-declined = Anda menolak. { $merchant } tidak dibayar.
+
 ## PIN-free and biometric shortcuts
 
 shortcut-pin-free-limit = Hingga { $limit } tanpa PIN
@@ -158,6 +167,23 @@ shortcut-settings-already-on = Pintasan ini sudah aktif.
 shortcut-settings-biometric-unavailable = Sidik jari dan wajah tidak dapat dipakai di ponsel ini sekarang.
 shortcut-settings-refused = Layanan pembayaran tidak menerima perubahan ini.
 shortcut-settings-pin-needed = Masukkan PIN Anda untuk melakukan perubahan ini.
+
+shortcut-settings-biometric-title = Konfirmasi pembayaran dengan sidik jari atau wajah
+shortcut-settings-pin-free-title = Bayar jumlah kecil tanpa PIN
+shortcut-pin-free-offer = Hingga { $per_payment } per pembayaran, { $daily_total } dan { $daily_count } pembayaran per hari.
+shortcut-settings-push-pending = Perubahan ini sampai ke layanan pembayaran saat Anda kembali online.
+shortcut-settings-biometric-ready = Sidik jari atau wajah dapat mengonfirmasi pembayaran di ponsel ini.
+shortcut-settings-biometric-not-enrolled = Tambahkan sidik jari atau wajah di pengaturan ponsel terlebih dahulu.
+shortcut-settings-biometric-locked = Sidik jari dan wajah terkunci. Buka kunci ponsel dengan kode sandinya terlebih dahulu.
+shortcut-settings-biometric-no-hardware = Ponsel ini tidak punya sensor sidik jari atau wajah yang dapat mengonfirmasi pembayaran.
+shortcut-lapsed-biometric-pin-changed = Konfirmasi sidik jari atau wajah nonaktif karena PIN Anda berubah. Aktifkan lagi dengan PIN baru.
+shortcut-lapsed-biometric-changed = Konfirmasi sidik jari atau wajah nonaktif karena sidik jari atau wajah di ponsel ini berubah. Aktifkan lagi dengan PIN Anda.
+shortcut-lapsed-biometric-key-missing = Konfirmasi sidik jari atau wajah nonaktif karena ponsel ini kehilangan kuncinya. Aktifkan lagi dengan PIN Anda.
+shortcut-lapsed-biometric-unverified = Konfirmasi sidik jari atau wajah nonaktif karena sebuah konfirmasi tidak dapat diverifikasi. Aktifkan lagi dengan PIN Anda.
+shortcut-lapsed-biometric-off = Anda menonaktifkan konfirmasi sidik jari atau wajah.
+shortcut-lapsed-pin-free-pin-changed = Pembayaran tanpa PIN nonaktif karena PIN Anda berubah. Aktifkan lagi dengan PIN baru.
+shortcut-lapsed-pin-free-off = Anda menonaktifkan pembayaran tanpa PIN.
+shortcut-lapsed-pin-free = Pembayaran tanpa PIN nonaktif. Aktifkan lagi dengan PIN Anda.
 
 ## Network and the payment service
 
@@ -200,3 +226,35 @@ receipt-needs-attention = Cek ke layanan pelanggan
 receipt-reference = Referensi: { $reference }
 receipt-total = Total { $amount }
 receipt-tip = Tip { $amount }
+receipt-refunded = Dikembalikan
+
+## Screen captions: buttons, tabs, fields and headings
+
+ui-pay = Bayar
+ui-confirm = Konfirmasi
+ui-cancel = Batal
+ui-continue = Lanjutkan
+ui-done = Selesai
+ui-try-again = Coba lagi
+ui-check-again = Cek lagi
+ui-use-pin = Pakai PIN
+ui-decline = Tolak
+ui-turn-on = Aktifkan
+ui-turn-off = Nonaktifkan
+ui-use-code = Pakai kode ini
+ui-import-photo = Impor foto
+ui-pay-this-merchant = Bayar merchant ini
+ui-tab-scan = Pindai untuk bayar
+ui-tab-paycode = Kode bayar
+ui-tab-shortcuts = Pintasan
+ui-field-amount = Jumlah
+ui-field-tip = Tip
+ui-field-paste-code = Atau tempel kode
+ui-you-are-paying = Anda membayar ke
+ui-camera-needed = Izinkan kamera untuk memindai kode pembayaran.
+ui-opening-wallet = Membuka dompet Anda…
+ui-registering = Menyiapkan ponsel ini…
+ui-wallet-open-failed = Dompet Anda tidak dapat dibuka.
+ui-choose-pin = Pilih PIN { $length } digit.
+ui-photo-not-image = File ini bukan gambar.
+ui-photo-no-code = Tidak ada kode QR di gambar ini.

@@ -124,6 +124,15 @@ paycode-charge-cancelled = Caj ini telah dibatalkan. Tiada apa dibayar.
 paycode-charge-refunded = Caj ini telah dikembalikan kepada anda.
 paycode-charge-request = { $merchant } meminta { $amount }. Masukkan PIN untuk membayar.
 
+paycode-enter-pin = Masukkan PIN anda untuk menunjukkan kod bayar anda.
+paycode-hidden-capture = Skrin sedang dirakam atau dikongsi, jadi kod bayar anda disembunyikan.
+paycode-next-code = Kod baharu dalam { $seconds } saat
+paycode-next-code-offline = Luar talian · kod baharu dalam { $seconds } saat
+paycode-charge-paid = Anda telah membayar { $amount } kepada { $merchant }.
+paycode-charge-paid-receipt = Anda telah membayar { $amount } kepada { $merchant }. Resit { $receipt }.
+paycode-charge-sent = Jawapan anda telah dihantar. Hasilnya dipaparkan apabila anda kembali dalam talian.
+paycode-charge-declined = Anda menolak. { $merchant } tidak dibayar.
+
 ## PIN-free and biometric shortcuts
 
 shortcut-pin-free-limit = Sehingga { $limit } tanpa PIN
@@ -158,6 +167,23 @@ shortcut-settings-already-on = Pintasan ini sudah dihidupkan.
 shortcut-settings-biometric-unavailable = Cap jari dan wajah tidak boleh digunakan pada telefon ini sekarang.
 shortcut-settings-refused = Perkhidmatan pembayaran tidak menerima perubahan ini.
 shortcut-settings-pin-needed = Masukkan PIN anda untuk membuat perubahan ini.
+
+shortcut-settings-biometric-title = Sahkan pembayaran dengan cap jari atau wajah
+shortcut-settings-pin-free-title = Bayar jumlah kecil tanpa PIN
+shortcut-pin-free-offer = Sehingga { $per_payment } setiap pembayaran, { $daily_total } dan { $daily_count } pembayaran sehari.
+shortcut-settings-push-pending = Perubahan ini sampai ke perkhidmatan pembayaran apabila anda kembali dalam talian.
+shortcut-settings-biometric-ready = Cap jari atau wajah boleh mengesahkan pembayaran pada telefon ini.
+shortcut-settings-biometric-not-enrolled = Tambah cap jari atau wajah dalam tetapan telefon dahulu.
+shortcut-settings-biometric-locked = Cap jari dan wajah dikunci. Buka kunci telefon dengan kod laluannya dahulu.
+shortcut-settings-biometric-no-hardware = Telefon ini tiada penderia cap jari atau wajah yang boleh mengesahkan pembayaran.
+shortcut-lapsed-biometric-pin-changed = Pengesahan cap jari atau wajah dimatikan kerana PIN anda berubah. Hidupkan semula dengan PIN baharu.
+shortcut-lapsed-biometric-changed = Pengesahan cap jari atau wajah dimatikan kerana cap jari atau wajah pada telefon ini berubah. Hidupkan semula dengan PIN anda.
+shortcut-lapsed-biometric-key-missing = Pengesahan cap jari atau wajah dimatikan kerana telefon ini kehilangan kuncinya. Hidupkan semula dengan PIN anda.
+shortcut-lapsed-biometric-unverified = Pengesahan cap jari atau wajah dimatikan kerana satu pengesahan tidak dapat disahkan. Hidupkan semula dengan PIN anda.
+shortcut-lapsed-biometric-off = Anda telah mematikan pengesahan cap jari atau wajah.
+shortcut-lapsed-pin-free-pin-changed = Pembayaran tanpa PIN dimatikan kerana PIN anda berubah. Hidupkan semula dengan PIN baharu.
+shortcut-lapsed-pin-free-off = Anda telah mematikan pembayaran tanpa PIN.
+shortcut-lapsed-pin-free = Pembayaran tanpa PIN dimatikan. Hidupkan semula dengan PIN anda.
 
 ## Network and the payment service
 
@@ -200,3 +226,35 @@ receipt-needs-attention = Semak dengan sokongan
 receipt-reference = Rujukan: { $reference }
 receipt-total = Jumlah { $amount }
 receipt-tip = Tip { $amount }
+receipt-refunded = Dibayar balik
+
+## Screen captions: buttons, tabs, fields and headings
+
+ui-pay = Bayar
+ui-confirm = Sahkan
+ui-cancel = Batal
+ui-continue = Teruskan
+ui-done = Selesai
+ui-try-again = Cuba lagi
+ui-check-again = Semak semula
+ui-use-pin = Guna PIN
+ui-decline = Tolak
+ui-turn-on = Hidupkan
+ui-turn-off = Matikan
+ui-use-code = Guna kod ini
+ui-import-photo = Import foto
+ui-pay-this-merchant = Bayar peniaga ini
+ui-tab-scan = Imbas untuk bayar
+ui-tab-paycode = Kod bayar
+ui-tab-shortcuts = Pintasan
+ui-field-amount = Jumlah
+ui-field-tip = Tip
+ui-field-paste-code = Atau tampal kod
+ui-you-are-paying = Anda membayar
+ui-camera-needed = Benarkan kamera untuk mengimbas kod pembayaran.
+ui-opening-wallet = Membuka dompet anda…
+ui-registering = Menyediakan telefon ini…
+ui-wallet-open-failed = Dompet anda tidak dapat dibuka.
+ui-choose-pin = Pilih PIN { $length } digit.
+ui-photo-not-image = Fail ini bukan gambar.
+ui-photo-no-code = Tiada kod QR ditemui dalam gambar ini.

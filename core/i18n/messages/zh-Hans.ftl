@@ -124,6 +124,15 @@ paycode-charge-cancelled = 这笔扣款已取消，未发生扣款。
 paycode-charge-refunded = 这笔扣款已退还给您。
 paycode-charge-request = { $merchant } 请求扣款 { $amount }。请输入支付密码付款。
 
+paycode-enter-pin = 请输入支付密码以显示付款码。
+paycode-hidden-capture = 屏幕正在被录制或共享，付款码已隐藏。
+paycode-next-code = { $seconds } 秒后更新付款码
+paycode-next-code-offline = 离线 · { $seconds } 秒后更新付款码
+paycode-charge-paid = 您已向 { $merchant } 支付 { $amount }。
+paycode-charge-paid-receipt = 您已向 { $merchant } 支付 { $amount }。收据号 { $receipt }。
+paycode-charge-sent = 您的答复已发送。恢复联网后将显示结果。
+paycode-charge-declined = 您已拒绝，未向 { $merchant } 付款。
+
 ## PIN-free and biometric shortcuts
 
 shortcut-pin-free-limit = { $limit } 以内免密
@@ -158,6 +167,23 @@ shortcut-settings-already-on = 这项快捷功能已开启。
 shortcut-settings-biometric-unavailable = 目前无法在此手机上使用指纹和面容。
 shortcut-settings-refused = 支付服务未接受此更改。
 shortcut-settings-pin-needed = 请输入支付密码以进行此更改。
+
+shortcut-settings-biometric-title = 使用指纹或面容确认付款
+shortcut-settings-pin-free-title = 小额免密付款
+shortcut-pin-free-offer = 每笔最多 { $per_payment }，每天最多 { $daily_total }、{ $daily_count } 笔。
+shortcut-settings-push-pending = 恢复联网后，此更改将同步到支付服务。
+shortcut-settings-biometric-ready = 本机可使用指纹或面容确认付款。
+shortcut-settings-biometric-not-enrolled = 请先在手机设置中添加指纹或面容。
+shortcut-settings-biometric-locked = 指纹和面容已被锁定。请先用手机锁屏密码解锁。
+shortcut-settings-biometric-no-hardware = 本机没有可用于确认付款的指纹或面容传感器。
+shortcut-lapsed-biometric-pin-changed = 由于您的支付密码已更改，指纹或面容确认已关闭。请使用新的支付密码重新开启。
+shortcut-lapsed-biometric-changed = 由于本机的指纹或面容已更改，指纹或面容确认已关闭。请使用支付密码重新开启。
+shortcut-lapsed-biometric-key-missing = 由于本机的密钥已丢失，指纹或面容确认已关闭。请使用支付密码重新开启。
+shortcut-lapsed-biometric-unverified = 由于一次确认无法验证，指纹或面容确认已关闭。请使用支付密码重新开启。
+shortcut-lapsed-biometric-off = 您已关闭指纹或面容确认。
+shortcut-lapsed-pin-free-pin-changed = 由于您的支付密码已更改，免密付款已关闭。请使用新的支付密码重新开启。
+shortcut-lapsed-pin-free-off = 您已关闭免密付款。
+shortcut-lapsed-pin-free = 免密付款已关闭。请使用支付密码重新开启。
 
 ## Network and the payment service
 
@@ -200,3 +226,35 @@ receipt-needs-attention = 请联系客服核实
 receipt-reference = 参考号：{ $reference }
 receipt-total = 合计 { $amount }
 receipt-tip = 小费 { $amount }
+receipt-refunded = 已退款
+
+## Screen captions: buttons, tabs, fields and headings
+
+ui-pay = 付款
+ui-confirm = 确认
+ui-cancel = 取消
+ui-continue = 继续
+ui-done = 完成
+ui-try-again = 重试
+ui-check-again = 再次查询
+ui-use-pin = 使用支付密码
+ui-decline = 拒绝
+ui-turn-on = 开启
+ui-turn-off = 关闭
+ui-use-code = 使用此码
+ui-import-photo = 导入照片
+ui-pay-this-merchant = 向此商家付款
+ui-tab-scan = 扫码付款
+ui-tab-paycode = 付款码
+ui-tab-shortcuts = 快捷功能
+ui-field-amount = 金额
+ui-field-tip = 小费
+ui-field-paste-code = 或粘贴二维码内容
+ui-you-are-paying = 收款方
+ui-camera-needed = 请允许使用相机以扫描付款二维码。
+ui-opening-wallet = 正在打开钱包…
+ui-registering = 正在设置本机…
+ui-wallet-open-failed = 无法打开您的钱包。
+ui-choose-pin = 请设置 { $length } 位支付密码。
+ui-photo-not-image = 此文件不是图片。
+ui-photo-no-code = 此图片中未找到二维码。

@@ -15,16 +15,16 @@
 
 use super::catalogue::Msg;
 use crate::auth::{
-    AuthError, BiometricAvailability, BiometricError, KeyStoreError, PinRejected, SealedError,
-    PIN_LENGTH,
+    AuthError, BiometricAvailability, BiometricError, KeyStoreError, PinFreeLimits, PinRejected,
+    SealedError, PIN_LENGTH,
 };
-use crate::money::MoneyError;
+use crate::money::{Money, MoneyError};
 use crate::net::NetError;
-use crate::paycode::{OfflineLimit, PaycodeBlock, PaycodeError};
+use crate::paycode::{ChargeOutcome, OfflineLimit, PaycodeBlock, PaycodeError};
 use crate::payment::{
     AmountError, BackendError, EngineError, FailureReason, FallbackReason, FlowError, FlowState,
-    MerchantReview, PaymentState, PendingReason, PinFreeRefusal, ShortcutError, ShortcutPushError,
-    ShortcutRejection, Stage,
+    LapsedShortcut, MerchantReview, PaymentState, PendingReason, PinFreeRefusal, Shortcut,
+    ShortcutError, ShortcutLapse, ShortcutPushError, ShortcutRejection, Stage,
 };
 use crate::status::{ConnectivityStatus, DegradedReason};
 use crate::store::StoreError;
@@ -224,6 +224,96 @@ impl Describe for BiometricAvailability {
             BiometricAvailability::NoHardware => Msg::ShortcutBiometricUnavailable,
             BiometricAvailability::LockedOut => Msg::ShortcutBiometricLockedOut,
         }
+    }
+}
+
+/// What the phone's biometrics allow, for the shortcut settings screen
+/// ("Add a fingerprint or face in the phone's settings first."). The flow's
+/// fallback for the same value ([`Describe`]) says "… Use your PIN." instead:
+/// there the payer is paying, here they are choosing a setting.
+pub fn biometric_setting_message(availability: BiometricAvailability) -> Msg {
+    match availability {
+        BiometricAvailability::Available => Msg::ShortcutSettingsBiometricReady,
+        BiometricAvailability::NotEnrolled => Msg::ShortcutSettingsBiometricNotEnrolled,
+        BiometricAvailability::NoHardware => Msg::ShortcutSettingsBiometricNoHardware,
+        BiometricAvailability::LockedOut => Msg::ShortcutSettingsBiometricLocked,
+    }
+}
+
+/// Why a shortcut is off, for the settings screen, with the way back.
+impl Describe for LapsedShortcut {
+    fn message(&self) -> Msg {
+        match (self.shortcut, self.reason) {
+            (Shortcut::Biometric, ShortcutLapse::PinChanged) => {
+                Msg::ShortcutLapsedBiometricPinChanged
+            }
+            (Shortcut::Biometric, ShortcutLapse::KeyInvalidated) => {
+                Msg::ShortcutLapsedBiometricChanged
+            }
+            (Shortcut::Biometric, ShortcutLapse::KeyMissing) => {
+                Msg::ShortcutLapsedBiometricKeyMissing
+            }
+            (Shortcut::Biometric, ShortcutLapse::BadSignature) => {
+                Msg::ShortcutLapsedBiometricUnverified
+            }
+            (Shortcut::Biometric, ShortcutLapse::OptedOut) => Msg::ShortcutLapsedBiometricOff,
+            (Shortcut::PinFree { .. }, ShortcutLapse::PinChanged) => {
+                Msg::ShortcutLapsedPinFreePinChanged
+            }
+            (Shortcut::PinFree { .. }, ShortcutLapse::OptedOut) => Msg::ShortcutLapsedPinFreeOff,
+            // PIN-free payments use no platform key, so the key lapses do
+            // not happen to them today; should one, the general sentence.
+            (
+                Shortcut::PinFree { .. },
+                ShortcutLapse::KeyInvalidated
+                | ShortcutLapse::KeyMissing
+                | ShortcutLapse::BadSignature,
+            ) => Msg::ShortcutLapsedPinFree,
+        }
+    }
+}
+
+/// The PIN-free limits the opt-in screen offers: "Up to SGD 20.00 a
+/// payment, SGD 100.00 and 10 payments a day."
+impl Describe for PinFreeLimits {
+    fn message(&self) -> Msg {
+        Msg::ShortcutPinFreeOffer {
+            per_payment: Money::new(self.per_payment, self.currency),
+            daily_total: Money::new(self.daily_total, self.currency),
+            daily_count: u64::from(self.daily_count),
+        }
+    }
+}
+
+/// How a pay-code charge the payer saw ended, for its result screen: the
+/// status word ("Paid", "Not paid", "Refunded", "Pending") and the sentence.
+/// `outcome` is `None` when the payer declined the charge; a charge the
+/// feed reports paid with the code alone is `Some(Paid { receipt })`.
+pub fn charge_result_messages(
+    outcome: Option<&ChargeOutcome>,
+    merchant: &str,
+    amount: Money,
+) -> (Msg, Msg) {
+    let merchant = merchant.to_string();
+    match outcome {
+        Some(ChargeOutcome::Paid { receipt: None }) => (
+            Msg::ReceiptPaid,
+            Msg::PaycodeChargePaid { amount, merchant },
+        ),
+        Some(ChargeOutcome::Paid {
+            receipt: Some(receipt),
+        }) => (
+            Msg::ReceiptPaid,
+            Msg::PaycodeChargePaidReceipt {
+                amount,
+                merchant,
+                receipt: receipt.clone(),
+            },
+        ),
+        Some(ChargeOutcome::Closed) => (Msg::ReceiptFailed, Msg::PaycodeChargeCancelled),
+        Some(ChargeOutcome::Reversed) => (Msg::ReceiptRefunded, Msg::PaycodeChargeRefunded),
+        Some(ChargeOutcome::Unknown) => (Msg::ReceiptPending, Msg::PaycodeChargeSent),
+        None => (Msg::ReceiptFailed, Msg::PaycodeChargeDeclined { merchant }),
     }
 }
 
@@ -953,5 +1043,144 @@ mod tests {
             }
             .message(),
         );
+    }
+
+    #[test]
+    fn a_lapsed_shortcut_names_itself_and_the_way_back() {
+        let en = Locale::negotiate(&["en"]);
+        let reasons = [
+            ShortcutLapse::PinChanged,
+            ShortcutLapse::KeyInvalidated,
+            ShortcutLapse::KeyMissing,
+            ShortcutLapse::BadSignature,
+            ShortcutLapse::OptedOut,
+        ];
+        for shortcut in [
+            Shortcut::Biometric,
+            Shortcut::PinFree {
+                currency: Currency::SGD,
+            },
+        ] {
+            for reason in reasons {
+                let m = LapsedShortcut {
+                    shortcut,
+                    reason,
+                    at: 0,
+                }
+                .message();
+                let family = match shortcut {
+                    Shortcut::Biometric => "shortcut-lapsed-biometric",
+                    Shortcut::PinFree { .. } => "shortcut-lapsed-pin-free",
+                };
+                assert!(
+                    m.id().starts_with(family),
+                    "{shortcut:?} {reason:?}: {}",
+                    m.id()
+                );
+                let text = m.render(&en);
+                // Every lapse but the payer's own choice says how to undo it.
+                assert_eq!(
+                    reason != ShortcutLapse::OptedOut,
+                    text.contains("Turn it on again"),
+                    "{text}"
+                );
+                renders_everywhere(&m);
+            }
+        }
+    }
+
+    #[test]
+    fn the_pin_free_offer_counts_payments_in_the_locale() {
+        let limits = |daily_count| PinFreeLimits {
+            currency: Currency::SGD,
+            per_payment: 2_000,
+            daily_total: 10_000,
+            daily_count,
+        };
+        let en = Locale::negotiate(&["en"]);
+        assert_eq!(
+            limits(10).message().render(&en),
+            "Up to SGD\u{a0}20.00 a payment, SGD\u{a0}100.00 and 10 payments a day."
+        );
+        assert!(limits(1)
+            .message()
+            .render(&en)
+            .ends_with("and 1 payment a day."));
+        let zh = limits(3).message().render(&Locale::negotiate(&["zh-Hans"]));
+        assert!(zh.contains("3 笔"), "{zh}");
+        renders_everywhere(&limits(10).message());
+    }
+
+    #[test]
+    fn a_charge_result_says_what_happened_to_the_money() {
+        let en = Locale::negotiate(&["en"]);
+        let amount = sgd(350);
+        let paid = ChargeOutcome::Paid {
+            receipt: Some("R-77".into()),
+        };
+        let (title, detail) = charge_result_messages(Some(&paid), "Kopi Corner", amount);
+        assert_eq!(title, Msg::ReceiptPaid);
+        assert_eq!(
+            detail.render(&en),
+            "You paid SGD\u{a0}3.50 to \u{2068}Kopi Corner\u{2069}. Receipt \u{2068}R-77\u{2069}."
+        );
+        let paid_no_receipt = ChargeOutcome::Paid { receipt: None };
+        let cases = [
+            (
+                Some(&paid_no_receipt),
+                Msg::ReceiptPaid,
+                "paycode-charge-paid",
+            ),
+            (
+                Some(&ChargeOutcome::Closed),
+                Msg::ReceiptFailed,
+                "paycode-charge-cancelled",
+            ),
+            (
+                Some(&ChargeOutcome::Reversed),
+                Msg::ReceiptRefunded,
+                "paycode-charge-refunded",
+            ),
+            (
+                Some(&ChargeOutcome::Unknown),
+                Msg::ReceiptPending,
+                "paycode-charge-sent",
+            ),
+            (None, Msg::ReceiptFailed, "paycode-charge-declined"),
+        ];
+        for (outcome, want_title, want_detail) in cases {
+            let (title, detail) = charge_result_messages(outcome, "Kopi Corner", amount);
+            assert_eq!((title.clone(), detail.id()), (want_title, want_detail));
+            renders_everywhere(&title);
+            renders_everywhere(&detail);
+        }
+        // A charge from a merchant without a name still names someone.
+        let (_, declined) = charge_result_messages(None, "", amount);
+        assert!(
+            declined.render(&en).contains("(no name)"),
+            "{}",
+            declined.render(&en)
+        );
+    }
+
+    #[test]
+    fn biometric_settings_never_send_the_payer_to_the_pin_pad() {
+        for a in [
+            BiometricAvailability::Available,
+            BiometricAvailability::NotEnrolled,
+            BiometricAvailability::NoHardware,
+            BiometricAvailability::LockedOut,
+        ] {
+            let m = biometric_setting_message(a);
+            assert!(
+                m.id().starts_with("shortcut-settings-biometric"),
+                "{}",
+                m.id()
+            );
+            assert!(!m
+                .render(&Locale::negotiate(&["en"]))
+                .contains("Use your PIN"));
+            renders_everywhere(&m);
+        }
     }
 }
