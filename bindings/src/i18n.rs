@@ -24,7 +24,8 @@
 //!   `TtsSpan.MoneyBuilder`).
 //! - [`AmountText`]: the core's CLDR rendering of an amount, as it is.
 //! - A few typed functions for texts that are not an error or a flow state:
-//!   [`pin_entry_text`], [`label_text`], [`status_texts`],
+//!   [`pin_entry_text`], [`label_text`] (every caption of the screens),
+//!   [`ui_text`] (texts made from values), [`status_texts`],
 //!   [`receipt_status_text`], [`warning_text`]. Each exported function costs
 //!   about 1 KB of the phone library, so they are few and general.
 //!
@@ -33,14 +34,20 @@
 
 use std::sync::{PoisonError, RwLock};
 
+use scanpay_core::auth::{BiometricAvailability, PIN_LENGTH};
 use scanpay_core::i18n::catalogue::{Arg, Msg};
-use scanpay_core::i18n::describe::Describe;
+use scanpay_core::i18n::describe::{
+    biometric_setting_message, charge_result_message, charge_title_message, Describe,
+};
 use scanpay_core::i18n::{format_amount, Locale};
 use scanpay_core::money::Money as CoreMoney;
+use scanpay_core::paycode::ChargeOutcome;
 
 pub use scanpay_core::i18n::AmountText;
 
 use crate::errors::FlowError;
+use crate::paycode::PendingCharge;
+use crate::shortcuts::{LapsedShortcut, PinFreeLimits};
 use crate::types::{Money, PaymentState, StatusSnapshot, Warning};
 
 /// The negotiated locale of the process. A `Locale` is `Copy` and written in
@@ -221,7 +228,10 @@ pub fn pin_entry_text(entered: u32, length: u32) -> LocalizedText {
     localized(&msg)
 }
 
-/// A fixed label or announcement of the payment screens (no arguments).
+/// A fixed label, caption or announcement of the payment screens: every
+/// button, tab, field label and heading the sample apps show comes from
+/// here, so a screen is in one language, not English buttons around
+/// translated sentences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum UiLabel {
     /// The PIN pad's delete key (for screen readers).
@@ -236,6 +246,75 @@ pub enum UiLabel {
     PaycodeRefreshed,
     /// The scanning screen's instruction.
     Scanning,
+    /// Button: "Pay".
+    Pay,
+    /// Button: "Confirm".
+    Confirm,
+    /// Button: "Cancel".
+    Cancel,
+    /// Button: "Continue".
+    Continue,
+    /// Button: "Done".
+    Done,
+    /// Button: "Try again".
+    TryAgain,
+    /// Button: "Check again" (asks the service about an unknown outcome).
+    CheckAgain,
+    /// Button: "Use PIN" (leaves biometric confirmation for the PIN pad;
+    /// also the biometric dialog's negative button).
+    UsePin,
+    /// Button: "Decline" (refuses a pay-code charge).
+    Decline,
+    /// Button: "Turn on" (a shortcut).
+    TurnOn,
+    /// Button: "Turn off" (a shortcut).
+    TurnOff,
+    /// Button: "Use this code" (takes pasted text as a scanned code).
+    UseCode,
+    /// Button: "Import a photo".
+    ImportPhoto,
+    /// Button: "Pay this merchant" (leaves the review screen).
+    PayThisMerchant,
+    /// Tab: "Scan to pay".
+    TabScan,
+    /// Tab: "Pay code".
+    TabPaycode,
+    /// Tab: "Shortcuts".
+    TabShortcuts,
+    /// Field label: "Amount".
+    FieldAmount,
+    /// Field label: "Tip".
+    FieldTip,
+    /// Field label: "Or paste a code".
+    FieldPasteCode,
+    /// Heading above the merchant's name: "You are paying".
+    YouArePaying,
+    /// Without camera permission: "Allow the camera to scan payment codes."
+    CameraNeeded,
+    /// Progress: "Opening your wallet…".
+    OpeningWallet,
+    /// Progress: "Setting up this phone…" (device registration).
+    Registering,
+    /// "Your wallet could not be opened." (the error's own text follows).
+    WalletOpenFailed,
+    /// "Choose a PIN of 6 digits." (the core's PIN length).
+    ChoosePin,
+    /// A shared file that is not a picture.
+    PhotoNotImage,
+    /// A picture with no QR code in it.
+    PhotoNoCode,
+    /// Above the PIN pad that opens the pay code.
+    PaycodeEnterPin,
+    /// While the screen is recorded or shared: the code is hidden.
+    PaycodeHidden,
+    /// The settings row: "Confirm payments with fingerprint or face".
+    BiometricSetting,
+    /// The settings row: "Pay small amounts without your PIN".
+    PinFreeSetting,
+    /// A settings change made offline, waiting to reach the service.
+    SettingsPushPending,
+    /// A settings change needs the PIN: "Enter your PIN to make this change."
+    SettingsPinNeeded,
 }
 
 /// The text of a fixed label in the current locale.
@@ -248,7 +327,158 @@ pub fn label_text(label: UiLabel) -> LocalizedText {
         UiLabel::ShowPaycodeToCashier => Msg::PaycodeShowCashier,
         UiLabel::PaycodeRefreshed => Msg::A11yPaycodeRefreshed,
         UiLabel::Scanning => Msg::FlowScanning,
+        UiLabel::Pay => Msg::UiPay,
+        UiLabel::Confirm => Msg::UiConfirm,
+        UiLabel::Cancel => Msg::UiCancel,
+        UiLabel::Continue => Msg::UiContinue,
+        UiLabel::Done => Msg::UiDone,
+        UiLabel::TryAgain => Msg::UiTryAgain,
+        UiLabel::CheckAgain => Msg::UiCheckAgain,
+        UiLabel::UsePin => Msg::UiUsePin,
+        UiLabel::Decline => Msg::UiDecline,
+        UiLabel::TurnOn => Msg::UiTurnOn,
+        UiLabel::TurnOff => Msg::UiTurnOff,
+        UiLabel::UseCode => Msg::UiUseCode,
+        UiLabel::ImportPhoto => Msg::UiImportPhoto,
+        UiLabel::PayThisMerchant => Msg::UiPayThisMerchant,
+        UiLabel::TabScan => Msg::UiTabScan,
+        UiLabel::TabPaycode => Msg::UiTabPaycode,
+        UiLabel::TabShortcuts => Msg::UiTabShortcuts,
+        UiLabel::FieldAmount => Msg::UiFieldAmount,
+        UiLabel::FieldTip => Msg::UiFieldTip,
+        UiLabel::FieldPasteCode => Msg::UiFieldPasteCode,
+        UiLabel::YouArePaying => Msg::UiYouArePaying,
+        UiLabel::CameraNeeded => Msg::UiCameraNeeded,
+        UiLabel::OpeningWallet => Msg::UiOpeningWallet,
+        UiLabel::Registering => Msg::UiRegistering,
+        UiLabel::WalletOpenFailed => Msg::UiWalletOpenFailed,
+        UiLabel::ChoosePin => Msg::UiChoosePin {
+            length: PIN_LENGTH as u64,
+        },
+        UiLabel::PhotoNotImage => Msg::UiPhotoNotImage,
+        UiLabel::PhotoNoCode => Msg::UiPhotoNoCode,
+        UiLabel::PaycodeEnterPin => Msg::PaycodeEnterPin,
+        UiLabel::PaycodeHidden => Msg::PaycodeHiddenCapture,
+        UiLabel::BiometricSetting => Msg::ShortcutSettingsBiometricTitle,
+        UiLabel::PinFreeSetting => Msg::ShortcutSettingsPinFreeTitle,
+        UiLabel::SettingsPushPending => Msg::ShortcutSettingsPushPending,
+        UiLabel::SettingsPinNeeded => Msg::ShortcutSettingsPinNeeded,
     })
+}
+
+/// A text made from values: what [`ui_text`] writes. One function for all
+/// of them, as each exported function costs the phone library about 1 KB.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum UiText {
+    /// Under the pay code: "New code in 12 seconds", or with `offline`
+    /// "Offline · new code in 12 seconds". Show it; do not announce it each
+    /// second (`UiLabel::PaycodeRefreshed` is said when the code changes).
+    PaycodeRefresh {
+        /// Seconds until the code on screen is replaced.
+        seconds: u32,
+        /// The wallet is offline (codes are limited until it syncs).
+        offline: bool,
+    },
+    /// Above the PIN pad of a pay-code charge: "Kopi Corner asks for
+    /// SGD 3.50. Enter your PIN to pay."
+    ChargeRequest {
+        /// The charge waiting for the PIN.
+        charge: PendingCharge,
+    },
+    /// The status word of a pay-code charge's end: "Paid", "Not paid",
+    /// "Refunded", "Pending". `outcome` is `None` when the payer declined.
+    ChargeTitle {
+        /// What `confirmCharge` returned; `None` after `declineCharge`.
+        outcome: Option<ChargeOutcome>,
+    },
+    /// The sentence of a pay-code charge's end: "You paid SGD 3.50 to Kopi
+    /// Corner. Receipt R-77.", "You declined. Kopi Corner was not paid."
+    /// For a charge the feed reports paid with the code alone, pass
+    /// `Paid { receipt }` with the charge's receipt.
+    ChargeResult {
+        /// Who charged (`ChargeMerchant.name`).
+        merchant: String,
+        /// How much.
+        amount: Money,
+        /// What `confirmCharge` returned; `None` after `declineCharge`.
+        outcome: Option<ChargeOutcome>,
+    },
+    /// Why a shortcut is off, with the way back ("… because your PIN
+    /// changed. Turn it on again with the new PIN.").
+    ShortcutLapsed {
+        /// From `ShortcutStatus.lapses`.
+        lapsed: LapsedShortcut,
+    },
+    /// What the phone's biometrics allow, for the settings screen ("Add a
+    /// fingerprint or face in the phone's settings first.").
+    BiometricSetting {
+        /// The platform's answer.
+        availability: BiometricAvailability,
+    },
+    /// The PIN-free limits the opt-in screen offers: "Up to SGD 20.00 a
+    /// payment, SGD 100.00 and 10 payments a day."
+    PinFreeOffer {
+        /// `PinFreeOffer.defaults`, or the limits the payer chose.
+        limits: PinFreeLimits,
+    },
+    /// "Reference: 5f0c…", a payment id for support.
+    Reference {
+        /// The payment id.
+        reference: String,
+    },
+    /// "Total SGD 12.50".
+    Total {
+        /// The total.
+        amount: Money,
+    },
+    /// "Tip SGD 1.00".
+    Tip {
+        /// The tip.
+        amount: Money,
+    },
+}
+
+/// `text` written in the current locale.
+///
+/// [`FlowError::InvalidInput`] for an unknown currency code and
+/// [`FlowError::TotalMismatch`] for an amount whose exponent is not its
+/// currency's (the checks of [`amount_text`]); nothing else fails.
+#[uniffi::export]
+pub fn ui_text(text: UiText) -> Result<LocalizedText, FlowError> {
+    let msg = match text {
+        UiText::PaycodeRefresh { seconds, offline } => {
+            let seconds = u64::from(seconds);
+            if offline {
+                Msg::PaycodeNextCodeOffline { seconds }
+            } else {
+                Msg::PaycodeNextCode { seconds }
+            }
+        }
+        UiText::ChargeRequest { charge } => Msg::PaycodeChargeRequest {
+            amount: CoreMoney::try_from(&charge.amount)?,
+            merchant: charge.merchant.name,
+        },
+        UiText::ChargeTitle { outcome } => charge_title_message(outcome.as_ref()),
+        UiText::ChargeResult {
+            merchant,
+            amount,
+            outcome,
+        } => charge_result_message(outcome.as_ref(), &merchant, CoreMoney::try_from(&amount)?),
+        UiText::ShortcutLapsed { lapsed } => lapsed.message(),
+        UiText::BiometricSetting { availability } => biometric_setting_message(availability),
+        UiText::PinFreeOffer { limits } => limits
+            .to_core()
+            .map_err(|_| FlowError::invalid_input())?
+            .message(),
+        UiText::Reference { reference } => Msg::ReceiptReference { reference },
+        UiText::Total { amount } => Msg::ReceiptTotal {
+            amount: CoreMoney::try_from(&amount)?,
+        },
+        UiText::Tip { amount } => Msg::ReceiptTip {
+            amount: CoreMoney::try_from(&amount)?,
+        },
+    };
+    Ok(localized(&msg))
 }
 
 /// The status line: the connectivity ("Online", "Offline: payments will be

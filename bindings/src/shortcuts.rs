@@ -93,7 +93,7 @@ fn currency(code: &str) -> Result<Currency, ShortcutError> {
 }
 
 impl PinFreeLimits {
-    fn to_core(&self) -> Result<CoreLimits, ShortcutError> {
+    pub(crate) fn to_core(&self) -> Result<CoreLimits, ShortcutError> {
         Ok(CoreLimits {
             currency: currency(&self.currency)?,
             per_payment: self.per_payment,
@@ -158,6 +158,25 @@ pub struct LapsedShortcut {
     pub reason: ShortcutLapse,
     /// When, unix seconds (wallet clock).
     pub at: u64,
+}
+
+impl Describe for LapsedShortcut {
+    /// The core's sentence for the lapse. The currency of a PIN-free lapse
+    /// does not change the sentence, so an unknown code cannot fail it.
+    fn message(&self) -> Msg {
+        let shortcut = match &self.shortcut {
+            Shortcut::Biometric => CoreShortcut::Biometric,
+            Shortcut::PinFree { currency } => CoreShortcut::PinFree {
+                currency: Currency::from_code(currency).unwrap_or(Currency::SGD),
+            },
+        };
+        CoreLapsed {
+            shortcut,
+            reason: self.reason,
+            at: self.at,
+        }
+        .message()
+    }
 }
 
 impl From<CoreLapsed> for LapsedShortcut {

@@ -1946,6 +1946,77 @@ def test_every_flat_error_renders_in_every_locale(tmp_path, locales):
 
 
 
+def ui_texts():
+    """One of each UiText, with the catalogue id it must give."""
+    sgd = money(350, "SGD")
+    charge = sp.PendingCharge(
+        charge_id="c-1", merchant=sp.ChargeMerchant(id="m-1", name="Kopi Corner", registered=True),
+        amount=sgd, expires_at=None)
+    paid = sp.ChargeOutcome.PAID(receipt="R-77")
+    lapsed = lambda s, r: sp.UiText.SHORTCUT_LAPSED(sp.LapsedShortcut(shortcut=s, reason=r, at=0))
+    limits = sp.PinFreeLimits(currency="SGD", per_payment=2000, daily_total=10000, daily_count=10)
+    return [
+        (sp.UiText.PAYCODE_REFRESH(seconds=12, offline=False), "paycode-next-code"),
+        (sp.UiText.PAYCODE_REFRESH(seconds=1, offline=True), "paycode-next-code-offline"),
+        (sp.UiText.CHARGE_REQUEST(charge), "paycode-charge-request"),
+        (sp.UiText.CHARGE_TITLE(paid), "receipt-paid"),
+        (sp.UiText.CHARGE_TITLE(None), "receipt-failed"),
+        (sp.UiText.CHARGE_TITLE(sp.ChargeOutcome.REVERSED()), "receipt-refunded"),
+        (sp.UiText.CHARGE_TITLE(sp.ChargeOutcome.UNKNOWN()), "receipt-pending"),
+        (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd, outcome=paid),
+         "paycode-charge-paid-receipt"),
+        (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd,
+                                 outcome=sp.ChargeOutcome.PAID(receipt=None)), "paycode-charge-paid"),
+        (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd,
+                                 outcome=sp.ChargeOutcome.CLOSED()), "paycode-charge-cancelled"),
+        (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd, outcome=None),
+         "paycode-charge-declined"),
+        (lapsed(sp.Shortcut.BIOMETRIC(), sp.ShortcutLapse.KEY_INVALIDATED),
+         "shortcut-lapsed-biometric-changed"),
+        (lapsed(sp.Shortcut.PIN_FREE(currency="SGD"), sp.ShortcutLapse.PIN_CHANGED),
+         "shortcut-lapsed-pin-free-pin-changed"),
+        (sp.UiText.BIOMETRIC_SETTING(sp.BiometricAvailability.NOT_ENROLLED),
+         "shortcut-settings-biometric-not-enrolled"),
+        (sp.UiText.PIN_FREE_OFFER(limits), "shortcut-pin-free-offer"),
+        (sp.UiText.REFERENCE(reference="5f0c2a9e-0000-4000-8000-000000000001"), "receipt-reference"),
+        (sp.UiText.TOTAL(amount=sgd), "receipt-total"),
+        (sp.UiText.TIP(amount=money(50, "SGD")), "receipt-tip"),
+    ]
+
+
+def test_every_caption_and_value_text_is_written_in_every_locale(locales):
+    """The sample screens take every caption from label_text and every text
+    made from values from ui_text: each exists in each language (a screen is
+    never English buttons around translated sentences)."""
+    for tag in LOCALES + ["en-XA"]:
+        locales([tag])
+        labels = {l: sp.label_text(l) for l in sp.UiLabel}
+        assert len({t.id for t in labels.values()}) == len(labels), labels
+        for label, t in labels.items():
+            assert t.text.strip() and "{" not in t.text, (tag, label, t)
+        for text, want in ui_texts():
+            got = sp.ui_text(text)
+            assert got.id == want and got.text.strip() and "{" not in got.text, (tag, text, got)
+        if tag == "zh-Hans":
+            assert CJK.search(labels[sp.UiLabel.PAY].text), labels[sp.UiLabel.PAY]
+    # The PIN length comes from the core, not from the app's text.
+    locales(["en"])
+    assert sp.label_text(sp.UiLabel.CHOOSE_PIN).text == "Choose a PIN of 6 digits."
+    paid = sp.ui_text(ui_texts()[7][0])
+    assert paid.text == "You paid SGD\u00a03.50 to \u2068Kopi Corner\u2069. Receipt \u2068R-77\u2069.", paid
+    assert [a.name for a in paid.args] == ["amount", "merchant", "receipt"], paid
+    offer = sp.ui_text(ui_texts()[14][0]).text
+    assert offer == "Up to SGD\u00a020.00 a payment, SGD\u00a0100.00 and 10 payments a day.", offer
+    # An amount the library cannot write is refused, not guessed.
+    with pytest.raises(sp.FlowError.InvalidInput):
+        sp.ui_text(sp.UiText.TOTAL(amount=money(1, "XYZ")))
+    with pytest.raises(sp.FlowError.TotalMismatch):
+        sp.ui_text(sp.UiText.TIP(amount=money(1, "SGD", exponent=3)))
+    with pytest.raises(sp.FlowError.InvalidInput):
+        sp.ui_text(sp.UiText.PIN_FREE_OFFER(sp.PinFreeLimits(
+            currency="XYZ", per_payment=1, daily_total=1, daily_count=1)))
+
+
 def test_the_few_text_functions_pick_the_catalogue_message(tmp_path, locales):
     locales(["id"])
     offline = sp.StatusSnapshot(connectivity=sp.ConnectivityStatus.OFFLINE(0), pending_payments=2)

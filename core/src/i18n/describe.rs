@@ -285,35 +285,41 @@ impl Describe for PinFreeLimits {
     }
 }
 
-/// How a pay-code charge the payer saw ended, for its result screen: the
-/// status word ("Paid", "Not paid", "Refunded", "Pending") and the sentence.
-/// `outcome` is `None` when the payer declined the charge; a charge the
-/// feed reports paid with the code alone is `Some(Paid { receipt })`.
-pub fn charge_result_messages(
+/// The status word of a pay-code charge the payer saw end, for its result
+/// screen: "Paid", "Not paid", "Refunded", "Pending". `outcome` is `None`
+/// when the payer declined the charge.
+pub fn charge_title_message(outcome: Option<&ChargeOutcome>) -> Msg {
+    match outcome {
+        Some(ChargeOutcome::Paid { .. }) => Msg::ReceiptPaid,
+        Some(ChargeOutcome::Closed) | None => Msg::ReceiptFailed,
+        Some(ChargeOutcome::Reversed) => Msg::ReceiptRefunded,
+        Some(ChargeOutcome::Unknown) => Msg::ReceiptPending,
+    }
+}
+
+/// The sentence under [`charge_title_message`]: what happened to the money
+/// ("You paid SGD 3.50 to Kopi Corner. Receipt R-77."). `outcome` is `None`
+/// when the payer declined; a charge the feed reports paid with the code
+/// alone is `Some(Paid { receipt })`.
+pub fn charge_result_message(
     outcome: Option<&ChargeOutcome>,
     merchant: &str,
     amount: Money,
-) -> (Msg, Msg) {
+) -> Msg {
     let merchant = merchant.to_string();
     match outcome {
-        Some(ChargeOutcome::Paid { receipt: None }) => (
-            Msg::ReceiptPaid,
-            Msg::PaycodeChargePaid { amount, merchant },
-        ),
+        Some(ChargeOutcome::Paid { receipt: None }) => Msg::PaycodeChargePaid { amount, merchant },
         Some(ChargeOutcome::Paid {
             receipt: Some(receipt),
-        }) => (
-            Msg::ReceiptPaid,
-            Msg::PaycodeChargePaidReceipt {
-                amount,
-                merchant,
-                receipt: receipt.clone(),
-            },
-        ),
-        Some(ChargeOutcome::Closed) => (Msg::ReceiptFailed, Msg::PaycodeChargeCancelled),
-        Some(ChargeOutcome::Reversed) => (Msg::ReceiptRefunded, Msg::PaycodeChargeRefunded),
-        Some(ChargeOutcome::Unknown) => (Msg::ReceiptPending, Msg::PaycodeChargeSent),
-        None => (Msg::ReceiptFailed, Msg::PaycodeChargeDeclined { merchant }),
+        }) => Msg::PaycodeChargePaidReceipt {
+            amount,
+            merchant,
+            receipt: receipt.clone(),
+        },
+        Some(ChargeOutcome::Closed) => Msg::PaycodeChargeCancelled,
+        Some(ChargeOutcome::Reversed) => Msg::PaycodeChargeRefunded,
+        Some(ChargeOutcome::Unknown) => Msg::PaycodeChargeSent,
+        None => Msg::PaycodeChargeDeclined { merchant },
     }
 }
 
@@ -1118,8 +1124,8 @@ mod tests {
         let paid = ChargeOutcome::Paid {
             receipt: Some("R-77".into()),
         };
-        let (title, detail) = charge_result_messages(Some(&paid), "Kopi Corner", amount);
-        assert_eq!(title, Msg::ReceiptPaid);
+        assert_eq!(charge_title_message(Some(&paid)), Msg::ReceiptPaid);
+        let detail = charge_result_message(Some(&paid), "Kopi Corner", amount);
         assert_eq!(
             detail.render(&en),
             "You paid SGD\u{a0}3.50 to \u{2068}Kopi Corner\u{2069}. Receipt \u{2068}R-77\u{2069}."
@@ -1149,13 +1155,14 @@ mod tests {
             (None, Msg::ReceiptFailed, "paycode-charge-declined"),
         ];
         for (outcome, want_title, want_detail) in cases {
-            let (title, detail) = charge_result_messages(outcome, "Kopi Corner", amount);
+            let title = charge_title_message(outcome);
+            let detail = charge_result_message(outcome, "Kopi Corner", amount);
             assert_eq!((title.clone(), detail.id()), (want_title, want_detail));
             renders_everywhere(&title);
             renders_everywhere(&detail);
         }
         // A charge from a merchant without a name still names someone.
-        let (_, declined) = charge_result_messages(None, "", amount);
+        let declined = charge_result_message(None, "", amount);
         assert!(
             declined.render(&en).contains("(no name)"),
             "{}",
