@@ -50,6 +50,10 @@ pub struct BiometricPromptText {
     pub title: String,
     /// The line under it, e.g. "to KOPI CORNER".
     pub subtitle: String,
+    /// The dialog's cancel (negative) button, which goes back to the PIN
+    /// pad: "Use PIN" (Android `setNegativeButton`, iOS
+    /// `localizedCancelTitle`). In the same language as the title.
+    pub cancel: String,
 }
 
 /// Why the platform produced no signature. The app's implementation throws
@@ -300,6 +304,7 @@ mod tests {
         BiometricPromptText {
             title: "Pay SGD 4.50".into(),
             subtitle: "to KOPI CORNER".into(),
+            cancel: "Use PIN".into(),
         }
     }
 

@@ -315,6 +315,8 @@ pub enum UiLabel {
     SettingsPushPending,
     /// A settings change needs the PIN: "Enter your PIN to make this change."
     SettingsPinNeeded,
+    /// In place of a merchant name a code does not carry: "(no name)".
+    NoName,
 }
 
 /// The text of a fixed label in the current locale.
@@ -363,6 +365,7 @@ pub fn label_text(label: UiLabel) -> LocalizedText {
         UiLabel::PinFreeSetting => Msg::ShortcutSettingsPinFreeTitle,
         UiLabel::SettingsPushPending => Msg::ShortcutSettingsPushPending,
         UiLabel::SettingsPinNeeded => Msg::ShortcutSettingsPinNeeded,
+        UiLabel::NoName => Msg::TrustNameMissing,
     })
 }
 

@@ -1529,7 +1529,8 @@ def test_the_biometric_dialog_is_written_in_the_payers_language(tmp_path, shortc
     w = shortcut_wallet(tmp_path, sb)
     key = RecordingBiometricKey(sp.InsecureSoftwareBiometricKey().as_biometric_key())
     assert run(w.enable_biometric(pin_pad(), key)).biometric
-    for tags, pay, to in [(["zh-Hans"], "支付 ", "付给 "), (["ms"], "Bayar ", "kepada ")]:
+    for tags, pay, to, cancel in [(["zh-Hans"], "支付 ", "付给 ", "使用支付密码"),
+                                  (["ms"], "Bayar ", "kepada ", "Guna PIN")]:
         locales(tags)
         flow = w.new_flow()
         s = flow.handle(sp.FlowIntent.SCANNED_TEXT(dynamic_order(sb, "4.50", f"PY-BIO-L-{tags[0]}")))
@@ -1540,6 +1541,8 @@ def test_the_biometric_dialog_is_written_in_the_payers_language(tmp_path, shortc
         prompt = key.prompts[-1]
         # The name inside Unicode isolates, as in every catalogue text.
         assert (prompt.title, prompt.subtitle) == (pay + amount, f"{to}\u2068{name}\u2069"), prompt
+        # The cancel button, which goes back to the PIN pad, too.
+        assert prompt.cancel == cancel, prompt
         assert run(flow.process(None)).is_done()
 
 

@@ -327,6 +327,7 @@ mod tests {
         let prompt = BiometricPromptText {
             title: String::new(),
             subtitle: String::new(),
+            cancel: String::new(),
         };
         let signed = |method, signature: Vec<u8>| SignedAuthorisation {
             authorisation: a.clone(),

@@ -74,6 +74,10 @@ pub struct BiometricPromptText {
     pub title: String,
     /// The line under it, e.g. "to KOPI CORNER".
     pub subtitle: String,
+    /// The dialog's cancel (negative) button, which goes back to the PIN
+    /// pad: "Use PIN". Both platforms require one; it is in the same
+    /// language as the title.
+    pub cancel: String,
 }
 
 /// Why the platform produced no signature. Every variant is an outcome the
@@ -362,6 +366,7 @@ mod tests {
         BiometricPromptText {
             title: "Pay SGD 4.50".into(),
             subtitle: "to KOPI CORNER".into(),
+            cancel: "Use PIN".into(),
         }
     }
 

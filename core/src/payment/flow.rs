@@ -1193,6 +1193,7 @@ impl PaymentFlow {
                 merchant: crate::i18n::describe::merchant_name(&review),
             }
             .render(&self.locale),
+            cancel: Msg::UiUsePin.render(&self.locale),
         };
         let shortcuts = Arc::clone(&self.services.shortcuts);
         let reason = match shortcuts.sign_biometric(auth, &prompt) {

@@ -238,6 +238,7 @@ fn generated_requests_never_get_a_5xx() {
         let prompt = BiometricPromptText {
             title: "Pay".into(),
             subtitle: String::new(),
+            cancel: String::new(),
         };
         let signature = bio
             .sign(

@@ -214,6 +214,7 @@ fn biometric(
             &BiometricPromptText {
                 title: "Pay".into(),
                 subtitle: String::new(),
+                cancel: String::new(),
             },
         )
         .unwrap();
@@ -878,6 +879,7 @@ fn a_signature_made_for_one_method_never_verifies_as_another() {
     let prompt = BiometricPromptText {
         title: "Pay".into(),
         subtitle: String::new(),
+        cancel: String::new(),
     };
     // One key is both the device key and the request key, so only the
     // domain tells its PIN signature from its PIN-free one.
