@@ -23,6 +23,9 @@ final class PaycodeModel: ObservableObject {
 
     @Published private(set) var phase: Phase = .blocked("…")
     @Published private(set) var pinDigits: UInt32 = 0
+    /// The wallet is offline: the refresh line says so (codes are limited
+    /// until it syncs). Read with each code.
+    @Published private(set) var offline = false
 
     private let wallet: Wallet
     private let pad = PinPad()
@@ -110,17 +113,7 @@ final class PaycodeModel: ObservableObject {
         case .confirm(let charge, _):
             do {
                 let outcome = try await wallet.confirmCharge(chargeId: charge.chargeId, pin: pad)
-                switch outcome {
-                case .paid(let receipt):
-                    phase = .charged(title: "Paid \(formatMoney(money: charge.amount))",
-                                     detail: "\(charge.merchant.name). Receipt \(receipt ?? "to follow").")
-                case .closed:
-                    phase = .charged(title: "Not charged", detail: "The charge had already closed.")
-                case .reversed:
-                    phase = .charged(title: "Refunded", detail: "The shop reversed the charge.")
-                case .unknown:
-                    phase = .charged(title: "Sent", detail: "The outcome shows once the phone is back online.")
-                }
+                phase = Self.chargeEnded(merchant: charge.merchant.name, amount: charge.amount, outcome: outcome)
             } catch {
                 pad.clear()
                 phase = .confirm(charge, error: userMessage(for: error))
@@ -137,7 +130,8 @@ final class PaycodeModel: ObservableObject {
         Task {
             do {
                 _ = try await wallet.declineCharge(chargeId: charge.chargeId)
-                phase = .charged(title: "Declined", detail: "\(charge.merchant.name) was not paid.")
+                // nil: the payer declined ("You declined. Kopi Corner was not paid.").
+                phase = Self.chargeEnded(merchant: charge.merchant.name, amount: charge.amount, outcome: nil)
             } catch {
                 phase = .confirm(charge, error: userMessage(for: error))
             }
@@ -184,6 +178,7 @@ final class PaycodeModel: ObservableObject {
         guard let session else { return }
         do {
             let code = try await session.current()
+            if case .offline = wallet.status().connectivity { offline = true } else { offline = false }
             phase = code.displayable ? .showing(code) : .hidden
         } catch {
             phase = .blocked(userMessage(for: error))
@@ -199,9 +194,16 @@ final class PaycodeModel: ObservableObject {
             return
         }
         if let paid = changed.last(where: { $0.state == .paid && $0.method == .code }) {
-            phase = .charged(title: "Paid \(formatMoney(money: paid.amount))",
-                             detail: "\(paid.merchant.name). Receipt \(paid.receipt ?? "to follow").")
+            // Paid with the code alone (under the no-PIN amount): the feed's receipt.
+            phase = Self.chargeEnded(merchant: paid.merchant.name, amount: paid.amount,
+                                 outcome: .paid(receipt: paid.receipt))
         }
+    }
+
+    /// A charge's end in the catalogue's words: its status word and sentence.
+    private static func chargeEnded(merchant: String, amount: Money, outcome: ChargeOutcome?) -> Phase {
+        let end = Presentation.chargeEnd(merchant: merchant, amount: amount, outcome: outcome)
+        return .charged(title: end.title, detail: end.detail)
     }
 
     /// Why no code can be shown, with the way out: the catalogue's sentence.

@@ -3,7 +3,7 @@ import SwiftUI
 
 /// The pay code: the QR (EMVCo CPM) and the Code 128 bars drawn from the
 /// core's modules with `Canvas` (no barcode library), the 18 digits in
-/// groups, the countdown to the next code. Hidden while the screen is
+/// groups, the countdown to the next code ("Offline · …" when offline). Hidden while the screen is
 /// captured (`PaycodeModel` tells the core). A charge above the no-PIN
 /// amount asks for the PIN here.
 struct PaycodeScreen: View {
@@ -19,7 +19,7 @@ struct PaycodeScreen: View {
                     Text(reason).padding()
                         .onAppear { announce(reason) }
                 case .enterPin(let error):
-                    Text("Enter your PIN to show your pay code").font(.headline)
+                    Text(Presentation.label(.paycodeEnterPin)).font(.headline)
                     if let error {
                         // Said once (a lockout's wait is not counted down aloud).
                         Text(error).foregroundColor(.red).onAppear { announce(error) }
@@ -29,7 +29,7 @@ struct PaycodeScreen: View {
                 case .opening:
                     ProgressView()
                 case .hidden:
-                    Text("The screen is being captured: the pay code is hidden.").padding()
+                    Text(Presentation.label(.paycodeHidden)).padding()
                 case .showing(let code):
                     Text(labelText(label: .showPaycodeToCashier).text).font(.headline)
                     QrView(qr: code.qr).aspectRatio(1, contentMode: .fit).padding(.horizontal, 32)
@@ -40,21 +40,22 @@ struct PaycodeScreen: View {
                     // the Essential exception (a code kept longer would weaken the
                     // one-time code; docs/ios.md), so each new code is announced
                     // politely instead, and focus stays where it is.
-                    Text("New code in \(code.refreshInSecs) s").font(.footnote)
+                    Text(Presentation.paycodeRefresh(code, offline: model.offline)).font(.footnote)
                         .accessibilityHidden(true)
                         .onChange(of: code.digits) { _ in announce(labelText(label: .paycodeRefreshed).text) }
                 case .confirm(let charge, let error):
                     Text(charge.merchant.name).font(.headline)
                     AmountLabel(money: charge.amount).font(.title2)
-                    Text("Enter your PIN to pay")
+                    // "Kopi Corner asks for SGD 3.50. Enter your PIN to pay."
+                    Text(Presentation.chargeRequest(charge)).multilineTextAlignment(.center)
                     if let error { Text(error).foregroundColor(.red) }
                     PinDots(count: model.pinDigits)
                     PinKeys(onDigit: model.digit, onBackspace: model.backspace)
-                    Button("Decline", role: .destructive) { model.decline() }
+                    Button(Presentation.label(.decline), role: .destructive) { model.decline() }
                 case .charged(let title, let detail):
                     Text(title).font(.title2)
                     Text(detail)
-                    Button("OK") { model.dismiss() }
+                    Button(Presentation.label(.done)) { model.dismiss() }
                 }
             }
             .padding()

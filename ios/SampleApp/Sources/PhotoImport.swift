@@ -10,10 +10,12 @@ enum PhotoImport {
     enum Problem: LocalizedError {
         case notAnImage
         case noCode
+        /// The catalogue's sentence: `userMessage(for:)` shows it (these
+        /// cases carry no payload, so it falls back to `localizedDescription`).
         var errorDescription: String? {
             switch self {
-            case .notAnImage: return "This file is not an image."
-            case .noCode: return "No QR code found in this image."
+            case .notAnImage: return Presentation.label(.photoNotImage)
+            case .noCode: return Presentation.label(.photoNoCode)
             }
         }
     }

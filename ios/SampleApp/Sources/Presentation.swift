@@ -1,10 +1,56 @@
 import Foundation
 import ScanPay
 
-/// The screens' texts, kept out of the views. Every payer-facing sentence is
-/// the core's catalogue (issue 13), in the language last given to
-/// `setLocales(tags:)`: nothing here writes a sentence of its own.
+/// The screens' texts, kept out of the views. Every payer-facing word is the
+/// core's catalogue (issue 13), in the language last given to
+/// `setLocales(tags:)`: captions from `labelText`, texts made from values from
+/// `uiText`, sentences from the flow and the errors. Nothing here (or in the
+/// views) writes a word of its own; the exceptions are the brand "ScanPay"
+/// (the alert title, the privacy cover) and `SampleConfig`'s developer-only
+/// set-up problem (missing sandbox files), which a payer never sees.
 enum Presentation {
+    /// A caption (button, tab, field, progress line, instruction).
+    static func label(_ label: UiLabel) -> String {
+        labelText(label: label).text
+    }
+
+    /// The amount field's placeholder (and VoiceOver label): "Amount (SGD)",
+    /// the caption, then the currency code (a value, the same in every language).
+    static func amountField(currency: String) -> String {
+        "\(label(.fieldAmount)) (\(currency))"
+    }
+
+    /// A text made from values. `uiText` throws only for a Money the core
+    /// refuses (unknown currency, wrong exponent), which the bindings never
+    /// hand out; then `values` is shown: the values alone, no word of the app's.
+    static func text(_ text: UiText, values: @autoclosure () -> String) -> String {
+        (try? uiText(text: text))?.text ?? values()
+    }
+
+    /// Under the pay code: "New code in 12 seconds" ("Offline · new code in
+    /// 12 seconds" while the wallet is offline). Shown, never read out.
+    static func paycodeRefresh(_ code: PaycodeDisplay, offline: Bool) -> String {
+        text(.paycodeRefresh(seconds: UInt32(clamping: code.refreshInSecs), offline: offline),
+             values: String(code.refreshInSecs))
+    }
+
+    /// Above the PIN pad of a pay-code charge: "Kopi Corner asks for SGD
+    /// 3.50. Enter your PIN to pay."
+    static func chargeRequest(_ charge: PendingCharge) -> String {
+        text(.chargeRequest(charge: charge),
+             values: "\(charge.merchant.name) · \(formatMoney(money: charge.amount))")
+    }
+
+    /// The end of a pay-code charge: its status word ("Paid", "Refunded"…)
+    /// and the sentence ("You paid SGD 3.50 to Kopi Corner. Receipt R-77.").
+    /// `outcome` is nil when the payer declined.
+    static func chargeEnd(merchant: String, amount: Money, outcome: ChargeOutcome?) -> (title: String, detail: String) {
+        let title = text(.chargeTitle(outcome: outcome), values: "")
+        let detail = text(.chargeResult(merchant: merchant, amount: amount, outcome: outcome),
+                          values: "\(merchant) · \(formatMoney(money: amount))")
+        return (title, detail)
+    }
+
     /// The connectivity banner: the catalogue's status texts (connectivity,
     /// then payments waiting); nil when online with nothing pending.
     static func banner(_ status: StatusSnapshot?) -> String? {
@@ -21,7 +67,7 @@ enum Presentation {
     static func payee(_ review: MerchantReview) -> String {
         if let name = review.registeredName { return name }
         if let printed = review.printedName { return "“\(printed)”" }
-        return "?"
+        return label(.noName)
     }
 
     static func warnings(_ review: MerchantReview) -> [String] {
@@ -48,13 +94,16 @@ enum Presentation {
         }
     }
 
-    /// The payment id of a finished payment, for support (shown, not spoken first).
-    static func paymentId(_ state: FlowState) -> String? {
+    /// The payment id of a finished payment, for support (shown, not spoken
+    /// first): "Reference: 5f0c…".
+    static func reference(_ state: FlowState) -> String? {
+        let id: String
         switch state {
-        case .done(let id, _, _), .pending(let id, _, _), .needsAttention(let id, _): return id
-        case .failed(let id, _, _): return id
+        case .done(let payment, _, _), .pending(let payment, _, _), .needsAttention(let payment, _): id = payment
+        case .failed(let payment, _, _): id = payment
         default: return nil
         }
+        return text(.reference(reference: id), values: id)
     }
 
     /// Why the PIN is asked although a shortcut is on: the core's sentence

@@ -7,6 +7,9 @@ struct SampleConfig {
     let wallet: WalletConfig
     let enrolmentCode: String?
 
+    /// A developer's set-up problem, not a payer's: the sandbox files were not
+    /// copied into the app. It stays in English, outside the catalogue (issue
+    /// 13 covers what a payer can see; a shipped app bundles its roots).
     enum Problem: LocalizedError {
         case missingRoots
         var errorDescription: String? {

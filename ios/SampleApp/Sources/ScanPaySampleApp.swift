@@ -39,6 +39,7 @@ struct PrivacyCover: View {
     var body: some View {
         ZStack {
             Rectangle().fill(.background)
+            // The brand, the same in every language: not a catalogue text.
             Label("ScanPay", systemImage: "qrcode.viewfinder").font(.largeTitle)
         }
         .ignoresSafeArea()

@@ -21,8 +21,9 @@ struct RootView: View {
         .onReceive(NotificationCenter.default.publisher(for: NSLocale.currentLocaleDidChangeNotification)) { _ in
             payment?.relocalize()
         }
+        // The title is the brand, the same in every language; the message is the core's sentence.
         .alert("ScanPay", isPresented: Binding(get: { app.message != nil }, set: { if !$0 { app.message = nil } })) {
-            Button("OK") { app.message = nil }
+            Button(Presentation.label(.done)) { app.message = nil }
         } message: {
             Text(app.message ?? "")
         }
@@ -31,29 +32,35 @@ struct RootView: View {
     @ViewBuilder private var content: some View {
         switch app.phase {
         case .opening:
-            ProgressView("Opening the wallet…")
+            ProgressView(Presentation.label(.openingWallet))
         case .failed(let message):
-            Text(message).padding()
+            VStack(spacing: 8) {
+                Text(Presentation.label(.walletOpenFailed)).font(.headline)
+                // The core's reason; only a missing sandbox file (a developer's
+                // set-up problem, SampleConfig) is the sample's own English.
+                Text(message)
+            }
+            .padding()
         case .needsPin:
             VStack(spacing: 24) {
-                Text("Choose a 6-digit PIN").font(.title2)
+                Text(Presentation.label(.choosePin)).font(.title2)
                 PinDots(count: app.pinDigits)
                 PinKeys(onDigit: app.setupDigit, onBackspace: app.setupBackspace)
             }
         case .registering:
-            ProgressView("Registering this device…")
+            ProgressView(Presentation.label(.registering))
         case .registrationFailed(let message):
             VStack(spacing: 16) {
                 Text(message).padding()
-                Button("Try again") { Task { await app.register() } }
+                Button(Presentation.label(.tryAgain)) { Task { await app.register() } }
             }
         case .ready:
             VStack(spacing: 0) {
                 // Two ways to pay: scan the shop's code, or show the pay
                 // code to the shop's till.
-                Picker("Pay", selection: $showPaycode) {
-                    Text("Scan to pay").tag(false)
-                    Text("Pay code").tag(true)
+                Picker(Presentation.label(.pay), selection: $showPaycode) {
+                    Text(Presentation.label(.tabScan)).tag(false)
+                    Text(Presentation.label(.tabPaycode)).tag(true)
                 }
                 .pickerStyle(.segmented)
                 .padding(8)
@@ -119,14 +126,14 @@ struct PaymentScreen: View {
         case .confirmAmount(let review, _, let breakdown, let problem):
             AmountScreen(review: review, breakdown: breakdown, problem: problem?.text, fixed: true, model: model)
         case .confirmPinFree(let review, let breakdown, _):
-            // The core's sentence says how much, to whom, and without the PIN; "Pay" is the app's caption.
+            // The core's sentence says how much, to whom, and without the PIN; the button is "Pay".
             ShortcutScreen(review: review, breakdown: breakdown, problem: nil, model: model) {
-                Button("Pay") { model.confirm(displayed: breakdown.total) }
+                Button(Presentation.label(.pay)) { model.confirm(displayed: breakdown.total) }
                     .buttonStyle(.borderedProminent)
             }
         case .confirmBiometric(let review, let breakdown, _, let problem, _):
             ShortcutScreen(review: review, breakdown: breakdown, problem: problem?.text, model: model) {
-                Button("Confirm", action: model.confirmBiometric)
+                Button(Presentation.label(.confirm), action: model.confirmBiometric)
                     .buttonStyle(.borderedProminent)
             }
         case .enterPin(_, let breakdown, let digits, _, let lastError, let fallback):
@@ -144,7 +151,7 @@ struct PaymentScreen: View {
                         .onAppear { announce(problem) }
                 }
                 PinKeys(onDigit: model.digit, onBackspace: model.backspace)
-                Button("Cancel", role: .cancel, action: model.cancel)
+                Button(Presentation.label(.cancel), role: .cancel, action: model.cancel)
             }
             // WCAG 2.2.1: a lockout is a wait, not a limit on the payer, so
             // nothing is extended; it is said once when it starts (the problem
@@ -176,16 +183,22 @@ struct ScanScreen: View {
     @StateObject private var camera = CameraHolder()
     @State private var photo: PhotosPickerItem?
     @State private var visible = false
+    /// Camera access refused (or restricted) for this app: the preview stays
+    /// black, so the screen says so; photo import and paste still work.
+    @State private var cameraRefused = false
 
     var body: some View {
         VStack(spacing: 16) {
             Text(labelText(label: .scanning).text).multilineTextAlignment(.center)
+            if cameraRefused {
+                Text(Presentation.label(.cameraNeeded)).foregroundStyle(.orange).multilineTextAlignment(.center)
+            }
             CameraPreview(session: camera.source.session)
                 .aspectRatio(3 / 4, contentMode: .fit)
                 .overlay { RoundedRectangle(cornerRadius: 12).stroke(.white, lineWidth: 2).padding(48) }
             HStack {
                 PhotosPicker(selection: $photo, matching: .images) {
-                    Label("Import photo", systemImage: "photo")
+                    Label(Presentation.label(.importPhoto), systemImage: "photo")
                 }
                 PasteButton(payloadType: String.self) { texts in
                     if let text = texts.first { model.scannedText(text) }
@@ -194,6 +207,8 @@ struct ScanScreen: View {
         }
         .onAppear {
             visible = true
+            let access = AVCaptureDevice.authorizationStatus(for: .video)
+            cameraRefused = access == .denied || access == .restricted
             scan(skipping: nil)
         }
         .onDisappear {
@@ -255,7 +270,7 @@ struct CameraPreview: UIViewRepresentable {
 
 /// The one-tap (PIN-free) and biometric screens (`FlowState.confirmPinFree`,
 /// `.confirmBiometric`): who is paid and how much on one screen, the
-/// shortcut's button, "Use PIN" and Cancel.
+/// shortcut's button, "Use PIN" and "Cancel" (captions from `labelText`).
 struct ShortcutScreen<Actions: View>: View {
     let review: MerchantReview
     let breakdown: AmountBreakdown
@@ -271,8 +286,8 @@ struct ShortcutScreen<Actions: View>: View {
             Text(model.stateText).multilineTextAlignment(.center)
             if let problem { Text(problem).foregroundStyle(.red) }
             actions()
-            Button("Use PIN", action: model.usePin)
-            Button("Cancel", role: .cancel, action: model.cancel)
+            Button(Presentation.label(.usePin), action: model.usePin)
+            Button(Presentation.label(.cancel), role: .cancel, action: model.cancel)
         }
         .disabled(model.working)
     }
@@ -296,10 +311,10 @@ struct ReviewScreen: View {
                 Label(warning, systemImage: "exclamationmark.triangle")
             }
             HStack {
-                Button("Cancel", role: .cancel, action: cancel)
+                Button(Presentation.label(.cancel), role: .cancel, action: cancel)
                 Spacer()
                 if review.payable {
-                    Button("Pay this merchant", action: proceed).buttonStyle(.borderedProminent)
+                    Button(Presentation.label(.payThisMerchant), action: proceed).buttonStyle(.borderedProminent)
                 }
             }
         }
@@ -320,22 +335,22 @@ struct AmountScreen: View {
             Text(Presentation.payee(review)).font(.headline)
             Text(model.stateText).multilineTextAlignment(.center)
             if !fixed {
-                TextField("Amount (\(review.currency))", text: $amount)
+                TextField(Presentation.amountField(currency: review.currency), text: $amount)
                     .keyboardType(.decimalPad)
                     .onChange(of: amount) { model.editAmount($0) }
             }
             if review.tipRule == .prompt {
-                TextField("Tip", text: $tip)
+                TextField(Presentation.label(.fieldTip), text: $tip)
                     .keyboardType(.decimalPad)
                     .onChange(of: tip) { model.editTip($0) }
             }
             if let problem { Text(problem).foregroundStyle(.red) }
             if let breakdown {
                 AmountLabel(money: breakdown.total).font(.title2)
-                Button("Confirm") { model.confirm(displayed: breakdown.total) }
+                Button(Presentation.label(.confirm)) { model.confirm(displayed: breakdown.total) }
                     .buttonStyle(.borderedProminent)
             }
-            Button("Cancel", role: .cancel, action: model.cancel)
+            Button(Presentation.label(.cancel), role: .cancel, action: model.cancel)
         }
     }
 }
@@ -356,16 +371,16 @@ struct ResultScreen: View {
             }
             .accessibilityElement(children: .combine)
             .onAppear { announce("\(title). \(model.stateText)") }
-            if let id = Presentation.paymentId(state) {
-                Text(id).font(.footnote).textSelection(.enabled)
+            if let reference = Presentation.reference(state) {
+                Text(reference).font(.footnote).textSelection(.enabled)
             }
             if case .failed(_, _, let retry) = state, retry != .none {
-                Button("Try again", action: model.retry)
+                Button(Presentation.label(.tryAgain), action: model.retry)
             }
             if case .pending = state {
-                Button("Check again", action: model.checkAgain).disabled(model.working)
+                Button(Presentation.label(.checkAgain), action: model.checkAgain).disabled(model.working)
             }
-            Button("Done") {
+            Button(Presentation.label(.done)) {
                 model.cancel()
                 startOver()
             }

@@ -20,7 +20,9 @@ import Security
 ///   the core records.
 /// - `sign(challenge:prompt:)`: `SecKeyCreateSignature(.ecdsaSignatureMessageX962SHA256)`
 ///   (SHA-256, ASN.1 DER: what the core verifies), with an `LAContext` whose
-///   `localizedReason` is the core's prompt text. The system shows the Face ID /
+///   `localizedReason` is the core's prompt text and whose
+///   `localizedCancelTitle` is the prompt's `cancel` ("Use PIN", in the
+///   same language). The system shows the Face ID /
 ///   Touch ID sheet and the call **blocks until it ends**, so it must not run on
 ///   the main thread: there it fails at once with `.Failed`. The core calls it
 ///   on its own background thread.
@@ -41,17 +43,18 @@ public final class SecureEnclaveBiometricKey: BiometricKey {
     private let tag: String
     private let stateAccount: String
     private let service: String
-    private let cancelTitle: String
     private let lock = NSLock()
 
-    /// - Parameters:
-    ///   - service: prefix of the Keychain items (use the app's bundle id).
-    ///   - cancelTitle: the sheet's cancel button, which falls back to the PIN.
-    public init(service: String = "app.scanpay.biometric", cancelTitle: String = "Use PIN") {
+    /// The sheet's words are all the core's (issue 13): the reason is the
+    /// prompt's title and subtitle, the cancel button (which falls back to the
+    /// PIN pad) is `prompt.cancel`, "Use PIN" in the payer's language. There is
+    /// no override: a caption of the app's own would be in one language only.
+    ///
+    /// - Parameter service: prefix of the Keychain items (use the app's bundle id).
+    public init(service: String = "app.scanpay.biometric") {
         self.service = service
         self.tag = "\(service).key"
         self.stateAccount = "\(service).domain-state"
-        self.cancelTitle = cancelTitle
     }
 
     public func availability() -> BiometricAvailability {
@@ -130,7 +133,8 @@ public final class SecureEnclaveBiometricKey: BiometricKey {
         defer { lock.unlock() }
         let context = LAContext()
         context.localizedReason = prompt.subtitle.isEmpty ? prompt.title : "\(prompt.title)\n\(prompt.subtitle)"
-        context.localizedCancelTitle = cancelTitle
+        // The core writes it in the title's language; the sheet never shows a word of the app's.
+        context.localizedCancelTitle = prompt.cancel
         context.localizedFallbackTitle = "" // no passcode fallback: the PIN is the core's
         var laError: NSError?
         let canEvaluate = context.canEvaluatePolicy(.deviceOwnerAuthenticationWithBiometrics, error: &laError)
