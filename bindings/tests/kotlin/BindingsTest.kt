@@ -640,6 +640,45 @@ val tests = linkedMapOf<String, () -> Unit>(
             }
         } finally { setLocales(emptyList()) }
     },
+    "every caption (labelText) and every text made from values (uiText) is written in every locale" to {
+        try {
+            val sgd = Money(350u, "SGD", 2u)
+            val charge = PendingCharge("c-1", ChargeMerchant("m-1", "Kopi Corner", true), sgd, null)
+            val paid = ChargeOutcome.Paid("R-77")
+            val texts = listOf(
+                UiText.PaycodeRefresh(12u, false) to "paycode-next-code",
+                UiText.PaycodeRefresh(1u, true) to "paycode-next-code-offline",
+                UiText.ChargeRequest(charge) to "paycode-charge-request",
+                UiText.ChargeTitle(paid) to "receipt-paid",
+                UiText.ChargeTitle(null) to "receipt-failed",
+                UiText.ChargeResult("Kopi Corner", sgd, paid) to "paycode-charge-paid-receipt",
+                UiText.ChargeResult("Kopi Corner", sgd, null) to "paycode-charge-declined",
+                UiText.ShortcutLapsed(LapsedShortcut(Shortcut.Biometric, ShortcutLapse.PIN_CHANGED, 0u)) to "shortcut-lapsed-biometric-pin-changed",
+                UiText.BiometricSetting(BiometricAvailability.LOCKED_OUT) to "shortcut-settings-biometric-locked",
+                UiText.PinFreeOffer(PinFreeLimits("SGD", 2000u, 10000u, 10u)) to "shortcut-pin-free-offer",
+                UiText.Reference("5f0c2a9e-0000-4000-8000-000000000001") to "receipt-reference",
+                UiText.Total(sgd) to "receipt-total",
+                UiText.Tip(Money(50u, "SGD", 2u)) to "receipt-tip",
+            )
+            val pay = mutableMapOf<String, String>()
+            for (tag in listOf("en", "zh-Hans", "ms", "id", "en-XA")) {
+                setLocales(listOf(tag))
+                val labels = UiLabel.entries.map { labelText(it) }
+                check(labels.map { it.id }.toSet().size == labels.size) { "$tag: $labels" }
+                check(labels.all { it.text.isNotBlank() && !it.text.contains('{') }) { "$tag: $labels" }
+                for ((text, id) in texts) {
+                    val t = uiText(text)
+                    check(t.id == id && t.text.isNotBlank() && !t.text.contains('{')) { "$tag: $text -> $t" }
+                }
+                pay[tag] = labelText(UiLabel.PAY).text
+            }
+            check(pay.values.toSet().size >= 4 && Regex("[\u4e00-\u9fff]").containsMatchIn(pay["zh-Hans"]!!)) { "$pay" }
+            setLocales(listOf("en"))
+            check(uiText(UiText.ChargeResult("Kopi Corner", sgd, paid)).text ==
+                "You paid SGD\u00a03.50 to \u2068Kopi Corner\u2069. Receipt \u2068R-77\u2069.")
+            raises<FlowException.InvalidInput> { uiText(UiText.Total(Money(1u, "XYZ", 2u))) }
+        } finally { setLocales(emptyList()) }
+    },
 )
 
 fun sandboxTests(bin: String) {
