@@ -1874,6 +1874,55 @@ def test_state_text_names_the_merchant_and_the_amount_in_the_locale(wallet, loca
     assert s.last_error.is_wrong_pin() and s.last_error.text().id == "pin-wrong", s.last_error
 
 
+def state_texts_in_this_locale(tmp_path, sb):
+    """The flow's text at each state of two payments against the sandbox
+    (paid, declined), in the current locale."""
+    tag = sp.current_locale()
+    got = {}
+    w = sandbox_wallet(tmp_path / tag, sb)
+    for payload, amount in [(sb["payload_ok"], "3.50"), (sb["payload_blocked"], "1.00")]:
+        flow = w.new_flow()
+        got["Scanning"] = flow.state_text()
+        flow.handle(sp.FlowIntent.SCANNED_TEXT(payload))
+        got["ReviewMerchant"] = flow.state_text()
+        s = flow.handle(sp.FlowIntent.PROCEED())
+        got["EnterAmount"] = flow.state_text()
+        s = flow.handle(sp.FlowIntent.EDIT_AMOUNT(amount))
+        flow.handle(sp.FlowIntent.CONFIRM(s.breakdown.total))
+        got["EnterPin"] = flow.state_text()
+        for d in PIN:
+            flow.press_pin_digit(d)
+        got["Processing"] = flow.state_text()
+        end = run(flow.process(None))
+        got["Done" if end.is_done() else "Failed"] = flow.state_text()
+    return got
+
+
+def test_every_state_of_a_payment_reads_in_every_locale(tmp_path, sandbox, locales):
+    """Each state a payment passes through has the catalogue's text in each
+    language: an id per state, a text in the language, the amount in it once
+    there is one."""
+    by_locale = {}
+    for tag in LOCALES:
+        locales([tag])
+        by_locale[tag] = state_texts_in_this_locale(tmp_path, sandbox)
+    en = by_locale["en"]
+    assert set(en) == {"Scanning", "ReviewMerchant", "EnterAmount", "EnterPin", "Processing",
+                       "Done", "Failed"}, sorted(en)
+    assert len({t.id for t in en.values()}) == len(en), {k: t.id for k, t in en.items()}
+    for tag, got in by_locale.items():
+        assert {k: t.id for k, t in got.items()} == {k: t.id for k, t in en.items()}, tag
+        for state, t in got.items():
+            assert t.text.strip() and "{" not in t.text, (tag, state, t)
+            if tag == "zh-Hans":
+                assert CJK.search(t.text), (state, t)
+            if tag != "en":
+                assert t.text != en[state].text, (tag, state, t.text)
+        # The PIN prompt carries the amount as the locale writes it.
+        amount = [a.value for a in got["EnterPin"].args if a.name == "amount"][0]
+        assert amount.amount.text in got["EnterPin"].text, (tag, got["EnterPin"])
+
+
 def errors_in_this_locale(tmp_path):
     """Every FlowError and WalletError variant these suites can make without
     a backend, made now (flat errors are rendered when they are raised)."""
