@@ -25,6 +25,8 @@ import app.scanpay.ffi.Region
 import app.scanpay.ffi.Timings
 import app.scanpay.ffi.WalletConfig
 import app.scanpay.ffi.LocalizedText
+import app.scanpay.ffi.Money
+import app.scanpay.ffi.amountText
 import app.scanpay.ffi.PaycodeBlock
 import app.scanpay.ffi.PaymentState
 import app.scanpay.ffi.PinProblem
@@ -654,7 +656,14 @@ fun sandboxTests(bin: String) {
                 val key = app.scanpay.ffi.InsecureSoftwareBiometricKey()
                 app.scanpay.sample.model.ShortcutsViewModel(w, scope, key.asBiometricKey(), sb["currency"] as String).use { vm ->
                     val first = vm.ui.await(what = "status") { it.status != null }
-                    check(first.biometricNote == null && first.pinFreeOffer?.startsWith("up to ") == true && first.status!!.biometric.not()) { "$first" }
+                    check(first.biometricNote == null && first.status!!.biometric.not()) { "$first" }
+                    // The offer is the catalogue's sentence with CLDR amounts
+                    // ("SGD 20.00", not a hand-made "%d.%02d").
+                    val cur = sb["currency"] as String
+                    val o = first.status!!.pinFreeOffers.first { it.defaults.currency == cur }.defaults
+                    fun amt(minor: ULong) = amountText(Money(minor, cur, 2u)).text
+                    check(o.dailyCount > 1u) { "$o" }
+                    check(first.pinFreeOffer == "Up to ${amt(o.perPayment)} a payment, ${amt(o.dailyTotal)} and ${o.dailyCount} payments a day.") { "${first.pinFreeOffer}" }
                     vm.enableBiometric()
                     vm.ui.await(what = "pin pad") { it.askingPin is app.scanpay.ffi.Shortcut.Biometric }
                     vm.pinDigit(1); vm.pinDigit(2)
@@ -671,7 +680,18 @@ fun sandboxTests(bin: String) {
                     check(free.status!!.pinFree.single().currency == sb["currency"]) { "$free" }
                     vm.disableBiometric()
                     val off = vm.ui.await(what = "biometric off") { it.status?.biometric == false && !it.busy }
-                    check(off.lapses == listOf("Fingerprint or face confirmation was turned off: you turned it off.")) { "${off.lapses}" }
+                    check(off.lapses == listOf("You turned off fingerprint or face confirmation.")) { "${off.lapses}" }
+                    // A language change shows at the next read, in the catalogue's words.
+                    inLocale("zh-Hans") {
+                        vm.refresh()
+                        val zh = vm.ui.await(what = "lapse in zh-Hans") { it.lapses.any(::hasHan) }
+                        check(zh.lapses == listOf("您已关闭指纹或面容确认。")) { "${zh.lapses}" }
+                    }
+                }
+                // No biometric key on this phone: the catalogue's no-sensor sentence, the toggle off.
+                app.scanpay.sample.model.ShortcutsViewModel(w, scope, null, sb["currency"] as String).use { vm ->
+                    val none = vm.ui.await(what = "status, no key") { it.status != null }
+                    check(none.biometricNote == "This phone has no fingerprint or face sensor that can confirm payments.") { "$none" }
                 }
             }
         }
@@ -697,6 +717,7 @@ fun sandboxTests(bin: String) {
                     }
                     val (ok, _) = pay(sb["payload_ok"] as String, "3.50")
                     check(ok.outcome == Outcome.PAID && ok.title == "Paid" && ok.detail.startsWith("Paid") && ok.detail.contains("3.50")) { "$ok" }
+                    check(ok.paymentId != null && ok.reference?.startsWith("Reference: ") == true && ok.reference!!.contains(ok.paymentId!!)) { "$ok" }
                     val (declined, _) = pay(sb["payload_blocked"] as String, "1.00")
                     check(declined.outcome == Outcome.FAILED && declined.detail.startsWith("Payment declined")) { "$declined" }
                     check(command("fault submit drop-after-commit") == "ok")
@@ -743,7 +764,9 @@ fun paycodeSandboxTest(sb: Map<String, Any?>) {
             PaycodeViewModel(w, scope).use { vm ->
                 vm.screen.await(what = "pin to open") { it is PaycodeScreen.EnterPin }
                 PIN.forEach { vm.pinDigit(it) }
-                val shown = vm.screen.await(what = "code") { it is PaycodeScreen.Showing }.let { (it as PaycodeScreen.Showing).code }
+                val showing = vm.screen.await(what = "code") { it is PaycodeScreen.Showing } as PaycodeScreen.Showing
+                check(Regex("New code in \\d+ seconds?").matches(showing.refresh)) { showing.refresh }
+                val shown = showing.code
                 check(shown.qr.size > 0u && shown.bars.isNotEmpty() && shown.digits.length == 18) { "$shown" }
                 // The screen is captured: hidden, and nothing to draw.
                 vm.setScreenCaptured(true)
@@ -755,17 +778,27 @@ fun paycodeSandboxTest(sb: Map<String, Any?>) {
                 val paid = till(sb, "POST", "/v1/merchant/paycode/charges", body)
                 check(paid["state"] == "paid") { "$paid" }
                 val charged = vm.screen.await(what = "receipt") { it is PaycodeScreen.Charged } as PaycodeScreen.Charged
-                check(charged.paid && charged.title.startsWith("Paid") && charged.title.endsWith("3.20") && charged.detail.contains(paid["receipt"] as String)) { "$charged" }
+                // Paid with the code alone: the catalogue's status word and sentence (amount, payee, receipt).
+                val sgd320 = amountText(Money(320u, sb["currency"] as String, 2u)).text
+                check(charged.paid && charged.title == "Paid") { "$charged" }
+                check(charged.detail.startsWith("You paid $sgd320 to ") && charged.detail.contains(". Receipt \u2068${paid["receipt"]}\u2069.")) { "$charged" }
                 vm.dismiss()
                 val next = vm.screen.await(what = "next code") { it is PaycodeScreen.Showing && it.code.digits != shown.digits } as PaycodeScreen.Showing
                 // SGD 45.00: the PIN is asked on this screen, then the till sees paid.
                 val big = """{"out_trade_no":"VM-PC-2","auth_code":"${next.code.cpmText}","amount":{"minor":4500,"currency":"${sb["currency"]}"}}"""
                 check(till(sb, "POST", "/v1/merchant/paycode/charges", big)["state"] == "userpaying")
                 val confirm = vm.screen.await(what = "confirm") { it is PaycodeScreen.Confirm } as PaycodeScreen.Confirm
+                val sgd45 = amountText(Money(4500u, sb["currency"] as String, 2u)).text
                 check(confirm.amount.endsWith("45.00")) { "$confirm" }
-                PIN.forEach { vm.pinDigit(it) }
-                val done = vm.screen.await(what = "paid with PIN") { it is PaycodeScreen.Charged } as PaycodeScreen.Charged
-                check(done.paid && done.title.startsWith("Paid") && done.title.endsWith("45.00")) { "$done" }
+                check(confirm.request.contains(confirm.merchant) && confirm.request.endsWith(" asks for $sgd45. Enter your PIN to pay.")) { confirm.request }
+                // The result is written in the language of the moment it arrives: zh-Hans here.
+                val (done, zh45) = inLocale("zh-Hans") {
+                    PIN.forEach { vm.pinDigit(it) }
+                    val d = vm.screen.await(what = "paid with PIN") { it is PaycodeScreen.Charged } as PaycodeScreen.Charged
+                    d to amountText(Money(4500u, sb["currency"] as String, 2u)).text
+                }
+                check(done.paid && done.title == "已支付") { "$done" }
+                check(done.detail.startsWith("您已向") && done.detail.contains("支付 $zh45。")) { "$done" }
                 check(till(sb, "GET", "/v1/merchant/paycode/charges/VM-PC-2")["state"] == "paid")
             }
         }

@@ -4,6 +4,7 @@ import android.app.Application
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
 import app.scanpay.android.ScanPayWallet
+import app.scanpay.android.userMessage
 import app.scanpay.sample.model.ConnectivityViewModel
 import app.scanpay.sample.model.PaymentViewModel
 import app.scanpay.sample.model.SetupViewModel
@@ -30,7 +31,10 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
 
     private val _models = MutableStateFlow<Models?>(null)
     val models: StateFlow<Models?> = _models
+    /** A developer's setup problem (English: see [SampleApp.setupProblem]). */
     val problem: String? get() = getApplication<SampleApp>().setupProblem
+
+    /** Why the wallet did not open: the core's sentence, shown after the catalogue's WALLET_OPEN_FAILED. */
     val openError = MutableStateFlow<String?>(null)
 
     init {
@@ -38,7 +42,7 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
             val w = try {
                 getApplication<SampleApp>().wallet.await()
             } catch (e: Exception) {
-                openError.value = e.message ?: e.toString()
+                openError.value = e.userMessage()
                 return@launch
             }
             _models.value = Models(

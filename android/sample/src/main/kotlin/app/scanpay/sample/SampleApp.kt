@@ -44,7 +44,12 @@ class SampleApp : Application() {
     lateinit var biometricKey: AndroidBiometricKey
         private set
 
-    /** Why the sample runs without a backend, if it does (missing sandbox files). */
+    /**
+     * Why the sample runs without a backend, if it does (missing sandbox
+     * files). In English, not from the catalogue: it is for the developer
+     * building the sample, never for a payer (as is the roots.json error in
+     * config()); docs/android.md, "Language and accessibility".
+     */
     @Volatile
     var setupProblem: String? = null
         private set

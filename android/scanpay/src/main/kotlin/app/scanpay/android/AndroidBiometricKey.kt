@@ -49,12 +49,16 @@ import java.security.spec.ECGenParameterSpec
  * timeout counts as cancelled). Outcomes: `KeyPermanentlyInvalidatedException`
  * → `KeyInvalidated`; no key → `KeyMissing`; `ERROR_LOCKOUT(_PERMANENT)` →
  * `LockedOut`; `ERROR_NO_BIOMETRICS` → `NotEnrolled`; the user cancelling or
- * pressing [negativeButtonText] → `Cancelled`; below Android 9 or without a
+ * pressing the negative button → `Cancelled`; below Android 9 or without a
  * sensor → `Unavailable`. None of them pays: the flow falls back to the PIN.
  *
  * The prompt needs Android 9 (API 28, the framework `BiometricPrompt`); below
  * that [availability] is `NoHardware`. The prompt itself lives in
  * [BiometricPromptApi28], loaded only on API 28+.
+ *
+ * Every word of the prompt is the core's, in the payer's language
+ * ([BiometricPromptText]: the title, the subtitle, and `cancel`, the negative
+ * button that goes back to the PIN pad: "Use PIN"); none is written here.
  *
  * @param context the Activity showing the payment (the system draws the prompt
  *   over it; the app must be in the foreground), or the application context.
@@ -62,7 +66,6 @@ import java.security.spec.ECGenParameterSpec
 class AndroidBiometricKey(
     private val context: Context,
     private val alias: String = DEFAULT_ALIAS,
-    private val negativeButtonText: String = "Use PIN",
     timeoutMs: Long = PromptRelay.DEFAULT_TIMEOUT_MS,
 ) : BiometricKey {
     private val lock = Any()
@@ -158,7 +161,7 @@ class AndroidBiometricKey(
         }
         // Blocks this (background) thread until the prompt on Main ends.
         val unlocked = relay.await<Signature> { finish ->
-            BiometricPromptApi28.show(context, signature, prompt, negativeButtonText, finish)
+            BiometricPromptApi28.show(context, signature, prompt, finish)
         }
         return try {
             unlocked.update(challenge)

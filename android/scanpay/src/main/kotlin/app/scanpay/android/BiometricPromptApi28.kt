@@ -9,6 +9,8 @@ import android.os.CancellationSignal
 import androidx.annotation.RequiresApi
 import app.scanpay.ffi.BiometricAvailability
 import app.scanpay.ffi.BiometricPromptText
+import app.scanpay.ffi.UiLabel
+import app.scanpay.ffi.labelText
 import java.security.Signature
 
 /**
@@ -52,19 +54,22 @@ internal object BiometricPromptApi28 {
     /**
      * Shows the prompt (on the main thread, called by [PromptRelay]) for
      * [signature] and reports the outcome once through [finish]. Returns the
-     * function that takes the prompt down.
+     * function that takes the prompt down. The negative button is
+     * [BiometricPromptText.cancel] ("Use PIN" in the title's language).
      */
     fun show(
         context: Context,
         signature: Signature,
         text: BiometricPromptText,
-        negativeButtonText: String,
         finish: (PromptOutcome<Signature>) -> Unit,
     ): () -> Unit {
         val executor = context.getMainExecutor()
+        // The framework refuses an empty negative button (IllegalArgumentException,
+        // so no prompt at all): the catalogue's label if the core's is ever empty.
+        val cancelText = text.cancel.ifBlank { labelText(UiLabel.USE_PIN).text }
         val builder = BiometricPrompt.Builder(context)
             .setTitle(text.title)
-            .setNegativeButton(negativeButtonText, executor) { _, _ ->
+            .setNegativeButton(cancelText, executor) { _, _ ->
                 finish(PromptOutcome.Refused(PromptErrors.toError(PromptErrors.NEGATIVE_BUTTON, null)))
             }
         if (text.subtitle.isNotEmpty()) builder.setSubtitle(text.subtitle)

@@ -5,15 +5,18 @@
 // last given to setLocales: no payer-facing sentence is written in this app.
 package app.scanpay.sample.model
 
+import app.scanpay.android.userMessage
 import app.scanpay.ffi.AmountText
 import app.scanpay.ffi.FlowException
 import app.scanpay.ffi.MerchantReview
 import app.scanpay.ffi.Money
 import app.scanpay.ffi.PinFallbackInfo
 import app.scanpay.ffi.PinProblem
+import app.scanpay.ffi.UiText
 import app.scanpay.ffi.Verdict
 import app.scanpay.ffi.amountText
 import app.scanpay.ffi.formatMoney
+import app.scanpay.ffi.uiText
 import app.scanpay.ffi.warningText
 
 /** What the review screen shows about who is being paid. */
@@ -57,6 +60,18 @@ internal fun amount(m: Money): AmountUi = try {
 }
 
 internal fun money(m: Money): String = formatMoney(m)
+
+/**
+ * A text made from values ([UiText]) in the current locale. `uiText` refuses
+ * only an amount it cannot write (unknown currency, wrong exponent), which
+ * the core's own values never are; a refusal must not kill the screen's
+ * collector, so it shows the core's sentence for the refusal instead.
+ */
+internal fun text(t: UiText): String = try {
+    uiText(t).text
+} catch (e: FlowException) {
+    e.userMessage()
+}
 
 /**
  * [verdict] is the flow's state text at the review (the verdict's sentence);

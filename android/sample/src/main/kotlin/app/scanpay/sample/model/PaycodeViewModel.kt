@@ -16,6 +16,7 @@ import app.scanpay.ffi.PaycodeSession
 import app.scanpay.ffi.PendingCharge
 import app.scanpay.ffi.PinPad
 import app.scanpay.ffi.UiLabel
+import app.scanpay.ffi.UiText
 import app.scanpay.ffi.formatMoney
 import app.scanpay.ffi.labelText
 import kotlinx.coroutines.CancellationException
@@ -47,17 +48,35 @@ sealed interface PaycodeScreen {
 
     /**
      * The code: draw [code]'s `qr` and `bars` (Canvas, no barcode library),
-     * the digits under them, and [secondsLeft] as the countdown.
+     * the digits under them, and [refresh] under them: the countdown
+     * ("New code in 12 seconds", with "Offline ·" when [offline]), the
+     * catalogue's `UiText.PaycodeRefresh` for [secondsLeft].
      */
-    data class Showing(val code: PaycodeDisplay, val secondsLeft: Long, val offline: Boolean) : PaycodeScreen
+    data class Showing(val code: PaycodeDisplay, val secondsLeft: Long, val offline: Boolean, val refresh: String = "") : PaycodeScreen
 
     /** The screen is being captured or recorded: the code is hidden. */
     data object Hidden : PaycodeScreen
 
-    /** A charge above the no-PIN amount waits for the payer's PIN. */
-    data class Confirm(val charge: PendingCharge, val merchant: String, val amount: String, val digits: Int, val error: String?) : PaycodeScreen
+    /**
+     * A charge above the no-PIN amount waits for the payer's PIN. [request]
+     * is the catalogue's sentence above the pad ("Kopi Corner asks for
+     * SGD 3.50. Enter your PIN to pay.", `UiText.ChargeRequest`).
+     */
+    data class Confirm(
+        val charge: PendingCharge,
+        val merchant: String,
+        val amount: String,
+        val digits: Int,
+        val error: String?,
+        val request: String = "",
+    ) : PaycodeScreen
 
-    /** A charge made with the code, as the feed told it. */
+    /**
+     * A charge made with the code, as the feed or the confirmation told it:
+     * [title] is the status word (`UiText.ChargeTitle`: "Paid", "Not
+     * paid"…), [detail] the sentence (`UiText.ChargeResult`: who, how much,
+     * the receipt).
+     */
     data class Charged(val title: String, val detail: String, val paid: Boolean) : PaycodeScreen
 }
 
@@ -164,12 +183,7 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
             is PaycodeScreen.Confirm -> {
                 try {
                     val outcome = wallet.confirmCharge(s.charge.chargeId, pad)
-                    _screen.value = when (outcome) {
-                        is ChargeOutcome.Paid -> PaycodeScreen.Charged("Paid ${s.amount}", "${s.merchant}. Receipt ${outcome.receipt ?: "to follow"}.", true)
-                        is ChargeOutcome.Closed -> PaycodeScreen.Charged("Not charged", "The charge had already closed.", false)
-                        is ChargeOutcome.Reversed -> PaycodeScreen.Charged("Refunded", "The shop reversed the charge.", false)
-                        is ChargeOutcome.Unknown -> PaycodeScreen.Charged("Sent", "The outcome shows once the phone is back online.", false)
-                    }
+                    _screen.value = charged(s.charge, outcome)
                 } catch (e: CancellationException) {
                     throw e
                 } catch (e: Exception) {
@@ -189,7 +203,7 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
                 pad.clear()
                 _screen.value = try {
                     wallet.declineCharge(s.charge.chargeId)
-                    PaycodeScreen.Charged("Declined", "${s.merchant} was not paid.", false)
+                    charged(s.charge, null)
                 } catch (e: Exception) {
                     s.copy(digits = 0, error = e.userMessage())
                 }
@@ -238,7 +252,8 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
             if (!d.displayable) {
                 PaycodeScreen.Hidden
             } else {
-                PaycodeScreen.Showing(d, d.refreshInSecs.toLong(), wallet.status.value.connectivity is app.scanpay.ffi.ConnectivityStatus.Offline)
+                val offline = wallet.status.value.connectivity is app.scanpay.ffi.ConnectivityStatus.Offline
+                PaycodeScreen.Showing(d, d.refreshInSecs.toLong(), offline, text(UiText.PaycodeRefresh(d.refreshInSecs.coerceAtMost(UInt.MAX_VALUE.toULong()).toUInt(), offline)))
             }
         } catch (e: CancellationException) {
             throw e
@@ -267,17 +282,31 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
         val pending = wallet.pendingCharges().firstOrNull()
         if (pending != null && _screen.value !is PaycodeScreen.Confirm) {
             pad.clear()
-            _screen.value = PaycodeScreen.Confirm(pending, pending.merchant.name, formatMoney(pending.amount), 0, null)
+            _screen.value = PaycodeScreen.Confirm(
+                pending, pending.merchant.name, formatMoney(pending.amount), 0, null,
+                request = text(UiText.ChargeRequest(pending)),
+            )
             return
         }
         val done = changed.lastOrNull { it.state == ChargeState.PAID && it.method == AuthMethod.CODE } ?: return
         if (_screen.value is PaycodeScreen.Confirm) return
+        // Paid with the code alone (under the no-PIN amount): the catalogue
+        // words it as a confirmed payment with the feed's receipt.
+        val paid = ChargeOutcome.Paid(done.receipt)
         _screen.value = PaycodeScreen.Charged(
-            "Paid ${formatMoney(done.amount)}",
-            "${done.merchant.name}${if (done.merchant.registered) "" else " (as named by ScanPay)"}. Receipt ${done.receipt ?: "to follow"}.",
+            text(UiText.ChargeTitle(paid)),
+            text(UiText.ChargeResult(done.merchant.name, done.amount, paid)),
             true,
         )
     }
+
+    // The end of a charge that waited for the PIN: what confirmCharge
+    // returned, or null when the payer declined. Paid is the only green one.
+    private fun charged(charge: PendingCharge, outcome: ChargeOutcome?) = PaycodeScreen.Charged(
+        text(UiText.ChargeTitle(outcome)),
+        text(UiText.ChargeResult(charge.merchant.name, charge.amount, outcome)),
+        outcome is ChargeOutcome.Paid,
+    )
 
     /**
      * WCAG 2.2.1: a PIN lockout is a wait, not a limit on the payer, so

@@ -14,6 +14,7 @@ import app.scanpay.ffi.PaymentState
 import app.scanpay.ffi.PinProblem
 import app.scanpay.ffi.RetryOption
 import app.scanpay.ffi.ScannedCode
+import app.scanpay.ffi.UiText
 import app.scanpay.ffi.pinEntryText
 import app.scanpay.ffi.receiptStatusText
 import java.util.concurrent.atomic.AtomicInteger
@@ -92,8 +93,17 @@ sealed interface Screen {
      * The end of this payment: [title] is the status word ("Paid", "Not
      * paid"), [detail] the flow's sentence (what happened and what to do).
      * The screen announces [announcement] (a live region) when it appears.
+     * [reference] is the line for support ("Reference: 5f0c…",
+     * `UiText.Reference` of [paymentId]), null without a payment id.
      */
-    data class Result(val outcome: Outcome, val title: String, val detail: String, val paymentId: String?, val canRetry: Boolean) : Screen {
+    data class Result(
+        val outcome: Outcome,
+        val title: String,
+        val detail: String,
+        val paymentId: String?,
+        val canRetry: Boolean,
+        val reference: String? = paymentId?.let { text(UiText.Reference(it)) },
+    ) : Screen {
         val announcement: String get() = "$title. $detail"
     }
 }

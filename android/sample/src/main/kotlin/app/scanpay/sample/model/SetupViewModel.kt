@@ -6,7 +6,9 @@ import app.scanpay.android.ScanPayWallet
 import app.scanpay.android.userMessage
 import app.scanpay.ffi.PinException
 import app.scanpay.ffi.PinPad
+import app.scanpay.ffi.UiLabel
 import app.scanpay.ffi.WalletException
+import app.scanpay.ffi.labelText
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -19,7 +21,11 @@ sealed interface SetupState {
     data object Checking : SetupState
     /** Choose a PIN (the pad shows [digits] dots). */
     data class ChoosePin(val digits: Int, val error: String?) : SetupState
-    /** Enrolling, registering the device, fetching the merchant list. */
+    /**
+     * Enrolling, registering the device, fetching the merchant list: [step]
+     * is the catalogue's "Setting up this phone…" (one line for the three:
+     * the payer cannot act on which one runs).
+     */
     data class Working(val step: String) : SetupState
     /** Ready to pay. */
     data object Ready : SetupState
@@ -57,7 +63,7 @@ class SetupViewModel(private val wallet: ScanPayWallet, private val scope: Corou
     }
 
     private fun enrol() = scope.launch {
-        _state.value = SetupState.Working("Creating your device key…")
+        _state.value = SetupState.Working(labelText(UiLabel.REGISTERING).text)
         try {
             wallet.enrol(pad) // wipes the pad, whatever happens
         } catch (e: PinException) {
@@ -70,13 +76,12 @@ class SetupViewModel(private val wallet: ScanPayWallet, private val scope: Corou
     /** Registers the device and fetches the merchant list (again, after a failure). */
     fun register() = scope.launch {
         try {
-            _state.value = SetupState.Working("Registering this device…")
+            _state.value = SetupState.Working(labelText(UiLabel.REGISTERING).text)
             wallet.registerDevice(enrolmentCode)
-            _state.value = SetupState.Working("Fetching the merchant list…")
             wallet.syncRegistry()
             _state.value = SetupState.Ready
         } catch (e: WalletException) {
-            _state.value = SetupState.Failed(e.message ?: "setup failed")
+            _state.value = SetupState.Failed(e.userMessage())
         }
     }
 

@@ -3,6 +3,7 @@
 package app.scanpay.sample.model
 
 import app.scanpay.android.ScanPayWallet
+import app.scanpay.android.userMessage
 import app.scanpay.ffi.BiometricAvailability
 import app.scanpay.ffi.BiometricKey
 import app.scanpay.ffi.LapsedShortcut
@@ -10,8 +11,8 @@ import app.scanpay.ffi.PinException
 import app.scanpay.ffi.PinPad
 import app.scanpay.ffi.Shortcut
 import app.scanpay.ffi.ShortcutException
-import app.scanpay.ffi.ShortcutLapse
 import app.scanpay.ffi.ShortcutStatus
+import app.scanpay.ffi.UiText
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -24,11 +25,19 @@ import kotlinx.coroutines.launch
 data class ShortcutsUi(
     /** The core's status; null until read. */
     val status: ShortcutStatus? = null,
-    /** Whether the biometric toggle can be offered, or why not (a sentence). */
+    /**
+     * Null when the biometric toggle can be offered, else why not: the
+     * catalogue's sentence (`UiText.BiometricSetting`, or the opt-in's
+     * refusal when the wallet does not offer it).
+     */
     val biometricNote: String? = null,
-    /** The PIN-free offer for [currency]: "up to 20.00 a payment, 60.00 and 5 a day". */
+    /**
+     * The PIN-free offer for [currency], as the catalogue writes it with CLDR
+     * amounts (`UiText.PinFreeOffer`): "Up to SGD 20.00 a payment, SGD 60.00
+     * and 5 payments a day."
+     */
     val pinFreeOffer: String? = null,
-    /** Why shortcuts turned off by themselves, one sentence each. */
+    /** Why shortcuts are off, one catalogue sentence each (`UiText.ShortcutLapsed`). */
     val lapses: List<String> = emptyList(),
     /** Opting in waits for the PIN: which shortcut, and how many digits are in. */
     val askingPin: Shortcut? = null,
@@ -66,18 +75,17 @@ class ShortcutsViewModel(
             it.copy(
                 status = s,
                 biometricNote = when {
-                    !s.biometricOffered -> "Not offered by this wallet."
-                    biometricKey == null -> "This phone cannot confirm with biometrics."
-                    else -> when (s.biometricAvailability ?: biometricKey.availability()) {
+                    // The words the opt-in's own refusal would show.
+                    !s.biometricOffered -> describe(ShortcutException.BiometricNotOffered())
+                    // No key to create: as for a phone without a sensor.
+                    biometricKey == null -> text(UiText.BiometricSetting(BiometricAvailability.NO_HARDWARE))
+                    else -> when (val a = s.biometricAvailability ?: biometricKey.availability()) {
+                        // Nothing to explain: the Turn on button is enabled.
                         BiometricAvailability.AVAILABLE -> null
-                        BiometricAvailability.NOT_ENROLLED -> "Add a fingerprint or face in the phone's settings first."
-                        BiometricAvailability.LOCKED_OUT -> "Biometrics are locked: unlock the phone with its PIN first."
-                        BiometricAvailability.NO_HARDWARE -> "This phone has no strong biometric sensor."
+                        else -> text(UiText.BiometricSetting(a))
                     }
                 },
-                pinFreeOffer = offer?.let { o ->
-                    "up to ${minor(o.perPayment)} a payment, ${minor(o.dailyTotal)} and ${o.dailyCount} payments a day"
-                },
+                pinFreeOffer = offer?.let { text(UiText.PinFreeOffer(it)) },
                 lapses = s.lapses.map(::describe),
             )
         }
@@ -117,7 +125,8 @@ class ShortcutsViewModel(
 
     private fun run(s: Shortcut) = work {
         when (s) {
-            is Shortcut.Biometric -> wallet.ffi.enableBiometric(pad, biometricKey ?: throw IllegalStateException("no biometric key"))
+            // The button is disabled without a key; the core's refusal, should a tap get through.
+            is Shortcut.Biometric -> wallet.ffi.enableBiometric(pad, biometricKey ?: throw ShortcutException.NoBiometricKey())
             is Shortcut.PinFree -> {
                 val limits = wallet.ffi.shortcutStatus().pinFreeOffers.first { it.defaults.currency == s.currency }.defaults
                 wallet.ffi.enablePinFree(pad, limits)
@@ -143,7 +152,7 @@ class ShortcutsViewModel(
         } catch (e: CancellationException) {
             throw e
         } catch (e: Exception) {
-            _ui.update { it.copy(askingPin = null, digits = 0, message = "Something went wrong: ${e.message ?: e}") }
+            _ui.update { it.copy(askingPin = null, digits = 0, message = e.userMessage()) }
         } finally {
             _ui.update { it.copy(busy = false) }
         }
@@ -152,19 +161,8 @@ class ShortcutsViewModel(
     override fun close() = pad.close()
 }
 
-private fun minor(v: ULong): String = "%d.%02d".format((v / 100u).toLong(), (v % 100u).toLong())
-
-/** Why a shortcut turned off, for the settings screen. */
-internal fun describe(l: LapsedShortcut): String {
-    val what = if (l.shortcut is Shortcut.Biometric) "Fingerprint or face confirmation" else "Paying without the PIN"
-    return "$what was turned off: " + when (l.reason) {
-        ShortcutLapse.PIN_CHANGED -> "your PIN changed. Turn it on again with the new PIN."
-        ShortcutLapse.KEY_INVALIDATED -> "biometrics changed on this phone. Turn it on again with your PIN."
-        ShortcutLapse.KEY_MISSING -> "the phone no longer has its key. Turn it on again with your PIN."
-        ShortcutLapse.BAD_SIGNATURE -> "its confirmation could not be verified."
-        ShortcutLapse.OPTED_OUT -> "you turned it off."
-    }
-}
+/** Why a shortcut is off, for the settings screen: the catalogue's sentence, with the way back. */
+internal fun describe(l: LapsedShortcut): String = text(UiText.ShortcutLapsed(l))
 
 /** The catalogue's sentence for an opt-in refusal. */
 internal fun describe(e: ShortcutException): String = e.text().text

@@ -86,13 +86,13 @@ fun PaycodeScreen(wallet: ScanPayWallet) {
             // Said once when it appears (a lockout's wait is not counted down aloud).
             is PaycodeScreen.Blocked -> Text(s.reason, Modifier.semantics { liveRegion = LiveRegionMode.Polite })
             is PaycodeScreen.EnterPin -> {
-                Text("Enter your PIN to show your pay code", style = MaterialTheme.typography.titleMedium)
+                Text(labelText(UiLabel.PAYCODE_ENTER_PIN).text, style = MaterialTheme.typography.titleMedium)
                 s.notice?.let { Text(it, Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
                 s.error?.let { Text(it, color = Color(0xFFB00020), modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
                 PinPad(s.digits, 6, onDigit = vm::pinDigit, onBackspace = vm::backspace)
             }
             PaycodeScreen.Opening -> CircularProgressIndicator()
-            PaycodeScreen.Hidden -> Text("The screen is being captured: the pay code is hidden.")
+            PaycodeScreen.Hidden -> Text(labelText(UiLabel.PAYCODE_HIDDEN).text)
             is PaycodeScreen.Showing -> {
                 Text(labelText(UiLabel.SHOW_PAYCODE_TO_CASHIER).text, style = MaterialTheme.typography.titleMedium)
                 // WCAG 2.2.1: the refresh is a time limit under the Essential
@@ -106,19 +106,21 @@ fun PaycodeScreen(wallet: ScanPayWallet) {
                 QrCanvas(s.code.qr, Modifier.fillMaxWidth(0.8f).aspectRatio(1f))
                 BarsCanvas(s.code.bars, Modifier.fillMaxWidth().height(96.dp).padding(top = 16.dp))
                 Text(groupDigits(s.code.digits), fontFamily = FontFamily.Monospace, fontSize = 20.sp)
-                Text("New code in ${s.secondsLeft} s" + if (s.offline) " · offline" else "")
+                // Shown, never announced each second (PAYCODE_REFRESHED above is said per code).
+                Text(s.refresh)
             }
             is PaycodeScreen.Confirm -> {
-                Text("${s.merchant} asks for ${s.amount}", style = MaterialTheme.typography.titleMedium)
-                Text("Enter your PIN to pay")
+                // The catalogue's one sentence: who asks, how much, and that the PIN pays.
+                Text(s.request, style = MaterialTheme.typography.titleMedium)
                 s.error?.let { Text(it, color = Color(0xFFB00020)) }
                 PinPad(s.digits, 6, onDigit = vm::pinDigit, onBackspace = vm::backspace)
-                OutlinedButton(onClick = vm::decline) { Text("Decline") }
+                OutlinedButton(onClick = vm::decline) { Text(labelText(UiLabel.DECLINE).text) }
             }
             is PaycodeScreen.Charged -> {
                 Text(s.title, style = MaterialTheme.typography.headlineSmall, color = if (s.paid) Color(0xFF2E7D32) else Color.Unspecified)
                 Text(s.detail)
-                Button(onClick = vm::dismiss) { Text("OK") }
+                // Back to the code: this charge is done.
+                Button(onClick = vm::dismiss) { Text(labelText(UiLabel.DONE).text) }
             }
         }
     }

@@ -81,8 +81,14 @@ fun ScanPayApp(model: AppViewModel) {
             Box(Modifier.fillMaxSize().safeDrawingPadding()) {
                 val m = models
                 when {
-                    openError != null -> Centered { Text("The wallet could not open: $openError") }
-                    m == null -> Centered { CircularProgressIndicator() }
+                    // The catalogue's sentence, then the error's own (the core's) text.
+                    openError != null -> Centered { Text(labelText(UiLabel.WALLET_OPEN_FAILED).text + " " + openError) }
+                    m == null -> Centered {
+                        Column(horizontalAlignment = Alignment.CenterHorizontally) {
+                            CircularProgressIndicator()
+                            Text(labelText(UiLabel.OPENING_WALLET).text)
+                        }
+                    }
                     else -> Column(Modifier.fillMaxSize()) {
                         ConnectivityBanner(m.connectivity)
                         model.problem?.let { Text(it, Modifier.padding(8.dp), color = Color(0xFFB00020)) }
@@ -92,9 +98,9 @@ fun ScanPayApp(model: AppViewModel) {
                             // the pay code to the shop's till.
                             var tab by remember { mutableStateOf(0) }
                             Row(Modifier.fillMaxWidth().padding(8.dp), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                                OutlinedButton(onClick = { tab = 0 }, enabled = tab != 0) { Text("Scan to pay") }
-                                OutlinedButton(onClick = { tab = 1 }, enabled = tab != 1) { Text("Pay code") }
-                                OutlinedButton(onClick = { tab = 2; m.shortcuts.refresh() }, enabled = tab != 2) { Text("Shortcuts") }
+                                OutlinedButton(onClick = { tab = 0 }, enabled = tab != 0) { Text(labelText(UiLabel.TAB_SCAN).text) }
+                                OutlinedButton(onClick = { tab = 1 }, enabled = tab != 1) { Text(labelText(UiLabel.TAB_PAYCODE).text) }
+                                OutlinedButton(onClick = { tab = 2; m.shortcuts.refresh() }, enabled = tab != 2) { Text(labelText(UiLabel.TAB_SHORTCUTS).text) }
                             }
                             when (tab) {
                                 1 -> PaycodeScreen(m.wallet)
@@ -134,14 +140,14 @@ private fun SetupScreen(vm: SetupViewModel, state: SetupState) {
         when (state) {
             SetupState.Checking, SetupState.Ready -> CircularProgressIndicator()
             is SetupState.ChoosePin -> {
-                Text("Choose a 6-digit PIN", style = MaterialTheme.typography.titleLarge)
+                Text(labelText(UiLabel.CHOOSE_PIN).text, style = MaterialTheme.typography.titleLarge)
                 state.error?.let { Text(it, color = Color(0xFFB00020)) }
                 PinPad(state.digits, 6, onDigit = vm::pinDigit, onBackspace = vm::backspace)
             }
             is SetupState.Working -> { CircularProgressIndicator(); Text(state.step) }
             is SetupState.Failed -> {
                 Text(state.message)
-                Button(onClick = { vm.register() }) { Text("Try again") }
+                Button(onClick = { vm.register() }) { Text(labelText(UiLabel.TRY_AGAIN).text) }
             }
         }
     }
@@ -154,7 +160,8 @@ private fun PaymentScreens(vm: PaymentViewModel) {
         ui.message?.let {
             Row(Modifier.fillMaxWidth().background(Color(0xFFFFF3E0)).padding(8.dp), verticalAlignment = Alignment.CenterVertically) {
                 Text(it, Modifier.weight(1f))
-                TextButton(onClick = vm::dismissMessage) { Text("OK") }
+                // No "OK" in the catalogue: "Done" closes the message.
+                TextButton(onClick = vm::dismissMessage) { Text(labelText(UiLabel.DONE).text) }
             }
         }
         when (val s = ui.screen) {
@@ -162,12 +169,12 @@ private fun PaymentScreens(vm: PaymentViewModel) {
             is Screen.Review -> ReviewScreen(vm, s.merchant, ui.busy)
             is Screen.Amount -> AmountScreen(vm, s, ui.busy)
             is Screen.OneTap -> ShortcutScreen(vm, s.merchant, s.total, s.prompt, null, ui.busy) {
-                // "Pay" is the app's caption; the sentence above it (the core's) says how much, to whom, without the PIN.
-                Button(onClick = vm::confirm, enabled = !ui.busy, modifier = Modifier.fillMaxWidth()) { Text("Pay") }
+                // The sentence above it (the core's) says how much, to whom, without the PIN.
+                Button(onClick = vm::confirm, enabled = !ui.busy, modifier = Modifier.fillMaxWidth()) { Text(labelText(UiLabel.PAY).text) }
             }
             is Screen.Biometric -> ShortcutScreen(vm, s.merchant, s.total, s.prompt, s.problem, ui.busy) {
                 // The system prompt runs while the intent is applied (IO); busy keeps taps out.
-                Button(onClick = vm::confirmBiometric, enabled = !ui.busy, modifier = Modifier.fillMaxWidth()) { Text("Confirm") }
+                Button(onClick = vm::confirmBiometric, enabled = !ui.busy, modifier = Modifier.fillMaxWidth()) { Text(labelText(UiLabel.CONFIRM).text) }
             }
             is Screen.Pin -> Column(
                 Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp),
@@ -190,7 +197,7 @@ private fun PaymentScreens(vm: PaymentViewModel) {
                 }
                 unlocked?.let { Text(it, Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
                 PinPad(s.digits, s.length, onDigit = vm::pinDigit, onBackspace = vm::backspace, enabled = !ui.busy)
-                TextButton(onClick = vm::cancel) { Text("Cancel") }
+                TextButton(onClick = vm::cancel) { Text(labelText(UiLabel.CANCEL).text) }
             }
             is Screen.Processing -> Centered {
                 Column(horizontalAlignment = Alignment.CenterHorizontally) {
@@ -217,13 +224,13 @@ private fun ScanningScreen(vm: PaymentViewModel) {
         if (granted) {
             CameraScanner(onCode = vm::onScanned, modifier = Modifier.weight(1f).fillMaxWidth())
         } else {
-            Box(Modifier.weight(1f).fillMaxWidth(), contentAlignment = Alignment.Center) { Text("The camera is needed to scan codes.") }
+            Box(Modifier.weight(1f).fillMaxWidth(), contentAlignment = Alignment.Center) { Text(labelText(UiLabel.CAMERA_NEEDED).text) }
         }
         // For emulators without a camera: paste a code's text.
         var pasted by remember { mutableStateOf("") }
         Row(Modifier.padding(8.dp), verticalAlignment = Alignment.CenterVertically) {
-            OutlinedTextField(pasted, { pasted = it }, Modifier.weight(1f), label = { Text("or paste a code") }, singleLine = true)
-            TextButton(onClick = { vm.onScannedText(pasted.trim()) }, enabled = pasted.isNotBlank()) { Text("Use") }
+            OutlinedTextField(pasted, { pasted = it }, Modifier.weight(1f), label = { Text(labelText(UiLabel.FIELD_PASTE_CODE).text) }, singleLine = true)
+            TextButton(onClick = { vm.onScannedText(pasted.trim()) }, enabled = pasted.isNotBlank()) { Text(labelText(UiLabel.USE_CODE).text) }
         }
     }
 }
@@ -233,7 +240,7 @@ private fun MerchantCard(m: MerchantUi) {
     Column(Modifier.fillMaxWidth().padding(vertical = 8.dp)) {
         // The registered name, else the printed claim in quotes (never shown as
         // the payee: the verdict under it is the core's sentence saying why).
-        Text(m.name ?: m.claim?.let { "“$it”" } ?: "?", fontSize = 24.sp, fontWeight = FontWeight.Bold)
+        Text(m.name ?: m.claim?.let { "“$it”" } ?: labelText(UiLabel.NO_NAME).text, fontSize = 24.sp, fontWeight = FontWeight.Bold)
         m.city?.let { Text(it) }
         Text(m.verdict, color = if (m.verified) Color(0xFF2E7D32) else Color(0xFFB00020))
         m.warnings.forEach { Text("⚠ $it", color = Color(0xFFEF6C00)) }
@@ -243,12 +250,12 @@ private fun MerchantCard(m: MerchantUi) {
 @Composable
 private fun ReviewScreen(vm: PaymentViewModel, m: MerchantUi, busy: Boolean) {
     Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp)) {
-        Text("You are paying", style = MaterialTheme.typography.labelLarge)
+        Text(labelText(UiLabel.YOU_ARE_PAYING).text, style = MaterialTheme.typography.labelLarge)
         MerchantCard(m)
         m.fixedAmount?.let { AmountText(it, MaterialTheme.typography.headlineSmall) }
         Spacer(Modifier.height(24.dp))
-        Button(onClick = vm::proceed, enabled = m.payable && !busy, modifier = Modifier.fillMaxWidth()) { Text("Continue") }
-        OutlinedButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
+        Button(onClick = vm::proceed, enabled = m.payable && !busy, modifier = Modifier.fillMaxWidth()) { Text(labelText(UiLabel.PAY_THIS_MERCHANT).text) }
+        OutlinedButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text(labelText(UiLabel.CANCEL).text) }
     }
 }
 
@@ -261,19 +268,19 @@ private fun AmountScreen(vm: PaymentViewModel, s: Screen.Amount, busy: Boolean) 
         MerchantCard(s.merchant)
         OutlinedTextField(
             amount, { amount = it; vm.editAmount(it) }, Modifier.fillMaxWidth(),
-            label = { Text("Amount") }, enabled = !s.fixed, singleLine = true,
+            label = { Text(labelText(UiLabel.FIELD_AMOUNT).text) }, enabled = !s.fixed, singleLine = true,
             keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Decimal),
         )
         OutlinedTextField(
             tip, { tip = it; vm.editTip(it) }, Modifier.fillMaxWidth(),
-            label = { Text("Tip (optional)") }, singleLine = true,
+            label = { Text(labelText(UiLabel.FIELD_TIP).text) }, singleLine = true,
             keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Decimal),
         )
         s.problem?.let { Text(it, color = Color(0xFFB00020), modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
         s.total?.let { AmountText(it, MaterialTheme.typography.headlineSmall) }
         Spacer(Modifier.height(24.dp))
-        Button(onClick = vm::confirm, enabled = s.canConfirm && !busy, modifier = Modifier.fillMaxWidth()) { Text("Pay") }
-        OutlinedButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
+        Button(onClick = vm::confirm, enabled = s.canConfirm && !busy, modifier = Modifier.fillMaxWidth()) { Text(labelText(UiLabel.PAY).text) }
+        OutlinedButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text(labelText(UiLabel.CANCEL).text) }
     }
 }
 
@@ -286,25 +293,25 @@ private fun ShortcutsScreen(vm: ShortcutsViewModel) {
         ui.message?.let { Text(it, color = Color(0xFFB00020)) }
         ui.lapses.forEach { Text(it, color = Color(0xFFEF6C00)) }
         if (ui.askingPin != null) {
-            Text("Enter your PIN to turn it on")
+            Text(labelText(UiLabel.SETTINGS_PIN_NEEDED).text)
             PinPad(ui.digits, PaymentViewModel.PIN_LENGTH, onDigit = vm::pinDigit, onBackspace = vm::backspace, enabled = !ui.busy)
-            TextButton(onClick = vm::cancelPin) { Text("Cancel") }
+            TextButton(onClick = vm::cancelPin) { Text(labelText(UiLabel.CANCEL).text) }
         } else if (s != null) {
-            Text("Confirm payments with fingerprint or face", fontWeight = FontWeight.Bold)
+            Text(labelText(UiLabel.BIOMETRIC_SETTING).text, fontWeight = FontWeight.Bold)
             ui.biometricNote?.let { Text(it) }
             if (s.biometric) {
-                OutlinedButton(onClick = vm::disableBiometric, enabled = !ui.busy) { Text("Turn off") }
+                OutlinedButton(onClick = vm::disableBiometric, enabled = !ui.busy) { Text(labelText(UiLabel.TURN_OFF).text) }
             } else {
-                Button(onClick = vm::enableBiometric, enabled = !ui.busy && ui.biometricNote == null) { Text("Turn on") }
+                Button(onClick = vm::enableBiometric, enabled = !ui.busy && ui.biometricNote == null) { Text(labelText(UiLabel.TURN_ON).text) }
             }
-            Text("Pay small amounts without the PIN", fontWeight = FontWeight.Bold)
+            Text(labelText(UiLabel.PIN_FREE_SETTING).text, fontWeight = FontWeight.Bold)
             ui.pinFreeOffer?.let { Text(it) }
             if (s.pinFree.isNotEmpty()) {
-                OutlinedButton(onClick = vm::disablePinFree, enabled = !ui.busy) { Text("Turn off") }
+                OutlinedButton(onClick = vm::disablePinFree, enabled = !ui.busy) { Text(labelText(UiLabel.TURN_OFF).text) }
             } else {
-                Button(onClick = vm::enablePinFree, enabled = !ui.busy && ui.pinFreeOffer != null) { Text("Turn on") }
+                Button(onClick = vm::enablePinFree, enabled = !ui.busy && ui.pinFreeOffer != null) { Text(labelText(UiLabel.TURN_ON).text) }
             }
-            if (s.pushPending) Text("Waiting to tell the ScanPay service (offline).", style = MaterialTheme.typography.bodySmall)
+            if (s.pushPending) Text(labelText(UiLabel.SETTINGS_PUSH_PENDING).text, style = MaterialTheme.typography.bodySmall)
         }
     }
 }
@@ -317,15 +324,15 @@ private fun ShortcutsScreen(vm: ShortcutsViewModel) {
 @Composable
 private fun ShortcutScreen(vm: PaymentViewModel, m: MerchantUi, total: AmountUi, prompt: String, problem: String?, busy: Boolean, actions: @Composable () -> Unit) {
     Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp)) {
-        Text("You are paying", style = MaterialTheme.typography.labelLarge)
+        Text(labelText(UiLabel.YOU_ARE_PAYING).text, style = MaterialTheme.typography.labelLarge)
         MerchantCard(m)
         AmountText(total, TextStyle(fontSize = 32.sp, fontWeight = FontWeight.Bold))
         Text(prompt)
         problem?.let { Text(it, color = Color(0xFFB00020), modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
         Spacer(Modifier.height(24.dp))
         actions()
-        OutlinedButton(onClick = vm::usePin, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Use PIN") }
-        TextButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text("Cancel") }
+        OutlinedButton(onClick = vm::usePin, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text(labelText(UiLabel.USE_PIN).text) }
+        TextButton(onClick = vm::cancel, enabled = !busy, modifier = Modifier.fillMaxWidth()) { Text(labelText(UiLabel.CANCEL).text) }
     }
 }
 
@@ -354,10 +361,10 @@ private fun ResultScreen(vm: PaymentViewModel, s: Screen.Result) {
             Text(s.title, fontSize = 28.sp, fontWeight = FontWeight.Bold, color = colour)
             Text(s.detail)
         }
-        s.paymentId?.let { Text("Payment id: $it", style = MaterialTheme.typography.bodySmall) }
+        s.reference?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
         Spacer(Modifier.height(24.dp))
-        if (s.canRetry) Button(onClick = vm::retry) { Text("Try again") }
-        OutlinedButton(onClick = vm::newPayment) { Text("Done") }
+        if (s.canRetry) Button(onClick = vm::retry) { Text(labelText(UiLabel.TRY_AGAIN).text) }
+        OutlinedButton(onClick = vm::newPayment) { Text(labelText(UiLabel.DONE).text) }
     }
 }
 
