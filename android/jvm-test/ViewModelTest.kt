@@ -13,6 +13,8 @@ import app.scanpay.android.Viewfinder
 import app.scanpay.android.sensorRegion
 import app.scanpay.android.userMessage
 import app.scanpay.ffi.BackendConfig
+import app.scanpay.ffi.ChargeMerchant
+import app.scanpay.sample.model.unlisted
 import app.scanpay.ffi.ConnectivityStatus
 import app.scanpay.ffi.CurrencyLimits
 import app.scanpay.ffi.FlowException
@@ -791,6 +793,10 @@ fun paycodeSandboxTest(sb: Map<String, Any?>) {
                 val sgd45 = amountText(Money(4500u, sb["currency"] as String, 2u)).text
                 check(confirm.amount.endsWith("45.00")) { "$confirm" }
                 check(confirm.request.contains(confirm.merchant) && confirm.request.endsWith(" asks for $sgd45. Enter your PIN to pay.")) { confirm.request }
+                // The sandbox's merchant is in the registry: no note. A shop that is not gets the catalogue's.
+                check(confirm.unlisted == null) { "$confirm" }
+                check(unlisted(ChargeMerchant("M-X", "Shop", false)) == labelText(UiLabel.MERCHANT_UNLISTED).text)
+                check(unlisted(ChargeMerchant("M-X", "Shop", true)) == null)
                 // The result is written in the language of the moment it arrives: zh-Hans here.
                 val (done, zh45) = inLocale("zh-Hans") {
                     PIN.forEach { vm.pinDigit(it) }

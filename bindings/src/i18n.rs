@@ -317,6 +317,9 @@ pub enum UiLabel {
     SettingsPinNeeded,
     /// In place of a merchant name a code does not carry: "(no name)".
     NoName,
+    /// Under a pay-code charge whose `ChargeMerchant.registered` is false:
+    /// the name is the payment service's, not the merchant registry's.
+    MerchantUnlisted,
 }
 
 /// The text of a fixed label in the current locale.
@@ -366,6 +369,7 @@ pub fn label_text(label: UiLabel) -> LocalizedText {
         UiLabel::SettingsPushPending => Msg::ShortcutSettingsPushPending,
         UiLabel::SettingsPinNeeded => Msg::ShortcutSettingsPinNeeded,
         UiLabel::NoName => Msg::TrustNameMissing,
+        UiLabel::MerchantUnlisted => Msg::PaycodeMerchantUnlisted,
     })
 }
 
@@ -389,22 +393,27 @@ pub enum UiText {
         charge: PendingCharge,
     },
     /// The status word of a pay-code charge's end: "Paid", "Not paid",
-    /// "Refunded", "Pending". `outcome` is `None` when the payer declined.
+    /// "Refunded", "Pending", from the outcome alone.
     ChargeTitle {
-        /// What `confirmCharge` returned; `None` after `declineCharge`.
-        outcome: Option<ChargeOutcome>,
+        /// What `confirmCharge` or `declineCharge` returned.
+        outcome: ChargeOutcome,
     },
     /// The sentence of a pay-code charge's end: "You paid SGD 3.50 to Kopi
     /// Corner. Receipt R-77.", "You declined. Kopi Corner was not paid."
-    /// For a charge the feed reports paid with the code alone, pass
+    /// Pass what `declineCharge` returned with `declined: true`: only a
+    /// charge that then closed reads "You declined"; one the decline found
+    /// already paid (a confirmation whose answer was lost) reads paid. For
+    /// a charge the feed reports paid with the code alone, pass
     /// `Paid { receipt }` with the charge's receipt.
     ChargeResult {
         /// Who charged (`ChargeMerchant.name`).
         merchant: String,
         /// How much.
         amount: Money,
-        /// What `confirmCharge` returned; `None` after `declineCharge`.
-        outcome: Option<ChargeOutcome>,
+        /// What `confirmCharge` or `declineCharge` returned.
+        outcome: ChargeOutcome,
+        /// The outcome is `declineCharge`'s.
+        declined: bool,
     },
     /// Why a shortcut is off, with the way back ("… because your PIN
     /// changed. Turn it on again with the new PIN.").
@@ -461,12 +470,13 @@ pub fn ui_text(text: UiText) -> Result<LocalizedText, FlowError> {
             amount: CoreMoney::try_from(&charge.amount)?,
             merchant: charge.merchant.name,
         },
-        UiText::ChargeTitle { outcome } => charge_title_message(outcome.as_ref()),
+        UiText::ChargeTitle { outcome } => charge_title_message(&outcome),
         UiText::ChargeResult {
             merchant,
             amount,
             outcome,
-        } => charge_result_message(outcome.as_ref(), &merchant, CoreMoney::try_from(&amount)?),
+            declined,
+        } => charge_result_message(&outcome, declined, &merchant, CoreMoney::try_from(&amount)?),
         UiText::ShortcutLapsed { lapsed } => lapsed.message(),
         UiText::BiometricSetting { availability } => biometric_setting_message(availability),
         UiText::PinFreeOffer { limits } => limits

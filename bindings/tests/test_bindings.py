@@ -2012,17 +2012,21 @@ def ui_texts():
         (sp.UiText.PAYCODE_REFRESH(seconds=1, offline=True), "paycode-next-code-offline"),
         (sp.UiText.CHARGE_REQUEST(charge), "paycode-charge-request"),
         (sp.UiText.CHARGE_TITLE(paid), "receipt-paid"),
-        (sp.UiText.CHARGE_TITLE(None), "receipt-failed"),
+        (sp.UiText.CHARGE_TITLE(sp.ChargeOutcome.CLOSED()), "receipt-failed"),
         (sp.UiText.CHARGE_TITLE(sp.ChargeOutcome.REVERSED()), "receipt-refunded"),
         (sp.UiText.CHARGE_TITLE(sp.ChargeOutcome.UNKNOWN()), "receipt-pending"),
-        (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd, outcome=paid),
+        (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd, outcome=paid, declined=False),
          "paycode-charge-paid-receipt"),
         (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd,
-                                 outcome=sp.ChargeOutcome.PAID(receipt=None)), "paycode-charge-paid"),
+                                 outcome=sp.ChargeOutcome.PAID(receipt=None), declined=False),
+         "paycode-charge-paid"),
         (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd,
-                                 outcome=sp.ChargeOutcome.CLOSED()), "paycode-charge-cancelled"),
-        (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd, outcome=None),
-         "paycode-charge-declined"),
+                                 outcome=sp.ChargeOutcome.CLOSED(), declined=False), "paycode-charge-cancelled"),
+        (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd,
+                                 outcome=sp.ChargeOutcome.CLOSED(), declined=True), "paycode-charge-declined"),
+        # A decline that found the charge paid (its confirmation's answer was lost) says paid.
+        (sp.UiText.CHARGE_RESULT(merchant="Kopi Corner", amount=sgd, outcome=paid, declined=True),
+         "paycode-charge-paid-receipt"),
         (lapsed(sp.Shortcut.BIOMETRIC(), sp.ShortcutLapse.KEY_INVALIDATED),
          "shortcut-lapsed-biometric-changed"),
         (lapsed(sp.Shortcut.PIN_FREE(currency="SGD"), sp.ShortcutLapse.PIN_CHANGED),
@@ -2054,10 +2058,11 @@ def test_every_caption_and_value_text_is_written_in_every_locale(locales):
     # The PIN length comes from the core, not from the app's text.
     locales(["en"])
     assert sp.label_text(sp.UiLabel.CHOOSE_PIN).text == "Choose a PIN of 6 digits."
-    paid = sp.ui_text(ui_texts()[7][0])
+    by_id = {want: text for text, want in ui_texts()}
+    paid = sp.ui_text(by_id["paycode-charge-paid-receipt"])
     assert paid.text == "You paid SGD\u00a03.50 to \u2068Kopi Corner\u2069. Receipt \u2068R-77\u2069.", paid
     assert [a.name for a in paid.args] == ["amount", "merchant", "receipt"], paid
-    offer = sp.ui_text(ui_texts()[14][0]).text
+    offer = sp.ui_text(by_id["shortcut-pin-free-offer"]).text
     assert offer == "Up to SGD\u00a020.00 a payment, SGD\u00a0100.00 and 10 payments a day.", offer
     # An amount the library cannot write is refused, not guessed.
     with pytest.raises(sp.FlowError.InvalidInput):

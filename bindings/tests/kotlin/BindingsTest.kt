@@ -650,9 +650,11 @@ val tests = linkedMapOf<String, () -> Unit>(
                 UiText.PaycodeRefresh(1u, true) to "paycode-next-code-offline",
                 UiText.ChargeRequest(charge) to "paycode-charge-request",
                 UiText.ChargeTitle(paid) to "receipt-paid",
-                UiText.ChargeTitle(null) to "receipt-failed",
-                UiText.ChargeResult("Kopi Corner", sgd, paid) to "paycode-charge-paid-receipt",
-                UiText.ChargeResult("Kopi Corner", sgd, null) to "paycode-charge-declined",
+                UiText.ChargeTitle(ChargeOutcome.Closed) to "receipt-failed",
+                UiText.ChargeResult("Kopi Corner", sgd, paid, false) to "paycode-charge-paid-receipt",
+                UiText.ChargeResult("Kopi Corner", sgd, ChargeOutcome.Closed, true) to "paycode-charge-declined",
+                // A decline that found the charge paid (its confirmation's answer was lost) says paid.
+                UiText.ChargeResult("Kopi Corner", sgd, paid, true) to "paycode-charge-paid-receipt",
                 UiText.ShortcutLapsed(LapsedShortcut(Shortcut.Biometric, ShortcutLapse.PIN_CHANGED, 0u)) to "shortcut-lapsed-biometric-pin-changed",
                 UiText.BiometricSetting(BiometricAvailability.LOCKED_OUT) to "shortcut-settings-biometric-locked",
                 UiText.PinFreeOffer(PinFreeLimits("SGD", 2000u, 10000u, 10u)) to "shortcut-pin-free-offer",
@@ -674,7 +676,7 @@ val tests = linkedMapOf<String, () -> Unit>(
             }
             check(pay.values.toSet().size >= 4 && Regex("[\u4e00-\u9fff]").containsMatchIn(pay["zh-Hans"]!!)) { "$pay" }
             setLocales(listOf("en"))
-            check(uiText(UiText.ChargeResult("Kopi Corner", sgd, paid)).text ==
+            check(uiText(UiText.ChargeResult("Kopi Corner", sgd, paid, false)).text ==
                 "You paid SGD\u00a03.50 to \u2068Kopi Corner\u2069. Receipt \u2068R-77\u2069.")
             raises<FlowException.InvalidInput> { uiText(UiText.Total(Money(1u, "XYZ", 2u))) }
         } finally { setLocales(emptyList()) }

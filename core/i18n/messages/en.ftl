@@ -431,13 +431,20 @@ paycode-charge-paid = You paid { $amount } to { $merchant }.
 # max-length: 140
 paycode-charge-paid-receipt = You paid { $amount } to { $merchant }. Receipt { $receipt }.
 
-# The answer went out; the charge's result comes with the next sync.
-# max-length: 100
-paycode-charge-sent = Your answer was sent. The result shows when you are back online.
+# The answer went out but its result is not known yet (no answer came, or
+# the payment service has not settled it): the next sync tells. Online or
+# not, so no word about being offline.
+# max-length: 120
+paycode-charge-sent = Your answer was sent. The result shows once the payment service confirms it.
 
 # $merchant (Name) - who asked
 # max-length: 80
 paycode-charge-declined = You declined. { $merchant } was not paid.
+
+# Under a pay-code charge from a shop the merchant registry does not list:
+# the name shown is the payment service's, not a verified one.
+# max-length: 130
+paycode-merchant-unlisted = This shop is not on the merchant list. Its name was given by the payment service.
 
 ## PIN-free and biometric shortcuts
 
@@ -775,7 +782,7 @@ ui-tab-shortcuts = Shortcuts
 ui-field-amount = Amount
 
 # max-length: 24
-ui-field-tip = Tip
+ui-field-tip = Tip (optional)
 
 # max-length: 30
 ui-field-paste-code = Or paste a code

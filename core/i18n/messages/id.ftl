@@ -130,8 +130,9 @@ paycode-next-code = Kode baru dalam { $seconds } detik
 paycode-next-code-offline = Offline · kode baru dalam { $seconds } detik
 paycode-charge-paid = Anda membayar { $amount } ke { $merchant }.
 paycode-charge-paid-receipt = Anda membayar { $amount } ke { $merchant }. Struk { $receipt }.
-paycode-charge-sent = Jawaban Anda sudah dikirim. Hasilnya muncul saat Anda kembali online.
+paycode-charge-sent = Jawaban Anda sudah dikirim. Hasilnya muncul setelah layanan pembayaran mengonfirmasinya.
 paycode-charge-declined = Anda menolak. { $merchant } tidak dibayar.
+paycode-merchant-unlisted = Toko ini tidak ada di daftar merchant. Namanya diberikan oleh layanan pembayaran.
 
 ## PIN-free and biometric shortcuts
 
@@ -248,7 +249,7 @@ ui-tab-scan = Pindai untuk bayar
 ui-tab-paycode = Kode bayar
 ui-tab-shortcuts = Pintasan
 ui-field-amount = Jumlah
-ui-field-tip = Tip
+ui-field-tip = Tip (opsional)
 ui-field-paste-code = Atau tempel kode
 ui-you-are-paying = Anda membayar ke
 ui-camera-needed = Izinkan kamera untuk memindai kode pembayaran.

@@ -130,8 +130,9 @@ paycode-next-code = Kod baharu dalam { $seconds } saat
 paycode-next-code-offline = Luar talian · kod baharu dalam { $seconds } saat
 paycode-charge-paid = Anda telah membayar { $amount } kepada { $merchant }.
 paycode-charge-paid-receipt = Anda telah membayar { $amount } kepada { $merchant }. Resit { $receipt }.
-paycode-charge-sent = Jawapan anda telah dihantar. Hasilnya dipaparkan apabila anda kembali dalam talian.
+paycode-charge-sent = Jawapan anda telah dihantar. Hasilnya dipaparkan setelah perkhidmatan pembayaran mengesahkannya.
 paycode-charge-declined = Anda menolak. { $merchant } tidak dibayar.
+paycode-merchant-unlisted = Kedai ini tiada dalam senarai peniaga. Namanya diberikan oleh perkhidmatan pembayaran.
 
 ## PIN-free and biometric shortcuts
 
@@ -248,7 +249,7 @@ ui-tab-scan = Imbas untuk bayar
 ui-tab-paycode = Kod bayar
 ui-tab-shortcuts = Pintasan
 ui-field-amount = Jumlah
-ui-field-tip = Tip
+ui-field-tip = Tip (pilihan)
 ui-field-paste-code = Atau tampal kod
 ui-you-are-paying = Anda membayar
 ui-camera-needed = Benarkan kamera untuk mengimbas kod pembayaran.

@@ -130,8 +130,9 @@ paycode-next-code = { $seconds } 秒后更新付款码
 paycode-next-code-offline = 离线 · { $seconds } 秒后更新付款码
 paycode-charge-paid = 您已向 { $merchant } 支付 { $amount }。
 paycode-charge-paid-receipt = 您已向 { $merchant } 支付 { $amount }。收据号 { $receipt }。
-paycode-charge-sent = 您的答复已发送。恢复联网后将显示结果。
+paycode-charge-sent = 您的答复已发送。支付服务确认后将显示结果。
 paycode-charge-declined = 您已拒绝，未向 { $merchant } 付款。
+paycode-merchant-unlisted = 此商家不在商家名单中，其名称由支付服务提供。
 
 ## PIN-free and biometric shortcuts
 
@@ -248,7 +249,7 @@ ui-tab-scan = 扫码付款
 ui-tab-paycode = 付款码
 ui-tab-shortcuts = 快捷功能
 ui-field-amount = 金额
-ui-field-tip = 小费
+ui-field-tip = 小费（可选）
 ui-field-paste-code = 或粘贴二维码内容
 ui-you-are-paying = 收款方
 ui-camera-needed = 请允许使用相机以扫描付款二维码。

@@ -286,40 +286,44 @@ impl Describe for PinFreeLimits {
 }
 
 /// The status word of a pay-code charge the payer saw end, for its result
-/// screen: "Paid", "Not paid", "Refunded", "Pending". `outcome` is `None`
-/// when the payer declined the charge.
-pub fn charge_title_message(outcome: Option<&ChargeOutcome>) -> Msg {
+/// screen: "Paid", "Not paid", "Refunded", "Pending". It follows the
+/// outcome alone, also after a decline: a decline that arrives after the
+/// charge was paid (a confirmation whose answer was lost) returns `Paid`.
+pub fn charge_title_message(outcome: &ChargeOutcome) -> Msg {
     match outcome {
-        Some(ChargeOutcome::Paid { .. }) => Msg::ReceiptPaid,
-        Some(ChargeOutcome::Closed) | None => Msg::ReceiptFailed,
-        Some(ChargeOutcome::Reversed) => Msg::ReceiptRefunded,
-        Some(ChargeOutcome::Unknown) => Msg::ReceiptPending,
+        ChargeOutcome::Paid { .. } => Msg::ReceiptPaid,
+        ChargeOutcome::Closed => Msg::ReceiptFailed,
+        ChargeOutcome::Reversed => Msg::ReceiptRefunded,
+        ChargeOutcome::Unknown => Msg::ReceiptPending,
     }
 }
 
 /// The sentence under [`charge_title_message`]: what happened to the money
-/// ("You paid SGD 3.50 to Kopi Corner. Receipt R-77."). `outcome` is `None`
-/// when the payer declined; a charge the feed reports paid with the code
-/// alone is `Some(Paid { receipt })`.
+/// ("You paid SGD 3.50 to Kopi Corner. Receipt R-77."). `declined` is true
+/// when `outcome` is what the payer's decline returned: only a charge that
+/// then closed says "You declined"; a decline that found the charge already
+/// paid says it was paid (the core re-reads the charge on a conflict). A
+/// charge the feed reports paid with the code alone is `Paid { receipt }`.
 pub fn charge_result_message(
-    outcome: Option<&ChargeOutcome>,
+    outcome: &ChargeOutcome,
+    declined: bool,
     merchant: &str,
     amount: Money,
 ) -> Msg {
     let merchant = merchant.to_string();
     match outcome {
-        Some(ChargeOutcome::Paid { receipt: None }) => Msg::PaycodeChargePaid { amount, merchant },
-        Some(ChargeOutcome::Paid {
+        ChargeOutcome::Paid { receipt: None } => Msg::PaycodeChargePaid { amount, merchant },
+        ChargeOutcome::Paid {
             receipt: Some(receipt),
-        }) => Msg::PaycodeChargePaidReceipt {
+        } => Msg::PaycodeChargePaidReceipt {
             amount,
             merchant,
             receipt: receipt.clone(),
         },
-        Some(ChargeOutcome::Closed) => Msg::PaycodeChargeCancelled,
-        Some(ChargeOutcome::Reversed) => Msg::PaycodeChargeRefunded,
-        Some(ChargeOutcome::Unknown) => Msg::PaycodeChargeSent,
-        None => Msg::PaycodeChargeDeclined { merchant },
+        ChargeOutcome::Closed if declined => Msg::PaycodeChargeDeclined { merchant },
+        ChargeOutcome::Closed => Msg::PaycodeChargeCancelled,
+        ChargeOutcome::Reversed => Msg::PaycodeChargeRefunded,
+        ChargeOutcome::Unknown => Msg::PaycodeChargeSent,
     }
 }
 
@@ -1124,8 +1128,8 @@ mod tests {
         let paid = ChargeOutcome::Paid {
             receipt: Some("R-77".into()),
         };
-        assert_eq!(charge_title_message(Some(&paid)), Msg::ReceiptPaid);
-        let detail = charge_result_message(Some(&paid), "Kopi Corner", amount);
+        assert_eq!(charge_title_message(&paid), Msg::ReceiptPaid);
+        let detail = charge_result_message(&paid, false, "Kopi Corner", amount);
         assert_eq!(
             detail.render(&en),
             "You paid SGD\u{a0}3.50 to \u{2068}Kopi Corner\u{2069}. Receipt \u{2068}R-77\u{2069}."
@@ -1133,36 +1137,54 @@ mod tests {
         let paid_no_receipt = ChargeOutcome::Paid { receipt: None };
         let cases = [
             (
-                Some(&paid_no_receipt),
+                &paid_no_receipt,
+                false,
                 Msg::ReceiptPaid,
                 "paycode-charge-paid",
             ),
             (
-                Some(&ChargeOutcome::Closed),
+                &ChargeOutcome::Closed,
+                false,
                 Msg::ReceiptFailed,
                 "paycode-charge-cancelled",
             ),
             (
-                Some(&ChargeOutcome::Reversed),
+                &ChargeOutcome::Reversed,
+                false,
                 Msg::ReceiptRefunded,
                 "paycode-charge-refunded",
             ),
             (
-                Some(&ChargeOutcome::Unknown),
+                &ChargeOutcome::Unknown,
+                false,
                 Msg::ReceiptPending,
                 "paycode-charge-sent",
             ),
-            (None, Msg::ReceiptFailed, "paycode-charge-declined"),
+            (
+                &ChargeOutcome::Closed,
+                true,
+                Msg::ReceiptFailed,
+                "paycode-charge-declined",
+            ),
+            // A decline that found the charge already paid (its confirmation's
+            // answer was lost) must say paid, never "you declined".
+            (&paid, true, Msg::ReceiptPaid, "paycode-charge-paid-receipt"),
+            (
+                &ChargeOutcome::Unknown,
+                true,
+                Msg::ReceiptPending,
+                "paycode-charge-sent",
+            ),
         ];
-        for (outcome, want_title, want_detail) in cases {
+        for (outcome, declined, want_title, want_detail) in cases {
             let title = charge_title_message(outcome);
-            let detail = charge_result_message(outcome, "Kopi Corner", amount);
+            let detail = charge_result_message(outcome, declined, "Kopi Corner", amount);
             assert_eq!((title.clone(), detail.id()), (want_title, want_detail));
             renders_everywhere(&title);
             renders_everywhere(&detail);
         }
         // A charge from a merchant without a name still names someone.
-        let declined = charge_result_message(None, "", amount);
+        let declined = charge_result_message(&ChargeOutcome::Closed, true, "", amount);
         assert!(
             declined.render(&en).contains("(no name)"),
             "{}",

@@ -18,7 +18,7 @@ final class PaycodeModel: ObservableObject {
         case showing(PaycodeDisplay)
         case hidden
         case confirm(PendingCharge, error: String?)
-        case charged(title: String, detail: String)
+        case charged(title: String, detail: String, unlisted: String?)
     }
 
     @Published private(set) var phase: Phase = .blocked("…")
@@ -113,7 +113,8 @@ final class PaycodeModel: ObservableObject {
         case .confirm(let charge, _):
             do {
                 let outcome = try await wallet.confirmCharge(chargeId: charge.chargeId, pin: pad)
-                phase = Self.chargeEnded(merchant: charge.merchant.name, amount: charge.amount, outcome: outcome)
+                phase = Self.chargeEnded(merchant: charge.merchant, amount: charge.amount, outcome: outcome,
+                                         declined: false)
             } catch {
                 pad.clear()
                 phase = .confirm(charge, error: userMessage(for: error))
@@ -129,9 +130,12 @@ final class PaycodeModel: ObservableObject {
         pinDigits = 0
         Task {
             do {
-                _ = try await wallet.declineCharge(chargeId: charge.chargeId)
-                // nil: the payer declined ("You declined. Kopi Corner was not paid.").
-                phase = Self.chargeEnded(merchant: charge.merchant.name, amount: charge.amount, outcome: nil)
+                // Closed: "You declined. Kopi Corner was not paid."; a decline can also find
+                // the charge already paid (a confirmation whose answer was lost): the
+                // outcome, not the button, decides what is said.
+                let outcome = try await wallet.declineCharge(chargeId: charge.chargeId)
+                phase = Self.chargeEnded(merchant: charge.merchant, amount: charge.amount, outcome: outcome,
+                                         declined: true)
             } catch {
                 phase = .confirm(charge, error: userMessage(for: error))
             }
@@ -195,15 +199,17 @@ final class PaycodeModel: ObservableObject {
         }
         if let paid = changed.last(where: { $0.state == .paid && $0.method == .code }) {
             // Paid with the code alone (under the no-PIN amount): the feed's receipt.
-            phase = Self.chargeEnded(merchant: paid.merchant.name, amount: paid.amount,
-                                 outcome: .paid(receipt: paid.receipt))
+            phase = Self.chargeEnded(merchant: paid.merchant, amount: paid.amount,
+                                     outcome: .paid(receipt: paid.receipt), declined: false)
         }
     }
 
     /// A charge's end in the catalogue's words: its status word and sentence.
-    private static func chargeEnded(merchant: String, amount: Money, outcome: ChargeOutcome?) -> Phase {
-        let end = Presentation.chargeEnd(merchant: merchant, amount: amount, outcome: outcome)
-        return .charged(title: end.title, detail: end.detail)
+    private static func chargeEnded(merchant: ChargeMerchant, amount: Money, outcome: ChargeOutcome,
+                                    declined: Bool) -> Phase {
+        let end = Presentation.chargeEnd(merchant: merchant.name, amount: amount, outcome: outcome,
+                                         declined: declined)
+        return .charged(title: end.title, detail: end.detail, unlisted: Presentation.unlisted(merchant))
     }
 
     /// Why no code can be shown, with the way out: the catalogue's sentence.

@@ -48,13 +48,15 @@ struct PaycodeScreen: View {
                     AmountLabel(money: charge.amount).font(.title2)
                     // "Kopi Corner asks for SGD 3.50. Enter your PIN to pay."
                     Text(Presentation.chargeRequest(charge)).multilineTextAlignment(.center)
+                    if let note = Presentation.unlisted(charge.merchant) { Text(note).foregroundColor(.orange) }
                     if let error { Text(error).foregroundColor(.red) }
                     PinDots(count: model.pinDigits)
                     PinKeys(onDigit: model.digit, onBackspace: model.backspace)
                     Button(Presentation.label(.decline), role: .destructive) { model.decline() }
-                case .charged(let title, let detail):
+                case .charged(let title, let detail, let unlisted):
                     Text(title).font(.title2)
                     Text(detail)
+                    if let unlisted { Text(unlisted).font(.footnote) }
                     Button(Presentation.label(.done)) { model.dismiss() }
                 }
             }

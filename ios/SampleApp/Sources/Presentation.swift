@@ -41,12 +41,20 @@ enum Presentation {
              values: "\(charge.merchant.name) · \(formatMoney(money: charge.amount))")
     }
 
+    /// The note under a pay-code charge from a shop the merchant registry
+    /// does not list (its name is the payment service's, not a verified
+    /// one); nil for a registered merchant.
+    static func unlisted(_ merchant: ChargeMerchant) -> String? {
+        merchant.registered ? nil : label(.merchantUnlisted)
+    }
+
     /// The end of a pay-code charge: its status word ("Paid", "Refunded"…)
     /// and the sentence ("You paid SGD 3.50 to Kopi Corner. Receipt R-77.").
-    /// `outcome` is nil when the payer declined.
-    static func chargeEnd(merchant: String, amount: Money, outcome: ChargeOutcome?) -> (title: String, detail: String) {
+    /// `declined`: `outcome` is what `declineCharge` returned.
+    static func chargeEnd(merchant: String, amount: Money, outcome: ChargeOutcome,
+                          declined: Bool) -> (title: String, detail: String) {
         let title = text(.chargeTitle(outcome: outcome), values: "")
-        let detail = text(.chargeResult(merchant: merchant, amount: amount, outcome: outcome),
+        let detail = text(.chargeResult(merchant: merchant, amount: amount, outcome: outcome, declined: declined),
                           values: "\(merchant) · \(formatMoney(money: amount))")
         return (title, detail)
     }
@@ -100,7 +108,8 @@ enum Presentation {
         let id: String
         switch state {
         case .done(let payment, _, _), .pending(let payment, _, _), .needsAttention(let payment, _): id = payment
-        case .failed(let payment, _, _): id = payment
+        // A payment that failed before it was journalled has no id.
+        case .failed(let payment?, _, _): id = payment
         default: return nil
         }
         return text(.reference(reference: id), values: id)

@@ -134,7 +134,8 @@ public final class SecureEnclaveBiometricKey: BiometricKey {
         let context = LAContext()
         context.localizedReason = prompt.subtitle.isEmpty ? prompt.title : "\(prompt.title)\n\(prompt.subtitle)"
         // The core writes it in the title's language; the sheet never shows a word of the app's.
-        context.localizedCancelTitle = prompt.cancel
+        // An empty title would leave the sheet without its way back to the PIN.
+        context.localizedCancelTitle = prompt.cancel.isEmpty ? labelText(label: .usePin).text : prompt.cancel
         context.localizedFallbackTitle = "" // no passcode fallback: the PIN is the core's
         var laError: NSError?
         let canEvaluate = context.canEvaluatePolicy(.deviceOwnerAuthenticationWithBiometrics, error: &laError)

@@ -6,6 +6,7 @@ package app.scanpay.sample.model
 import app.scanpay.android.ScanPayWallet
 import app.scanpay.android.userMessage
 import app.scanpay.ffi.AuthMethod
+import app.scanpay.ffi.ChargeMerchant
 import app.scanpay.ffi.ChargeOutcome
 import app.scanpay.ffi.ChargeState
 import app.scanpay.ffi.PaycodeBlock
@@ -60,7 +61,9 @@ sealed interface PaycodeScreen {
     /**
      * A charge above the no-PIN amount waits for the payer's PIN. [request]
      * is the catalogue's sentence above the pad ("Kopi Corner asks for
-     * SGD 3.50. Enter your PIN to pay.", `UiText.ChargeRequest`).
+     * SGD 3.50. Enter your PIN to pay.", `UiText.ChargeRequest`);
+     * [unlisted] is said under it when the merchant registry does not list
+     * the shop, so its name is the payment service's (`MERCHANT_UNLISTED`).
      */
     data class Confirm(
         val charge: PendingCharge,
@@ -69,16 +72,21 @@ sealed interface PaycodeScreen {
         val digits: Int,
         val error: String?,
         val request: String = "",
+        val unlisted: String? = unlisted(charge.merchant),
     ) : PaycodeScreen
 
     /**
      * A charge made with the code, as the feed or the confirmation told it:
      * [title] is the status word (`UiText.ChargeTitle`: "Paid", "Not
      * paid"…), [detail] the sentence (`UiText.ChargeResult`: who, how much,
-     * the receipt).
+     * the receipt), [unlisted] as on [Confirm].
      */
-    data class Charged(val title: String, val detail: String, val paid: Boolean) : PaycodeScreen
+    data class Charged(val title: String, val detail: String, val paid: Boolean, val unlisted: String? = null) : PaycodeScreen
 }
+
+/** The catalogue's note for a shop the merchant registry does not list (its name is the payment service's), or null. */
+internal fun unlisted(merchant: ChargeMerchant): String? =
+    if (merchant.registered) null else labelText(UiLabel.MERCHANT_UNLISTED).text
 
 /**
  * The pay-code screen: opens the code with the PIN, refreshes it once a second
@@ -183,7 +191,7 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
             is PaycodeScreen.Confirm -> {
                 try {
                     val outcome = wallet.confirmCharge(s.charge.chargeId, pad)
-                    _screen.value = charged(s.charge, outcome)
+                    _screen.value = charged(s.charge, outcome, declined = false)
                 } catch (e: CancellationException) {
                     throw e
                 } catch (e: Exception) {
@@ -202,8 +210,7 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
                 val s = _screen.value as? PaycodeScreen.Confirm ?: return@withLock
                 pad.clear()
                 _screen.value = try {
-                    wallet.declineCharge(s.charge.chargeId)
-                    charged(s.charge, null)
+                    charged(s.charge, wallet.declineCharge(s.charge.chargeId), declined = true)
                 } catch (e: Exception) {
                     s.copy(digits = 0, error = e.userMessage())
                 }
@@ -295,17 +302,21 @@ class PaycodeViewModel(private val wallet: ScanPayWallet, private val scope: Cor
         val paid = ChargeOutcome.Paid(done.receipt)
         _screen.value = PaycodeScreen.Charged(
             text(UiText.ChargeTitle(paid)),
-            text(UiText.ChargeResult(done.merchant.name, done.amount, paid)),
+            text(UiText.ChargeResult(done.merchant.name, done.amount, paid, false)),
             true,
+            unlisted(done.merchant),
         )
     }
 
-    // The end of a charge that waited for the PIN: what confirmCharge
-    // returned, or null when the payer declined. Paid is the only green one.
-    private fun charged(charge: PendingCharge, outcome: ChargeOutcome?) = PaycodeScreen.Charged(
+    // The end of a charge that waited for the PIN: what confirmCharge or
+    // declineCharge returned. A decline can find the charge already paid (a
+    // confirmation whose answer was lost): the outcome, not the button,
+    // decides what is said. Paid is the only green one.
+    private fun charged(charge: PendingCharge, outcome: ChargeOutcome, declined: Boolean) = PaycodeScreen.Charged(
         text(UiText.ChargeTitle(outcome)),
-        text(UiText.ChargeResult(charge.merchant.name, charge.amount, outcome)),
+        text(UiText.ChargeResult(charge.merchant.name, charge.amount, outcome, declined)),
         outcome is ChargeOutcome.Paid,
+        unlisted(charge.merchant),
     )
 
     /**

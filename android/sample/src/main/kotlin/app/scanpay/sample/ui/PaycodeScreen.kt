@@ -112,6 +112,7 @@ fun PaycodeScreen(wallet: ScanPayWallet) {
             is PaycodeScreen.Confirm -> {
                 // The catalogue's one sentence: who asks, how much, and that the PIN pays.
                 Text(s.request, style = MaterialTheme.typography.titleMedium)
+                s.unlisted?.let { Text(it, color = Color(0xFFEF6C00)) }
                 s.error?.let { Text(it, color = Color(0xFFB00020)) }
                 PinPad(s.digits, 6, onDigit = vm::pinDigit, onBackspace = vm::backspace)
                 OutlinedButton(onClick = vm::decline) { Text(labelText(UiLabel.DECLINE).text) }
@@ -119,6 +120,7 @@ fun PaycodeScreen(wallet: ScanPayWallet) {
             is PaycodeScreen.Charged -> {
                 Text(s.title, style = MaterialTheme.typography.headlineSmall, color = if (s.paid) Color(0xFF2E7D32) else Color.Unspecified)
                 Text(s.detail)
+                s.unlisted?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
                 // Back to the code: this charge is done.
                 Button(onClick = vm::dismiss) { Text(labelText(UiLabel.DONE).text) }
             }
