@@ -375,12 +375,22 @@ impl PaymentEngine {
     }
 
     /// Whether a payment to merchant `account` created at or before `until`
-    /// succeeded (the PIN-free rule "the merchant is not new"). Reads every
-    /// succeeded payment up to `until` until one matches.
+    /// succeeded (the PIN-free rule "the merchant is not new"). One probe of
+    /// the journal's merchant index; only the succeeded payments the index
+    /// could not hold (records the store could not read, none in a journal
+    /// this module wrote) are decoded, as every one was before the index.
     pub fn merchant_paid_until(&self, account: &str, until: u64) -> Result<bool, EngineError> {
+        let succeeded = PaymentState::Succeeded.as_str();
+        // An account too long for the index was never written to it: it can
+        // only be among the unindexed rows below.
+        if account.len() <= crate::store::MAX_MERCHANT_ACCOUNT_BYTES
+            && self.store.merchant_paid_until(account, succeeded, until)?
+        {
+            return Ok(true);
+        }
         for row in self
             .store
-            .payments_in_state_until(PaymentState::Succeeded.as_str(), until)?
+            .unindexed_payments_in_state_until(succeeded, until)?
         {
             if Self::parse(&row)?.merchant.account == account {
                 return Ok(true);

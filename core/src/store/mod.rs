@@ -49,7 +49,8 @@ use thiserror::Error;
 pub use auth::{AuthRecord, AuthTx, MAX_SEALED_KEY_BYTES};
 pub use journal::{
     HistoryCursor, HistoryPage, PaymentRow, Transition, TransitionRow, CREATED_DETAIL,
-    MAX_DETAIL_BYTES, MAX_ID_BYTES, MAX_PAGE, MAX_RECORD_BYTES, MAX_STATE_BYTES,
+    MAX_DETAIL_BYTES, MAX_ID_BYTES, MAX_MERCHANT_ACCOUNT_BYTES, MAX_PAGE, MAX_RECORD_BYTES,
+    MAX_STATE_BYTES,
 };
 pub use paycode::{
     IssuedCodeRow, PaycodeChargeRow, PaycodeStateRow, PaycodeTx, ProvisionRow,

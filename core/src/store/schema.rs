@@ -18,8 +18,12 @@ pub const APPLICATION_ID: i32 = 0x5350_4159;
 pub(crate) type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// The ordered upgrade steps; `MIGRATIONS[i]` takes version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[Migration] =
-    &[v1, super::paycode::migrate_v2, super::shortcuts::migrate_v3];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    v1,
+    super::paycode::migrate_v2,
+    super::shortcuts::migrate_v3,
+    super::journal::migrate_v4,
+];
 
 /// The schema version this build writes and the highest it can open.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -8,7 +8,8 @@ use proptest::prelude::*;
 use scanpay_core::auth::{PaymentAuthMethod, PinFreeLimits, ShortcutSettings};
 use scanpay_core::money::{Currency, Money};
 use scanpay_core::payment::{
-    check_pin_free, EngineError, PaymentState, PinFreeFacts, PinFreeRefusal, DAILY_WINDOW_SECS,
+    check_pin_free, EngineError, PaymentRecord, PaymentState, PinFreeFacts, PinFreeRefusal,
+    DAILY_WINDOW_SECS,
 };
 
 use crate::payment_support::{config, new_payment, thb, Mode, World, ACCOUNT, NOW};
@@ -242,6 +243,73 @@ fn a_merchant_is_known_only_after_a_success_at_least_a_day_old() {
     assert!(!engine
         .merchant_paid_until("04=4111111111111111", NOW)
         .unwrap());
+}
+
+/// The engine answers "was this merchant paid" from the journal's merchant
+/// index; it must give exactly the answer of decoding every succeeded record,
+/// over merchants (paid, declined only, never seen, a prefix of another),
+/// creation times and cut-offs.
+#[test]
+fn the_merchant_index_answers_as_decoding_every_succeeded_payment() {
+    let w = World::new(config());
+    let app = w.open();
+    let engine = &app.engine;
+    let pay = |account: &str, at: u64, mode: Mode| {
+        w.clock.set(at);
+        w.sim.set_mode(mode);
+        let mut p = new_payment(&app, 1_000);
+        p.merchant.account = account.to_string();
+        engine.pay(p, &mut |_| {}).unwrap()
+    };
+    let a = format!("04={ACCOUNT}");
+    assert_eq!(pay(&a, NOW, Mode::Succeed).state, PaymentState::Succeeded);
+    assert_eq!(
+        pay("26=B", NOW + 10, Mode::Decline).state,
+        PaymentState::Declined
+    );
+    pay("26=C", NOW + 20, Mode::Succeed);
+    pay(&a, NOW + 30, Mode::Succeed);
+    pay("26=B", NOW + 40, Mode::Succeed);
+    // The answer before the index: every succeeded record up to `until`.
+    let decode_all = |account: &str, until: u64| {
+        app.store
+            .payments_in_state_until(PaymentState::Succeeded.as_str(), until)
+            .unwrap()
+            .iter()
+            .any(|r| {
+                PaymentRecord::from_json(&r.record)
+                    .unwrap()
+                    .merchant
+                    .account
+                    == account
+            })
+    };
+    let mut yes = 0;
+    for account in [a.as_str(), "26=B", "26=C", "26=", "04=4111111111111111", ""] {
+        for until in [
+            0,
+            NOW - 1,
+            NOW,
+            NOW + 9,
+            NOW + 10,
+            NOW + 19,
+            NOW + 20,
+            NOW + 40,
+            u64::MAX >> 1,
+        ] {
+            let want = decode_all(account, until);
+            assert_eq!(
+                engine.merchant_paid_until(account, until).unwrap(),
+                want,
+                "{account} until {until}"
+            );
+            yes += usize::from(want);
+        }
+    }
+    assert!(yes >= 10, "the table must hold both answers: {yes}");
+    // "26=B" was declined at NOW + 10 and paid only at NOW + 40.
+    assert!(!engine.merchant_paid_until("26=B", NOW + 39).unwrap());
+    assert!(engine.merchant_paid_until("26=B", NOW + 40).unwrap());
 }
 
 #[test]
