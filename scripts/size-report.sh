@@ -38,13 +38,13 @@
 #
 # Usage: scripts/size-report.sh [--budget BYTES] [--proxy-budget BYTES] [--top N]
 #                               [--host-only | --arm64-only | --proxy-fallback]
-#   --budget:       default 4050000 (ADR 0026: issue 13's catalogue; 4000000 by ADR 0025,
-#                   after ADR 0023's 4100000), the regression gate
+#   --budget:       default 4070000 (ADR 0027: every caption in the catalogue; 4050000 by
+#                   ADR 0026, 4000000 by ADR 0025, after ADR 0023's 4100000), the regression gate
 #                   (ADR 0009) for the arm64 library, the instruction set phones run (ADR 0017).
 #                   The product goal is 3 MB; ADR 0009 says what stands between.
-#   --proxy-budget: default 4443000 (ADR 0026), the gate for the x86_64 proxy: the same
+#   --proxy-budget: default 4472000 (ADR 0027), the gate for the x86_64 proxy: the same
 #                   budget scaled by the proxy/arm64 ratio (1.086, 1.091 before
-#                   the cuts; 1.097 with them at 26398e7), so that a machine without the arm64
+#                   the cuts; 1.097 with them at 26398e7; 1.0988 at 6f8ce12), so that a machine without the arm64
 #                   toolchain still catches a regression (ADR 0017).
 #   --proxy-fallback: build the x86_64 proxy only when the arm64 part is
 #                   skipped (no toolchain here). The test command uses it: where
@@ -55,8 +55,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-budget=4050000
-proxy_budget=4443000
+budget=4070000
+proxy_budget=4472000
 top=12
 want_host=1
 want_arm64=1
