@@ -444,15 +444,7 @@ impl Store {
         state: &str,
         until: u64,
     ) -> Result<Vec<PaymentRow>, StoreError> {
-        check_len("state", state.len(), MAX_STATE_BYTES)?;
-        let until = to_i64("until", until)?;
-        self.select(
-            &format!(
-                "SELECT {COLUMNS} FROM payments WHERE state = ?1 AND created_at <= ?2
-                 ORDER BY created_at, seq"
-            ),
-            rusqlite::params![state, until],
-        )
+        self.in_state_until("", state, until)
     }
 
     /// Whether a payment to merchant `account` in journal state `state` was
@@ -491,12 +483,23 @@ impl Store {
         state: &str,
         until: u64,
     ) -> Result<Vec<PaymentRow>, StoreError> {
+        self.in_state_until("merchant_account IS NULL AND", state, until)
+    }
+
+    /// Payments matching `filter` (an SQL condition of this module's, never
+    /// input, ending in AND, or empty) in state `state` created at or before
+    /// `until`, oldest first.
+    fn in_state_until(
+        &self,
+        filter: &str,
+        state: &str,
+        until: u64,
+    ) -> Result<Vec<PaymentRow>, StoreError> {
         check_len("state", state.len(), MAX_STATE_BYTES)?;
         let until = to_i64("until", until)?;
         self.select(
             &format!(
-                "SELECT {COLUMNS} FROM payments
-                 WHERE merchant_account IS NULL AND state = ?1 AND created_at <= ?2
+                "SELECT {COLUMNS} FROM payments WHERE {filter} state = ?1 AND created_at <= ?2
                  ORDER BY created_at, seq"
             ),
             rusqlite::params![state, until],
